@@ -1,0 +1,42 @@
+# Two commands do all set-up on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip
+# Keeps torch on the CPU build (a plain `torch` pulls a multi-GB CUDA build).
+CONSTRAINTS := -c constraints.txt
+DEMO_DB ?= $(CURDIR)/.demo/memories.db
+
+.PHONY: install install-test demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet $(CONSTRAINTS) torch==2.13.0
+	$(PIP) install --quiet $(CONSTRAINTS) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[test,bench]'
+	$(PIP) check
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	@rm -rf $(dir $(DEMO_DB)) && mkdir -p $(dir $(DEMO_DB))
+	LANGMEM_DB=$(DEMO_DB) LANGMEM_CACHE_DIR=$(CURDIR)/.demo/models HF_HUB_OFFLINE=1 ./demo.sh
+
+test: install-test
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: install-test
+	$(BIN)/python bench/locomo.py
+	$(BIN)/python bench/speed.py
+
+clean:
+	rm -rf $(VENV) .demo build *.egg-info

@@ -1,0 +1,28 @@
+"""langmem-cli: long-term memory for LLM applications from plain files.
+
+The Python API is the same one the CLI uses::
+
+    from langmem_cli import Store
+    with Store.open("memories.db") as store:
+        store.put("org/user_1", "Prefers tea over coffee")
+        hits = store.search("what does the user drink?", namespace="org/user_1")
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["Store", "Memory", "SearchHit", "__version__"]
+
+
+def __getattr__(name: str):
+    # Lazy so that `import langmem_cli` (and `langmem --help`) stays light.
+    if name == "Store":
+        from langmem_cli.store import Store
+
+        return Store
+    if name in ("Memory", "SearchHit"):
+        from langmem_cli.core import records
+
+        return getattr(records, name)
+    raise AttributeError(name)

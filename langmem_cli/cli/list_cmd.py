@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import typer
+from typing_extensions import Annotated
+
+from langmem_cli.cli.options import FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, state
+from langmem_cli.cli.output import memory_table
+from langmem_cli.store.records_sql import parse_filters
+
+
+def list_memories(
+    ctx: typer.Context,
+    namespace: NamespaceOpt = None,
+    prefix: PrefixOpt = None,
+    kind: KindOpt = None,
+    filter: FilterOpt = None,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line.")] = False,
+    json_mode: JsonOpt = None,
+) -> None:
+    """List memories, oldest first."""
+    st = state(ctx, json_mode)
+    memories = st.store().list(namespace, prefix, kind, parse_filters(filter or []), limit, offset)
+    if jsonl:
+        st.output.jsonl(memories)
+        return
+    st.output.data(memories, lambda c: c.print(memory_table(memories)) if memories else c.print("no memories"))

@@ -1,0 +1,66 @@
+"""Options shared by several commands (Annotated types) and the per-invocation state."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from langmem_cli.cli.output import Output
+
+if TYPE_CHECKING:
+    from langmem_cli.store import Store
+
+JsonOpt = Annotated[Optional[bool], typer.Option("--json/--no-json", help="JSON output (default when piped); --no-json forces the table.")]
+NamespaceOpt = Annotated[Optional[str], typer.Option("--namespace", "-n", help="Exact namespace, e.g. org/user_123/app.")]
+PrefixOpt = Annotated[Optional[str], typer.Option("--prefix", help="Namespace prefix: the namespace and everything below it.")]
+KindOpt = Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only this kind (schema name); repeatable.")]
+FilterOpt = Annotated[Optional[List[str]], typer.Option("--filter", "-f", help="field=value on content or metadata; repeatable.")]
+LimitOpt = Annotated[int, typer.Option("--limit", "-l", min=1, help="Maximum results.")]
+OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many results.")]
+
+
+@dataclass
+class State:
+    db: Path
+    output: Output
+    embedding_model: Optional[str]
+    _store: "Store | None" = None
+
+    def store(self) -> "Store":
+        if self._store is None:
+            from langmem_cli.store import Store
+
+            self._store = Store.open(self.db, embedding_model=self.embedding_model)
+        return self._store
+
+    @contextlib.contextmanager
+    def run(self, command: str, arguments: dict[str, Any]) -> Iterator["Store"]:
+        """Record the command in the runs table: status ok, or failed with the error."""
+        store = self.store()
+        run_id = store.start_run(command, arguments)
+        try:
+            yield store
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__)
+            raise
+        else:
+            store.finish_run(run_id, "ok")
+        finally:
+            store.run_id = None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def state(ctx: typer.Context, json_mode: Optional[bool] = None) -> State:
+    st: State = ctx.find_root().obj
+    st.output.with_json(json_mode)
+    return st

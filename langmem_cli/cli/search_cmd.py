@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from langmem_cli.cli.options import FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, state
+from langmem_cli.cli.output import memory_table
+from langmem_cli.errors import InvalidInputError, UsageError
+from langmem_cli.store.records_sql import parse_filters
+from langmem_cli.store.search import MODES
+
+QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode"}
+
+
+def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    if isinstance(obj, str):
+        obj = {"query": obj}
+    if not isinstance(obj, dict) or not isinstance(obj.get("query"), str):
+        raise InvalidInputError("each line must be a string or an object with a string 'query'", location=location)
+    unknown = set(obj) - QUERY_KEYS
+    if unknown:
+        raise InvalidInputError(f"unknown keys {sorted(unknown)}", location=location)
+    args = dict(defaults)
+    for key in ("namespace", "prefix", "limit", "offset", "mode"):
+        if key in obj:
+            args[key] = obj[key]
+    if "kind" in obj:
+        args["kinds"] = obj["kind"] if isinstance(obj["kind"], list) else [obj["kind"]]
+    if "filter" in obj:
+        f = obj["filter"]
+        args["filters"] = parse_filters([f"{k}={v}" for k, v in f.items()] if isinstance(f, dict) else f)
+    return obj.get("id"), args
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[Optional[str], typer.Argument(help="What to look for.", show_default=False)] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid (vector + BM25, fused), vector or keyword.")] = "hybrid",
+    namespace: NamespaceOpt = None,
+    prefix: PrefixOpt = None,
+    kind: KindOpt = None,
+    filter: FilterOpt = None,
+    limit: LimitOpt = 10,
+    offset: OffsetOpt = 0,
+    queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: a JSONL file (or -) of queries; one result line per query.")] = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per result line.")] = False,
+    json_mode: JsonOpt = None,
+) -> None:
+    """Search memories (hybrid by default). Scores are shown with the results."""
+    st = state(ctx, json_mode)
+    if mode not in MODES:
+        raise UsageError(f"unknown --mode {mode!r}: use {', '.join(MODES)}")
+    defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
+                "filters": parse_filters(filter or []), "limit": limit, "offset": offset}
+    store = st.store()
+    if queries is not None:
+        if query is not None:
+            raise UsageError("give a QUERY or --queries, not both")
+        _run_batch(st, store, queries, defaults)
+        return
+    if query is None:
+        raise UsageError("missing QUERY (or --queries FILE)")
+    hits = store.search(query, **defaults)
+    if jsonl:
+        st.output.jsonl(hits)
+        return
+    st.output.data(
+        hits,
+        lambda c: c.print(memory_table([h.memory for h in hits], scores=[h.score for h in hits])) if hits else c.print("no results"),
+    )
+
+
+def _run_batch(st, store, queries: Path, defaults: dict[str, Any]) -> None:
+    """Validate every line first (file:line on error), then answer each: one JSON line per query."""
+    import sys
+
+    name = "<stdin>" if str(queries) == "-" else str(queries)
+    try:
+        handle = sys.stdin if str(queries) == "-" else open(queries, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {queries}: {exc.strerror}") from None
+    parsed = []
+    with handle:
+        number = 0
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                location = f"{name}:{number}"
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    raise InvalidInputError(f"invalid JSON: {exc}", location=location) from None
+                qid, args = _batch_query(obj, location, defaults)
+                parsed.append((obj if isinstance(obj, str) else obj["query"], qid, args, location))
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"invalid UTF-8 ({exc.reason})", location=f"{name}:{number + 1}") from None
+    for text, qid, args, location in parsed:
+        try:
+            hits = store.search(text, **args)
+        except UsageError as exc:
+            raise InvalidInputError(str(exc), location=location) from None
+        st.output.jsonl([{"id": qid, "query": text, "results": hits}])

@@ -1,0 +1,64 @@
+"""Settings read from options and environment variables (one place, documented in --help)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# name -> what it does; shown by `langmem --help` and in the README.
+ENV_VARS: dict[str, str] = {
+    "LANGMEM_DB": "database file (default: <user data dir>/langmem/memories.db)",
+    "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
+    "LANGMEM_CACHE_DIR": "where exported ONNX models are cached (default: <user data dir>/langmem/models)",
+    "LANGMEM_THREADS": "CPU threads for embedding and vector math (default: 1)",
+    "LANGMEM_DEBUG": "set to 1 to show tracebacks on errors",
+    "HF_HUB_OFFLINE": "forced to 1: models load only from installed packages or local paths",
+}
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("langmem", appauthor=False))
+
+
+def default_db_path() -> Path:
+    return data_dir() / "memories.db"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    value = explicit or os.environ.get("LANGMEM_DB")
+    return Path(value).expanduser() if value else default_db_path()
+
+
+def embedding_model_name(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("LANGMEM_EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL
+
+
+def cache_dir() -> Path:
+    value = os.environ.get("LANGMEM_CACHE_DIR")
+    return Path(value).expanduser() if value else data_dir() / "models"
+
+
+def threads() -> int:
+    try:
+        return max(1, int(os.environ.get("LANGMEM_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+def debug() -> bool:
+    return os.environ.get("LANGMEM_DEBUG", "") not in ("", "0", "false", "no")
+
+
+def apply_runtime_env() -> None:
+    """Offline by default, and thread counts pinned before numpy/BLAS load."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    n = str(threads())
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, n)

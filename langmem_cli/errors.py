@@ -1,0 +1,50 @@
+"""Errors that reach the user as one line on stderr and a documented exit code."""
+
+from __future__ import annotations
+
+
+class ExitCode:
+    OK = 0
+    FAILURE = 1  # a command ran and some of its work failed
+    USAGE = 2  # bad option or argument (also Click's own usage errors)
+    NOT_FOUND = 3  # unknown id or namespace
+    INVALID_INPUT = 4  # a file or content that does not parse or validate (file:line)
+    DATABASE = 5  # database cannot be opened, is locked past the timeout, or is corrupt
+    MODEL = 6  # the embedding model cannot be loaded offline
+    TEMPFAIL = 75  # another run holds the lock (EX_TEMPFAIL): try again later
+    INTERRUPTED = 130
+
+
+class LangmemError(Exception):
+    """Base class: the message is shown as is, with the exit code."""
+
+    exit_code = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, exit_code: int | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(LangmemError):
+    exit_code = ExitCode.USAGE
+
+
+class NotFoundError(LangmemError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class InvalidInputError(LangmemError):
+    exit_code = ExitCode.INVALID_INPUT
+
+    def __init__(self, message: str, *, location: str | None = None):
+        super().__init__(f"{location}: {message}" if location else message)
+        self.location = location
+
+
+class DatabaseError(LangmemError):
+    exit_code = ExitCode.DATABASE
+
+
+class ModelError(LangmemError):
+    exit_code = ExitCode.MODEL

@@ -1,0 +1,74 @@
+"""Opening the database: permissions, WAL, busy timeout, and error translation."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from langmem_cli.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the database file, readable by its owner only."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Memories are personal data: create the file 0600 before SQLite touches it.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"cannot create database {path}: {exc.strerror or exc}") from exc
+    if not os.access(path, os.R_OK):
+        raise DatabaseError(f"cannot read database {path}: permission denied")
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal" and os.access(path, os.W_OK):
+            raise DatabaseError(f"cannot enable WAL on {path} (journal mode {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        raise translate(exc, path) from exc
+    _restrict_sidecars(path)
+    return conn
+
+
+def _restrict_sidecars(path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        side = Path(str(path) + suffix)
+        with contextlib.suppress(OSError):
+            if side.exists() and side.stat().st_mode & 0o077:
+                side.chmod(0o600)
+
+
+def translate(exc: BaseException, path: Path | str) -> DatabaseError:
+    """One-line message for a sqlite3 error."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseError(f"database {path} is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseError(f"{path} is not a langmem database or is corrupt ({text})")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(f"database {path} is read-only")
+    if "unable to open" in text:
+        return DatabaseError(f"cannot open database {path}")
+    return DatabaseError(f"database error on {path}: {text}")
+
+
+@contextlib.contextmanager
+def sqlite_errors(path: Path | str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise translate(exc, path) from exc

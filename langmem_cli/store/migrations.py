@@ -1,0 +1,130 @@
+"""Named, append-only migrations applied when the store is opened.
+
+Never edit or reorder a migration that has shipped: append a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_memories(db: sqlite_utils.Database) -> None:
+    db["memories"].create(
+        {
+            "id": str,
+            "namespace": str,
+            "kind": str,
+            "content": str,  # JSON
+            "text": str,  # rendered text: what is searched and embedded
+            "content_hash": str,
+            "metadata": str,  # JSON object
+            "source": str,  # file:line or "cli"
+            "created_at": str,
+            "updated_at": str,
+            "embedding_model": str,
+            "embedding": bytes,  # little-endian float32
+        },
+        pk="id",
+        not_null={"namespace", "kind", "content", "text", "content_hash", "created_at", "updated_at"},
+    )
+    db["memories"].create_index(["namespace", "kind"])
+    db["memories"].create_index(["content_hash", "embedding_model"])
+    db["memories"].create_index(["updated_at"])
+
+
+@migration
+def m002_history(db: sqlite_utils.Database) -> None:
+    db["history"].create(
+        {
+            "id": int,
+            "memory_id": str,
+            "namespace": str,
+            "action": str,  # insert | update | delete
+            "before": str,  # JSON of the record before (null for insert)
+            "after": str,  # JSON of the record after (null for delete)
+            "at": str,
+            "run_id": str,
+            "source": str,
+        },
+        pk="id",
+        not_null={"memory_id", "namespace", "action", "at"},
+    )
+    db["history"].create_index(["memory_id"])
+    db["history"].create_index(["run_id"])
+
+
+@migration
+def m003_runs(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": str,
+            "command": str,
+            "arguments": str,  # JSON
+            "model": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost": float,
+            "status": str,  # running | ok | failed | partial
+            "error": str,
+            "started_at": str,
+            "ended_at": str,
+        },
+        pk="id",
+        defaults={"prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0},
+    )
+
+
+@migration
+def m004_fts(db: sqlite_utils.Database) -> None:
+    db["memories"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+
+
+@migration
+def m005_meta(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+def apply(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+        applied = []
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            fn(db)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(timezone.utc).isoformat()),
+            )
+            applied.append(name)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return applied
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    if "_migrations" not in db.table_names():
+        return [name for name, _ in MIGRATIONS]
+    done = {row[0] for row in db.conn.execute("SELECT name FROM _migrations")}
+    return [name for name, _ in MIGRATIONS if name not in done]

@@ -1,0 +1,102 @@
+"""Rows <-> records, and the WHERE clause shared by list, count, search and delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from langmem_cli.core.namespaces import like_pattern, validate
+from langmem_cli.core.records import HistoryEntry, Memory
+from langmem_cli.errors import UsageError
+
+MEMORY_COLUMNS = (
+    "id, namespace, kind, content, text, content_hash, created_at, updated_at, source, metadata, embedding_model"
+)
+
+
+def row_to_memory(row: tuple) -> Memory:
+    return Memory(
+        id=row[0],
+        namespace=row[1],
+        kind=row[2],
+        content=json.loads(row[3]),
+        text=row[4],
+        content_hash=row[5],
+        created_at=row[6],
+        updated_at=row[7],
+        source=row[8],
+        metadata=json.loads(row[9]) if row[9] else {},
+        embedding_model=row[10],
+    )
+
+
+def row_to_history(row: tuple) -> HistoryEntry:
+    return HistoryEntry(
+        id=row[0],
+        memory_id=row[1],
+        namespace=row[2],
+        action=row[3],
+        before=json.loads(row[4]) if row[4] else None,
+        after=json.loads(row[5]) if row[5] else None,
+        at=row[6],
+        run_id=row[7],
+        source=row[8],
+    )
+
+
+def parse_filter_value(value: str) -> Any:
+    """``3`` -> 3, ``true`` -> 1 (as SQLite's JSON stores it), anything else stays a string."""
+    if value in ("true", "false"):
+        return 1 if value == "true" else 0
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) else value
+
+
+def parse_filters(items: Iterable[str]) -> list[tuple[str, Any]]:
+    out = []
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"invalid filter {item!r}: use field=value")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key or not all(part for part in key.split(".")):
+            raise UsageError(f"invalid filter {item!r}: empty field name")
+        out.append((key, parse_filter_value(value)))
+    return out
+
+
+def json_path(field: str) -> str:
+    return "$" + "".join('."' + part.replace('"', '\\"') + '"' for part in field.split("."))
+
+
+def where_clause(
+    namespace: str | None = None,
+    prefix: str | None = None,
+    kinds: list[str] | None = None,
+    filters: list[tuple[str, Any]] | None = None,
+    alias: str = "",
+) -> tuple[str, list[Any]]:
+    """SQL condition (without WHERE) and parameters for the common filters."""
+    col = (alias + ".") if alias else ""
+    parts: list[str] = []
+    params: list[Any] = []
+    if namespace is not None:
+        validate(namespace)
+        parts.append(f"{col}namespace = ?")
+        params.append(namespace)
+    if prefix is not None:
+        prefix = prefix.rstrip("/")
+        validate(prefix)
+        parts.append(f"({col}namespace = ? OR {col}namespace LIKE ? ESCAPE '\\')")
+        params.extend([prefix, like_pattern(prefix)])
+    if kinds:
+        parts.append(f"{col}kind IN ({','.join('?' * len(kinds))})")
+        params.extend(kinds)
+    for field, value in filters or []:
+        path = json_path(field)
+        parts.append(f"(json_extract({col}content, ?) = ? OR json_extract({col}metadata, ?) = ?)")
+        params.extend([path, value, path, value])
+    return (" AND ".join(parts) or "1"), params

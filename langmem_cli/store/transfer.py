@@ -1,0 +1,224 @@
+"""Export to JSONL and import from it: lossless (ids, timestamps, optional history), idempotent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
+
+from langmem_cli.core.namespaces import validate
+from langmem_cli.core.render import canonical_json, content_hash, normalize_content
+from langmem_cli.errors import InvalidInputError, LangmemError
+from langmem_cli.store.records_sql import MEMORY_COLUMNS, row_to_history, row_to_memory, where_clause
+
+if TYPE_CHECKING:
+    from langmem_cli.store.store import Store
+
+FORMAT_VERSION = 1
+MEMORY_FIELDS = ("id", "namespace", "kind", "content", "metadata", "source", "created_at", "updated_at")
+
+
+def export_lines(store: "Store", namespace: str | None = None, prefix: str | None = None, history: bool = False) -> Iterator[str]:
+    where, params = where_clause(namespace, prefix)
+    for row in store._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY created_at, id", params):
+        m = row_to_memory(row)
+        record = {"type": "memory", **{k: getattr(m, k) for k in MEMORY_FIELDS}}
+        yield json.dumps(record, ensure_ascii=False, sort_keys=True)
+    if history:
+        for row in store._query(
+            "SELECT id, memory_id, namespace, action, before, after, at, run_id, source FROM history "
+            f"WHERE {where} ORDER BY id",
+            params,
+        ):
+            entry = row_to_history(row).to_dict()
+            entry.pop("id")
+            yield json.dumps({"type": "history", **entry}, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0  # already present
+    invalid: int = 0
+    history: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("inserted", "updated", "skipped", "invalid", "history", "errors")}
+
+
+def _timestamp(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be an ISO 8601 string")
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO 8601 timestamp: {value[:40]!r}") from None
+    return value
+
+
+def _parse_memory(obj: dict[str, Any]) -> dict[str, Any]:
+    namespace = obj.get("namespace")
+    if not isinstance(namespace, str):
+        raise ValueError("missing 'namespace'")
+    try:
+        validate(namespace)
+    except LangmemError as exc:
+        raise ValueError(str(exc)) from None
+    kind = obj.get("kind", "memory")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError("'kind' must be a non-empty string")
+    if "content" not in obj:
+        raise ValueError("missing 'content'")
+    content = normalize_content(kind, obj["content"])
+    if content in (None, "", {}, []):
+        raise ValueError("'content' is empty")
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ValueError("'metadata' must be an object")
+    mid = obj.get("id")
+    if mid is not None and (not isinstance(mid, str) or not mid or len(mid) > 200):
+        raise ValueError("'id' must be a non-empty string")
+    source = obj.get("source")
+    if source is not None and not isinstance(source, str):
+        raise ValueError("'source' must be a string")
+    return {
+        "id": mid,
+        "namespace": namespace,
+        "kind": kind,
+        "content": content,
+        "metadata": metadata,
+        "source": source,
+        "created_at": _timestamp(obj.get("created_at"), "created_at"),
+        "updated_at": _timestamp(obj.get("updated_at"), "updated_at"),
+    }
+
+
+def _parse_history(obj: dict[str, Any]) -> dict[str, Any]:
+    for key in ("memory_id", "namespace", "action", "at"):
+        if not isinstance(obj.get(key), str):
+            raise ValueError(f"history line needs a string '{key}'")
+    if obj["action"] not in ("insert", "update", "delete"):
+        raise ValueError(f"unknown history action {obj['action']!r}")
+    _timestamp(obj["at"], "at")
+    return {k: obj.get(k) for k in ("memory_id", "namespace", "action", "before", "after", "at", "run_id", "source")}
+
+
+def parse_lines(lines: Iterable[str | bytes], name: str, skip_invalid: bool, report: ImportReport):
+    """Yield ('memory'|'history', record, location); raise on the first bad line unless skipping."""
+    for number, raw in enumerate(lines, start=1):
+        location = f"{name}:{number}"
+        try:
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8")
+            if not raw.strip():
+                continue
+            obj = json.loads(raw)
+            if not isinstance(obj, dict):
+                raise ValueError("each line must be a JSON object")
+            kind = obj.get("type", "memory")
+            if kind == "memory":
+                yield "memory", _parse_memory(obj), location
+            elif kind == "history":
+                yield "history", _parse_history(obj), location
+            else:
+                raise ValueError(f"unknown line type {kind!r}")
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            message = f"invalid UTF-8: {exc.reason}" if isinstance(exc, UnicodeDecodeError) else (
+                "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc).splitlines()[0][:200]
+            )
+            if not skip_invalid:
+                raise InvalidInputError(message, location=location) from None
+            report.invalid += 1
+            report.errors.append(f"{location}: {message}")
+
+
+def import_lines(store: "Store", lines: Iterable[str | bytes], name: str = "<stdin>", skip_invalid: bool = False) -> ImportReport:
+    """Validate every line first; then embed; then write everything in one transaction."""
+    from langmem_cli.store.store import NewMemory
+
+    report = ImportReport()
+    memories: list[tuple[dict[str, Any], str]] = []
+    histories: list[dict[str, Any]] = []
+    for kind, record, location in parse_lines(lines, name, skip_invalid, report):
+        (memories.append((record, location)) if kind == "memory" else histories.append(record))
+    with_history = {h["memory_id"] for h in histories}
+
+    # Decide what each memory line does, against the store and earlier lines of the file.
+    ids = [r["id"] for r, _ in memories if r["id"]]
+    existing = store.get_many(ids)
+    seen_ids: set[str] = set()
+    seen_hashes: set[tuple[str, str, str]] = set()
+    inserts: list[NewMemory] = []
+    updates: list[tuple[dict[str, Any], str]] = []
+    for record, location in memories:
+        h = content_hash(record["kind"], record["content"])
+        key = (record["namespace"], record["kind"], h)
+        if record["id"]:
+            if record["id"] in seen_ids:
+                report.skipped += 1
+                continue
+            seen_ids.add(record["id"])
+            current = existing.get(record["id"])
+            if current is not None:
+                newer = (record["updated_at"] or "") > current.updated_at
+                if current.content_hash == h or not newer:
+                    report.skipped += 1
+                else:
+                    updates.append((record, location))
+                continue
+        else:
+            if key in seen_hashes or store._query(
+                "SELECT 1 FROM memories WHERE namespace = ? AND kind = ? AND content_hash = ? LIMIT 1", key
+            ):
+                report.skipped += 1
+                continue
+        seen_hashes.add(key)
+        inserts.append(
+            NewMemory(
+                record["namespace"], record["content"], record["kind"], record["metadata"],
+                record["source"] or f"import:{location}", record["id"], record["created_at"], record["updated_at"],
+            )
+        )
+
+    prepared = [store._prepare(item) for item in inserts]
+    blobs = store._vectors_for([(m.content_hash, m.text) for m in prepared])
+    with store.transaction():
+        store._insert_rows(prepared, blobs)
+        for m in prepared:
+            if m.id not in with_history:
+                store._record("insert", m.id, m.namespace, None, m, m.source)
+        report.inserted = len(prepared)
+        for record, location in updates:
+            store.update(record["id"], record["content"], record["kind"], record["metadata"], record["source"] or f"import:{location}")
+            report.updated += 1
+        for h in histories:
+            duplicate = store._query(
+                "SELECT 1 FROM history WHERE memory_id = ? AND action = ? AND at = ? LIMIT 1",
+                (h["memory_id"], h["action"], h["at"]),
+            )
+            if duplicate:
+                continue
+            store.conn.execute(
+                "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    h["memory_id"], h["namespace"], h["action"],
+                    None if h["before"] is None else canonical_json(h["before"]),
+                    None if h["after"] is None else canonical_json(h["after"]),
+                    h["at"], h["run_id"], h["source"],
+                ),
+            )
+            report.history += 1
+    return report
+
+
+def write_export(store: "Store", fp: IO[str], **kwargs) -> int:
+    n = 0
+    for line in export_lines(store, **kwargs):
+        fp.write(line + "\n")
+        n += 1
+    return n
