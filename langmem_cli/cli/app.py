@@ -21,6 +21,18 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 some work failed, 2 usage error, 3 not found, 4 invalid input "
     "(file:line), 5 database error, 6 model unavailable, 75 busy (try later), 130 interrupted."
 )
+# Click's own control-flow exceptions, and Typer's (Typer >= 0.20 vendors Click with its own
+# classes, which do not derive from click's): let the framework handle all of them.
+_FRAMEWORK_EXCEPTIONS = tuple(
+    {
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        click.ClickException,
+        typer.Exit,
+        typer.Abort,
+        getattr(typer, "TyperException", click.ClickException),
+    }
+)
 ENV_HELP = "Environment: " + "; ".join(f"{k}: {v}" for k, v in config.ENV_VARS.items()) + "."
 
 
@@ -35,7 +47,7 @@ class LangmemGroup(TyperGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except _FRAMEWORK_EXCEPTIONS:
             raise
         except LangmemError as exc:
             self._fail(ctx, str(exc), exc.exit_code)

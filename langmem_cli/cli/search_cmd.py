@@ -11,9 +11,9 @@ from langmem_cli.cli.options import FilterOpt, JsonOpt, KindOpt, LimitOpt, Names
 from langmem_cli.cli.output import memory_table
 from langmem_cli.errors import InvalidInputError, UsageError
 from langmem_cli.store.records_sql import parse_filters
-from langmem_cli.store.search import MODES
+from langmem_cli.store.search import MODES, VECTOR_WEIGHT
 
-QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode"}
+QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode", "vector_weight", "neighbor_weight"}
 
 
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -25,14 +25,14 @@ def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any
     if unknown:
         raise InvalidInputError(f"unknown keys {sorted(unknown)}", location=location)
     args = dict(defaults)
-    for key in ("namespace", "prefix", "limit", "offset", "mode"):
+    for key in ("namespace", "prefix", "limit", "offset", "mode", "vector_weight", "neighbor_weight"):
         if key in obj:
             args[key] = obj[key]
     if "kind" in obj:
         args["kinds"] = obj["kind"] if isinstance(obj["kind"], list) else [obj["kind"]]
     if "filter" in obj:
         f = obj["filter"]
-        args["filters"] = parse_filters([f"{k}={v}" for k, v in f.items()] if isinstance(f, dict) else f)
+        args["filters"] = parse_filters([f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in f.items()] if isinstance(f, dict) else f)
     return obj.get("id"), args
 
 
@@ -46,6 +46,8 @@ def search(
     filter: FilterOpt = None,
     limit: LimitOpt = 10,
     offset: OffsetOpt = 0,
+    vector_weight: Annotated[float, typer.Option("--vector-weight", min=0.0, max=1.0, help="Hybrid: share of the vector score (the rest is BM25).")] = VECTOR_WEIGHT,
+    neighbor_weight: Annotated[float, typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of its best neighbour's score (adjacent lines of the same source file); 0 = off.")] = 0.0,
     queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: a JSONL file (or -) of queries; one result line per query.")] = None,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per result line.")] = False,
     json_mode: JsonOpt = None,
@@ -55,7 +57,8 @@ def search(
     if mode not in MODES:
         raise UsageError(f"unknown --mode {mode!r}: use {', '.join(MODES)}")
     defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
-                "filters": parse_filters(filter or []), "limit": limit, "offset": offset}
+                "filters": parse_filters(filter or []), "limit": limit, "offset": offset,
+                "vector_weight": vector_weight, "neighbor_weight": neighbor_weight}
     store = st.store()
     if queries is not None:
         if query is not None:

@@ -64,8 +64,18 @@ def parse_filters(items: Iterable[str]) -> list[tuple[str, Any]]:
         key = key.strip()
         if not key or not all(part for part in key.split(".")):
             raise UsageError(f"invalid filter {item!r}: empty field name")
-        out.append((key, parse_filter_value(value)))
+        # Kept as typed: where_clause matches the text itself or its parsed value, so that
+        # `a=1` finds both content {"a": 1} and metadata {"a": "1"} (metadata from the CLI is text).
+        out.append((key, value))
     return out
+
+
+def filter_candidates(value: Any) -> list[Any]:
+    """The values a filter matches: a string as is and as parsed (``3`` -> "3" and 3)."""
+    if isinstance(value, str):
+        parsed = parse_filter_value(value)
+        return [value] if parsed == value else [value, parsed]
+    return [value]
 
 
 def json_path(field: str) -> str:
@@ -97,6 +107,8 @@ def where_clause(
         params.extend(kinds)
     for field, value in filters or []:
         path = json_path(field)
-        parts.append(f"(json_extract({col}content, ?) = ? OR json_extract({col}metadata, ?) = ?)")
-        params.extend([path, value, path, value])
+        values = filter_candidates(value)
+        marks = ",".join("?" * len(values))
+        parts.append(f"(json_extract({col}content, ?) IN ({marks}) OR json_extract({col}metadata, ?) IN ({marks}))")
+        params.extend([path, *values, path, *values])
     return (" AND ".join(parts) or "1"), params

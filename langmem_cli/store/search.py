@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from langmem_cli.core.fusion import reciprocal_rank_fusion
+from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
 from langmem_cli.core.keywords import match_expression
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
@@ -16,10 +16,9 @@ if TYPE_CHECKING:
 MODES = ("hybrid", "vector", "keyword")
 # Candidates taken from each retriever before fusion, as a multiple of what is asked for.
 CANDIDATE_FACTOR = 4
-MIN_CANDIDATES = 50
-RRF_K = 60.0
-VECTOR_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.0
+MIN_CANDIDATES = 100
+# Hybrid score = w * minmax(cosine) + (1 - w) * minmax(BM25) over each retriever's candidates.
+VECTOR_WEIGHT = 0.4
 
 
 def keyword_ranking(store: "Store", query: str, k: int, where: str, params: list[Any]) -> list[tuple[str, float]]:
@@ -48,6 +47,14 @@ def vector_ranking(store: "Store", query: str, k: int, namespace, prefix, kinds,
     return index.top(vector, k, keep)
 
 
+def sources_of(store: "Store", ids: list[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
 def search(
     store: "Store",
     query: str,
@@ -59,16 +66,23 @@ def search(
     filters: list[tuple[str, Any]] | None = None,
     limit: int = 10,
     offset: int = 0,
+    vector_weight: float = VECTOR_WEIGHT,
+    neighbor_weight: float = 0.0,
 ) -> list[SearchHit]:
+    """Search memories. ``neighbor_weight`` > 0 adds that share of the best score of a memory's
+    neighbours (same source file, adjacent line) to its own: useful when memories are turns."""
     if mode not in MODES:
         raise UsageError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
+    if not 0.0 <= vector_weight <= 1.0 or neighbor_weight < 0:
+        raise UsageError("vector weight must be within 0..1 and neighbour weight at least 0")
     if limit < 1 or offset < 0:
         raise UsageError("limit must be at least 1 and offset at least 0")
     if not query or not query.strip():
         raise UsageError("the query is empty")
     where, params = where_clause(namespace, prefix, kinds, filters, alias="m")
     want = limit + offset
-    depth = want if mode != "hybrid" else max(MIN_CANDIDATES, CANDIDATE_FACTOR * want)
+    fuse = mode == "hybrid" or neighbor_weight > 0
+    depth = max(MIN_CANDIDATES, CANDIDATE_FACTOR * want) if fuse else want
 
     vec: list[tuple[str, float]] = []
     kw: list[tuple[str, float]] = []
@@ -80,15 +94,16 @@ def search(
 
     vec_scores = dict(vec)
     kw_scores = dict(kw)
-    if mode == "vector":
-        ranked = vec
-    elif mode == "keyword":
-        ranked = kw
+    if not fuse:
+        page = (vec if mode == "vector" else kw)[offset:want]
     else:
-        ranked = reciprocal_rank_fusion(
-            [[i for i, _ in vec], [i for i, _ in kw]], weights=[VECTOR_WEIGHT, KEYWORD_WEIGHT], k=RRF_K
-        )
-    page = ranked[offset:want]
+        if mode == "hybrid":
+            scores = convex_fusion([vec, kw], [vector_weight, 1.0 - vector_weight])
+        else:
+            scores = convex_fusion([vec if mode == "vector" else kw], [1.0])
+        if neighbor_weight > 0:
+            scores = smooth_by_neighbours(scores, sources_of(store, list(scores)), neighbor_weight)
+        page = ranked(scores)[offset:want]
     memories = store.get_many([i for i, _ in page])
     return [
         SearchHit(memories[i], score, vec_scores.get(i), kw_scores.get(i))

@@ -209,7 +209,9 @@ class Store:
         validate(item.namespace)
         if not item.kind or not isinstance(item.kind, str):
             raise UsageError("kind must be a non-empty name")
-        content = normalize_content(item.kind, item.content)
+        # The canonical form (sorted keys) is what the database keeps; render the text from it
+        # too, so that text, export and import agree whatever key order the caller used.
+        content = json.loads(canonical_json(normalize_content(item.kind, item.content)))
         if content in (None, "", {}, []) or (isinstance(content, dict) and content.get("content", None) == "" and len(content) == 1):
             raise UsageError("content is empty")
         text = render(item.kind, content)

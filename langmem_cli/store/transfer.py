@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 from langmem_cli.core.namespaces import validate
-from langmem_cli.core.render import canonical_json, content_hash, normalize_content
+from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
 from langmem_cli.errors import InvalidInputError, LangmemError
 from langmem_cli.store.records_sql import MEMORY_COLUMNS, row_to_history, row_to_memory, where_clause
 
@@ -75,7 +75,8 @@ def _parse_memory(obj: dict[str, Any]) -> dict[str, Any]:
     if "content" not in obj:
         raise ValueError("missing 'content'")
     content = normalize_content(kind, obj["content"])
-    if content in (None, "", {}, []):
+    # The same rule as Store._prepare, checked here so that the error has its file:line.
+    if content in (None, "", {}, []) or not render(kind, content).strip():
         raise ValueError("'content' is empty")
     metadata = obj.get("metadata") or {}
     if not isinstance(metadata, dict):

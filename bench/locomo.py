@@ -1,0 +1,124 @@
+"""LoCoMo retrieval benchmark: turn-level evidence recall@k (see ../shared/data/README.md).
+
+Each sample's turns are imported through the project's own import path into namespace
+``locomo/<sample_id>``; each question is answered with the project's own search.
+Nothing from questions, answers or evidence is used at index time.
+
+    python bench/locomo.py [--data PATH] [--mode hybrid|vector|keyword] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "locomo-dev.json"
+KS = (1, 5, 10, 20)
+NEIGHBOR_WEIGHT = 0.3
+
+
+def sessions(conversation: dict):
+    """(session number, date text, turns) in order."""
+    numbers = sorted(int(m.group(1)) for k in conversation if (m := re.fullmatch(r"session_(\d+)", k)))
+    for n in numbers:
+        turns = conversation.get(f"session_{n}")
+        if isinstance(turns, list) and turns:
+            yield n, conversation.get(f"session_{n}_date_time", ""), turns
+
+
+def turn_text(turn: dict, date: str = "") -> str:
+    """What is indexed: who said it, what was said, the image shared, and when."""
+    text = f"{turn.get('speaker', '')}: {turn.get('text', '')}"
+    if turn.get("blip_caption"):
+        text += f" [shared an image: {turn['blip_caption']}]"
+    if date:
+        text += f" (on {date})"
+    return text
+
+
+def memory_lines(sample: dict) -> list[str]:
+    """JSONL lines for `langmem import`: one memory per turn, in dialogue order.
+
+    No explicit source: the import records each memory's source as file:line, which is what
+    neighbour smoothing in search uses (adjacent lines = adjacent turns)."""
+    sample_id = str(sample.get("sample_id", "sample"))
+    namespace = "locomo/" + re.sub(r"[^A-Za-z0-9_.@:+=-]+", "_", sample_id)
+    lines = []
+    for n, date, turns in sessions(sample["conversation"]):
+        for i, turn in enumerate(turns):
+            lines.append(json.dumps({
+                "id": f"{sample_id}/{turn['dia_id']}",
+                "namespace": namespace,
+                "content": turn_text(turn, date),
+                "metadata": {"dia_id": turn["dia_id"], "session": n, "date": date, "turn": i},
+            }))
+    return lines
+
+
+def evaluate(store, samples: list[dict], mode: str, neighbor_weight: float) -> dict:
+    recalls = {k: [] for k in KS}
+    latencies = []
+    for sample in samples:
+        namespace = "locomo/" + re.sub(r"[^A-Za-z0-9_.@:+=-]+", "_", str(sample.get("sample_id", "sample")))
+        for qa in sample.get("qa", []):
+            evidence = set(qa.get("evidence") or [])
+            if qa.get("category") == 5 or not evidence:
+                continue
+            start = time.perf_counter()
+            hits = store.search(str(qa["question"]), mode=mode, namespace=namespace, limit=max(KS),
+                                neighbor_weight=neighbor_weight)
+            latencies.append(time.perf_counter() - start)
+            found = [h.memory.metadata.get("dia_id") for h in hits]
+            for k in KS:
+                recalls[k].append(len(evidence & set(found[:k])) / len(evidence))
+    return {
+        "questions": len(recalls[1]),
+        **{f"R@{k}": 100 * statistics.fmean(v) for k, v in recalls.items()},
+        "median_ms": 1000 * statistics.median(latencies),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--mode", default="all", choices=["all", "hybrid", "vector", "keyword"])
+    parser.add_argument("--db", type=Path, help="database to use (kept; default: a temporary one)")
+    parser.add_argument("--neighbor-weight", type=float, default=NEIGHBOR_WEIGHT,
+                        help=f"search's --neighbor-weight (default {NEIGHBOR_WEIGHT}; 0 = off)")
+    args = parser.parse_args()
+
+    os.environ.setdefault("LANGMEM_THREADS", "1")
+    from langmem_cli import Store, config
+    from langmem_cli.store.transfer import import_lines
+
+    config.apply_runtime_env()
+    samples = json.loads(args.data.read_text())
+    db = args.db or Path(tempfile.mkdtemp(prefix="locomo-")) / "locomo.db"
+    store = Store.open(db)
+    start = time.perf_counter()
+    jsonl = db.with_suffix(".import.jsonl")
+    jsonl.write_text("".join(line + "\n" for sample in samples for line in memory_lines(sample)))
+    with open(jsonl, "rb") as handle:
+        report = import_lines(store, handle, name=str(jsonl))
+    print(f"imported {report.inserted} turns ({report.skipped} already present) in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    modes = ["vector", "keyword", "hybrid"] if args.mode == "all" else [args.mode]
+    print("| mode | neighbour weight | questions | R@1 | R@5 | R@10 | R@20 | median ms/query |")
+    print("|---|---|---|---|---|---|---|---|")
+    for mode in modes:
+        for weight in sorted({0.0, args.neighbor_weight}):
+            r = evaluate(store, samples, mode, weight)
+            print(f"| {mode} | {weight} | {r['questions']} | {r['R@1']:.1f} | {r['R@5']:.1f} | {r['R@10']:.1f} | "
+                  f"{r['R@20']:.1f} | {r['median_ms']:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
