@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip
 # Keeps torch on the CPU build (a plain `torch` pulls a multi-GB CUDA build).
 CONSTRAINTS := -c constraints.txt
-DEMO_DB ?= $(CURDIR)/.demo/memories.db
+DEMO_DB ?= $(CURDIR)/.demo/db/memories.db
 
 .PHONY: install install-test demo test bench clean
 

@@ -20,6 +20,12 @@ def load_sentence_transformer(source: str):
         raise ModelError(f"sentence-transformers is not installed: {exc}") from exc
     torch.set_num_threads(config.threads())
     try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+    try:
         return SentenceTransformer(source, device="cpu", local_files_only=True)
     except TypeError:  # older sentence-transformers
         return SentenceTransformer(source, device="cpu")

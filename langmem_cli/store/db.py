@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -33,7 +34,9 @@ def connect(path: Path) -> sqlite3.Connection:
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal":
+            mode = _enable_wal(conn)
         if mode.lower() != "wal" and os.access(path, os.W_OK):
             raise DatabaseError(f"cannot enable WAL on {path} (journal mode {mode})")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -42,6 +45,22 @@ def connect(path: Path) -> sqlite3.Connection:
         raise translate(exc, path) from exc
     _restrict_sidecars(path)
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL. SQLite answers "database is locked" at once, without the busy handler,
+    while another process holds the file (e.g. several processes creating it together): retry
+    until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _restrict_sidecars(path: Path) -> None:
