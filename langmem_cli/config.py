@@ -9,6 +9,8 @@ from pathlib import Path
 ENV_VARS: dict[str, str] = {
     "LANGMEM_DB": "database file (default: <user data dir>/langmem/memories.db)",
     "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
+    "LANGMEM_MODEL": "LLM for extract and other LLM commands, any litellm model string (default: local/smollm2-135m, bundled, offline)",
+    "LANGMEM_API_BASE": "base URL of an OpenAI-compatible server (with --model openai/NAME)",
     "LANGMEM_CACHE_DIR": "where exported ONNX models are cached (default: <user data dir>/langmem/models)",
     "LANGMEM_THREADS": "CPU threads for embedding and vector math (default: 1)",
     "LANGMEM_DEBUG": "set to 1 to show tracebacks on errors",
@@ -35,6 +37,17 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 
 def embedding_model_name(explicit: str | None = None) -> str:
     return explicit or os.environ.get("LANGMEM_EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL
+
+
+DEFAULT_MODEL = "local/smollm2-135m"
+
+
+def llm_model(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("LANGMEM_MODEL") or DEFAULT_MODEL
+
+
+def api_base(explicit: str | None = None) -> str | None:
+    return explicit or os.environ.get("LANGMEM_API_BASE") or None
 
 
 def cache_dir() -> Path:

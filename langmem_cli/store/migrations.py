@@ -96,6 +96,16 @@ def m005_meta(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@migration
+def m006_processed(db: sqlite_utils.Database) -> None:
+    """Conversations already extracted (by content hash), so re-runs skip them."""
+    db["processed"].create(
+        {"namespace": str, "conversation_hash": str, "source": str, "run_id": str, "at": str,
+         "inserted": int, "updated": int, "deleted": int},
+        pk=("namespace", "conversation_hash"),
+    )
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
     conn = db.conn

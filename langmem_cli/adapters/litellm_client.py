@@ -1,0 +1,128 @@
+"""The one LLM client: litellm (imported only here, only by LLM commands), with the offline
+providers registered as litellm custom providers so every call takes the same path:
+
+- ``local/smollm2-135m`` (default): SmolLM2-135M-Instruct in process via llama-cpp-python;
+- ``fake/NAME``: the scripted model used by the tests (see ``fake_llm``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from langmem_cli.core.llm import Completion, ConfigurationError, ProviderError
+
+DEFAULT_TIMEOUT = 120.0
+_registered = False
+
+
+def import_litellm():
+    """Import litellm with its network price-map fetch and telemetry switched off."""
+    global _registered
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    os.environ.setdefault("LITELLM_LOG", "ERROR")
+    import litellm
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    litellm.drop_params = True
+    if not _registered:
+        from langmem_cli.adapters.fake_llm import FakeProvider
+        from langmem_cli.adapters.local_llm import LocalProvider
+
+        litellm.custom_provider_map = [
+            *[p for p in litellm.custom_provider_map if p["provider"] not in ("local", "fake")],
+            {"provider": "local", "custom_handler": LocalProvider()},
+            {"provider": "fake", "custom_handler": FakeProvider()},
+        ]
+        from litellm.utils import custom_llm_setup
+
+        custom_llm_setup()
+        _registered = True
+    return litellm
+
+
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{6,}|key[=:]\s*\S+)", re.IGNORECASE)
+
+
+def _scrub(text: str) -> str:
+    """Never echo an API key back in an error message."""
+    for name, value in os.environ.items():
+        if value and len(value) >= 8 and ("KEY" in name or "TOKEN" in name or "SECRET" in name):
+            text = text.replace(value, "***")
+    return _SECRET.sub("***", text)
+
+
+class LiteLLMClient:
+    def __init__(self, model: str, api_base: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 max_tokens: int = 1024, temperature: float = 0.0):
+        self.model = model
+        self.api_base = api_base
+        self.timeout = timeout
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.litellm = import_litellm()
+        provider = model.split("/", 1)[0] if "/" in model else ""
+        self.custom = provider in ("local", "fake")
+        try:
+            self.structured = self.custom or bool(self.litellm.supports_response_schema(model))
+        except Exception:  # noqa: BLE001 - unknown models: fall back to JSON in text
+            self.structured = False
+
+    def complete(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, name: str) -> Completion:
+        litellm = self.litellm
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "timeout": self.timeout,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "num_retries": 0,
+        }
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if schema is not None and self.structured:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": False}}
+        try:
+            response = litellm.completion(**kwargs)
+        except (litellm.AuthenticationError, litellm.PermissionDeniedError) as exc:
+            raise ConfigurationError(f"{self.model}: authentication failed ({self._key_hint()}): {_scrub(str(exc))[:200]}") from None
+        except litellm.NotFoundError as exc:
+            raise ConfigurationError(f"{self.model}: model not found: {_scrub(str(exc))[:200]}") from None
+        except litellm.BadRequestError as exc:
+            text = _scrub(str(exc))
+            if "api_key" in text.lower() or "api key" in text.lower():
+                raise ConfigurationError(f"{self.model}: missing API key ({self._key_hint()})") from None
+            raise ProviderError(f"{self.model}: bad request: {text[:200]}") from None
+        except litellm.APIConnectionError as exc:
+            text = _scrub(str(exc))
+            if "api_key" in text.lower() or "api key" in text.lower():
+                raise ConfigurationError(f"{self.model}: missing API key ({self._key_hint()})") from None
+            where = self.api_base or "the provider"
+            raise ConfigurationError(f"cannot reach {where} for {self.model}: {text.splitlines()[0][:200]}") from None
+        except litellm.Timeout:
+            raise ProviderError(f"{self.model}: timed out after {self.timeout:g} s") from None
+        except (litellm.RateLimitError, litellm.ServiceUnavailableError, litellm.InternalServerError) as exc:
+            raise ProviderError(f"{self.model}: {type(exc).__name__}: {_scrub(str(exc))[:200]}") from None
+        except litellm.APIError as exc:
+            raise ProviderError(f"{self.model}: {_scrub(str(exc))[:200]}") from None
+        usage = getattr(response, "usage", None)
+        text = response.choices[0].message.content or ""
+        cost = 0.0
+        if not self.custom:
+            try:
+                cost = float(litellm.completion_cost(completion_response=response) or 0.0)
+            except Exception:  # noqa: BLE001 - unknown price: cost 0
+                cost = 0.0
+        return Completion(
+            text=text,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            cost=cost,
+        )
+
+    def _key_hint(self) -> str:
+        provider = self.model.split("/", 1)[0] if "/" in self.model else "openai"
+        return f"set {provider.upper()}_API_KEY" if provider not in ("ollama", "local", "fake") else "check the server"

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.put_cmd import parse_pairs
+from langmem_cli.errors import ExitCode, UsageError
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
+ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
+RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate.")]
+
+
+def read_instructions(value: str | None) -> str | None:
+    if value and value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read instructions {value[1:]}: {exc.strerror}") from None
+    return value
+
+
+def make_client(model: str | None, api_base: str | None, timeout: float):
+    from langmem_cli import config
+    from langmem_cli.adapters.litellm_client import LiteLLMClient
+
+    return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
+
+
+def extract(
+    ctx: typer.Context,
+    files: Annotated[List[str], typer.Argument(help="Transcript files (JSONL, ChatGPT conversations.json); - for stdin.")],
+    namespace: Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")] = "default",
+    var: Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")] = None,
+    schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")] = None,
+    instructions: Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")] = None,
+    profile: Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")] = False,
+    enable_deletes: Annotated[bool, typer.Option("--enable-deletes", help="Let the model delete memories it was shown.")] = False,
+    no_updates: Annotated[bool, typer.Option("--no-updates", help="Only insert; never change existing memories.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="Transcript format (default: detected).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=0, help="Related memories shown to the model per chunk.")] = 10,
+    chunk_tokens: Annotated[int, typer.Option("--chunk-tokens", min=64, help="Token budget of one transcript chunk.")] = 1500,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 2,
+    json_mode: JsonOpt = None,
+) -> None:
+    """Extract memories from chat transcripts with an LLM (one transaction per conversation)."""
+    from langmem_cli import config
+    from langmem_cli.adapters.schema_files import load_schemas
+    from langmem_cli.adapters.transcripts import FORMATS, read_conversations
+    from langmem_cli.core.manager import Policy
+    from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
+
+    st = state(ctx, json_mode)
+    out = st.output
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
+    opts = ExtractOptions(
+        namespace=namespace, variables=parse_pairs(var, "--var"), schemas=load_schemas(schema),
+        instructions=read_instructions(instructions), profile=profile,
+        policy=Policy(enable_inserts=True, enable_updates=not no_updates, enable_deletes=enable_deletes),
+        dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries,
+    )
+    conversations = [c for f in files for c in read_conversations(f, fmt)]
+    plan_namespaces(conversations, opts)  # template errors before any model is loaded
+    model_name = config.llm_model(model)
+    client = make_client(model, api_base, timeout)
+    arguments = {"files": files, "namespace": namespace, "schemas": list(opts.schemas), "profile": profile,
+                 "dry_run": dry_run, "force": force}
+    store = st.store()
+    run_id = store.start_run("extract", arguments, model=model_name)
+    report = None
+    try:
+        with out.progress("extracting", len(conversations)) as advance:
+            report = run_extract(store, client, conversations, opts, progress=lambda r: advance(1))
+    except BaseException as exc:
+        store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__,
+                         **_usage(report))
+        raise
+    status = "ok" if not report.failed else ("partial" if len(report.failed) < len(report.results) else "failed")
+    store.finish_run(run_id, status, error="; ".join(f"{r.source}: {r.error}" for r in report.failed)[:2000] or None,
+                     **_usage(report))
+    _print(out, report, dry_run, model_name)
+    if report.failed:
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+def _usage(report) -> dict:
+    if report is None:
+        return {}
+    return {"prompt_tokens": report.usage.prompt_tokens, "completion_tokens": report.usage.completion_tokens,
+            "cost": report.usage.cost}
+
+
+def _print(out, report, dry_run: bool, model: str) -> None:
+    summary = report.summary()
+    if out.json:
+        out.data({"model": model, **report.to_dict()})
+    else:
+        from rich.table import Table
+
+        console = out.console
+        if dry_run:
+            for r in report.results:
+                for op in r.operations:
+                    target = f" {op.id}" if op.id else ""
+                    console.print(f"[dry-run] {r.namespace} {op.action} {op.kind}{target}: {op.content}", markup=False)
+        table = Table(title=f"extract ({model})")
+        for key in ("conversations", "inserted", "updated", "deleted", "skipped", "failed", "calls", "prompt_tokens",
+                    "completion_tokens", "cost", "seconds"):
+            table.add_column(key.replace("_tokens", " tok").replace("completion", "compl."), justify="right")
+        table.add_row(*[str(summary[k]) for k in ("conversations", "inserted", "updated", "deleted", "skipped", "failed",
+                                                   "calls", "prompt_tokens", "completion_tokens")],
+                      f"{summary['cost']:.4f}", f"{summary['seconds']:.1f}")
+        console.print(table)
+    for r in report.failed:
+        out.warn(f"failed {r.source} ({r.namespace}): {r.error}")
+    if report.failed:
+        out.info("re-run the same command to retry only the failed conversations")

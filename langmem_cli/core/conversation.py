@@ -1,0 +1,85 @@
+"""A chat transcript as records: messages with a normalised role, and the conversation they form.
+
+Pure: no I/O. Readers for the export formats live in ``langmem_cli.adapters.transcripts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langmem_cli.core.render import canonical_json
+
+ROLES = ("user", "assistant", "system", "tool")
+
+# Spellings used by the common formats (OpenAI, LangChain, Gemini, Llama), lower-cased.
+ROLE_ALIASES = {
+    "user": "user",
+    "human": "user",
+    "assistant": "assistant",
+    "ai": "assistant",
+    "model": "assistant",
+    "bot": "assistant",
+    "system": "system",
+    "developer": "system",
+    "tool": "tool",
+    "function": "tool",
+    "ipython": "tool",
+}
+
+
+def normalize_role(role: str) -> str:
+    """One of ``ROLES`` for a known spelling (case-insensitive); ``ValueError`` otherwise."""
+    if not isinstance(role, str):
+        raise ValueError(f"role must be a string, not {type(role).__name__}")
+    normalised = ROLE_ALIASES.get(role.strip().lower())
+    if normalised is None:
+        raise ValueError(f"unknown role {role[:40]!r} (expected one of: {', '.join(ROLES)})")
+    return normalised
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+    name: str | None = None
+    timestamp: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", normalize_role(self.role))
+        if not isinstance(self.content, str):
+            raise TypeError(f"content must be a string, not {type(self.content).__name__}")
+
+    @property
+    def speaker(self) -> str:
+        """The name when the message has one, else the role."""
+        return self.name or self.role
+
+
+@dataclass
+class Conversation:
+    messages: list[Message]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # "file:line" where the conversation starts ("file:#N" for the Nth in a JSON array)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the roles, names and contents in order; timestamps, metadata and source are left out,
+
+        so the same conversation read again (or exported again) hashes the same.
+        """
+        canonical = canonical_json([{"role": m.role, "name": m.name, "content": m.content} for m in self.messages])
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def to_text(self) -> str:
+        """One ``speaker: content`` entry per message (the speaker is the name if present, else the role)."""
+        return "\n".join(f"{m.speaker}: {m.content}" for m in self.messages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "metadata": self.metadata,
+            "content_hash": self.content_hash,
+            "messages": [asdict(m) for m in self.messages],
+        }

@@ -1,0 +1,235 @@
+"""Extraction: conversations -> memory operations -> one transaction per conversation."""
+
+from __future__ import annotations
+
+import string
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from langmem_cli.core.chunking import chunk_lines
+from langmem_cli.core.conversation import Conversation
+from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
+from langmem_cli.core.manager import Existing, Operation, Policy, manage, manage_profile
+from langmem_cli.core.namespaces import validate
+from langmem_cli.core.schemas import Schema
+from langmem_cli.errors import LangmemError, UsageError
+
+
+@dataclass
+class ExtractOptions:
+    namespace: str = "default"  # may hold {variables}
+    variables: dict[str, str] = field(default_factory=dict)
+    schemas: dict[str, Schema] = field(default_factory=dict)
+    instructions: str | None = None
+    profile: bool = False
+    policy: Policy = field(default_factory=Policy)
+    dry_run: bool = False
+    force: bool = False
+    top_k: int = 10
+    chunk_tokens: int = 1500
+    retries: int = 2
+
+
+@dataclass
+class ConversationResult:
+    source: str
+    namespace: str
+    status: str  # applied | unchanged | skipped | failed | dry-run
+    operations: list[Operation] = field(default_factory=list)
+    error: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "namespace": self.namespace, "status": self.status,
+                "operations": [op.to_dict() for op in self.operations], "error": self.error,
+                "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class ExtractReport:
+    results: list[ConversationResult] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def operations(self, action: str) -> int:
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
+
+    @property
+    def failed(self) -> list[ConversationResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "conversations": len(self.results),
+            "inserted": self.operations("insert"),
+            "updated": self.operations("update"),
+            "deleted": self.operations("delete"),
+            "skipped": self.count("skipped"),
+            "failed": len(self.failed),
+            **self.usage.to_dict(),
+            "seconds": round(self.seconds, 2),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results]}
+
+
+def template_fields(template: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise UsageError(f"invalid namespace template {template!r}: {exc}") from None
+
+
+def fill_namespace(template: str, variables: dict[str, str], metadata: dict[str, Any], where: str) -> str:
+    """Fill ``{name}`` from --var first, then from the conversation's metadata."""
+    values: dict[str, str] = {}
+    for name in template_fields(template):
+        if not name.isidentifier():
+            raise UsageError(f"invalid namespace template {template!r}: {{{name}}} is not a variable name")
+        if name in variables:
+            values[name] = variables[name]
+        elif metadata.get(name) not in (None, "") and isinstance(metadata.get(name), (str, int)):
+            values[name] = str(metadata[name])
+        else:
+            raise UsageError(f"{where}: namespace template {template!r} needs {{{name}}}: pass --var {name}=VALUE or give the conversation a {name!r} field")
+    namespace = template.format(**values)
+    try:
+        return validate(namespace)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def plan_namespaces(conversations: list[Conversation], opts: ExtractOptions) -> list[str]:
+    """Every conversation's namespace, checked before any LLM call (a missing variable stops all)."""
+    return [fill_namespace(opts.namespace, opts.variables, c.metadata, c.source) for c in conversations]
+
+
+def run_extract(
+    store,
+    client: ChatClient,
+    conversations: Iterable[Conversation],
+    opts: ExtractOptions,
+    progress: Callable[[ConversationResult], None] | None = None,
+) -> ExtractReport:
+    if not opts.schemas:
+        raise UsageError("no schema to extract")
+    conversations = list(conversations)
+    namespaces = plan_namespaces(conversations, opts)
+    report = ExtractReport()
+    started = time.perf_counter()
+    for conversation, namespace in zip(conversations, namespaces):
+        result = extract_one(store, client, conversation, namespace, opts)
+        report.results.append(result)
+        report.usage.merge(result.usage)
+        if progress:
+            progress(result)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def extract_one(store, client: ChatClient, conversation: Conversation, namespace: str, opts: ExtractOptions) -> ConversationResult:
+    result = ConversationResult(conversation.source, namespace, "failed")
+    started = time.perf_counter()
+    digest = conversation.content_hash
+    try:
+        if not opts.force and not opts.dry_run and store.is_processed(namespace, digest):
+            result.status = "skipped"
+            return result
+        lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
+        chunks = chunk_lines(lines, opts.chunk_tokens)
+        if opts.profile:
+            operations = _profile_operations(store, client, chunks, namespace, opts, result.usage)
+        else:
+            operations = _memory_operations(store, client, chunks, namespace, opts, result.usage)
+        result.operations = operations
+        if opts.dry_run:
+            result.status = "dry-run"
+            return result
+        counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+        store.apply_operations(
+            namespace, operations, conversation.source,
+            on_commit=lambda conn: store.mark_processed(
+                conn, namespace, digest, conversation.source,
+                {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]},
+            ),
+        )
+        result.status = "applied" if operations else "unchanged"
+    except ConfigurationError:
+        raise  # a missing key or unreachable server fails every conversation: stop now
+    except (LLMError, LangmemError, ValueError) as exc:
+        result.status = "failed"
+        result.error = str(exc)
+        result.operations = []
+    finally:
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def _related(store, namespace: str, text: str, kinds: list[str], k: int) -> list[Existing]:
+    if k <= 0 or store.count(namespace=namespace) == 0:
+        return []
+    hits = store.search(text[:2000], namespace=namespace, kinds=kinds, limit=k)
+    return [Existing(h.memory.id, h.memory.kind, h.memory.content, h.memory.text) for h in hits]
+
+
+def _memory_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage) -> list[Operation]:
+    """Chunks in order; each sees the related stored memories and what earlier chunks produced."""
+    from langmem_cli.core.render import render
+
+    operations: list[Operation] = []
+    pending: dict[str, Existing] = {}  # id (or "new:N") -> the memory as the earlier chunks left it
+    deleted: set[str] = set()
+    for chunk in chunks:
+        shown = {e.id: e for e in _related(store, namespace, chunk, list(opts.schemas), opts.top_k) if e.id not in deleted}
+        shown.update(pending)
+        ops = manage(client, chunk, list(shown.values()), opts.schemas, policy=opts.policy,
+                     instructions=opts.instructions, retries=opts.retries, usage=usage)
+        for op in ops:
+            if op.action == "insert":
+                key = f"new:{len(operations)}"
+                operations.append(op)
+                pending[key] = Existing(key, op.kind, op.content, render(op.kind, op.content))
+            elif op.id.startswith("new:"):
+                index = int(op.id.split(":", 1)[1])
+                earlier = operations[index]
+                if op.action == "delete":
+                    earlier.action = "skip"
+                    pending.pop(op.id, None)
+                else:
+                    earlier.content = op.content
+                    pending[op.id] = Existing(op.id, op.kind, op.content, render(op.kind, op.content))
+            else:
+                operations.append(op)
+                if op.action == "delete":
+                    deleted.add(op.id)
+                    pending.pop(op.id, None)
+                else:
+                    pending[op.id] = Existing(op.id, op.kind, op.content, render(op.kind, op.content))
+    return [op for op in operations if op.action != "skip"]
+
+
+def _profile_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage) -> list[Operation]:
+    """One document per namespace and schema, updated in place chunk after chunk."""
+    from langmem_cli.core.render import render
+
+    operations: list[Operation] = []
+    for name, schema in opts.schemas.items():
+        docs = store.list(namespace=namespace, kinds=[name], limit=1)
+        current = Existing(docs[0].id, name, docs[0].content, docs[0].text) if docs else None
+        final: Operation | None = None
+        for chunk in chunks:
+            op = manage_profile(client, chunk, current, schema, instructions=opts.instructions,
+                                retries=opts.retries, usage=usage)
+            if op is None:
+                continue
+            final = Operation("update" if docs else "insert", name, op.content, docs[0].id if docs else None)
+            current = Existing(current.id if current else "new", name, op.content, render(name, op.content))
+        if final is not None:
+            operations.append(final)
+    return operations
