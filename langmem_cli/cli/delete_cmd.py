@@ -26,6 +26,7 @@ def delete(
         raise UsageError("nothing to delete: give ids, or --namespace/--prefix with --yes")
     store = st.store()
     if ids:
+        ids = list(dict.fromkeys(ids))  # a repeated id is deleted once, not reported missing
         missing = [i for i in ids if i not in store.get_many(ids)]
         if missing:
             from langmem_cli.errors import NotFoundError

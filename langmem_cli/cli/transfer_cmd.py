@@ -29,7 +29,10 @@ def export(
         write_export(store, sys.stdout, namespace=namespace, prefix=prefix, history=history)
         return
     directory = output.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fp:
             n = write_export(store, fp, namespace=namespace, prefix=prefix, history=history)

@@ -197,6 +197,7 @@ def import_lines(store: "Store", lines: Iterable[str | bytes], name: str = "<std
         for record, location in updates:
             store.update(record["id"], record["content"], record["kind"], record["metadata"], record["source"] or f"import:{location}")
             report.updated += 1
+        landed: set[str] = set()
         for h in histories:
             duplicate = store._query(
                 "SELECT 1 FROM history WHERE memory_id = ? AND action = ? AND at = ? LIMIT 1",
@@ -213,7 +214,13 @@ def import_lines(store: "Store", lines: Iterable[str | bytes], name: str = "<std
                     h["at"], h["run_id"], h["source"],
                 ),
             )
+            landed.add(h["memory_id"])
             report.history += 1
+        for m in prepared:
+            # Its history lines were all here already (e.g. it was deleted after the export):
+            # record the re-insert, so history ends with it and vector indexes see the change.
+            if m.id in with_history and m.id not in landed:
+                store._record("insert", m.id, m.namespace, None, m, m.source)
     return report
 
 

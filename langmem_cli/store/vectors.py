@@ -50,7 +50,10 @@ class VectorIndex:
     @classmethod
     def load(cls, conn: sqlite3.Connection, model: str) -> "VectorIndex":
         index = cls(model=model)
-        conn.execute("BEGIN")  # one consistent snapshot of memories + history
+        # One consistent snapshot of memories + history (the caller's, if it is in a transaction).
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
         try:
             index.last_history_id, index.reindexed_at = _generation(conn)
             rows = conn.execute(
@@ -59,7 +62,8 @@ class VectorIndex:
                 (model,),
             ).fetchall()
         finally:
-            conn.execute("COMMIT")
+            if own:
+                conn.execute("COMMIT")
         index._reset(rows)
         return index
 
