@@ -73,6 +73,7 @@ def apply_runtime_env() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no price-map fetch from the network
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     n = str(threads())
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

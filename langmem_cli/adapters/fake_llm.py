@@ -21,8 +21,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import litellm
-from litellm import CustomLLM
+from langmem_cli.adapters.litellm_env import litellm_module
+
+litellm = litellm_module()
+CustomLLM = litellm.CustomLLM
 
 FAULTS = ("malformed", "wrong_shape", "unknown_id", "timeout", "provider_error")
 

@@ -20,13 +20,9 @@ _registered = False
 def import_litellm():
     """Import litellm with its network price-map fetch and telemetry switched off."""
     global _registered
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    os.environ.setdefault("LITELLM_TELEMETRY", "False")
-    os.environ.setdefault("LITELLM_LOG", "ERROR")
-    import litellm
+    from langmem_cli.adapters.litellm_env import litellm_module
 
-    litellm.telemetry = False
-    litellm.suppress_debug_info = True
+    litellm = litellm_module()
     litellm.drop_params = True
     if not _registered:
         from langmem_cli.adapters.fake_llm import FakeProvider

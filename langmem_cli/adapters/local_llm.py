@@ -14,8 +14,10 @@ import os
 import threading
 from pathlib import Path
 
-import litellm
-from litellm import CustomLLM
+from langmem_cli.adapters.litellm_env import litellm_module
+
+litellm = litellm_module()
+CustomLLM = litellm.CustomLLM
 
 from langmem_cli import config
 

@@ -119,7 +119,7 @@ def _check_head(head: bytes, name: str) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidInputError("UTF-16 text: convert it to UTF-8 first", location=f"{name}:1")
     nul = head.find(b"\x00")
-    if False:
+    if nul >= 0:
         line = head.count(b"\n", 0, nul) + 1
         raise InvalidInputError("a binary file (NUL byte), not a text transcript", location=f"{name}:{line}")
 

@@ -1,0 +1,122 @@
+"""LoCoMo extraction benchmark: fact recall of the stored memories (see ../shared/data/README.md).
+
+For each sample, its sessions are extracted in order (one conversation per session, each turn a
+message carrying the speaker's name) into one namespace, through the project's own extract job.
+A gold fact (LoCoMo's `observation`) is recalled if some memory has cosine >= 0.6 with it under
+all-MiniLM-L6-v2 (normalised embeddings).
+
+    python bench/locomo_extract.py [--data PATH] [--sessions N] [--model M] [--chunk-tokens T]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from locomo import DEFAULT_DATA, sessions  # noqa: E402
+
+THRESHOLD = 0.6
+
+
+def conversations_of(sample: dict, max_sessions: int | None):
+    from langmem_cli.core.conversation import Conversation, Message
+
+    sample_id = str(sample.get("sample_id", "sample"))
+    for n, date, turns in sessions(sample["conversation"]):
+        if max_sessions is not None and n > max_sessions:
+            break
+        messages = [Message("system", f"Conversation of {date}.")] if date else []
+        for turn in turns:
+            text = turn.get("text", "")
+            if turn.get("blip_caption"):
+                text += f" [shares an image: {turn['blip_caption']}]"
+            messages.append(Message("user", f"{turn.get('speaker', '')}: {text}"))
+        yield n, Conversation(messages, {"sample_id": sample_id, "session": n}, f"{sample_id}:session_{n}")
+
+
+def gold_facts(sample: dict, max_sessions: int | None) -> list[str]:
+    facts = []
+    for key, by_speaker in (sample.get("observation") or {}).items():
+        try:
+            n = int(key.split("_")[1])
+        except (IndexError, ValueError):
+            continue
+        if max_sessions is not None and n > max_sessions:
+            continue
+        for items in by_speaker.values():
+            facts.extend(item[0] for item in items if item and isinstance(item[0], str))
+    return facts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--sessions", type=int, default=None)
+    parser.add_argument("--samples", type=int, default=None, help="only the first N samples")
+    parser.add_argument("--model", default=None, help="litellm model (default: the bundled local model)")
+    parser.add_argument("--api-base", default=None)
+    parser.add_argument("--chunk-tokens", type=int, default=None)
+    parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+
+    os.environ.setdefault("LANGMEM_THREADS", "2")
+    from langmem_cli import Store, config
+    from langmem_cli.adapters.embedders import get_embedder
+    from langmem_cli.adapters.litellm_client import LiteLLMClient
+    from langmem_cli.core.schemas import BUILTIN
+    from langmem_cli.jobs.extract import ExtractOptions, extract_one
+
+    config.apply_runtime_env()
+    samples = json.loads(args.data.read_text())[: args.samples]
+    db = args.db or Path(tempfile.mkdtemp(prefix="locomo-extract-")) / "m.db"
+    store = Store.open(db, embedding_model="all-MiniLM-L6-v2")
+    model = config.llm_model(args.model)
+    client = LiteLLMClient(model, api_base=args.api_base)
+    opts = ExtractOptions(schemas={"memory": BUILTIN["memory"]}, top_k=args.top_k)
+    if args.chunk_tokens:
+        opts.chunk_tokens = args.chunk_tokens
+    embedder = get_embedder("all-MiniLM-L6-v2")
+
+    recalled = total = words = sessions_done = failed = 0
+    calls = prompt_tokens = completion_tokens = 0
+    seconds = 0.0
+    for sample in samples:
+        namespace = "locomo/" + str(sample.get("sample_id", "sample"))
+        for n, conversation in conversations_of(sample, args.sessions):
+            start = time.perf_counter()
+            result = extract_one(store, client, conversation, namespace, opts)
+            seconds += time.perf_counter() - start
+            sessions_done += 1
+            failed += result.status == "failed"
+            calls += result.usage.calls
+            prompt_tokens += result.usage.prompt_tokens
+            completion_tokens += result.usage.completion_tokens
+            print(f"{namespace} session {n}: {result.status} {len(result.operations)} ops "
+                  f"{result.usage.calls} calls {result.seconds:.1f} s {result.error or ''}", file=sys.stderr)
+        memories = store.list(namespace=namespace, limit=None)
+        facts = gold_facts(sample, args.sessions)
+        words += sum(len(m.text.split()) for m in memories)
+        if facts and memories:
+            sims = embedder.embed(facts) @ embedder.embed([m.text for m in memories]).T
+            recalled += int((sims.max(axis=1) >= THRESHOLD).sum())
+        total += len(facts)
+    print(f"| model | sessions | gold facts | fact recall | memory words per sample | LLM calls per session | "
+          f"prompt tokens per session | completion tokens per session | seconds per session | failed sessions |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    per = max(sessions_done, 1)
+    print(f"| {model} | {args.sessions or 'all'} | {total} | {100 * recalled / max(total, 1):.1f} | "
+          f"{words / max(len(samples), 1):.0f} | {calls / per:.2f} | {prompt_tokens / per:.0f} | "
+          f"{completion_tokens / per:.0f} | {seconds / per:.1f} | {failed} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
