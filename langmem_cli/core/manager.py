@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from langmem_cli.core.llm import ChatClient, Usage, structured_call
+from langmem_cli.core.render import render
 from langmem_cli.core.schemas import MAX_LIST, MAX_TEXT, Schema
 
 MAX_OPERATIONS = MAX_LIST
@@ -93,7 +94,7 @@ def content_schema(schemas: dict[str, Schema], defs: dict[str, Any]) -> dict[str
     if len(schemas) == 1:
         (only,) = schemas.values()
         if only.is_text:
-            return {"type": "string", "maxLength": MAX_TEXT}
+            return {"type": "string", "minLength": 3, "maxLength": MAX_TEXT}
         return _hoist(only.json_schema, defs)
     options = []
     for s in schemas.values():
@@ -101,13 +102,17 @@ def content_schema(schemas: dict[str, Schema], defs: dict[str, Any]) -> dict[str
     return {"anyOf": options}
 
 
-def reply_schema(schemas: dict[str, Schema], policy: Policy) -> dict[str, Any]:
+def reply_schema(schemas: dict[str, Schema], policy: Policy, shown_ids: list[str] | None = None) -> dict[str, Any]:
+    """The JSON Schema of the reply. With the ids shown, actions and ids are enumerated, so a
+    grammar-constrained model can only name memories it was shown."""
     defs: dict[str, Any] = {}
+    actions = policy.actions if shown_ids is None or shown_ids else [a for a in policy.actions if a == "insert"]
+    ids: dict[str, Any] = {"type": "string", "maxLength": 12} if shown_ids is None else {"enum": list(shown_ids)}
     item: dict[str, Any] = {
         "type": "object",
         "properties": {
-            "action": {"enum": policy.actions},
-            "id": {"anyOf": [{"type": "string", "maxLength": 12}, {"type": "null"}]},
+            "action": {"enum": actions or policy.actions},
+            "id": {"anyOf": [ids, {"type": "null"}]} if shown_ids != [] else {"type": "null"},
         },
         "required": ["action", "id", "content"],
     }
@@ -184,6 +189,7 @@ def manage(
     def check(reply: ExtractReply) -> None:
         ops: list[Operation] = []
         touched: set[str] = set()
+        seen = set(known_texts)
         for n, op in enumerate(reply.operations, start=1):
             where = f"operations.{n - 1}"
             if op.action not in policy.actions:
@@ -192,13 +198,25 @@ def manage(
                 kind = op.kind or next(iter(schemas))
                 if kind not in schemas:
                     raise ValueError(f"{where}: unknown kind {kind!r} (use {', '.join(schemas)})")
+                if op.content in (None, "", {}) or (isinstance(op.content, str) and not op.content.strip()):
+                    continue  # an empty insert adds nothing
                 content = _validated(schemas[kind], op.content, where)
-                text = content.get("content") if schemas[kind].is_text else None
-                if text is not None and _normalise(text) in known_texts:
-                    continue  # already remembered word for word
+                key = _normalise(render(kind, content))
+                if key in seen:
+                    continue  # already remembered, or repeated in this reply
+                seen.add(key)
                 ops.append(Operation("insert", kind, content))
                 continue
-            if not op.id or op.id not in local:
+            if not op.id and op.action == "update":
+                op.action = "insert"  # an update of nothing is a new memory
+                kind = op.kind or next(iter(schemas))
+                if kind not in schemas:
+                    raise ValueError(f"{where}: unknown kind {kind!r} (use {', '.join(schemas)})")
+                ops.append(Operation("insert", kind, _validated(schemas[kind], op.content, where)))
+                continue
+            if not op.id and op.action == "delete":
+                continue  # deleting nothing changes nothing
+            if op.id not in local:
                 shown = ", ".join(local) or "none"
                 raise ValueError(f"{where}: id {op.id!r} is not one of the memories shown ({shown})")
             if op.id in touched:
@@ -223,7 +241,7 @@ def manage(
         retries=retries,
         usage=usage,
         check=check,
-        schema=reply_schema(schemas, policy),
+        schema=reply_schema(schemas, policy, list(local)),
         name="ExtractReply",
     )
     return result

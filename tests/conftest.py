@@ -1,0 +1,110 @@
+"""Shared fixtures: real SQLite files under tmp_path, the deterministic hash embedder, a CLI runner.
+
+Nothing here mocks the store. Tests that need the real bundled model are marked ``model``
+and share one ONNX export per session (see ``model_cache_dir``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from langmem_cli.adapters.hash_embedder import HashEmbedder
+from langmem_cli.cli.app import app
+
+HASH_MODEL = "hash:64"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test: hash embedder, a database and model cache inside tmp_path, offline, no debug."""
+    monkeypatch.setenv("LANGMEM_EMBEDDING_MODEL", HASH_MODEL)
+    monkeypatch.setenv("LANGMEM_DB", str(tmp_path / "env-default.db"))
+    monkeypatch.setenv("LANGMEM_CACHE_DIR", str(tmp_path / "model-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.delenv("LANGMEM_DEBUG", raising=False)
+    monkeypatch.delenv("LANGMEM_EMBEDDING_BACKEND", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "memories.db"
+
+
+@pytest.fixture
+def embedder() -> HashEmbedder:
+    """A fresh hash embedder (its call counters start at zero)."""
+    return HashEmbedder(64)
+
+
+@pytest.fixture
+def store(db_path: Path, embedder: HashEmbedder):
+    from langmem_cli import Store
+
+    with Store.open(db_path, embedder=embedder) as s:
+        yield s
+
+
+class Cli:
+    """Runs ``langmem`` in process against ``db_path`` with the hash embedder."""
+
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        self.runner = CliRunner()
+        self.env = {"LANGMEM_DB": str(db_path), "LANGMEM_EMBEDDING_MODEL": HASH_MODEL}
+
+    def __call__(self, *args: Any, input: str | bytes | None = None, env: dict[str, str] | None = None,
+                 code: int | None = 0):
+        """Invoke; assert the exit code unless ``code`` is None."""
+        result = self.runner.invoke(app, [str(a) for a in args], input=input, env={**self.env, **(env or {})})
+        if code is not None:
+            assert result.exit_code == code, (
+                f"langmem {' '.join(map(str, args))}: exit {result.exit_code}, expected {code}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\nexception: {result.exception!r}"
+            )
+        return result
+
+    def json(self, *args: Any, **kwargs: Any) -> Any:
+        return json.loads(self(*args, **kwargs).stdout)
+
+    def jsonl(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return [json.loads(line) for line in self(*args, **kwargs).stdout.splitlines() if line.strip()]
+
+    def put(self, content: str, *options: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.json("put", content, *options, **kwargs)
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Cli:
+    return Cli(db_path)
+
+
+@pytest.fixture
+def cli_for():
+    """Cli for another database file: ``cli_for(tmp_path / "b.db")``."""
+    return Cli
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export cache for the whole session (the export takes ~10 s)."""
+    return tmp_path_factory.mktemp("langmem-models")
+
+
+@pytest.fixture
+def model_env(monkeypatch: pytest.MonkeyPatch, model_cache_dir: Path) -> Path:
+    """Select the real bundled model, cached in the session-wide directory."""
+    monkeypatch.setenv("LANGMEM_CACHE_DIR", str(model_cache_dir))
+    monkeypatch.setenv("LANGMEM_EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+    return model_cache_dir
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    # Model tests last, so a quick -x run reports the cheap failures first.
+    items.sort(key=lambda item: item.get_closest_marker("model") is not None)
