@@ -51,6 +51,10 @@ def _scrub(text: str) -> str:
     return _SECRET.sub("***", text)
 
 
+class _FormatRefused(Exception):
+    pass
+
+
 class LiteLLMClient:
     def __init__(self, model: str, api_base: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                  max_tokens: int = 1024, temperature: float = 0.0):
@@ -66,9 +70,17 @@ class LiteLLMClient:
             self.structured = self.custom or bool(self.litellm.supports_response_schema(model))
         except Exception:  # noqa: BLE001 - unknown models: fall back to JSON in text
             self.structured = False
+        # How to ask for JSON, best first. OpenAI-compatible servers differ: most take json_schema,
+        # llama-cpp-python's takes json_object with a schema; a server that refuses one format
+        # (an error naming response_format) is asked with the next for the rest of the run.
+        if self.structured:
+            self._formats = ["json_schema"]
+        elif api_base:
+            self._formats = ["json_schema", "json_object", None]
+        else:
+            self._formats = [None]
 
     def complete(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, name: str) -> Completion:
-        litellm = self.litellm
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -79,13 +91,29 @@ class LiteLLMClient:
         }
         if self.api_base:
             kwargs["api_base"] = self.api_base
-        if schema is not None and self.structured:
+        while True:
+            try:
+                return self._complete(kwargs, schema, name)
+            except _FormatRefused:
+                self._formats.pop(0)
+
+    def _complete(self, kwargs: dict[str, Any], schema: dict[str, Any] | None, name: str) -> Completion:
+        litellm = self.litellm
+        kwargs = dict(kwargs)
+        fmt = self._formats[0] if schema is not None else None
+        if fmt == "json_schema":
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": False}}
+        elif fmt == "json_object":
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
         if self.api_base and self.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
             kwargs["api_key"] = "none"  # local OpenAI-compatible servers need no key
         try:
             response = litellm.completion(**kwargs)
         except Exception as exc:  # noqa: BLE001 - mapped to our three kinds of failure below
+            if fmt is not None and len(self._formats) > 1 and any(
+                word in str(exc) for word in ("response_format", "json_schema", "json_object")
+            ):
+                raise _FormatRefused() from None
             raise self._map_error(exc) from None
         usage = getattr(response, "usage", None)
         text = response.choices[0].message.content or ""
