@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# The main job on the bundled fixtures, offline. Run through `make demo`.
+# The main job on the bundled fixtures, offline, with the bundled model. Run through `make demo`.
 set -euo pipefail
 cd "$(dirname "$0")"
 LANGMEM=".venv/bin/langmem"
 run() { echo; echo "\$ langmem $*"; "$LANGMEM" "$@"; }
 
 echo "Database: $("$LANGMEM" path)"
-run --no-json import fixtures/memories.jsonl
-run --no-json import fixtures/memories.jsonl   # idempotent: nothing new
+# One export of several users: each conversation lands in its user's namespace.
+run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}"
+# A Claude Code session and a LangChain export for one user.
+run --no-json extract fixtures/transcripts/claude-code.jsonl fixtures/transcripts/langchain.jsonl -n demo/carol
+# A profile document (custom JSON Schema), updated in place.
+run --no-json extract fixtures/transcripts/messages.jsonl -n demo/dana --schema fixtures/schemas/user_profile.json --profile
+# Idempotent: a second run only pays for what is new.
+run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}"
 run --no-json namespaces
-run --no-json search "what should I cook for Alice?" -n acme/alice --limit 3
-run --no-json search "pets" --prefix acme --limit 3
-run --no-json search "who lives in France?" --limit 2
-run --json search "allergies" -n acme/bob --limit 1
+run --no-json list --prefix demo --limit 20
+run --no-json search "pets" --prefix demo --limit 3
+run --no-json search "what does the user eat?" --limit 3
 run --no-json stats
