@@ -162,3 +162,65 @@ def test_prompt_stays_bounded_as_the_namespace_grows(cli, fake, tmp_path):
     cli("extract", path, "-n", "big/ns", *FAKE, "--top-k", "10")
     system = fake.prompts[-1]["messages"][0]["content"]
     assert system.count("\n[m") == 10
+
+
+from pydantic import BaseModel, Field  # noqa: E402
+
+
+class Pets(BaseModel):
+    """The user's pets."""
+
+    pets: list[str] = Field(default_factory=list, max_length=8)
+
+
+def test_schema_from_module_class_and_json_file(cli, fake, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"role": "user", "content": "My dogs are Rex and Bo"}) + "\n")
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "id": None, "content": {"pets": ["Rex", "Bo"]}}]})])
+    cli("extract", path, "-n", "u/a", "--schema", "tests.test_extract:Pets", *FAKE)
+    [memory] = cli.json("list", "-n", "u/a")
+    assert memory["kind"] == "pets" and memory["content"] == {"pets": ["Rex", "Bo"]}
+    schema_file = Path(__file__).resolve().parent.parent / "fixtures" / "schemas" / "user_profile.json"
+    fake.replies.extend([json.dumps({"changed": True, "profile": {"name": "Ann", "pets": ["Rex"]}})])
+    cli("extract", path, "-n", "u/b", "--schema", schema_file, "--profile", *FAKE)
+    [profile] = cli.json("list", "-n", "u/b")
+    assert profile["kind"] == "user_profile" and profile["content"]["name"] == "Ann"
+    # an invalid reply against the JSON Schema is retried with the error
+    fake.replies.extend([json.dumps({"changed": True, "profile": {"name": 5}}),
+                         json.dumps({"changed": True, "profile": {"name": "Ann B"}})])
+    cli("extract", path, "-n", "u/b", "--schema", schema_file, "--profile", "--force", *FAKE)
+    assert "name" in fake.prompts[-1]["messages"][-1]["content"]
+    assert cli.json("list", "-n", "u/b")[0]["content"]["name"] == "Ann B"
+
+
+def test_bad_schema_and_format_are_usage_errors(cli, fake, tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"role": "user", "content": "hi"}) + "\n")
+    assert "unknown schema" in cli("extract", path, "--schema", "nope", *FAKE, code=2).stderr
+    assert "--format" in cli("extract", path, "--format", "xml", *FAKE, code=2).stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert f"{bad}" in cli("extract", path, "--schema", bad, *FAKE, code=4).stderr
+    assert fake.prompts == []
+
+
+def test_instructions_from_file_and_stdin_transcript(cli, fake, tmp_path):
+    instructions = tmp_path / "i.txt"
+    instructions.write_text("Only remember food preferences.")
+    line = json.dumps({"role": "user", "content": "I am vegan"}) + "\n"
+    cli("extract", "-", "-n", "u/s", "--instructions", f"@{instructions}", *FAKE, input=line)
+    assert "Only remember food preferences." in fake.prompts[-1]["messages"][0]["content"]
+    assert cli.json("list", "-n", "u/s")[0]["source"] == "<stdin>:1"
+
+
+def test_missing_api_key_names_the_variable_and_writes_nothing(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-value-123456")
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"role": "user", "content": "hi"}) + "\n")
+    result = cli("extract", path, "--model", "openai/gpt-4o-mini", code=1)
+    assert "OPENAI_API_KEY" in result.stderr and "Traceback" not in result.output
+    assert cli.json("list") == []
+    run = [r for r in cli.json("runs") if r["command"] == "extract"][0]
+    assert run["status"] == "failed" and "OPENAI_API_KEY" in run["error"]
