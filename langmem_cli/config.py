@@ -11,6 +11,8 @@ ENV_VARS: dict[str, str] = {
     "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
     "LANGMEM_MODEL": "LLM for extract and other LLM commands, any litellm model string (default: local/smollm2-135m, bundled, offline)",
     "LANGMEM_API_BASE": "base URL of an OpenAI-compatible server (with --model openai/NAME)",
+    "LANGMEM_LOCAL_GGUF": "another GGUF file for the local/ provider instead of the bundled weights",
+    "LANGMEM_LOCAL_CTX": "context size of the local model (default 8192)",
     "LANGMEM_CACHE_DIR": "where exported ONNX models are cached (default: <user data dir>/langmem/models)",
     "LANGMEM_THREADS": "CPU threads for embedding and vector math (default: 1)",
     "LANGMEM_DEBUG": "set to 1 to show tracebacks on errors",
