@@ -140,3 +140,11 @@ def test_chunking_respects_budget_and_order():
     assert all(len(c) <= 100 * 4 + 60 for c in chunks)
     long = chunk_lines(["y" * 2000], 100)
     assert "".join(long) == "y" * 2000 and len(long) == 5
+
+
+def test_near_duplicates_are_dropped_but_new_facts_kept():
+    client = Scripted(ops({"action": "insert", "id": None, "content": "Alice really likes tea."},
+                          {"action": "insert", "id": None, "content": "Alice has a cat named Pixel"},
+                          {"action": "insert", "id": None, "content": "Alice has a cat, named Pixel!"}))
+    result = manage(client, "user: ...", EXISTING, MEMORY)
+    assert [o.content["content"] for o in result] == ["Alice has a cat named Pixel"]

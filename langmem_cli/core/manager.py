@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 
 from langmem_cli.core.llm import ChatClient, Usage, structured_call
 from langmem_cli.core.render import render
-from langmem_cli.core.schemas import MAX_LIST, MAX_TEXT, Schema
+from langmem_cli.core.schemas import MAX_LIST, Schema
 
 MAX_OPERATIONS = MAX_LIST
+# A free-text memory is one statement: the grammar keeps it short (validation allows MAX_TEXT).
+MAX_FACT = 250
 
 
 @dataclass
@@ -94,11 +96,11 @@ def content_schema(schemas: dict[str, Schema], defs: dict[str, Any]) -> dict[str
     if len(schemas) == 1:
         (only,) = schemas.values()
         if only.is_text:
-            return {"type": "string", "minLength": 3, "maxLength": MAX_TEXT}
+            return {"type": "string", "minLength": 3, "maxLength": MAX_FACT}
         return _hoist(only.json_schema, defs)
     options = []
     for s in schemas.values():
-        options.append({"type": "string", "maxLength": MAX_TEXT} if s.is_text else _hoist(s.json_schema, defs))
+        options.append({"type": "string", "minLength": 3, "maxLength": MAX_FACT} if s.is_text else _hoist(s.json_schema, defs))
     return {"anyOf": options}
 
 
@@ -167,6 +169,22 @@ def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+NEAR_DUPLICATE = 0.7
+
+
+def _words(text: str) -> frozenset[str]:
+    from langmem_cli.core.keywords import terms
+
+    return frozenset(terms(text))
+
+
+def _near_duplicate(words: frozenset[str], known: list[frozenset[str]]) -> bool:
+    """Jaccard similarity of content words >= NEAR_DUPLICATE with something already known."""
+    if not words:
+        return True
+    return any(len(words & other) / len(words | other) >= NEAR_DUPLICATE for other in known if other)
+
+
 def manage(
     client: ChatClient,
     transcript: str,
@@ -189,7 +207,7 @@ def manage(
     def check(reply: ExtractReply) -> None:
         ops: list[Operation] = []
         touched: set[str] = set()
-        seen = set(known_texts)
+        seen = [_words(t) for t in known_texts]
         for n, op in enumerate(reply.operations, start=1):
             where = f"operations.{n - 1}"
             if op.action not in policy.actions:
@@ -201,10 +219,10 @@ def manage(
                 if op.content in (None, "", {}) or (isinstance(op.content, str) and not op.content.strip()):
                     continue  # an empty insert adds nothing
                 content = _validated(schemas[kind], op.content, where)
-                key = _normalise(render(kind, content))
-                if key in seen:
-                    continue  # already remembered, or repeated in this reply
-                seen.add(key)
+                words = _words(render(kind, content))
+                if _near_duplicate(words, seen):
+                    continue  # already remembered, or repeated in this reply (near enough)
+                seen.append(words)
                 ops.append(Operation("insert", kind, content))
                 continue
             if not op.id and op.action == "update":
