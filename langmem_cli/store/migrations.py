@@ -106,6 +106,12 @@ def m006_processed(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m007_fts_instances(db: sqlite_utils.Database) -> None:
+    """The FTS5 tokens of every memory (read by the in-memory keyword index)."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts_instance USING fts5vocab(memories_fts, 'instance')")
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
     conn = db.conn

@@ -61,6 +61,8 @@ class Store:
             if migrations.pending(self.db):
                 migrations.apply(self.db)
         self._index: VectorIndex | None = None
+        self._keywords = None  # KeywordIndex, built from the second search on (warm processes)
+        self.searches = 0
 
     @classmethod
     def open(cls, path: str | Path | None = None, **kwargs) -> "Store":
@@ -431,6 +433,17 @@ class Store:
             else:
                 self._index.refresh(self.conn)
         return self._index
+
+    def keyword_index(self):
+        """The in-memory BM25 index (same ranking as FTS5), loaded once and kept fresh."""
+        from langmem_cli.store.keyword_index import KeywordIndex
+
+        with dbmod.sqlite_errors(self.path):
+            if self._keywords is None:
+                self._keywords = KeywordIndex.load(self.conn)
+            else:
+                self._keywords.refresh(self.conn)
+        return self._keywords
 
     def search(self, query: str, **kwargs) -> list[SearchHit]:
         from langmem_cli.store.search import search

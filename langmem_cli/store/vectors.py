@@ -24,8 +24,67 @@ def _generation(conn: sqlite3.Connection) -> tuple[int, str | None]:
     ).fetchone()
 
 
+class RowFilter:
+    """Namespace / kind / id masks over the rows of an in-memory index. The class using it has
+    ``ids``, ``namespaces``, ``kinds``, ``alive``, ``position`` and the code caches below."""
+
+    _ns_codes: np.ndarray | None
+    _kind_codes: np.ndarray | None
+    _ns_names: dict[str, int]
+    _kind_names: dict[str, int]
+
+    def _codes_dirty(self) -> None:
+        self._ns_codes = None
+        self._kind_codes = None
+
+    # -- filtering -----------------------------------------------------------
+    def _codes(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._ns_codes is None or self._kind_codes is None:
+            self._ns_names, self._kind_names = {}, {}
+            self._ns_codes = np.fromiter(
+                (self._ns_names.setdefault(n, len(self._ns_names)) for n in self.namespaces),
+                dtype=np.int32,
+                count=len(self.namespaces),
+            )
+            self._kind_codes = np.fromiter(
+                (self._kind_names.setdefault(k, len(self._kind_names)) for k in self.kinds),
+                dtype=np.int32,
+                count=len(self.kinds),
+            )
+        return self._ns_codes, self._kind_codes
+
+    def mask(
+        self,
+        namespace: str | None = None,
+        prefix: str | None = None,
+        kinds: list[str] | None = None,
+        allowed_ids: set[str] | None = None,
+    ) -> np.ndarray:
+        from langmem_cli.core.namespaces import is_under
+
+        ns_codes, kind_codes = self._codes()
+        keep = self.alive.copy()
+        if namespace is not None:
+            code = self._ns_names.get(namespace, -1)
+            keep &= ns_codes == code
+        if prefix is not None:
+            codes = [c for n, c in self._ns_names.items() if is_under(n, prefix)]
+            keep &= np.isin(ns_codes, codes)
+        if kinds:
+            codes = [self._kind_names.get(k, -1) for k in kinds]
+            keep &= np.isin(kind_codes, codes)
+        if allowed_ids is not None:
+            allowed = np.zeros(len(self.ids), dtype=bool)
+            for mid in allowed_ids:
+                pos = self.position.get(mid)
+                if pos is not None:
+                    allowed[pos] = True
+            keep &= allowed
+        return keep
+
+
 @dataclass
-class VectorIndex:
+class VectorIndex(RowFilter):
     """All vectors of one embedding model, held in memory for brute-force search.
 
     Kept fresh incrementally: every write to memories appends to ``history``, so the
@@ -79,10 +138,6 @@ class VectorIndex:
         self.position = {mid: i for i, mid in enumerate(self.ids)}
         self._codes_dirty()
 
-    def _codes_dirty(self) -> None:
-        self._ns_codes = None
-        self._kind_codes = None
-
     def refresh(self, conn: sqlite3.Connection) -> None:
         """Apply changes recorded in history since the last load or refresh."""
         latest, reindexed_at = _generation(conn)
@@ -133,51 +188,6 @@ class VectorIndex:
         self.alive = np.ones(len(keep), dtype=bool)
         self.position = {mid: i for i, mid in enumerate(self.ids)}
         self._codes_dirty()
-
-    # -- filtering -----------------------------------------------------------
-    def _codes(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._ns_codes is None or self._kind_codes is None:
-            self._ns_names, self._kind_names = {}, {}
-            self._ns_codes = np.fromiter(
-                (self._ns_names.setdefault(n, len(self._ns_names)) for n in self.namespaces),
-                dtype=np.int32,
-                count=len(self.namespaces),
-            )
-            self._kind_codes = np.fromiter(
-                (self._kind_names.setdefault(k, len(self._kind_names)) for k in self.kinds),
-                dtype=np.int32,
-                count=len(self.kinds),
-            )
-        return self._ns_codes, self._kind_codes
-
-    def mask(
-        self,
-        namespace: str | None = None,
-        prefix: str | None = None,
-        kinds: list[str] | None = None,
-        allowed_ids: set[str] | None = None,
-    ) -> np.ndarray:
-        from langmem_cli.core.namespaces import is_under
-
-        ns_codes, kind_codes = self._codes()
-        keep = self.alive.copy()
-        if namespace is not None:
-            code = self._ns_names.get(namespace, -1)
-            keep &= ns_codes == code
-        if prefix is not None:
-            codes = [c for n, c in self._ns_names.items() if is_under(n, prefix)]
-            keep &= np.isin(ns_codes, codes)
-        if kinds:
-            codes = [self._kind_names.get(k, -1) for k in kinds]
-            keep &= np.isin(kind_codes, codes)
-        if allowed_ids is not None:
-            allowed = np.zeros(len(self.ids), dtype=bool)
-            for mid in allowed_ids:
-                pos = self.position.get(mid)
-                if pos is not None:
-                    allowed[pos] = True
-            keep &= allowed
-        return keep
 
     # -- search --------------------------------------------------------------
     def top(self, query: np.ndarray, k: int, keep: np.ndarray | None = None) -> list[tuple[str, float]]:

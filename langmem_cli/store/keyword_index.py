@@ -1,0 +1,168 @@
+"""An in-memory BM25 index that ranks exactly like SQLite FTS5's ``bm25()``, for warm processes.
+
+FTS5 scores every matching row before it sorts, which costs ~2 µs a match: tens of ms when a
+query matches 10k+ memories. Here the postings live in numpy arrays and a query is a few
+vectorised operations. Tokens come from FTS5 itself (its ``fts5vocab`` instance table, and an
+in-memory FTS5 table with the same ``porter`` tokenizer for new texts and queries), so the terms,
+and hence the scores, are the same. Kept fresh from ``history`` like the vector index.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from langmem_cli.store.vectors import RowFilter, _generation
+
+K1 = 1.2
+B = 0.75
+
+
+class Tokenizer:
+    """FTS5's porter/unicode61 tokenizer, through a private in-memory FTS5 table."""
+
+    def __init__(self) -> None:
+        self.conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self.conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter')")
+        self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+
+    def tokens(self, texts: list[str]) -> list[tuple[str, int]]:
+        """(term, index of the text) for every token of every text."""
+        with self.conn:
+            self.conn.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(texts))
+            rows = self.conn.execute("SELECT term, doc FROM v").fetchall()
+            self.conn.execute("DELETE FROM t")
+        return rows
+
+
+@dataclass
+class KeywordIndex(RowFilter):
+    ids: list[str] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    alive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    position: dict[str, int] = field(default_factory=dict)
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    last_history_id: int = 0
+    reindexed_at: str | None = None
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)
+    _ns_codes: np.ndarray | None = None
+    _kind_codes: np.ndarray | None = None
+    _ns_names: dict[str, int] = field(default_factory=dict)
+    _kind_names: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> "KeywordIndex":
+        index = cls()
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            index.last_history_id, index.reindexed_at = _generation(conn)
+            rows = conn.execute("SELECT rowid, id, namespace, kind FROM memories ORDER BY rowid").fetchall()
+            instances = conn.execute("SELECT term, doc FROM memories_fts_instance").fetchall()
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        by_rowid = {r[0]: i for i, r in enumerate(rows)}
+        index.ids = [r[1] for r in rows]
+        index.namespaces = [r[2] for r in rows]
+        index.kinds = [r[3] for r in rows]
+        index.alive = np.ones(len(rows), dtype=bool)
+        index.position = {mid: i for i, mid in enumerate(index.ids)}
+        index.lengths = np.zeros(len(rows), dtype=np.float32)
+        index._add([(term, by_rowid[doc]) for term, doc in instances if doc in by_rowid])
+        return index
+
+    def _add(self, instances: list[tuple[str, int]]) -> None:
+        """Add (term, position) token instances (sorted by term, as fts5vocab returns them)."""
+        if not instances:
+            return
+        positions = np.fromiter((p for _, p in instances), dtype=np.int64, count=len(instances))
+        self.lengths += np.bincount(positions, minlength=len(self.lengths)).astype(np.float32)
+        for term, group in itertools.groupby(sorted(instances), key=lambda x: x[0]):
+            docs, tf = np.unique(np.fromiter((p for _, p in group), dtype=np.int64), return_counts=True)
+            old = self.postings.get(term)
+            if old is None:
+                self.postings[term] = (docs.astype(np.int32), tf.astype(np.float32))
+            else:
+                self.postings[term] = (np.concatenate([old[0], docs.astype(np.int32)]),
+                                       np.concatenate([old[1], tf.astype(np.float32)]))
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        latest, reindexed_at = _generation(conn)
+        if latest == self.last_history_id:
+            return
+        if latest < self.last_history_id or latest - self.last_history_id > 5000 or (
+            len(self.ids) > 1000 and (~self.alive).sum() > len(self.ids) // 5
+        ):
+            self.__dict__.update(KeywordIndex.load(conn).__dict__)
+            return
+        changed = [r[0] for r in conn.execute(
+            "SELECT DISTINCT memory_id FROM history WHERE id > ? AND id <= ?", (self.last_history_id, latest))]
+        self.last_history_id, self.reindexed_at = latest, reindexed_at
+        for mid in changed:
+            pos = self.position.pop(mid, None)
+            if pos is not None:
+                self.alive[pos] = False
+        rows = []
+        for start in range(0, len(changed), 500):
+            chunk = changed[start:start + 500]
+            rows += conn.execute(
+                f"SELECT id, namespace, kind, text FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        if not rows:
+            return
+        first = len(self.ids)
+        self.ids.extend(r[0] for r in rows)
+        self.namespaces.extend(r[1] for r in rows)
+        self.kinds.extend(r[2] for r in rows)
+        self.alive = np.concatenate([self.alive, np.ones(len(rows), dtype=bool)])
+        self.lengths = np.concatenate([self.lengths, np.zeros(len(rows), dtype=np.float32)])
+        for i, r in enumerate(rows):
+            self.position[r[0]] = first + i
+        self._add([(term, first + doc) for term, doc in self.tokenizer.tokens([r[3] for r in rows])])
+        self._codes_dirty()
+
+    def query_terms(self, words: list[str]) -> list[str]:
+        """The FTS5 terms of the query words (stemmed like the index), without duplicates."""
+        seen: dict[str, None] = {}
+        for term, _ in sorted(self.tokenizer.tokens(words), key=lambda x: x[1]):
+            seen.setdefault(term, None)
+        return list(seen)
+
+    def top(self, words: list[str], k: int, keep: np.ndarray) -> list[tuple[str, float]]:
+        """(id, -bm25) best first over the rows in ``keep``: FTS5's formula and statistics."""
+        n_rows = int(self.alive.sum())
+        if n_rows == 0 or k <= 0:
+            return []
+        avgdl = float(self.lengths[self.alive].sum()) / n_rows
+        scores = np.zeros(len(self.ids), dtype=np.float64)
+        hit = np.zeros(len(self.ids), dtype=bool)
+        for term in self.query_terms(words):
+            entry = self.postings.get(term)
+            if entry is None:
+                continue
+            docs, tf = entry
+            live = self.alive[docs]
+            docs, tf = docs[live], tf[live]
+            if docs.size == 0:
+                continue
+            idf = np.log((n_rows - docs.size + 0.5) / (docs.size + 0.5))
+            if idf <= 0.0:
+                idf = 1e-6
+            dl = self.lengths[docs]
+            scores += np.bincount(
+                docs, weights=idf * (tf * (K1 + 1.0)) / (tf + K1 * (1.0 - B + B * dl / avgdl)), minlength=len(scores))
+            hit[docs] = True
+        candidates = np.flatnonzero(hit & keep)
+        if candidates.size == 0:
+            return []
+        k = min(k, candidates.size)
+        part = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = part[np.lexsort((part, -scores[part]))]
+        return [(self.ids[p], float(scores[p])) for p in order]
