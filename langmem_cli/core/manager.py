@@ -140,6 +140,11 @@ def render_existing(existing: list[Existing]) -> tuple[str, dict[str, Existing]]
     return "\n".join(lines), local
 
 
+# Repeated after the transcript: small models follow the last thing they read.
+REMINDER = ("What in this transcript is worth remembering? Write each memory as a short statement "
+            "that names the person it is about, not a copy of a message.")
+
+
 def build_messages(transcript: str, existing_text: str, schemas: dict[str, Schema], policy: Policy,
                    instructions: str | None) -> list[dict[str, str]]:
     kinds = "\n".join(f"- {name}: {s.description}" for name, s in schemas.items())
@@ -161,7 +166,7 @@ def build_messages(transcript: str, existing_text: str, schemas: dict[str, Schem
     )
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": f"<transcript>\n{transcript}\n</transcript>"},
+        {"role": "user", "content": f"<transcript>\n{transcript}\n</transcript>\n\n{REMINDER}"},
     ]
 
 
