@@ -1,7 +1,7 @@
 """LoCoMo extraction benchmark: fact recall of the stored memories (see ../shared/data/README.md).
 
 For each sample, its sessions are extracted in order (one conversation per session, each turn a
-message carrying the speaker's name) into one namespace, through the project's own extract job.
+message named after its speaker, so its transcript line reads "Speaker: text") into one namespace, through the project's own extract job.
 A gold fact (LoCoMo's `observation`) is recalled if some memory has cosine >= 0.6 with it under
 all-MiniLM-L6-v2 (normalised embeddings).
 
@@ -37,7 +37,8 @@ def conversations_of(sample: dict, max_sessions: int | None):
             text = turn.get("text", "")
             if turn.get("blip_caption"):
                 text += f" [shares an image: {turn['blip_caption']}]"
-            messages.append(Message("user", f"{turn.get('speaker', '')}: {text}"))
+            # the speaker is the message's name: the transcript line reads "Caroline: text"
+            messages.append(Message("user", text, name=str(turn.get("speaker") or "") or None))
         yield n, Conversation(messages, {"sample_id": sample_id, "session": n}, f"{sample_id}:session_{n}")
 
 

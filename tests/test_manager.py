@@ -148,3 +148,17 @@ def test_near_duplicates_are_dropped_but_new_facts_kept():
                           {"action": "insert", "id": None, "content": "Alice has a cat, named Pixel!"}))
     result = manage(client, "user: ...", EXISTING, MEMORY)
     assert [o.content["content"] for o in result] == ["Alice has a cat named Pixel"]
+
+
+def test_updates_that_would_clobber_distinct_memories_are_dropped():
+    client = Scripted(ops({"action": "update", "id": "m1", "content": "Alice lives in Prague!"},
+                          {"action": "update", "id": "m2", "content": "Alice lives in Prague"},
+                          {"action": "update", "id": "m1", "content": "Alice likes green tea"}))
+    # m1 -> copy of m2: dropped; m2 -> itself: no change; the second m1 update names m1 twice: error
+    with pytest.raises(LLMError):
+        manage(client, "user: ...", EXISTING, MEMORY, retries=0)
+    client = Scripted(ops({"action": "update", "id": "m1", "content": "Alice lives in Prague!"},
+                          {"action": "update", "id": "m2", "content": "Alice lives in Prague"}))
+    assert manage(client, "user: ...", EXISTING, MEMORY) == []
+    client = Scripted(ops({"action": "update", "id": "m1", "content": "Alice prefers green tea to coffee"}))
+    assert [o.id for o in manage(client, "user: ...", EXISTING, MEMORY)] == ["uuid-a"]

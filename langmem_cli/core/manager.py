@@ -141,8 +141,8 @@ def render_existing(existing: list[Existing]) -> tuple[str, dict[str, Existing]]
 
 
 # Repeated after the transcript: small models follow the last thing they read.
-REMINDER = ("What in this transcript is worth remembering? Write each memory as a short statement "
-            "that names the person it is about, not a copy of a message.")
+REMINDER = ("What in this transcript is worth remembering? Start each memory with the name of the person "
+            "it is about, then what they did, plan, like or feel; do not copy messages.")
 
 
 def build_messages(transcript: str, existing_text: str, schemas: dict[str, Schema], policy: Policy,
@@ -213,6 +213,8 @@ def manage(
         ops: list[Operation] = []
         touched: set[str] = set()
         seen = [_words(t) for t in known_texts]
+        shown_words = {lid: _words(e.text) for lid, e in local.items()}
+        fresh: list[frozenset[str]] = []  # contents written by this reply
         for n, op in enumerate(reply.operations, start=1):
             where = f"operations.{n - 1}"
             if op.action not in policy.actions:
@@ -225,9 +227,9 @@ def manage(
                     continue  # an empty insert adds nothing
                 content = _validated(schemas[kind], op.content, where)
                 words = _words(render(kind, content))
-                if _near_duplicate(words, seen):
+                if _near_duplicate(words, seen + fresh):
                     continue  # already remembered, or repeated in this reply (near enough)
-                seen.append(words)
+                fresh.append(words)
                 ops.append(Operation("insert", kind, content))
                 continue
             if not op.id and op.action == "update":
@@ -254,7 +256,13 @@ def manage(
             schema = schemas.get(target.kind)
             if schema is None:
                 raise ValueError(f"{where}: memory {op.id} is of kind {target.kind!r}, which is not being extracted")
-            ops.append(Operation("update", target.kind, _validated(schema, op.content, where), target.id))
+            content = _validated(schema, op.content, where)
+            words = _words(render(target.kind, content))
+            others = [w for lid, w in shown_words.items() if lid != op.id] + fresh
+            if words == shown_words[op.id] or _near_duplicate(words, others):
+                continue  # no real change, or it would turn two distinct memories into copies
+            fresh.append(words)
+            ops.append(Operation("update", target.kind, content, target.id))
         result[:] = ops
 
     structured_call(

@@ -151,6 +151,8 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
         if opts.dry_run:
             result.status = "dry-run"
             return result
+        operations = _without_stored_copies(store, namespace, operations)
+        result.operations = operations
         counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
         store.apply_operations(
             namespace, operations, conversation.source,
@@ -169,6 +171,21 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _without_stored_copies(store, namespace: str, operations: list[Operation]) -> list[Operation]:
+    """Drop inserts whose exact content the namespace already holds (e.g. from another session)."""
+    from langmem_cli.core.render import content_hash
+
+    kept = []
+    for op in operations:
+        if op.action == "insert" and store._query(
+            "SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? LIMIT 1",
+            (namespace, content_hash(op.kind, op.content)),
+        ):
+            continue
+        kept.append(op)
+    return kept
 
 
 def _related(store, namespace: str, text: str, kinds: list[str], k: int) -> list[Existing]:
