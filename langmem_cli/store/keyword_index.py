@@ -64,18 +64,30 @@ class KeywordIndex(RowFilter):
         try:
             index.last_history_id, index.reindexed_at = _generation(conn)
             rows = conn.execute("SELECT rowid, id, namespace, kind FROM memories ORDER BY rowid").fetchall()
-            instances = conn.execute("SELECT term, doc FROM memories_fts_instance").fetchall()
+            by_rowid = {r[0]: i for i, r in enumerate(rows)}
+            index.ids = [r[1] for r in rows]
+            index.namespaces = [r[2] for r in rows]
+            index.kinds = [r[3] for r in rows]
+            index.alive = np.ones(len(rows), dtype=bool)
+            index.position = {mid: i for i, mid in enumerate(index.ids)}
+            # Streamed term by term (fts5vocab returns instances sorted by term): no list of
+            # millions of tuples at 100k memories.
+            all_docs, all_tf = [], []
+            instances = conn.execute("SELECT term, doc FROM memories_fts_instance")
+            for term, group in itertools.groupby(instances, key=lambda row: row[0]):
+                positions = np.fromiter((by_rowid.get(doc, -1) for _, doc in group), dtype=np.int64)
+                docs, tf = np.unique(positions[positions >= 0], return_counts=True)
+                if docs.size:
+                    index.postings[term] = (docs.astype(np.int32), tf.astype(np.float32))
+                    all_docs.append(docs)
+                    all_tf.append(tf)
         finally:
             if own:
                 conn.execute("COMMIT")
-        by_rowid = {r[0]: i for i, r in enumerate(rows)}
-        index.ids = [r[1] for r in rows]
-        index.namespaces = [r[2] for r in rows]
-        index.kinds = [r[3] for r in rows]
-        index.alive = np.ones(len(rows), dtype=bool)
-        index.position = {mid: i for i, mid in enumerate(index.ids)}
-        index.lengths = np.zeros(len(rows), dtype=np.float32)
-        index._add([(term, by_rowid[doc]) for term, doc in instances if doc in by_rowid])
+        index.lengths = (
+            np.bincount(np.concatenate(all_docs), weights=np.concatenate(all_tf), minlength=len(rows)).astype(np.float32)
+            if all_docs else np.zeros(len(rows), dtype=np.float32)
+        )
         return index
 
     def _add(self, instances: list[tuple[str, int]]) -> None:
