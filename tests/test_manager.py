@@ -162,3 +162,11 @@ def test_updates_that_would_clobber_distinct_memories_are_dropped():
     assert manage(client, "user: ...", EXISTING, MEMORY) == []
     client = Scripted(ops({"action": "update", "id": "m1", "content": "Alice prefers green tea to coffee"}))
     assert [o.id for o in manage(client, "user: ...", EXISTING, MEMORY)] == ["uuid-a"]
+
+
+def test_updates_without_id_become_inserts_and_are_deduplicated():
+    same = "Bob adopted a dog called Rex"
+    client = Scripted(ops(*[{"action": "update", "id": None, "content": same}] * 7,
+                          {"action": "insert", "id": None, "content": same + "!"}))
+    result = manage(client, "user: ...", EXISTING, MEMORY)
+    assert [(o.action, o.content["content"]) for o in result] == [("insert", same)]

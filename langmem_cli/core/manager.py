@@ -219,6 +219,8 @@ def manage(
             where = f"operations.{n - 1}"
             if op.action not in policy.actions:
                 raise ValueError(f"{where}: action {op.action!r} is not allowed (allowed: {', '.join(policy.actions)})")
+            if op.action == "update" and not op.id and "insert" in policy.actions:
+                op.action = "insert"  # an update of nothing is a new memory
             if op.action == "insert":
                 kind = op.kind or next(iter(schemas))
                 if kind not in schemas:
@@ -231,13 +233,6 @@ def manage(
                     continue  # already remembered, or repeated in this reply (near enough)
                 fresh.append(words)
                 ops.append(Operation("insert", kind, content))
-                continue
-            if not op.id and op.action == "update":
-                op.action = "insert"  # an update of nothing is a new memory
-                kind = op.kind or next(iter(schemas))
-                if kind not in schemas:
-                    raise ValueError(f"{where}: unknown kind {kind!r} (use {', '.join(schemas)})")
-                ops.append(Operation("insert", kind, _validated(schemas[kind], op.content, where)))
                 continue
             if not op.id and op.action == "delete":
                 continue  # deleting nothing changes nothing
