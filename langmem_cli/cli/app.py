@@ -112,7 +112,7 @@ def root(
 
 def _register() -> None:
     from langmem_cli.cli import (
-        delete_cmd, extract_cmd, get_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
+        delete_cmd, extract_cmd, get_cmd, mcp_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
         reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd,
     )
 
@@ -130,6 +130,7 @@ def _register() -> None:
     app.command("reindex")(reindex_cmd.reindex)
     app.command("runs")(runs_cmd.runs)
     app.command("path")(path_cmd.path)
+    app.command("mcp")(mcp_cmd.mcp)
 
 
 _register()

@@ -1,0 +1,114 @@
+"""`langmem mcp`: a real MCP client from the SDK starts the server as a subprocess over stdio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+import pytest
+
+pytest.importorskip("mcp")
+from mcp import Client, StdioServerParameters  # noqa: E402
+
+
+def server_params(db_path, *args, **env):
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "langmem_cli", "--db", str(db_path), "mcp", *args],
+        env={**{k: v for k, v in os.environ.items() if k.startswith(("LANGMEM", "HF_", "PATH", "HOME"))}, **env},
+    )
+
+
+def payload(result):
+    if result.structured_content is not None:
+        value = result.structured_content
+        return value.get("result", value) if isinstance(value, dict) and set(value) == {"result"} else value
+    return json.loads(result.content[0].text)
+
+
+def error_text(result) -> str:
+    assert result.is_error
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, timeout=120))
+
+
+def test_tools_create_update_search_delete_and_cli_sees_them(db_path, cli):
+    async def session():
+        async with Client(server_params(db_path, "-n", "memories/{user_id}", "--var", "user_id=alice")) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert {"manage_memory", "search_memory"} <= names
+            created = payload(await client.call_tool("manage_memory", {"content": "Alice is allergic to peanuts"}))
+            other = payload(await client.call_tool("manage_memory", {"content": "Alice plays the cello"}))
+            updated = payload(await client.call_tool(
+                "manage_memory", {"action": "update", "id": created["id"], "content": "Alice is allergic to peanuts and cashews"}))
+            hits = payload(await client.call_tool("search_memory", {"query": "nut allergy", "limit": 5}))
+            deleted = payload(await client.call_tool("manage_memory", {"action": "delete", "id": other["id"]}))
+            return created, other, updated, hits, deleted
+
+    created, other, updated, hits, deleted = run(session())
+    assert created["action"] == "created" and updated == {"action": "updated", "id": created["id"]}
+    assert deleted == {"action": "deleted", "id": other["id"]}
+    assert hits[0]["id"] == created["id"] and "cashews" in hits[0]["text"]
+    assert {"score", "created_at", "updated_at", "content"} <= set(hits[0])
+    # the CLI sees the same memory, the same record format as extract, and its history
+    memory = cli.json("get", created["id"])
+    assert memory["namespace"] == "memories/alice" and memory["content"] == {"content": "Alice is allergic to peanuts and cashews"}
+    assert memory["source"] == "mcp"
+    history = cli.json("history", created["id"])
+    assert [h["action"] for h in history] == ["insert", "update"] and history[0]["run_id"]
+    assert [h["action"] for h in cli.json("history", other["id"])] == ["insert", "delete"]
+    assert [r for r in cli.json("runs") if r["command"] == "mcp"][0]["status"] == "ok"
+
+
+def test_refusals_keep_the_server_running_and_write_nothing(db_path, cli):
+    foreign = cli.put("Bob's secret", "-n", "memories/bob")
+
+    async def session():
+        async with Client(server_params(db_path, "-n", "memories/{user_id}", "--actions", "create,update",
+                                        user_id="alice")) as client:
+            call = client.call_tool
+            out = {
+                "delete": await call("manage_memory", {"action": "delete", "id": foreign["id"]}),
+                "foreign": await call("manage_memory", {"action": "update", "id": foreign["id"], "content": "x"}),
+                "unknown": await call("manage_memory", {"action": "update", "id": "nope", "content": "x"}),
+                "empty": await call("manage_memory", {"content": "   "}),
+                "wrong": await call("manage_memory", {"action": "explode", "content": "x"}),
+                "big": await call("manage_memory", {"content": "x" * 10_001}),
+                "noid": await call("manage_memory", {"action": "update", "content": "x"}),
+                "query": await call("search_memory", {"query": ""}),
+            }
+            ok = payload(await call("manage_memory", {"content": "still alive"}))
+            return out, ok
+
+    out, ok = run(session())
+    assert "not enabled" in error_text(out["delete"])
+    assert "no memory with id" in error_text(out["foreign"]) and "no memory with id" in error_text(out["unknown"])
+    assert "empty" in error_text(out["empty"])
+    assert "unknown action" in error_text(out["wrong"])
+    assert "limit is 10000" in error_text(out["big"])
+    assert "needs the id" in error_text(out["noid"])
+    assert "query is empty" in error_text(out["query"])
+    assert ok["action"] == "created"
+    assert cli.json("get", foreign["id"])["text"] == "Bob's secret"
+    assert [m["text"] for m in cli.json("list", "-n", "memories/alice")] == ["still alive"]
+
+
+def test_missing_template_variable_fails_at_start(db_path, cli):
+    result = cli("--db", db_path, "mcp", "-n", "memories/{tenant_xyz}", code=2)
+    assert "tenant_xyz" in result.stderr
+
+
+def test_structured_kind_validates_content(db_path):
+    async def session():
+        async with Client(server_params(db_path, "-n", "eps", "--kind", "episode")) as client:
+            bad = await client.call_tool("manage_memory", {"content": {"thoughts": "no observation"}})
+            good = payload(await client.call_tool("manage_memory", {"content": {"observation": "user asked", "result": "done"}}))
+            return bad, good
+
+    bad, good = run(session())
+    assert "observation" in error_text(bad) and good["action"] == "created"
