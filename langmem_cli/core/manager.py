@@ -35,6 +35,7 @@ class Operation:
     kind: str
     content: Any = None
     id: str | None = None  # the real id, for update and delete
+    metadata: dict[str, Any] | None = None  # for inserts
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}

@@ -63,7 +63,7 @@ class Schema:
 def from_model(name: str, model: type[BaseModel], is_text: bool = False) -> Schema:
     def validate(content: Any) -> Any:
         try:
-            return model.model_validate(content).model_dump(mode="json", exclude_none=not is_text)
+            return model.model_validate(content).model_dump(mode="json", exclude_defaults=not is_text)
         except ValidationError as exc:
             raise ValueError(validation_message(exc)) from None
 

@@ -156,7 +156,7 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
         counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
         store.apply_operations(
             namespace, operations, conversation.source,
-            on_commit=lambda conn: store.mark_processed(
+            on_commit=lambda conn, _: store.mark_processed(
                 conn, namespace, digest, conversation.source,
                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]},
             ),
@@ -245,7 +245,8 @@ def _profile_operations(store, client, chunks: list[str], namespace: str, opts: 
                                 retries=opts.retries, usage=usage)
             if op is None:
                 continue
-            final = Operation("update" if docs else "insert", name, op.content, docs[0].id if docs else None)
+            final = Operation("update" if docs else "insert", name, op.content, docs[0].id if docs else None,
+                              metadata={"profile": True})
             current = Existing(current.id if current else "new", name, op.content, render(name, op.content))
         if final is not None:
             operations.append(final)

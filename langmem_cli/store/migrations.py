@@ -112,6 +112,12 @@ def m007_fts_instances(db: sqlite_utils.Database) -> None:
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts_instance USING fts5vocab(memories_fts, 'instance')")
 
 
+@migration
+def m008_consolidated(db: sqlite_utils.Database) -> None:
+    """Memories (at a content hash) already considered by consolidate: unchanged clusters are skipped."""
+    db["consolidated"].create({"memory_id": str, "content_hash": str, "at": str}, pk="memory_id")
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
     conn = db.conn

@@ -297,8 +297,8 @@ class Store:
                          on_commit=None) -> dict[str, list[Memory]]:
         """Apply insert/update/delete operations (objects with action, kind, content, id) in one
         transaction. Updates and deletes must target memories of ``namespace``; anything else,
-        or a target deleted meanwhile, rolls the whole batch back. ``on_commit(conn)`` runs inside
-        the same transaction (e.g. to mark a conversation processed)."""
+        or a target deleted meanwhile, rolls the whole batch back. ``on_commit(conn, result)`` runs
+        inside the same transaction (e.g. to mark a conversation processed)."""
         validate(namespace)
         targets = self.get_many([op.id for op in operations if op.action in ("update", "delete")])
         inserts: list[Memory] = []
@@ -306,7 +306,7 @@ class Store:
         deletes: list[Memory] = []
         for op in operations:
             if op.action == "insert":
-                inserts.append(self._prepare(NewMemory(namespace, op.content, op.kind, {}, source)))
+                inserts.append(self._prepare(NewMemory(namespace, op.content, op.kind, getattr(op, "metadata", None) or {}, source)))
                 continue
             target = targets.get(op.id)
             if target is None or target.namespace != namespace:
@@ -329,9 +329,10 @@ class Store:
                 if self.conn.execute("DELETE FROM memories WHERE id = ?", (m.id,)).rowcount != 1:
                     raise NotFoundError(f"no memory with id {m.id}")
                 self._record("delete", m.id, m.namespace, m, None, source)
+            result = {"inserted": inserts, "updated": [new for _, new in updates], "deleted": deletes}
             if on_commit is not None:
-                on_commit(self.conn)
-        return {"inserted": inserts, "updated": [new for _, new in updates], "deleted": deletes}
+                on_commit(self.conn, result)
+        return result
 
     # -- processed conversations -------------------------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from langmem_cli.cli.extract_cmd import ApiBaseOpt, ModelOpt, RetriesOpt, TimeoutOpt, make_client, read_instructions
+from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.errors import ExitCode, UsageError
+
+
+def consolidate(
+    ctx: typer.Context,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", "-n", help="One namespace (exact).")] = None,
+    prefix: Annotated[Optional[str], typer.Option("--prefix", help="A namespace and everything below it.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every namespace.")] = False,
+    instructions: Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Reconsider every cluster, not only changed ones.")] = False,
+    threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0, help="Cosine similarity that links two memories.")] = 0.75,
+    max_cluster: Annotated[int, typer.Option("--max-cluster", min=2, max=50, help="Most memories in one cluster.")] = 8,
+    max_llm_calls: Annotated[Optional[int], typer.Option("--max-llm-calls", min=0, help="Stop after this many LLM calls; the rest waits for the next run.")] = None,
+    schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="Schema of a custom kind (PATH.json or module:Class), so its memories can be rewritten.")] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 2,
+    json_mode: JsonOpt = None,
+) -> None:
+    """Merge duplicates, fold related memories, resolve contradictions (for nightly cron)."""
+    from langmem_cli import config
+    from langmem_cli.adapters.schema_files import load_schemas
+    from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate, run_lock
+
+    st = state(ctx, json_mode)
+    if sum(bool(x) for x in (namespace, prefix, all_)) != 1:
+        raise UsageError("choose what to consolidate: --namespace NS, --prefix P or --all")
+    opts = ConsolidateOptions(namespace, prefix, all_, read_instructions(instructions), dry_run, full, threshold,
+                              max_cluster, max_llm_calls, retries)
+    schemas = load_schemas(schema) if schema else {}
+    store = st.store()
+    model_name = config.llm_model(model)
+    with run_lock(store.path):
+        if store.count() == 0:
+            st.output.info("the store is empty: nothing to consolidate")
+            st.output.data({"summary": {"memories": 0}, "clusters": []}, lambda c: None)
+            return
+        client = make_client(model, api_base, timeout)
+        run_id = store.start_run("consolidate", {"namespace": namespace, "prefix": prefix, "all": all_,
+                                                 "dry_run": dry_run, "full": full}, model=model_name)
+        report = None
+        try:
+            with st.output.progress("consolidating", None) as advance:
+                report = run_consolidate(store, client, opts, schemas, progress=lambda r: advance(1))
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__)
+            raise
+        failed = report.count("failed")
+        store.finish_run(run_id, "ok" if not failed else "partial",
+                         error="; ".join(r.error or "" for r in report.results if r.status == "failed")[:2000] or None,
+                         prompt_tokens=report.usage.prompt_tokens, completion_tokens=report.usage.completion_tokens,
+                         cost=report.usage.cost)
+    _print(st.output, report, model_name, dry_run)
+    if failed:
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+def _print(out, report, model: str, dry_run: bool) -> None:
+    s = report.summary()
+    if out.json:
+        out.data({"model": model, **report.to_dict()})
+    else:
+        for r in report.results:
+            if r.status in ("applied", "dry-run"):
+                for op in r.operations:
+                    text = op.content.get("content", op.content) if isinstance(op.content, dict) else op.content
+                    out.console.print(f"{'[dry-run] ' if dry_run else ''}{r.namespace} {op.action} {op.id or '(new)'}"
+                                      f"{': ' + str(text) if text is not None else ''}", markup=False)
+        out.console.print(
+            f"consolidate ({model}): {s['namespaces']} namespaces, {s['memories']} memories, {s['clusters']} clusters "
+            f"({s['unchanged_since_last_run']} unchanged since last run), {s['sent']} sent: {s['inserted']} inserted, "
+            f"{s['updated']} updated, {s['deleted']} deleted, {s['failed']} failed, {s['pending']} left for next run; "
+            f"{s['calls']} LLM calls, {s['prompt_tokens'] + s['completion_tokens']} tokens, ${s['cost']:.4f}, {s['seconds']:.1f} s",
+            markup=False,
+        )
+    for r in report.results:
+        if r.status == "failed":
+            out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories): {r.error}")

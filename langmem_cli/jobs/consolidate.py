@@ -1,0 +1,204 @@
+"""Consolidation for nightly cron: cluster related memories, one LLM call per changed cluster,
+one transaction per cluster. Incremental and safe to run from cron (a lock per database)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from langmem_cli.core.clustering import cluster
+from langmem_cli.core.consolidation import consolidate_cluster
+from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
+from langmem_cli.core.manager import Existing, Operation
+from langmem_cli.core.schemas import BUILTIN, Schema
+from langmem_cli.errors import ExitCode, LangmemError, NotFoundError
+from langmem_cli.store.vectors import decode
+
+
+class BusyError(LangmemError):
+    exit_code = ExitCode.TEMPFAIL
+
+
+@contextlib.contextmanager
+def run_lock(db_path: Path) -> Iterator[None]:
+    """An exclusive lock per database, held by the open file: a crashed run releases it."""
+    path = Path(str(db_path) + ".consolidate.lock")
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise BusyError(f"another consolidate run holds the lock on {db_path} (pid {holder}); try again later") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class ConsolidateOptions:
+    namespace: str | None = None
+    prefix: str | None = None
+    all: bool = False
+    instructions: str | None = None
+    dry_run: bool = False
+    full: bool = False
+    threshold: float = 0.75
+    max_cluster: int = 8
+    max_llm_calls: int | None = None
+    retries: int = 2
+
+
+@dataclass
+class ClusterResult:
+    namespace: str
+    ids: list[str]
+    status: str  # applied | unchanged | failed | pending | dry-run
+    operations: list[Operation] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "ids": self.ids, "status": self.status,
+                "operations": [o.to_dict() for o in self.operations], "error": self.error}
+
+
+@dataclass
+class ConsolidateReport:
+    namespaces: list[str] = field(default_factory=list)
+    memories: int = 0
+    clusters: int = 0  # clusters found
+    clean: int = 0  # clusters with nothing new since the last run (not sent)
+    results: list[ClusterResult] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    seconds_clustering: float = 0.0
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def ops(self, action: str) -> int:
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for o in r.operations if o.action == action)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "namespaces": len(self.namespaces), "memories": self.memories, "clusters": self.clusters,
+            "unchanged_since_last_run": self.clean, "sent": len(self.results) - self.count("pending"),
+            "inserted": self.ops("insert"), "updated": self.ops("update"), "deleted": self.ops("delete"),
+            "failed": self.count("failed"), "pending": self.count("pending"), **self.usage.to_dict(),
+            "seconds_clustering": round(self.seconds_clustering, 2), "seconds": round(self.seconds, 2),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "clusters": [r.to_dict() for r in self.results]}
+
+
+def is_profile(kind: str, metadata: dict[str, Any]) -> bool:
+    return kind == "profile" or bool(metadata.get("profile"))
+
+
+def scope_namespaces(store, opts: ConsolidateOptions) -> list[str]:
+    if opts.namespace:
+        names = [n for n, _ in store.namespaces() if n == opts.namespace]
+        if not names:
+            raise NotFoundError(f"no memories in namespace {opts.namespace}")
+        return names
+    names = [n for n, _ in store.namespaces(opts.prefix)]
+    if opts.prefix and not names:
+        raise NotFoundError(f"no namespace under {opts.prefix}")
+    return names
+
+
+def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, Schema] | None = None,
+                    progress: Callable[[ClusterResult], None] | None = None) -> ConsolidateReport:
+    import json
+
+    report = ConsolidateReport()
+    started = time.perf_counter()
+    schemas = dict(schemas or {})
+    report.namespaces = scope_namespaces(store, opts)
+    calls_left = opts.max_llm_calls
+    for namespace in report.namespaces:
+        t = time.perf_counter()
+        rows = store._query(
+            "SELECT m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, m.embedding, "
+            "c.content_hash FROM memories m LEFT JOIN consolidated c ON c.memory_id = m.id "
+            "WHERE m.namespace = ? AND m.embedding_model = ? ORDER BY m.rowid",
+            (namespace, store.embedding_model),
+        )
+        rows = [r for r in rows if not is_profile(r[1], json.loads(r[5]) if r[5] else {})]
+        report.memories += len(rows)
+        groups = cluster(np.stack([decode(r[7]) for r in rows]), opts.threshold, opts.max_cluster) if len(rows) > 1 else []
+        report.clusters += len(groups)
+        report.seconds_clustering += time.perf_counter() - t
+        seen: list[tuple[str, str]] = []  # (id, hash) of memories considered in this namespace
+        for group in groups:
+            members = [rows[i] for i in group]
+            if not opts.full and all(r[8] == r[4] for r in members):
+                report.clean += 1
+                continue
+            result = ClusterResult(namespace, [r[0] for r in members], "pending")
+            report.results.append(result)
+            if calls_left is not None and calls_left <= 0:
+                continue
+            existing = [Existing(r[0], r[1], json.loads(r[2]), r[3]) for r in members]
+            kinds = {r[1] for r in members}
+            cluster_schemas = {k: schemas.get(k) or BUILTIN.get(k) for k in kinds if schemas.get(k) or BUILTIN.get(k)}
+            usage = Usage()
+            try:
+                ops = consolidate_cluster(client, existing, {r[0]: r[6] for r in members}, cluster_schemas,
+                                          instructions=opts.instructions, retries=opts.retries, usage=usage)
+                result.operations = ops
+                if opts.dry_run:
+                    result.status = "dry-run"
+                else:
+                    store.apply_operations(namespace, ops, "consolidate",
+                                           on_commit=lambda conn, res, m=members: _mark(store, conn, m, res))
+                    result.status = "applied" if ops else "unchanged"
+            except ConfigurationError:
+                raise
+            except (LLMError, LangmemError, ValueError) as exc:
+                result.status, result.error, result.operations = "failed", str(exc), []
+            finally:
+                report.usage.merge(usage)
+                if calls_left is not None:
+                    calls_left -= usage.calls
+            if progress:
+                progress(result)
+        if not opts.dry_run:
+            # Memories in no cluster count as considered too: a later newcomer similar to one of
+            # them makes its cluster changed again.
+            in_groups = {i for g in groups for i in g}
+            seen = [(r[0], r[4]) for i, r in enumerate(rows) if i not in in_groups and r[8] != r[4]]
+            if seen:
+                with store.transaction() as conn:
+                    _record(conn, seen)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _mark(store, conn, members, result) -> None:
+    kept = [(r[0], r[4]) for r in members if r[0] not in {m.id for m in result["deleted"]}
+            and r[0] not in {m.id for m in result["updated"]}]
+    fresh = [(m.id, m.content_hash) for m in result["inserted"] + result["updated"]]
+    _record(conn, kept + fresh)
+    conn.executemany("DELETE FROM consolidated WHERE memory_id = ?", [(m.id,) for m in result["deleted"]])
+
+
+def _record(conn, pairs: list[tuple[str, str]]) -> None:
+    from langmem_cli.store.store import now
+
+    stamp = now()
+    conn.executemany(
+        "INSERT INTO consolidated (memory_id, content_hash, at) VALUES (?, ?, ?) "
+        "ON CONFLICT(memory_id) DO UPDATE SET content_hash = excluded.content_hash, at = excluded.at",
+        [(i, h, stamp) for i, h in pairs],
+    )
