@@ -14,6 +14,7 @@ run --no-json extract fixtures/transcripts/claude-code.jsonl fixtures/transcript
 run --no-json extract fixtures/transcripts/messages.jsonl -n demo/dana --schema fixtures/schemas/user_profile.json --profile
 # Idempotent: a second run only pays for what is new.
 run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}"
+run --no-json show-profile -n demo/dana
 run --no-json namespaces
 run --no-json list --prefix demo --limit 20
 run --no-json search "pets" --prefix demo --limit 3
