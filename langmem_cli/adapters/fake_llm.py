@@ -85,6 +85,15 @@ def auto_reply(messages: list[dict], schema_name: str | None) -> Any:
         return {"changed": True, "profile": {"notes": [l for l in transcript.splitlines()[:3]]}}
     if schema_name == "MergeReply":
         return {"operations": []}
+    # optimize-prompt: by default nothing needs to change
+    if schema_name == "MemoryUpdate":
+        return {"update": False, "new_prompt": "", "rationale": "fake: no update"}
+    if schema_name == "Reflection":
+        return {"analysis": "fake analysis", "critique": "", "change_needed": False, "recommendations": "", "done": True}
+    if schema_name == "MetaStep":
+        return {"reasoning": "fake", "change_needed": False, "new_prompt": None}
+    if schema_name == "Which":
+        return {"prompts": [], "rationale": "fake"}
     return {}
 
 

@@ -67,6 +67,25 @@ def load(name: str):
         return _loaded[name]
 
 
+GRAMMAR_MAX_LENGTH = 1000
+
+
+def grammar_schema(schema):
+    """The schema with string lengths llama.cpp can turn into a grammar: a maxLength of thousands
+    expands into a rule repeated thousands of times (and has crashed the process); longer limits
+    are dropped and max_tokens bounds the output instead."""
+    if isinstance(schema, dict):
+        out = {k: grammar_schema(v) for k, v in schema.items()}
+        if isinstance(out.get("maxLength"), int) and out["maxLength"] > GRAMMAR_MAX_LENGTH:
+            del out["maxLength"]
+        if isinstance(out.get("maxItems"), int) and out["maxItems"] > 50:
+            del out["maxItems"]
+        return out
+    if isinstance(schema, list):
+        return [grammar_schema(v) for v in schema]
+    return schema
+
+
 class LocalProvider(CustomLLM):
     def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose, encoding,
                    api_key, logging_obj, optional_params, *args, **kwargs):
@@ -83,7 +102,7 @@ class LocalProvider(CustomLLM):
             "repeat_penalty": 1.1,
         }
         if schema is not None:
-            request["response_format"] = {"type": "json_object", "schema": schema}
+            request["response_format"] = {"type": "json_object", "schema": grammar_schema(schema)}
         with _lock:
             result = llama.create_chat_completion(**request)
         text = result["choices"][0]["message"]["content"] or ""

@@ -427,9 +427,16 @@ def _read_conversations(lines: Lines, name: str) -> Iterator[Conversation]:
                 items, metadata = obj["messages"], {k: v for k, v in obj.items() if k != "messages"}
             else:
                 raise ValueError("expected an object with a 'messages' list (one conversation per line)")
-            messages = _message_list(items, _role_message)
+            messages = _message_list(items, _any_message)
         if messages:
             yield Conversation(messages, metadata, location)
+
+
+def _any_message(obj: Any) -> Message | None:
+    """An OpenAI-style message, or a LangChain message dict, inside a conversation line."""
+    if isinstance(obj, dict) and "role" not in obj and _langchain_type(obj.get("type")) is not None:
+        return _langchain_message(obj)
+    return _role_message(obj)
 
 
 # --- langchain ---------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def root(
 
 def _register() -> None:
     from langmem_cli.cli import (
-        consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
+        consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, optimize_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
         reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd,
     )
 
@@ -120,6 +120,8 @@ def _register() -> None:
     app.command("consolidate")(consolidate_cmd.consolidate)
     app.command("show-profile")(profile_cmd.show_profile)
     app.command("edit-profile")(profile_cmd.edit_profile)
+    app.command("optimize-prompt")(optimize_cmd.optimize_prompt)
+    app.command("prompt-history")(optimize_cmd.prompt_history)
     app.command("put")(put_cmd.put)
     app.command("get")(get_cmd.get)
     app.command("list")(list_cmd.list_memories)

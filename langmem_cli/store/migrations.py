@@ -118,6 +118,17 @@ def m008_consolidated(db: sqlite_utils.Database) -> None:
     db["consolidated"].create({"memory_id": str, "content_hash": str, "at": str}, pk="memory_id")
 
 
+@migration
+def m009_prompt_versions(db: sqlite_utils.Database) -> None:
+    """Procedural memory: every version of every optimised prompt."""
+    db["prompt_versions"].create(
+        {"id": int, "name": str, "hash": str, "text": str, "kind": str, "trajectories": int,
+         "rationale": str, "changed": int, "run_id": str, "at": str},
+        pk="id",
+    )
+    db["prompt_versions"].create_index(["name", "id"])
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
     conn = db.conn

@@ -334,6 +334,21 @@ class Store:
                 on_commit(self.conn, result)
         return result
 
+    # -- procedural memory: prompt versions --------------------------------------
+    def record_prompt_version(self, name: str, text: str, kind: str, trajectories: int, rationale: str,
+                              changed: bool) -> dict[str, Any]:
+        import hashlib
+
+        row = {"name": name, "hash": hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], "text": text, "kind": kind,
+               "trajectories": trajectories, "rationale": rationale, "changed": int(changed), "run_id": self.run_id,
+               "at": now()}
+        with self.transaction():
+            self.db["prompt_versions"].insert(row)
+        return row
+
+    def prompt_versions(self, name: str) -> list[dict[str, Any]]:
+        return list(self.db["prompt_versions"].rows_where("name = ?", [name], order_by="id"))
+
     # -- processed conversations -------------------------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._query(

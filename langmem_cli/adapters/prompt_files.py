@@ -1,0 +1,126 @@
+"""Prompt files: plain text / Markdown (one prompt), or JSON / YAML holding one or more
+``{name, prompt, update_instructions?, when_to_update?}``. Written back in the same format,
+atomically (temp file + rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langmem_cli.core.prompts import PromptSpec
+from langmem_cli.errors import InvalidInputError, UsageError
+
+STRUCTURED = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+
+
+@dataclass
+class PromptFile:
+    path: Path
+    fmt: str  # text | json | yaml
+    specs: list[PromptSpec]
+    raw: Any  # the parsed document (json/yaml) or the text
+    text: str
+
+    def render(self, new_prompts: dict[str, str]) -> str:
+        """The file's content with the given prompts replaced; everything else as it was."""
+        if self.fmt == "text":
+            (spec,) = self.specs
+            new = new_prompts.get(spec.name, spec.prompt)
+            return new if new.endswith("\n") or not self.text.endswith("\n") else new + "\n"
+        entries = _entries(self.raw)
+        for entry in entries:
+            if entry.get("name") in new_prompts:
+                entry["prompt"] = new_prompts[entry["name"]]
+        if self.fmt == "json":
+            return json.dumps(self.raw, indent=2, ensure_ascii=False) + "\n"
+        import yaml
+
+        return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _entries(doc: Any) -> list[dict[str, Any]]:
+    if isinstance(doc, dict) and "prompts" in doc and isinstance(doc["prompts"], list):
+        return doc["prompts"]
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        return [doc]
+    raise ValueError("expected an object, a list of objects, or {\"prompts\": [...]}")
+
+
+def load_prompt_file(path: Path) -> PromptFile:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no prompt file {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", location=str(path)) from None
+    if "\x00" in text:
+        raise InvalidInputError("a binary file, not a prompt", location=str(path))
+    if not text.strip():
+        raise InvalidInputError("the prompt file is empty", location=str(path))
+    fmt = STRUCTURED.get(path.suffix.lower(), "text")
+    if fmt == "text":
+        return PromptFile(path, "text", [PromptSpec(path.stem, text.rstrip("\n"))], text, text)
+    try:
+        if fmt == "json":
+            raw = json.loads(text)
+        else:
+            import yaml
+
+            raw = yaml.safe_load(text)
+    except RecursionError:
+        raise InvalidInputError("nested too deeply", location=str(path)) from None
+    except ValueError as exc:  # json.JSONDecodeError
+        raise InvalidInputError(f"invalid JSON: {exc}", location=f"{path}:{getattr(exc, 'lineno', 1)}") from None
+    except Exception as exc:  # yaml.YAMLError
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise InvalidInputError(f"invalid YAML: {str(exc).splitlines()[0]}", location=where) from None
+    try:
+        entries = _entries(raw)
+        specs = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise ValueError(f"prompt {i + 1}: expected an object with 'name' and 'prompt'")
+            name, prompt = entry.get("name"), entry.get("prompt")
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"prompt {i + 1}: 'name' must be a non-empty string")
+            if not isinstance(prompt, str) or not prompt.strip():
+                raise ValueError(f"prompt {name!r}: 'prompt' must be a non-empty string")
+            for key in ("update_instructions", "when_to_update"):
+                if entry.get(key) is not None and not isinstance(entry[key], str):
+                    raise ValueError(f"prompt {name!r}: {key!r} must be a string")
+            specs.append(PromptSpec(name, prompt, entry.get("update_instructions"), entry.get("when_to_update")))
+        if not specs:
+            raise ValueError("no prompts in the file")
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            raise ValueError("two prompts have the same name")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), location=str(path)) from None
+    return PromptFile(path, fmt, specs, raw, text)
+
+
+def write_atomically(path: Path, content: str) -> None:
+    directory = path.resolve().parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fp:
+            fp.write(content)
+            fp.flush()
+            os.fsync(fp.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typing_extensions import Annotated
+
+from langmem_cli.cli.extract_cmd import ApiBaseOpt, ModelOpt, RetriesOpt, TimeoutOpt, make_client
+from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.errors import ExitCode, UsageError
+
+
+def optimize_prompt(
+    ctx: typer.Context,
+    prompt_file: Annotated[Path, typer.Argument(help="A .txt/.md prompt, or .json/.yaml with one or more {name, prompt, ...}.")],
+    trajectories: Annotated[Path, typer.Option("--trajectories", "-t", help="JSONL: one conversation per line ({\"messages\": [...]}) with its \"feedback\".")],
+    kind: Annotated[str, typer.Option("--kind", help="gradient, metaprompt or prompt_memory.")] = "gradient",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here (same format).")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite PROMPT_FILE (atomically).")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if the prompt would change (a CI gate).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff.")] = False,
+    max_steps: Annotated[int, typer.Option("--max-reflection-steps", min=1, max=20)] = 5,
+    min_steps: Annotated[int, typer.Option("--min-reflection-steps", min=1, max=20)] = 1,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 2,
+    json_mode: JsonOpt = None,
+) -> None:
+    """Refine system prompts from labeled trajectories (procedural memory), for CI."""
+    from langmem_cli import config
+    from langmem_cli.adapters.prompt_files import load_prompt_file, write_atomically
+    from langmem_cli.adapters.transcripts import read_conversations
+    from langmem_cli.core.llm import Usage
+    from langmem_cli.core.prompts import KINDS, Trajectory, choose_prompts, optimize
+
+    st = state(ctx, json_mode)
+    out = st.output
+    if kind not in KINDS:
+        raise UsageError(f"unknown --kind {kind!r}: use {', '.join(KINDS)}")
+    if output is not None and in_place:
+        raise UsageError("give --output or --in-place, not both")
+    if min_steps > max_steps:
+        raise UsageError("--min-reflection-steps is larger than --max-reflection-steps")
+    pf = load_prompt_file(prompt_file)
+    if not trajectories.exists():
+        raise UsageError(f"no trajectories file {trajectories}")
+    trajs = [Trajectory(c.to_text(), c.metadata.get("feedback"), c.source)
+             for c in read_conversations(str(trajectories), "conversations")]
+    model_name = config.llm_model(model)
+    usage = Usage()
+    outcomes = []
+    rationale_choice = ""
+    store = st.store()
+    run_id = None if check else store.start_run("optimize-prompt", {"file": str(prompt_file), "kind": kind}, model=model_name)
+    try:
+        if trajs:
+            client = make_client(model, api_base, timeout)
+            chosen = [pf.specs[0].name]
+            if len(pf.specs) > 1:
+                chosen, rationale_choice = choose_prompts(client, pf.specs, trajs, retries=retries, usage=usage)
+            for spec in pf.specs:
+                if spec.name in chosen:
+                    outcomes.append(optimize(client, spec, trajs, kind, min_steps=min_steps, max_steps=max_steps,
+                                             retries=retries, usage=usage))
+        else:
+            out.info("no trajectories: the prompt is unchanged")
+        changed = {o.name: o.new_prompt for o in outcomes if o.changed}
+        new_text = pf.render(changed) if changed else pf.text
+        if not check:
+            for o in outcomes:
+                if not store.prompt_versions(o.name):
+                    spec = next(s for s in pf.specs if s.name == o.name)
+                    store.record_prompt_version(o.name, spec.prompt, "original", 0, "", False)
+                store.record_prompt_version(o.name, o.new_prompt, kind, len(trajs), o.rationale, o.changed)
+            target = prompt_file if in_place else output
+            if target is not None and (changed or target != prompt_file):
+                write_atomically(target, new_text)
+    except BaseException as exc:
+        if run_id:
+            store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__,
+                             prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost=usage.cost)
+        raise
+    if run_id:
+        store.finish_run(run_id, "ok", prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost=usage.cost)
+    report = {"kind": kind, "model": model_name, "trajectories": len(trajs), "changed": bool(changed),
+              "prompts": [o.to_dict() for o in outcomes], "classifier": rationale_choice, **usage.to_dict()}
+    if diff:
+        sys.stdout.writelines(difflib.unified_diff(pf.text.splitlines(True), new_text.splitlines(True),
+                                                   f"a/{prompt_file}", f"b/{prompt_file}"))
+    if out.json and json_mode:
+        out.data(report)
+    elif not diff and output is None and not in_place and not check:
+        sys.stdout.write(new_text)
+    out.info(f"{'would change' if check and changed else 'changed' if changed else 'unchanged'}: "
+             f"{', '.join(changed) or ', '.join(s.name for s in pf.specs)} ({usage.calls} LLM calls, "
+             f"{usage.prompt_tokens + usage.completion_tokens} tokens, ${usage.cost:.4f})")
+    if check and changed:
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+def prompt_history(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Prompt name (file stem for .txt/.md prompts).")],
+    show: Annotated[Optional[str], typer.Option("--show", help="Print the text of this version (number or hash).")] = None,
+    json_mode: JsonOpt = None,
+) -> None:
+    """The recorded versions of a prompt; --show N prints one."""
+    from langmem_cli.errors import NotFoundError
+
+    st = state(ctx, json_mode)
+    versions = st.store().prompt_versions(name)
+    if not versions:
+        raise NotFoundError(f"no recorded versions of prompt {name!r}")
+    if show is not None:
+        match = [v for i, v in enumerate(versions, start=1) if show in (str(i), v["hash"])]
+        if not match:
+            raise NotFoundError(f"no version {show!r} of prompt {name!r}")
+        sys.stdout.write(match[-1]["text"] + ("" if match[-1]["text"].endswith("\n") else "\n"))
+        return
+    rows = [{"version": i, **{k: v[k] for k in ("hash", "kind", "changed", "trajectories", "rationale", "run_id", "at")}}
+            for i, v in enumerate(versions, start=1)]
+
+    def human(console) -> None:
+        from rich.table import Table
+
+        table = Table()
+        for col in ("version", "at", "hash", "kind", "changed", "trajectories", "rationale"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            table.add_row(str(r["version"]), r["at"][:19].replace("T", " "), r["hash"], r["kind"],
+                          "yes" if r["changed"] else "no", str(r["trajectories"]), (r["rationale"] or "")[:120])
+        console.print(table)
+
+    st.output.data(rows, human)
