@@ -139,7 +139,10 @@ def test_no_trajectories_and_bad_inputs(cli, fake, prompt, tmp_path):
     empty.write_text("\n")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "hi"}], "feedback": 1}\n{"messages": oops}\n')
-    assert "empty" in cli("optimize-prompt", tmp_path / "missing.md", "-t", TRAJ, *FAKE, code=2).stderr or True
+    assert "no prompt file" in cli("optimize-prompt", tmp_path / "missing.md", "-t", TRAJ, *FAKE, code=2).stderr
+    assert "no trajectories file" in cli("optimize-prompt", prompt, "-t", tmp_path / "nope.jsonl", *FAKE, code=2).stderr
+    result = cli("optimize-prompt", prompt, "-t", empty, *FAKE)
+    assert "no trajectories" in result.stderr and result.stdout == BASE + "\n"
     (tmp_path / "blank.md").write_text("  \n")
     assert "empty" in cli("optimize-prompt", tmp_path / "blank.md", "-t", TRAJ, *FAKE, code=4).stderr
     assert f"{bad}:2" in cli("optimize-prompt", prompt, "-t", bad, *FAKE, code=4).stderr
