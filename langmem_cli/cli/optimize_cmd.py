@@ -48,8 +48,9 @@ def optimize_prompt(
     pf = load_prompt_file(prompt_file)
     if not trajectories.exists():
         raise UsageError(f"no trajectories file {trajectories}")
-    trajs = [Trajectory(c.to_text(), c.metadata.get("feedback"), c.source)
-             for c in read_conversations(str(trajectories), "conversations")]
+    blank = trajectories.stat().st_size < 4096 and not trajectories.read_bytes().strip()
+    trajs = [] if blank else [Trajectory(c.to_text(), c.metadata.get("feedback"), c.source)
+                              for c in read_conversations(str(trajectories), "conversations")]
     model_name = config.llm_model(model)
     usage = Usage()
     outcomes = []
