@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from langmem_cli.core.prompts import PromptSpec
+from langmem_cli.core.untrusted import check_value
 from langmem_cli.errors import InvalidInputError, UsageError
 
 STRUCTURED = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
@@ -62,9 +63,11 @@ def load_prompt_file(path: Path) -> PromptFile:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", location=str(path)) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", location=f"{path}:{line}") from None
     if "\x00" in text:
-        raise InvalidInputError("a binary file, not a prompt", location=str(path))
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InvalidInputError("a binary file, not a prompt", location=f"{path}:{line}")
     if not text.strip():
         raise InvalidInputError("the prompt file is empty", location=str(path))
     fmt = STRUCTURED.get(path.suffix.lower(), "text")
@@ -86,6 +89,7 @@ def load_prompt_file(path: Path) -> PromptFile:
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise InvalidInputError(f"invalid YAML: {str(exc).splitlines()[0]}", location=where) from None
     try:
+        check_value(raw)  # lone surrogates (cannot be written back as UTF-8), absurd nesting
         entries = _entries(raw)
         specs = []
         for i, entry in enumerate(entries):

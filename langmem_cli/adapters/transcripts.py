@@ -48,6 +48,7 @@ from itertools import chain
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from langmem_cli.core.conversation import Conversation, Message
+from langmem_cli.core.untrusted import SURROGATE_ESCAPE, check_value
 from langmem_cli.errors import InvalidInputError, UsageError
 
 FORMATS = ("messages", "conversations", "langchain", "claude-code", "chatgpt")
@@ -149,13 +150,24 @@ def _decode(raw: bytes, location: str) -> str:
 
 def _loads(text: str, location: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"invalid JSON: {exc.msg} at column {exc.colno}", location=location) from None
     except ValueError as exc:  # e.g. an integer with too many digits
         raise InvalidInputError(f"invalid JSON: {str(exc).splitlines()[0][:160]}", location=location) from None
     except RecursionError:
         raise InvalidInputError("JSON nested too deeply", location=location) from None
+    if SURROGATE_ESCAPE.search(text):
+        _check_unicode(value, location)
+    return value
+
+
+def _check_unicode(value: Any, location: str) -> None:
+    """A lone surrogate (``"\\ud800"``) decodes but cannot be stored or hashed as UTF-8: refuse it here."""
+    try:
+        check_value(value, max_depth=None)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), location=location) from None
 
 
 def _json_lines(lines: Lines, name: str) -> Iterator[tuple[Any, str]]:
@@ -560,7 +572,10 @@ def _read_chatgpt(lines: Lines, name: str) -> Iterator[Conversation]:
             location=f"{name}:{line}",
         ) from None
     del data
+    surrogates = SURROGATE_ESCAPE.search(text) is not None
     for index, line, obj in _json_array(text, name, first):
+        if surrogates:
+            _check_unicode(obj, f"{name}:{line}")
         with _at(f"{name}:{line}", prefix=f"conversation #{index}: "):
             conversation = _chatgpt_conversation(obj, f"{name}:#{index}")
         if conversation is not None:

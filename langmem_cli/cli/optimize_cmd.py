@@ -48,7 +48,8 @@ def optimize_prompt(
     pf = load_prompt_file(prompt_file)
     if not trajectories.exists():
         raise UsageError(f"no trajectories file {trajectories}")
-    blank = trajectories.stat().st_size < 4096 and not trajectories.read_bytes().strip()
+    # Only a regular file is peeked at: a pipe (-t <(...)) can be read once, a directory not at all.
+    blank = trajectories.is_file() and trajectories.stat().st_size < 4096 and not trajectories.read_bytes().strip()
     trajs = [] if blank else [Trajectory(c.to_text(), c.metadata.get("feedback"), c.source)
                               for c in read_conversations(str(trajectories), "conversations")]
     model_name = config.llm_model(model)

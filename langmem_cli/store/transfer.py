@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
+from langmem_cli.core.untrusted import check_value
 from langmem_cli.errors import InvalidInputError, LangmemError
 from langmem_cli.store.records_sql import MEMORY_COLUMNS, row_to_history, row_to_memory, where_clause
 
@@ -121,6 +122,7 @@ def parse_lines(lines: Iterable[str | bytes], name: str, skip_invalid: bool, rep
             obj = json.loads(raw)
             if not isinstance(obj, dict):
                 raise ValueError("each line must be a JSON object")
+            check_value(obj)  # lone surrogates, absurd nesting: fail here, with the line, not in the store
             kind = obj.get("type", "memory")
             if kind == "memory":
                 yield "memory", _parse_memory(obj), location
@@ -129,7 +131,9 @@ def parse_lines(lines: Iterable[str | bytes], name: str, skip_invalid: bool, rep
             else:
                 raise ValueError(f"unknown line type {kind!r}")
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            message = f"invalid UTF-8: {exc.reason}" if isinstance(exc, UnicodeDecodeError) else (
+            message = (
+                f"invalid UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
+            ) if isinstance(exc, UnicodeDecodeError) else (
                 "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc).splitlines()[0][:200]
             )
             if not skip_invalid:
