@@ -370,6 +370,25 @@ def test_real_embedding_model_without_network(tmp_path, no_net, model_cache_dir)
     assert not log.exists(), log.read_text()
 
 
+@pytest.mark.llm
+def test_demo_path_with_bundled_model_without_network(tmp_path, no_net, model_cache_dir):
+    """`make demo`'s main job: extract with the bundled LLM and the real embedding model, then search."""
+    pytest.importorskip("llama_cpp")
+    extra, log = no_net
+    env = env_for(tmp_path / "demo.db", LANGMEM_EMBEDDING_MODEL="all-MiniLM-L6-v2",
+                  LANGMEM_CACHE_DIR=str(model_cache_dir), **extra)
+    env.pop("LANGMEM_MODEL", None)
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
+    p = langmem("extract", fixtures / "messages.jsonl", "-n", "demo/dana", "--json", env=env,
+                prefix=("unshare", "-n"), timeout=600)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["model"] == "local/smollm2-135m" and report["summary"]["calls"] >= 1
+    p = langmem("search", "food", "-n", "demo/dana", env=env, prefix=("unshare", "-n"))
+    assert p.returncode == 0, p.stderr
+    assert not log.exists(), log.read_text()
+
+
 # -- 5. the API key never leaks -------------------------------------------------------------------
 
 SECRET = "sk-test-SECRET-123456789"
