@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from langmem_cli.core.llm import ChatClient, Usage, structured_call
-from langmem_cli.core.manager import MAX_OPERATIONS, Existing, ExtractReply, Operation, Policy, _validated, reply_schema
+from langmem_cli.core.manager import (
+    MAX_OPERATIONS, Existing, ExtractReply, Operation, Policy, _validated, claim_target, reply_schema,
+)
 from langmem_cli.core.schemas import Schema
 
 SYSTEM = """You maintain a long-term memory store. The memories below were found to be related. Consolidate them:
@@ -54,12 +56,7 @@ def consolidate_cluster(
                     raise ValueError(f"{where}: kind {kind!r} is not one of {', '.join(schemas)}")
                 ops.append(Operation("insert", kind, _validated(schemas[kind], op.content, where)))
                 continue
-            if op.id not in local:
-                raise ValueError(f"{where}: id {op.id!r} is not in this cluster ({', '.join(local)})")
-            if op.id in touched:
-                raise ValueError(f"{where}: id {op.id} appears in two operations")
-            touched.add(op.id)
-            target = local[op.id]
+            target = claim_target(op.id, local, touched, where, "in this cluster")
             if op.action == "delete":
                 ops.append(Operation("delete", target.kind, None, target.id))
             else:

@@ -237,13 +237,7 @@ def manage(
                 continue
             if not op.id and op.action == "delete":
                 continue  # deleting nothing changes nothing
-            if op.id not in local:
-                shown = ", ".join(local) or "none"
-                raise ValueError(f"{where}: id {op.id!r} is not one of the memories shown ({shown})")
-            if op.id in touched:
-                raise ValueError(f"{where}: id {op.id} appears in two operations")
-            touched.add(op.id)
-            target = local[op.id]
+            target = claim_target(op.id, local, touched, where, "one of the memories shown")
             if op.action == "delete":
                 ops.append(Operation("delete", target.kind, None, target.id))
                 continue
@@ -272,6 +266,17 @@ def manage(
         name="ExtractReply",
     )
     return result
+
+
+def claim_target(local_id: str | None, local: dict[str, Existing], touched: set[str], where: str,
+                 shown_as: str) -> Existing:
+    """The memory an update/delete names: it must be one of those shown, and named only once."""
+    if local_id not in local:
+        raise ValueError(f"{where}: id {local_id!r} is not {shown_as} ({', '.join(local) or 'none'})")
+    if local_id in touched:
+        raise ValueError(f"{where}: id {local_id} appears in two operations")
+    touched.add(local_id)
+    return local[local_id]
 
 
 def _validated(schema: Schema, content: Any, where: str) -> Any:
