@@ -109,8 +109,8 @@ def main() -> int:
             sims = embedder.embed(facts) @ embedder.embed([m.text for m in memories]).T
             recalled += int((sims.max(axis=1) >= THRESHOLD).sum())
         total += len(facts)
-    print(f"| model | sessions | gold facts | fact recall | memory words per sample | LLM calls per session | "
-          f"prompt tokens per session | completion tokens per session | seconds per session | failed sessions |")
+    print("| model | sessions | gold facts | fact recall | memory words per sample | LLM calls per session | "
+          "prompt tokens per session | completion tokens per session | seconds per session | failed sessions |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     per = max(sessions_done, 1)
     print(f"| {model} | {args.sessions or 'all'} | {total} | {100 * recalled / max(total, 1):.1f} | "

@@ -52,7 +52,7 @@ def main() -> int:
     ready, times = asyncio.run(session())
     times.sort()
     p95 = times[int(0.95 * (len(times) - 1))]
-    print(f"| server start (incl. model) | search_memory median | p95 | queries | namespace size |")
+    print("| server start (incl. model) | search_memory median | p95 | queries | namespace size |")
     print("|---|---|---|---|---|")
     import sqlite3
 

@@ -7,7 +7,6 @@ and share one ONNX export per session (see ``model_cache_dir``).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 

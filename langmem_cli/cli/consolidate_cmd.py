@@ -6,7 +6,7 @@ import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.extract_cmd import ApiBaseOpt, ModelOpt, RetriesOpt, TimeoutOpt, make_client, read_instructions
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import JsonOpt, RunOutcome, state
 from langmem_cli.errors import ExitCode, UsageError
 
 
@@ -47,20 +47,16 @@ def consolidate(
             st.output.data({"summary": {"memories": 0}, "clusters": []}, lambda c: None)
             return
         client = make_client(model, api_base, timeout)
-        run_id = store.start_run("consolidate", {"namespace": namespace, "prefix": prefix, "all": all_,
-                                                 "dry_run": dry_run, "full": full}, model=model_name)
-        report = None
-        try:
+        outcome = RunOutcome()
+        arguments = {"namespace": namespace, "prefix": prefix, "all": all_, "dry_run": dry_run, "full": full}
+        with st.run("consolidate", arguments, model=model_name, outcome=outcome):
             with st.output.progress("consolidating", None) as advance:
                 report = run_consolidate(store, client, opts, schemas, progress=lambda r: advance(1))
-        except BaseException as exc:
-            store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__)
-            raise
-        failed = report.count("failed")
-        store.finish_run(run_id, "ok" if not failed else "partial",
-                         error="; ".join(r.error or "" for r in report.results if r.status == "failed")[:2000] or None,
-                         prompt_tokens=report.usage.prompt_tokens, completion_tokens=report.usage.completion_tokens,
-                         cost=report.usage.cost)
+            outcome.usage = report.usage
+            failed = report.count("failed")
+            if failed:
+                outcome.status = "partial"
+                outcome.error = "; ".join(r.error or "" for r in report.results if r.status == "failed")
     _print(st.output, report, model_name, dry_run)
     if failed:
         raise typer.Exit(ExitCode.FAILURE)

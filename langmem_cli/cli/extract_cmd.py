@@ -6,7 +6,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import JsonOpt, RunOutcome, state
 from langmem_cli.cli.put_cmd import parse_pairs
 from langmem_cli.errors import ExitCode, UsageError
 
@@ -76,29 +76,17 @@ def extract(
     client = make_client(model, api_base, timeout)
     arguments = {"files": files, "namespace": namespace, "schemas": list(opts.schemas), "profile": profile,
                  "dry_run": dry_run, "force": force}
-    store = st.store()
-    run_id = store.start_run("extract", arguments, model=model_name)
-    report = None
-    try:
+    outcome = RunOutcome()
+    with st.run("extract", arguments, model=model_name, outcome=outcome) as store:
         with out.progress("extracting", len(conversations)) as advance:
             report = run_extract(store, client, conversations, opts, progress=lambda r: advance(1))
-    except BaseException as exc:
-        store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__,
-                         **_usage(report))
-        raise
-    status = "ok" if not report.failed else ("partial" if len(report.failed) < len(report.results) else "failed")
-    store.finish_run(run_id, status, error="; ".join(f"{r.source}: {r.error}" for r in report.failed)[:2000] or None,
-                     **_usage(report))
+        outcome.usage = report.usage
+        if report.failed:
+            outcome.status = "partial" if len(report.failed) < len(report.results) else "failed"
+            outcome.error = "; ".join(f"{r.source}: {r.error}" for r in report.failed)
     _print(out, report, dry_run, model_name)
     if report.failed:
         raise typer.Exit(ExitCode.FAILURE)
-
-
-def _usage(report) -> dict:
-    if report is None:
-        return {}
-    return {"prompt_tokens": report.usage.prompt_tokens, "completion_tokens": report.usage.completion_tokens,
-            "cost": report.usage.cost}
 
 
 def _print(out, report, dry_run: bool, model: str) -> None:

@@ -30,12 +30,5 @@ def mcp(
     from langmem_cli.adapters.mcp_server import build_server
 
     server = build_server(tools)
-    run_id = store.start_run("mcp", {"namespace": ns, "actions": list(enabled), "kind": schema.name})
-    status = "ok"
-    try:
+    with st.run("mcp", {"namespace": ns, "actions": list(enabled), "kind": schema.name}):
         server.run("stdio")
-    except BaseException:
-        status = "failed"
-        raise
-    finally:
-        store.finish_run(run_id, status)

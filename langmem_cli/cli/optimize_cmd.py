@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import difflib
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.extract_cmd import ApiBaseOpt, ModelOpt, RetriesOpt, TimeoutOpt, make_client
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import JsonOpt, RunOutcome, state
 from langmem_cli.errors import ExitCode, UsageError
 
 
@@ -56,9 +57,9 @@ def optimize_prompt(
     usage = Usage()
     outcomes = []
     rationale_choice = ""
-    store = st.store()
-    run_id = None if check else store.start_run("optimize-prompt", {"file": str(prompt_file), "kind": kind}, model=model_name)
-    try:
+    recording = contextlib.nullcontext(st.store()) if check else st.run(
+        "optimize-prompt", {"file": str(prompt_file), "kind": kind}, model=model_name, outcome=RunOutcome(usage=usage))
+    with recording as store:
         if trajs:
             client = make_client(model, api_base, timeout)
             chosen = [pf.specs[0].name]
@@ -81,13 +82,6 @@ def optimize_prompt(
             target = prompt_file if in_place else output
             if target is not None and (changed or target != prompt_file):
                 write_atomically(target, new_text)
-    except BaseException as exc:
-        if run_id:
-            store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__,
-                             prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost=usage.cost)
-        raise
-    if run_id:
-        store.finish_run(run_id, "ok", prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost=usage.cost)
     report = {"kind": kind, "model": model_name, "trajectories": len(trajs), "changed": bool(changed),
               "prompts": [o.to_dict() for o in outcomes], "classifier": rationale_choice, **usage.to_dict()}
     if diff:

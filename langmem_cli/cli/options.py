@@ -25,6 +25,21 @@ OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many 
 
 
 @dataclass
+class RunOutcome:
+    """What a command reports about its run: status (ok | partial | failed), error, LLM usage."""
+
+    status: str = "ok"
+    error: str | None = None
+    usage: Any = None  # core.llm.Usage, once there is one
+
+    def tokens(self) -> dict[str, Any]:
+        if self.usage is None:
+            return {}
+        return {"prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens,
+                "cost": self.usage.cost}
+
+
+@dataclass
 class State:
     db: Path
     output: Output
@@ -39,18 +54,22 @@ class State:
         return self._store
 
     @contextlib.contextmanager
-    def run(self, command: str, arguments: dict[str, Any]) -> Iterator["Store"]:
-        """Record the command in the runs table: status ok, or failed with the error."""
+    def run(self, command: str, arguments: dict[str, Any], model: str | None = None,
+            outcome: "RunOutcome | None" = None) -> Iterator["Store"]:
+        """Record the command in the runs table: ``outcome``'s status, error and usage when the
+        block ends normally; "failed" with the exception's message (and the usage so far) if not."""
+        outcome = outcome if outcome is not None else RunOutcome()
         store = self.store()
-        run_id = store.start_run(command, arguments)
+        run_id = store.start_run(command, arguments, model=model)
         try:
             yield store
         except BaseException as exc:
             with contextlib.suppress(Exception):
-                store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__)
+                store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__, **outcome.tokens())
             raise
         else:
-            store.finish_run(run_id, "ok")
+            store.finish_run(run_id, outcome.status, error=(outcome.error or None) and outcome.error[:2000],
+                             **outcome.tokens())
         finally:
             store.run_id = None
 

@@ -7,7 +7,7 @@ does not validate against its kind's schema is sent back with the error (bounded
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field

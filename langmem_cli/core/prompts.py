@@ -9,12 +9,12 @@ is rejected and the call retried; other braces are escaped the way the original 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from langmem_cli.core.llm import ChatClient, LLMError, Usage, structured_call
+from langmem_cli.core.llm import ChatClient, Usage, structured_call
 
 KINDS = ("gradient", "metaprompt", "prompt_memory")
 _VARIABLE = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
