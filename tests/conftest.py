@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from langmem_cli.adapters.hash_embedder import HashEmbedder
+from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.cli.app import app
 
 HASH_MODEL = "hash:64"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("llama_cpp")
-from langmem_cli.adapters.local_llm import weights_path  # noqa: E402
+from langmem_cli.llm.local_llm import weights_path  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
 pytestmark = pytest.mark.llm

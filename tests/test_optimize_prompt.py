@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from langmem_cli.adapters.fake_llm import SCRIPT
+from langmem_cli.llm.fake_llm import SCRIPT
 from langmem_cli.core.prompts import escape_braces, normalise_output, variables
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -151,7 +151,7 @@ def test_no_trajectories_and_bad_inputs(cli, fake, prompt, tmp_path):
 
 
 def test_atomic_write_keeps_the_original_when_writing_fails(cli, fake, prompt, monkeypatch):
-    import langmem_cli.adapters.prompt_files as pf
+    import langmem_cli.formats.prompt_files as pf
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from langmem_cli import Memory, SearchHit, Store
-from langmem_cli.adapters.hash_embedder import HashEmbedder
+from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store import migrations
 from langmem_cli.store.store import NewMemory

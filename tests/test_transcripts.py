@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from langmem_cli.adapters.transcripts import FORMATS, detect_format, flatten_content, read_conversations
+from langmem_cli.formats.transcripts import FORMATS, detect_format, flatten_content, read_conversations
 from langmem_cli.core.conversation import Conversation, Message, normalize_role
 from langmem_cli.errors import ExitCode, InvalidInputError, UsageError
 

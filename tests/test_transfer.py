@@ -8,7 +8,7 @@ import time
 import pytest
 
 from langmem_cli import Store
-from langmem_cli.adapters.hash_embedder import HashEmbedder
+from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import ExitCode
 from langmem_cli.store.store import NewMemory
 

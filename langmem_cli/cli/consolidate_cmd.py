@@ -30,7 +30,7 @@ def consolidate(
 ) -> None:
     """Merge duplicates, fold related memories, resolve contradictions (for nightly cron)."""
     from langmem_cli import config
-    from langmem_cli.adapters.schema_files import load_schemas
+    from langmem_cli.formats.schema_files import load_schemas
     from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate, run_lock
 
     st = state(ctx, json_mode)

@@ -27,7 +27,7 @@ def read_instructions(value: str | None) -> str | None:
 
 def make_client(model: str | None, api_base: str | None, timeout: float):
     from langmem_cli import config
-    from langmem_cli.adapters.litellm_client import LiteLLMClient
+    from langmem_cli.llm.litellm_client import LiteLLMClient
 
     return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
 
@@ -55,8 +55,8 @@ def extract(
 ) -> None:
     """Extract memories from chat transcripts with an LLM (one transaction per conversation)."""
     from langmem_cli import config
-    from langmem_cli.adapters.schema_files import load_schemas
-    from langmem_cli.adapters.transcripts import FORMATS, read_conversations
+    from langmem_cli.formats.schema_files import load_schemas
+    from langmem_cli.formats.transcripts import FORMATS, read_conversations
     from langmem_cli.core.manager import Policy
     from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
 

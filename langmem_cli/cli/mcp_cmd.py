@@ -17,7 +17,7 @@ def mcp(
     kind: Annotated[str, typer.Option("--kind", help="Schema of the content: memory (text), episode, profile, PATH.json or module:Class.")] = "memory",
 ) -> None:
     """Serve manage_memory and search_memory to an agent over MCP (stdio)."""
-    from langmem_cli.adapters.schema_files import load_schema
+    from langmem_cli.formats.schema_files import load_schema
     from langmem_cli.jobs.memory_tools import MemoryTools, namespace_from_template
 
     st = state(ctx)
@@ -27,7 +27,7 @@ def mcp(
     store = st.store()
     tools = MemoryTools(store, ns, schema, enabled)
     store.embedder.embed(["warm up"])  # load the model now, not at the first call
-    from langmem_cli.adapters.mcp_server import build_server
+    from langmem_cli.mcp.server import build_server
 
     server = build_server(tools)
     with st.run("mcp", {"namespace": ns, "actions": list(enabled), "kind": schema.name}):

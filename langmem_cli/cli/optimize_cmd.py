@@ -33,8 +33,8 @@ def optimize_prompt(
 ) -> None:
     """Refine system prompts from labeled trajectories (procedural memory), for CI."""
     from langmem_cli import config
-    from langmem_cli.adapters.prompt_files import load_prompt_file, write_atomically
-    from langmem_cli.adapters.transcripts import read_conversations
+    from langmem_cli.formats.prompt_files import load_prompt_file, write_atomically
+    from langmem_cli.formats.transcripts import read_conversations
     from langmem_cli.core.llm import Usage
     from langmem_cli.core.prompts import KINDS, Trajectory, choose_prompts, optimize
 

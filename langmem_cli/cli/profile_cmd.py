@@ -25,7 +25,7 @@ def _profiles(store, namespace: str, schema_spec: str | None):
     from langmem_cli.jobs.consolidate import is_profile
 
     if schema_spec:
-        from langmem_cli.adapters.schema_files import load_schema
+        from langmem_cli.formats.schema_files import load_schema
 
         schema = load_schema(schema_spec)
         return schema, store.list(namespace=namespace, kinds=[schema.name], limit=None)

@@ -1,6 +1,6 @@
 """A chat transcript as records: messages with a normalised role, and the conversation they form.
 
-Pure: no I/O. Readers for the export formats live in ``langmem_cli.adapters.transcripts``.
+Pure: no I/O. Readers for the export formats live in ``langmem_cli.formats``.
 """
 
 from __future__ import annotations
@@ -41,10 +41,20 @@ def normalize_role(role: str) -> str:
 
 @dataclass(frozen=True)
 class Message:
+    """One message. ``line`` is the 1-based line of the source file it was read from (None when the
+    format has no lines per message). ``context`` marks text that is shown to a model as context
+    but is never evidence for a memory: machine-made turns kept for the reader (compaction
+    summaries, command output, IDE attachments, notifications), sidechains, thinking.
+    Tool and system messages are never evidence whatever ``context`` says (see ``may_be_evidence``).
+    ``timestamp`` is ISO 8601 when the format has one.
+    """
+
     role: str
     content: str
     name: str | None = None
     timestamp: str | None = None
+    line: int | None = None
+    context: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", normalize_role(self.role))
@@ -56,12 +66,28 @@ class Message:
         """The name when the message has one, else the role."""
         return self.name or self.role
 
+    @property
+    def may_be_evidence(self) -> bool:
+        """A person's typed words (user) or the assistant's answer (evidence only for what the user
+        confirmed; the grounding check decides that). Never tool/system text or marked context."""
+        return self.role in ("user", "assistant") and not self.context
+
 
 @dataclass
 class Conversation:
     messages: list[Message]
     metadata: dict[str, Any] = field(default_factory=dict)
     source: str = ""  # "file:line" where the conversation starts ("file:#N" for the Nth in a JSON array)
+
+    @property
+    def started_at(self) -> str | None:
+        """When the conversation happened (ISO 8601): metadata ``started_at``/``date`` if the reader
+        set one, else the first message timestamp. Never the time a job runs."""
+        for key in ("started_at", "date"):
+            value = self.metadata.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return next((m.timestamp for m in self.messages if m.timestamp), None)
 
     @property
     def content_hash(self) -> str:

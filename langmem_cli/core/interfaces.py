@@ -1,4 +1,4 @@
-"""The small interfaces the core and the store depend on; adapters implement them."""
+"""The small interfaces the core and the store depend on; implemented in embed/ and llm/, handed in where the app is assembled."""
 
 from __future__ import annotations
 

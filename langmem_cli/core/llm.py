@@ -1,6 +1,6 @@
 """The LLM interface every LLM command uses: messages in, a validated pydantic object out.
 
-Pure: the client that talks to a provider comes in as ``ChatClient`` (adapters implement it
+Pure: the client that talks to a provider comes in as ``ChatClient`` (langmem_cli.llm implements it
 over litellm). JSON is extracted robustly from the reply; when validation fails the error is
 sent back and the call retried, a bounded number of times.
 """

@@ -35,7 +35,8 @@ class Operation:
     kind: str
     content: Any = None
     id: str | None = None  # the real id, for update and delete
-    metadata: dict[str, Any] | None = None  # for inserts
+    metadata: dict[str, Any] | None = None  # for inserts; metadata["evidence"] holds the provenance
+    valid_from: str | None = None  # when the fact became true (the conversation's time), ISO 8601
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}

@@ -1,1 +1,1 @@
-"""Units of work that combine the core, the store and the adapters (used by the CLI and MCP)."""
+"""Units of work that combine the core, the store, transcript formats, LLM clients and embedders (used by the CLI and MCP)."""

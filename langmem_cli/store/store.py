@@ -81,7 +81,7 @@ class Store:
     @property
     def embedder(self):
         if self._embedder is None:
-            from langmem_cli.adapters.embedders import get_embedder
+            from langmem_cli.embed.embedders import get_embedder
 
             self._embedder = get_embedder(self.embedding_model)
         return self._embedder

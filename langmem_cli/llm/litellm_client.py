@@ -20,13 +20,13 @@ _registered = False
 def import_litellm():
     """Import litellm with its network price-map fetch and telemetry switched off."""
     global _registered
-    from langmem_cli.adapters.litellm_env import litellm_module
+    from langmem_cli.llm.litellm_env import litellm_module
 
     litellm = litellm_module()
     litellm.drop_params = True
     if not _registered:
-        from langmem_cli.adapters.fake_llm import FakeProvider
-        from langmem_cli.adapters.local_llm import LocalProvider
+        from langmem_cli.llm.fake_llm import FakeProvider
+        from langmem_cli.llm.local_llm import LocalProvider
 
         litellm.custom_provider_map = [
             *[p for p in litellm.custom_provider_map if p["provider"] not in ("local", "fake")],

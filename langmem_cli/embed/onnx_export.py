@@ -40,7 +40,7 @@ def _pooling_mode(model) -> str | None:
 
 
 def export(source: str, out_dir: Path) -> None:
-    from langmem_cli.adapters.st_embedder import embedding_dimension, load_sentence_transformer
+    from langmem_cli.embed.st_embedder import embedding_dimension, load_sentence_transformer
 
     model = load_sentence_transformer(source)
     import torch
@@ -98,7 +98,7 @@ def export(source: str, out_dir: Path) -> None:
         }
         (tmp / "langmem.json").write_text(json.dumps(meta, indent=2))
         # Check the export against sentence-transformers before keeping it.
-        from langmem_cli.adapters.onnx_embedder import OnnxEmbedder
+        from langmem_cli.embed.onnx_embedder import OnnxEmbedder
 
         import numpy as np
 

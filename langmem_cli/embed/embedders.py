@@ -43,15 +43,15 @@ def get_embedder(name: str | None = None):
     if name in _cache:
         return _cache[name]
     if name.startswith("hash:"):
-        from langmem_cli.adapters.hash_embedder import HashEmbedder
+        from langmem_cli.embed.hash_embedder import HashEmbedder
 
         embedder = HashEmbedder.from_name(name)
     elif os.environ.get("LANGMEM_EMBEDDING_BACKEND", "onnx") == "torch":
-        from langmem_cli.adapters.st_embedder import SentenceTransformerEmbedder
+        from langmem_cli.embed.st_embedder import SentenceTransformerEmbedder
 
         embedder = SentenceTransformerEmbedder(name, resolve_source(name))
     else:
-        from langmem_cli.adapters.onnx_embedder import OnnxEmbedder
+        from langmem_cli.embed.onnx_embedder import OnnxEmbedder
 
         source = resolve_source(name)
         embedder = OnnxEmbedder.open(name, source, config.cache_dir() / cache_slug(name, source))

@@ -42,7 +42,7 @@ class OnnxEmbedder:
     def open(cls, name: str, source: str, directory: Path) -> "OnnxEmbedder":
         """Load the cached export, exporting first if there is none."""
         if not (directory / "langmem.json").exists():
-            from langmem_cli.adapters.onnx_export import export
+            from langmem_cli.embed.onnx_export import export
 
             export(source, directory)
         try:

@@ -14,7 +14,7 @@ import os
 import threading
 from pathlib import Path
 
-from langmem_cli.adapters.litellm_env import litellm_module
+from langmem_cli.llm.litellm_env import litellm_module
 
 litellm = litellm_module()
 CustomLLM = litellm.CustomLLM

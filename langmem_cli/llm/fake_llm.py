@@ -1,5 +1,7 @@
-"""A scripted fake model for tests (like MockModel in simonw/llm's tests), registered as the
+"""TEST-ONLY: a scripted fake model for tests (like MockModel in simonw/llm's tests), registered as the
 litellm custom provider ``fake``: ``--model fake/anything``.
+It lives in the package (not tests/) because subprocess tests and the benchmarks select it by
+model name in a fresh interpreter; it never runs unless a ``fake/`` model is asked for.
 
 It answers from a queue of replies, records every prompt, counts tokens (4 characters = 1
 token), and can inject faults. In process, drive it through ``SCRIPT``; across processes, point
@@ -21,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from langmem_cli.adapters.litellm_env import litellm_module
+from langmem_cli.llm.litellm_env import litellm_module
 
 litellm = litellm_module()
 CustomLLM = litellm.CustomLLM

@@ -1,1 +1,0 @@
-"""Adapters to the outside world: embedding models (and later LLMs, transcript formats)."""

@@ -1,0 +1,1 @@
+"""Embedders: the ONNX runtime (export + run), sentence-transformers, and the model-free hash embedder."""

@@ -1,0 +1,1 @@
+"""The MCP server: a front door beside the CLI."""
