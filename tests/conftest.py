@@ -1,7 +1,10 @@
-"""Shared fixtures: real SQLite files under tmp_path, the deterministic hash embedder, a CLI runner.
+"""Shared fixtures: real SQLite files under tmp_path, the deterministic hash embedder, a CLI runner,
+the scripted fake model (``fake``, ``FAKE``) and a real OpenAI-compatible HTTP server on 127.0.0.1
+with scripted replies (``openai_server``).
 
 Nothing here mocks the store. Tests that need the real bundled model are marked ``model``
-and share one ONNX export per session (see ``model_cache_dir``).
+and share one ONNX export per session (see ``model_cache_dir``). Tests that need llama-cpp-python
+(the ``local`` extra) are marked ``llm`` and skip when it is not installed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.cli.app import app
 
 HASH_MODEL = "hash:64"
+# The scripted fake model (langmem_cli/llm/fake_llm.py), for commands that take --model.
+FAKE = ("--model", "fake/test")
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +93,29 @@ def cli(db_path: Path) -> Cli:
 def cli_for():
     """Cli for another database file: ``cli_for(tmp_path / "b.db")``."""
     return Cli
+
+
+@pytest.fixture
+def fake(request: pytest.FixtureRequest):
+    """The fake model's script, reset before and after the test. It answers validly by itself when
+    its queue is empty, unless the test or module is marked ``@pytest.mark.fake_script(auto=False)``.
+    Files that use it everywhere say ``pytestmark = pytest.mark.usefixtures("fake")``."""
+    from langmem_cli.llm.fake_llm import SCRIPT
+
+    marker = request.node.get_closest_marker("fake_script")
+    SCRIPT.reset(**(marker.kwargs if marker else {}))
+    yield SCRIPT
+    SCRIPT.reset()
+
+
+@pytest.fixture
+def openai_server():
+    """A real HTTP server on 127.0.0.1 speaking OpenAI chat-completions, with scripted replies
+    (tests/support/openai_server.py): ``openai_server.base`` goes to ``--api-base``."""
+    from support.openai_server import ScriptedOpenAIServer
+
+    with ScriptedOpenAIServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,7 @@ PY = sys.executable
 HASH = "hash:64"
 
 
-@pytest.fixture(autouse=True)
-def fake():
-    SCRIPT.reset()
-    yield SCRIPT
-    SCRIPT.reset()
+pytestmark = pytest.mark.usefixtures("fake")
 
 
 def env_for(db: Path, **extra: str) -> dict[str, str]:

@@ -31,19 +31,13 @@ from langmem_cli.formats.prompt_files import load_prompt_file
 from langmem_cli.formats.transcripts import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
+from conftest import FAKE
 
-FAKE = ("--model", "fake/test")
 TRAJ = Path(__file__).resolve().parent.parent / "fixtures" / "trajectories" / "support.jsonl"
 ERROR_LINE = re.compile(r"^langmem: error: (?P<message>.+)$")
 
+pytestmark = pytest.mark.usefixtures("fake")
 HYPOTHESIS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-@pytest.fixture(autouse=True)
-def fake():
-    SCRIPT.reset()
-    yield SCRIPT
-    SCRIPT.reset()
 
 
 # --- helpers ---------------------------------------------------------------------------------------------

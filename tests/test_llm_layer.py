@@ -7,7 +7,6 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from langmem_cli.llm.fake_llm import SCRIPT
 from langmem_cli.llm.litellm_client import LiteLLMClient
 from langmem_cli.core.llm import LLMError, Usage, extract_json, structured_call
 
@@ -16,11 +15,7 @@ class Answer(BaseModel):
     value: int
 
 
-@pytest.fixture
-def fake():
-    SCRIPT.reset(auto=False)
-    yield SCRIPT
-    SCRIPT.reset()
+pytestmark = pytest.mark.fake_script(auto=False)
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FAKE
 from langmem_cli.llm.fake_llm import SCRIPT
 from langmem_cli.core.prompts import escape_braces, normalise_output, variables
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TRAJ = FIXTURES / "trajectories" / "support.jsonl"
-FAKE = ["--model", "fake/test"]
+pytestmark = [pytest.mark.usefixtures("fake"), pytest.mark.fake_script(auto=False)]
 BASE = "You are the support assistant of Acme Cloud. Answer the customer's question: {question}\n\nBe friendly."
-
-
-@pytest.fixture(autouse=True)
-def fake():
-    SCRIPT.reset(auto=False)
-    yield SCRIPT
-    SCRIPT.reset()
 
 
 @pytest.fixture

@@ -2,17 +2,20 @@
 
 Pure: the client that talks to a provider comes in as ``ChatClient`` (langmem_cli.llm implements it
 over litellm). JSON is extracted robustly from the reply; when validation fails the error is
-sent back and the call retried, a bounded number of times.
+sent back and the call retried at once; when the provider fails (timeout, 5xx, rate limit) the same
+request is retried after an exponential backoff with jitter (tenacity). Both share one bound.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from tenacity import RetryCallState, wait_exponential_jitter
 
 from langmem_cli.errors import LangmemError
 
@@ -41,6 +44,9 @@ class Completion:
 
 class ChatClient(Protocol):
     model: str
+    # Seconds before the first retry after a provider failure (doubling, with jitter, capped at
+    # RETRY_WAIT_MAX); 0 for in-process models, where waiting does not help.
+    retry_wait: float
 
     def complete(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, name: str) -> Completion: ...
 
@@ -104,6 +110,24 @@ def _short(error: Exception) -> str:
     return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
+RETRY_WAIT_MAX = 30.0
+
+
+def provider_backoff(initial: float) -> Callable[[int], float]:
+    """Seconds to wait before retry ``n`` (1-based) after a provider failure: exponential
+    (``initial`` * 2^(n-1), at most RETRY_WAIT_MAX) plus up to ``initial`` of random jitter."""
+    wait = wait_exponential_jitter(multiplier=initial, max=RETRY_WAIT_MAX, jitter=initial)
+
+    def seconds(n: int) -> float:
+        if initial <= 0:
+            return 0.0
+        state = RetryCallState(None, None, (), {})
+        state.attempt_number = n
+        return float(wait(state))
+
+    return seconds
+
+
 def structured_call(
     client: ChatClient,
     messages: list[dict[str, str]],
@@ -114,23 +138,30 @@ def structured_call(
     check: Callable[[T], None] | None = None,
     schema: dict[str, Any] | None = None,
     name: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Ask for ``output``; validate (and ``check``, which raises ValueError); retry with the error.
 
-    At most ``1 + retries`` calls. Provider errors (timeouts, 5xx) count as attempts too.
+    At most ``1 + retries`` calls. Provider errors (timeouts, 5xx) count as attempts too and are
+    retried after ``provider_backoff(client.retry_wait)`` seconds.
     """
     usage = usage if usage is not None else Usage()
     schema = schema if schema is not None else output.model_json_schema()
     name = name or output.__name__
     conversation = list(messages)
     last_error: Exception | None = None
+    backoff = provider_backoff(float(getattr(client, "retry_wait", 1.0)))
+    provider_failures = 0
     for attempt in range(retries + 1):
         if attempt:
             usage.retries += 1
+            if isinstance(last_error, ProviderError):
+                sleep(backoff(provider_failures))
         try:
             completion = client.complete(conversation, schema, name)
         except ProviderError as exc:
             last_error = exc
+            provider_failures += 1
             continue
         usage.add(completion)
         try:

@@ -14,6 +14,7 @@ from typing import Any
 from langmem_cli.core.llm import Completion, ConfigurationError, ProviderError
 
 DEFAULT_TIMEOUT = 120.0
+RETRY_WAIT = 1.0  # seconds before the first retry after a provider failure (then doubling, jittered)
 _registered = False
 
 
@@ -57,7 +58,7 @@ class _FormatRefused(Exception):
 
 class LiteLLMClient:
     def __init__(self, model: str, api_base: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 max_tokens: int = 1024, temperature: float = 0.0):
+                 max_tokens: int = 1024, temperature: float = 0.0, retry_wait: float | None = None):
         self.model = model
         self.api_base = api_base
         self.timeout = timeout
@@ -66,6 +67,9 @@ class LiteLLMClient:
         self.litellm = import_litellm()
         provider = model.split("/", 1)[0] if "/" in model else ""
         self.custom = provider in ("local", "fake")
+        # Backoff before retrying a provider failure (core.llm.structured_call does the retrying,
+        # so litellm's and the OpenAI SDK's own retries stay off: one bound, one backoff).
+        self.retry_wait = (0.0 if self.custom else RETRY_WAIT) if retry_wait is None else retry_wait
         try:
             self.structured = self.custom or bool(self.litellm.supports_response_schema(model))
         except Exception:  # noqa: BLE001 - unknown models: fall back to JSON in text
