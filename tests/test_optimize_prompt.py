@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FAKE
 from langmem_cli.llm.fake_llm import SCRIPT
-from langmem_cli.core.prompts import escape_braces, normalise_output, variables
+from langmem_cli.core.prompt_optimizer import escape_braces, normalise_output, variables
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TRAJ = FIXTURES / "trajectories" / "support.jsonl"
@@ -155,6 +155,15 @@ def test_atomic_write_keeps_the_original_when_writing_fails(cli, fake, prompt, m
     cli("optimize-prompt", prompt, "-t", TRAJ, *FAKE, "--kind", "prompt_memory", "--in-place", code=1)
     assert prompt.read_text() == BASE + "\n"
     assert [p.name for p in prompt.parent.iterdir() if p.name.startswith(".support")] == []
+
+
+def test_cli_kinds_are_the_optimizer_kinds(cli, prompt):
+    from langmem_cli.cli.optimize_cmd import KINDS as CLI_KINDS
+    from langmem_cli.core.prompt_optimizer import KINDS
+
+    assert CLI_KINDS == KINDS
+    result = cli("optimize-prompt", prompt, "-t", TRAJ, "--kind", "bogus", *FAKE, code=2)
+    assert "gradient" in result.stderr and "prompt_memory" in result.stderr
 
 
 def test_variables_and_escaping_helpers():

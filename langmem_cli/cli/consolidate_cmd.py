@@ -5,8 +5,8 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.extract_cmd import ApiBaseOpt, ModelOpt, RetriesOpt, TimeoutOpt, make_client, read_instructions
-from langmem_cli.cli.options import JsonOpt, RunOutcome, state
+from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client,
+                                     read_instructions, state)
 from langmem_cli.errors import ExitCode, UsageError
 
 

@@ -6,30 +6,10 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, RunOutcome, state
+from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client,
+                                     read_instructions, state)
 from langmem_cli.cli.put_cmd import parse_pairs
 from langmem_cli.errors import ExitCode, UsageError
-
-ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
-ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
-RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate.")]
-
-
-def read_instructions(value: str | None) -> str | None:
-    if value and value.startswith("@"):
-        try:
-            return Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read instructions {value[1:]}: {exc.strerror}") from None
-    return value
-
-
-def make_client(model: str | None, api_base: str | None, timeout: float):
-    from langmem_cli import config
-    from langmem_cli.llm.litellm_client import LiteLLMClient
-
-    return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
 
 
 def extract(

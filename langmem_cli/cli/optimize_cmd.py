@@ -9,16 +9,19 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.extract_cmd import ApiBaseOpt, ModelOpt, RetriesOpt, TimeoutOpt, make_client
-from langmem_cli.cli.options import JsonOpt, RunOutcome, state
+from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, choice,
+                                     make_client, state)
 from langmem_cli.errors import ExitCode, UsageError
+
+# core.prompt_optimizer.KINDS, repeated so that `--help` does not import the optimizer (pydantic).
+KINDS = ("gradient", "metaprompt", "prompt_memory")
 
 
 def optimize_prompt(
     ctx: typer.Context,
     prompt_file: Annotated[Path, typer.Argument(help="A .txt/.md prompt, or .json/.yaml with one or more {name, prompt, ...}.")],
     trajectories: Annotated[Path, typer.Option("--trajectories", "-t", help="JSONL: one conversation per line ({\"messages\": [...]}) with its \"feedback\".")],
-    kind: Annotated[str, typer.Option("--kind", help="gradient, metaprompt or prompt_memory.")] = "gradient",
+    kind: Annotated[choice(KINDS), typer.Option("--kind", help="gradient, metaprompt or prompt_memory.")] = "gradient",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here (same format).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite PROMPT_FILE (atomically).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if the prompt would change (a CI gate).")] = False,
@@ -33,15 +36,12 @@ def optimize_prompt(
 ) -> None:
     """Refine system prompts from labeled trajectories (procedural memory), for CI."""
     from langmem_cli import config
-    from langmem_cli.formats.prompt_files import load_prompt_file, write_atomically
-    from langmem_cli.formats.transcripts import read_conversations
     from langmem_cli.core.llm import Usage
-    from langmem_cli.core.prompts import KINDS, Trajectory, choose_prompts, optimize
+    from langmem_cli.formats.prompt_files import load_prompt_file
+    from langmem_cli.jobs.optimize import OptimizeOptions, read_trajectories, run_optimize
 
     st = state(ctx, json_mode)
     out = st.output
-    if kind not in KINDS:
-        raise UsageError(f"unknown --kind {kind!r}: use {', '.join(KINDS)}")
     if output is not None and in_place:
         raise UsageError("give --output or --in-place, not both")
     if min_steps > max_steps:
@@ -49,46 +49,23 @@ def optimize_prompt(
     pf = load_prompt_file(prompt_file)
     if not trajectories.exists():
         raise UsageError(f"no trajectories file {trajectories}")
-    # Only a regular file is peeked at: a pipe (-t <(...)) can be read once, a directory not at all.
-    blank = trajectories.is_file() and trajectories.stat().st_size < 4096 and not trajectories.read_bytes().strip()
-    trajs = [] if blank else [Trajectory(c.to_text(), c.metadata.get("feedback"), c.source)
-                              for c in read_conversations(str(trajectories), "conversations")]
+    trajs = read_trajectories(trajectories)
     model_name = config.llm_model(model)
     usage = Usage()
-    outcomes = []
-    rationale_choice = ""
-    recording = contextlib.nullcontext(st.store()) if check else st.run(
+    opts = OptimizeOptions(kind, min_steps, max_steps, retries)
+    recording = contextlib.nullcontext(None) if check else st.run(
         "optimize-prompt", {"file": str(prompt_file), "kind": kind}, model=model_name, outcome=RunOutcome(usage=usage))
     with recording as store:
-        if trajs:
-            client = make_client(model, api_base, timeout)
-            chosen = [pf.specs[0].name]
-            if len(pf.specs) > 1:
-                chosen, rationale_choice = choose_prompts(client, pf.specs, trajs, retries=retries, usage=usage)
-            for spec in pf.specs:
-                if spec.name in chosen:
-                    outcomes.append(optimize(client, spec, trajs, kind, min_steps=min_steps, max_steps=max_steps,
-                                             retries=retries, usage=usage))
-        else:
+        if not trajs:
             out.info("no trajectories: the prompt is unchanged")
-        changed = {o.name: o.new_prompt for o in outcomes if o.changed}
-        new_text = pf.render(changed) if changed else pf.text
-        if not check:
-            for o in outcomes:
-                if not store.prompt_versions(o.name):
-                    spec = next(s for s in pf.specs if s.name == o.name)
-                    store.record_prompt_version(o.name, spec.prompt, "original", 0, "", False)
-                store.record_prompt_version(o.name, o.new_prompt, kind, len(trajs), o.rationale, o.changed)
-            target = prompt_file if in_place else output
-            if target is not None and (changed or target != prompt_file):
-                write_atomically(target, new_text)
-    report = {"kind": kind, "model": model_name, "trajectories": len(trajs), "changed": bool(changed),
-              "prompts": [o.to_dict() for o in outcomes], "classifier": rationale_choice, **usage.to_dict()}
+        report = run_optimize(store, lambda: make_client(model, api_base, timeout), pf, trajs, opts, usage=usage,
+                              target=None if check else prompt_file if in_place else output)
+    changed, new_text = report.changed, report.new_text
     if diff:
         sys.stdout.writelines(difflib.unified_diff(pf.text.splitlines(True), new_text.splitlines(True),
                                                    f"a/{prompt_file}", f"b/{prompt_file}"))
     if out.json and json_mode:
-        out.data(report)
+        out.data(report.to_dict(kind, model_name))
     elif not diff and output is None and not in_place and not check:
         sys.stdout.write(new_text)
     out.info(f"{'would change' if check and changed else 'changed' if changed else 'unchanged'}: "

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional
+from typing import IO, TYPE_CHECKING, Any, Iterator, List, Literal, Optional, Sequence
 
 import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.output import Output
+from langmem_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from langmem_cli.store import Store
@@ -22,6 +24,51 @@ KindOpt = Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only
 FilterOpt = Annotated[Optional[List[str]], typer.Option("--filter", "-f", help="field=value on content or metadata; repeatable.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-l", min=1, help="Maximum results.")]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many results.")]
+
+# The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
+ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
+ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
+RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate or the provider fails (the latter after a backoff).")]
+
+
+def choice(values: Sequence[str]) -> Any:
+    """The type of an option with a fixed set of values: Typer turns the Literal into a
+    click.Choice (the values listed in --help, Click's usage error and exit 2 for another)."""
+    return Literal[tuple(values)]
+
+
+def make_client(model: str | None, api_base: str | None, timeout: float):
+    """The LLM client for the LLM options above (litellm is imported here, not before)."""
+    from langmem_cli import config
+    from langmem_cli.llm.litellm_client import LiteLLMClient
+
+    return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
+
+
+def read_instructions(value: str | None) -> str | None:
+    """``--instructions``: the text itself, or ``@FILE``."""
+    if value and value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read instructions {value[1:]}: {exc.strerror}") from None
+    return value
+
+
+@contextlib.contextmanager
+def open_input(path: str | Path, binary: bool = False) -> Iterator[tuple[IO, str]]:
+    """(handle, display name) for a file argument where ``-`` means stdin; a file that cannot be
+    opened is a usage error naming it."""
+    if str(path) == "-":
+        yield (sys.stdin.buffer if binary else sys.stdin), "<stdin>"
+        return
+    try:
+        handle = open(path, "rb") if binary else open(path, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        yield handle, str(path)
 
 
 @dataclass

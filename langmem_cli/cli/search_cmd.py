@@ -7,7 +7,8 @@ from typing import Any, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, state
+from langmem_cli.cli.options import (FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, choice,
+                                     open_input, state)
 from langmem_cli.cli.output import memory_table
 from langmem_cli.errors import InvalidInputError, UsageError
 from langmem_cli.store.records_sql import parse_filters
@@ -39,7 +40,7 @@ def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any
 def search(
     ctx: typer.Context,
     query: Annotated[Optional[str], typer.Argument(help="What to look for.", show_default=False)] = None,
-    mode: Annotated[str, typer.Option("--mode", help="hybrid (vector + BM25, fused), vector or keyword.")] = "hybrid",
+    mode: Annotated[choice(MODES), typer.Option("--mode", help="hybrid (vector + BM25, fused), vector or keyword.")] = "hybrid",
     namespace: NamespaceOpt = None,
     prefix: PrefixOpt = None,
     kind: KindOpt = None,
@@ -54,8 +55,6 @@ def search(
 ) -> None:
     """Search memories (hybrid by default). Scores are shown with the results."""
     st = state(ctx, json_mode)
-    if mode not in MODES:
-        raise UsageError(f"unknown --mode {mode!r}: use {', '.join(MODES)}")
     defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
                 "filters": parse_filters(filter or []), "limit": limit, "offset": offset,
                 "vector_weight": vector_weight, "neighbor_weight": neighbor_weight}
@@ -79,15 +78,8 @@ def search(
 
 def _run_batch(st, store, queries: Path, defaults: dict[str, Any]) -> None:
     """Validate every line first (file:line on error), then answer each: one JSON line per query."""
-    import sys
-
-    name = "<stdin>" if str(queries) == "-" else str(queries)
-    try:
-        handle = sys.stdin if str(queries) == "-" else open(queries, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {queries}: {exc.strerror}") from None
     parsed = []
-    with handle:
+    with open_input(queries) as (handle, name):
         number = 0
         try:
             for number, line in enumerate(handle, start=1):

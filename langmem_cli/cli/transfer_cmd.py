@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, NamespaceOpt, PrefixOpt, state
+from langmem_cli.cli.options import JsonOpt, NamespaceOpt, PrefixOpt, open_input, state
 from langmem_cli.errors import UsageError
 
 
@@ -53,12 +53,7 @@ def import_(
     from langmem_cli.store.transfer import import_lines
 
     st = state(ctx, json_mode)
-    name = "<stdin>" if str(file) == "-" else str(file)
-    try:
-        handle = sys.stdin.buffer if str(file) == "-" else open(file, "rb")
-    except OSError as exc:
-        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
-    with handle, st.run("import", {"file": name, "skip_invalid": skip_invalid}) as store:
+    with open_input(file, binary=True) as (handle, name), st.run("import", {"file": name, "skip_invalid": skip_invalid}) as store:
         report = import_lines(store, handle, name=name, skip_invalid=skip_invalid)
     for line in report.errors[:20]:
         st.output.warn(f"skipped {line}")

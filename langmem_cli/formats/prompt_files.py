@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langmem_cli.core.prompts import PromptSpec
+from langmem_cli.core.prompt_optimizer import PromptSpec
 from langmem_cli.core.untrusted import check_value
 from langmem_cli.errors import InvalidInputError, UsageError
 
