@@ -427,3 +427,21 @@ def test_reindex_after_switching_model(cli):
     # the old model now needs a reindex in turn
     assert cli.json("stats")["needs_reindex"] == 2
     assert "re-embedded 2 memories with hash:64" in cli("reindex", "--no-json").stdout
+
+
+# -- cron-friendly logs (issue 16.4): no hard wrapping when stdout/stderr are not terminals ---------
+
+def test_logs_are_one_line_per_event_when_not_a_terminal(cli, fake, tmp_path):
+    from conftest import FAKE
+
+    for text in ("Alice likes green tea", "Alice likes green tea a lot", "Bob has a dog named Rex"):
+        cli.put(text, "-n", "org/a-rather-long-namespace-name/for-the-logs")
+    result = cli("consolidate", "--all", *FAKE, "--threshold", "0.3", "--no-json")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("consolidate (")]
+    assert len(lines) == 1 and len(lines[0]) > 160 and lines[0].rstrip().endswith(" s"), result.stdout
+    src = tmp_path / "t.jsonl"
+    src.write_text('{"role": "user", "content": "I like tea"}\n')
+    fake.reset([{"fault": "malformed"}] * 3, auto=False)
+    result = cli("extract", src, "-n", "org/a-rather-long-namespace-name/for-the-logs", *FAKE, "--no-json", code=1)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: failed ")]
+    assert len(warnings) == 1 and len(warnings[0]) > 100 and "after 3 attempts" in warnings[0], result.stderr

@@ -1,7 +1,8 @@
 """One output object: human (rich) on a terminal, JSON when piped or asked, quiet when asked.
 
 Data goes to stdout; messages, warnings and progress go to stderr. Progress bars show only
-when stderr is a terminal and the output is not quiet.
+when stderr is a terminal and the output is not quiet. When a stream is not a terminal (cron,
+pipes, log files) nothing is wrapped or cut: one line per event, however long.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ class Output:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(highlight=False, width=None if self.stdout_tty else 160)
+            # Not a terminal: tables get 160 columns, lines are never wrapped or cropped.
+            self._console = Console(highlight=False, width=None if self.stdout_tty else 160,
+                                    soft_wrap=not self.stdout_tty)
         return self._console
 
     @property
@@ -53,7 +56,7 @@ class Output:
         if self._err is None:
             from rich.console import Console
 
-            self._err = Console(stderr=True, highlight=False)
+            self._err = Console(stderr=True, highlight=False, soft_wrap=not self.stderr_tty)
         return self._err
 
     # -- data ------------------------------------------------------------------
