@@ -14,6 +14,10 @@ from langmem_cli import Store
 from langmem_cli.embed.hash_embedder import HashEmbedder
 
 WRITE_SECONDS = 3.0
+# Wide enough that two of the ~hundreds of near-identical texts written here (they differ in two
+# words) do not get the same vector: with hash:64 that sometimes happened, and
+# the vector probe below then found the twin first.
+WIDE_HASH = "hash:1024"
 
 # A writer through the Python API: single puts, small batches, reads in between, and now and
 # then a fresh Store (a new connection that checks migrations). Prints the texts it wrote.
@@ -26,13 +30,13 @@ db, name, start, stop = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.
 while time.time() < start:
     time.sleep(0.005)
 written, failures, n = [], 0, 0
-store = Store.open(db, embedding_model="hash:64")
+store = Store.open(db, embedding_model="hash:1024")
 while time.time() < stop:
     n += 1
     try:
         if n % 7 == 0:
             store.close()
-            store = Store.open(db, embedding_model="hash:64")
+            store = Store.open(db, embedding_model="hash:1024")
         if n % 3 == 0:
             texts = [f"{name} batch {n} item {i} zq{name}x{n}x{i}" for i in range(3)]
             store.put_many([NewMemory(f"proc/{name}", t) for t in texts])
@@ -74,7 +78,7 @@ print(json.dumps({"written": written, "failures": failures}))
 
 def test_four_processes_write_at_once(tmp_path):
     db = tmp_path / "shared.db"  # not created beforehand: the workers race to create and migrate it
-    env = {**os.environ, "LANGMEM_EMBEDDING_MODEL": "hash:64", "LANGMEM_DB": str(db)}
+    env = {**os.environ, "LANGMEM_EMBEDDING_MODEL": WIDE_HASH, "LANGMEM_DB": str(db)}
     start = time.time() + 1.5  # after every interpreter has imported what it needs
     stop = start + WRITE_SECONDS
     workers = [("a", API_WORKER), ("b", API_WORKER), ("c", API_WORKER), ("d", CLI_WORKER)]
@@ -99,7 +103,7 @@ def test_four_processes_write_at_once(tmp_path):
     assert len(results["d"]["written"]) >= 1
     expected = sorted(t for r in results.values() for t in r["written"])
 
-    with Store.open(db, embedder=HashEmbedder(64)) as store:
+    with Store.open(db, embedder=HashEmbedder.from_name(WIDE_HASH)) as store:
         assert store.integrity_check() == "ok"
         assert store.count() == len(expected)
         assert sorted(m.text for m in store.list(limit=None)) == expected
