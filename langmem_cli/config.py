@@ -1,4 +1,5 @@
-"""Settings read from options and environment variables (one place, documented in --help)."""
+"""Settings read from options and environment variables: every LANGMEM_* variable is read here
+(one place, listed in ENV_VARS, shown by --help and in the README)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 ENV_VARS: dict[str, str] = {
     "LANGMEM_DB": "database file (default: <user data dir>/langmem/memories.db)",
     "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
+    "LANGMEM_EMBEDDING_BACKEND": "onnx (default: the model exported once to ONNX) or torch (sentence-transformers in process)",
     "LANGMEM_MODEL": "LLM for extract and other LLM commands, any litellm model string (default: local/smollm2-135m, bundled, offline)",
     "LANGMEM_API_BASE": "base URL of an OpenAI-compatible server (with --model openai/NAME)",
     "LANGMEM_LOCAL_GGUF": "another GGUF file for the local/ provider instead of the bundled weights",
@@ -16,6 +18,8 @@ ENV_VARS: dict[str, str] = {
     "LANGMEM_CACHE_DIR": "where exported ONNX models are cached (default: <user data dir>/langmem/models)",
     "LANGMEM_THREADS": "CPU threads for embedding and vector math (default: 1)",
     "LANGMEM_DEBUG": "set to 1 to show tracebacks on errors",
+    "LANGMEM_FAKE_SCRIPT": "tests only: JSON script of the fake model fake/NAME",
+    "LANGMEM_FAKE_LOG": "tests only: file that receives one JSON line per prompt to the fake model",
     "HF_HUB_OFFLINE": "forced to 1: models load only from installed packages or local paths",
 }
 
@@ -50,6 +54,33 @@ def llm_model(explicit: str | None = None) -> str:
 
 def api_base(explicit: str | None = None) -> str | None:
     return explicit or os.environ.get("LANGMEM_API_BASE") or None
+
+
+def embedding_backend() -> str:
+    """``onnx`` (default) or ``torch``."""
+    return "torch" if os.environ.get("LANGMEM_EMBEDDING_BACKEND", "onnx").strip().lower() == "torch" else "onnx"
+
+
+def local_gguf() -> Path | None:
+    value = os.environ.get("LANGMEM_LOCAL_GGUF")
+    return Path(value).expanduser() if value else None
+
+
+def local_ctx() -> int:
+    try:
+        return max(512, int(os.environ.get("LANGMEM_LOCAL_CTX", "8192")))
+    except ValueError:
+        return 8192
+
+
+def fake_script() -> str | None:
+    """Test only: the fake model's script file."""
+    return os.environ.get("LANGMEM_FAKE_SCRIPT") or None
+
+
+def fake_log() -> str | None:
+    """Test only: where the fake model logs its prompts."""
+    return os.environ.get("LANGMEM_FAKE_LOG") or None
 
 
 def cache_dir() -> Path:

@@ -445,3 +445,33 @@ def test_logs_are_one_line_per_event_when_not_a_terminal(cli, fake, tmp_path):
     result = cli("extract", src, "-n", "org/a-rather-long-namespace-name/for-the-logs", *FAKE, "--no-json", code=1)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: failed ")]
     assert len(warnings) == 1 and len(warnings[0]) > 100 and "after 3 attempts" in warnings[0], result.stderr
+
+
+def test_first_model_export_says_so(cli, tmp_path, monkeypatch):
+    """The first use of the real model exports it (~10 s): one line says why the command waits.
+    The export itself is stopped here (the real one runs in the `model` tests)."""
+    from langmem_cli.embed import onnx_export
+    from langmem_cli.errors import ModelError
+
+    calls = []
+
+    def stop(source, directory):
+        calls.append(directory)
+        raise ModelError("stopped by the test")
+
+    monkeypatch.setattr(onnx_export, "export", stop)
+    env = {"LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2", "LANGMEM_CACHE_DIR": str(tmp_path / "fresh-cache")}
+    result = cli("put", "Alice likes tea", env=env, code=6)
+    assert "preparing the embedding model all-MiniLM-L6-v2 once (~10 s" in result.stderr and len(calls) == 1
+    assert "preparing" not in cli("-q", "put", "Alice likes tea", env=env, code=6).stderr  # --quiet
+
+
+def test_no_import_circle_between_the_onnx_modules():
+    import ast
+    from pathlib import Path
+
+    import langmem_cli.embed.onnx_embedder as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "langmem_cli.embed.onnx_export" not in imported

@@ -107,7 +107,11 @@ def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     config.apply_runtime_env()
-    ctx.obj = State(db=config.db_path(db), output=Output(json_mode, quiet, verbose), embedding_model=embedding_model)
+    output = Output(json_mode, quiet, verbose)
+    from langmem_cli.embed import embedders
+
+    embedders.set_notice(output.info)
+    ctx.obj = State(db=config.db_path(db), output=output, embedding_model=embedding_model)
 
 
 def _register() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+import sys
 from pathlib import Path
+from typing import Callable
 
 from langmem_cli import config
 from langmem_cli.errors import ModelError
@@ -13,6 +14,20 @@ from langmem_cli.errors import ModelError
 BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 _cache: dict[str, object] = {}
+
+
+def _stderr_notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# Where one-off notices go (the first export of a model): stderr by default; the CLI points it at
+# its output so that --quiet silences it. Never stdout (the MCP server speaks there).
+notice: Callable[[str], None] = _stderr_notice
+
+
+def set_notice(function: Callable[[str], None]) -> None:
+    global notice
+    notice = function
 
 
 def resolve_source(name: str) -> str:
@@ -46,14 +61,27 @@ def get_embedder(name: str | None = None):
         from langmem_cli.embed.hash_embedder import HashEmbedder
 
         embedder = HashEmbedder.from_name(name)
-    elif os.environ.get("LANGMEM_EMBEDDING_BACKEND", "onnx") == "torch":
+    elif config.embedding_backend() == "torch":
         from langmem_cli.embed.st_embedder import SentenceTransformerEmbedder
 
         embedder = SentenceTransformerEmbedder(name, resolve_source(name))
     else:
-        from langmem_cli.embed.onnx_embedder import OnnxEmbedder
-
         source = resolve_source(name)
-        embedder = OnnxEmbedder.open(name, source, config.cache_dir() / cache_slug(name, source))
+        embedder = open_onnx(name, source, config.cache_dir() / cache_slug(name, source))
     _cache[name] = embedder
     return embedder
+
+
+def open_onnx(name: str, source: str, directory: Path):
+    """The cached ONNX export of a model, made first if there is none (once, ~10 s)."""
+    from langmem_cli.embed.onnx_embedder import OnnxEmbedder
+
+    if not (directory / "langmem.json").exists():
+        notice(f"preparing the embedding model {name} once (~10 s; cached in {directory})")
+        from langmem_cli.embed.onnx_export import export
+
+        export(source, directory)
+    try:
+        return OnnxEmbedder(directory, name)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"cannot load the ONNX export in {directory}: {exc} (delete it to re-export)") from exc

@@ -1,5 +1,8 @@
 """Sentence embeddings with onnxruntime + tokenizers: identical vectors to sentence-transformers,
-without importing torch (a cold query costs well under a second instead of ~10 s)."""
+without importing torch (a cold query costs well under a second instead of ~10 s).
+
+This module runs an export; making one is onnx_export's job (it imports this module to check its
+result, never the other way round). embedders.get_embedder joins the two."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Sequence
 import numpy as np
 
 from langmem_cli import config
-from langmem_cli.errors import ModelError
 
 BATCH_SIZE = 32
 
@@ -37,18 +39,6 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(meta["max_seq_length"]))
         self.tokenizer.enable_padding(pad_id=int(meta.get("pad_id", 0)))
-
-    @classmethod
-    def open(cls, name: str, source: str, directory: Path) -> "OnnxEmbedder":
-        """Load the cached export, exporting first if there is none."""
-        if not (directory / "langmem.json").exists():
-            from langmem_cli.embed.onnx_export import export
-
-            export(source, directory)
-        try:
-            return cls(directory, name)
-        except Exception as exc:  # noqa: BLE001
-            raise ModelError(f"cannot load the ONNX export in {directory}: {exc} (delete it to re-export)") from exc
 
     def _batch(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)

@@ -16,13 +16,13 @@ With ``auto`` and an empty queue the fake answers validly by itself (see ``auto_
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from langmem_cli import config
 from langmem_cli.llm.litellm_env import litellm_module
 
 litellm = litellm_module()
@@ -65,7 +65,7 @@ _loaded_from: str | None = None
 
 def _load_env_script() -> None:
     global _loaded_from
-    path = os.environ.get("LANGMEM_FAKE_SCRIPT")
+    path = config.fake_script()
     if path and path != _loaded_from:
         data = json.loads(open(path, encoding="utf-8").read())
         SCRIPT.reset(data.get("replies", []), data.get("fault_rate", 0.0), data.get("auto", True),
@@ -131,7 +131,7 @@ class FakeProvider(CustomLLM):
         prompt_text = "\n".join(str(m.get("content", "")) for m in messages)
         with SCRIPT.lock:
             SCRIPT.prompts.append({"model": model, "messages": messages, "schema": schema_name})
-            log = os.environ.get("LANGMEM_FAKE_LOG")
+            log = config.fake_log()
             if log:
                 with open(log, "a", encoding="utf-8") as fp:
                     fp.write(json.dumps({"model": model, "schema": schema_name, "prompt_tokens": count_tokens(prompt_text)}) + "\n")

