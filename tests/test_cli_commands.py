@@ -475,3 +475,43 @@ def test_no_import_circle_between_the_onnx_modules():
     tree = ast.parse(Path(module.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "langmem_cli.embed.onnx_export" not in imported
+
+
+# -- clear small messages (issue 16.6) -------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["list"], ["search", "tea"], ["stats"], ["namespaces"], ["export"], ["get", "x"]])
+def test_read_only_command_on_a_missing_folder_says_so_and_creates_nothing(cli, tmp_path, command):
+    db = tmp_path / "not-yet" / "deeper" / "m.db"
+    result = cli("--db", db, *command, code=5)
+    assert f"no database at {db}: the folder {db.parent} does not exist" in result.stderr
+    assert not (tmp_path / "not-yet").exists()
+    cli("--db", db, "put", "Alice likes tea")  # a writing command creates it
+    assert db.exists()
+
+
+def test_db_that_is_a_directory_or_under_a_file_says_why(cli, tmp_path):
+    result = cli("--db", tmp_path, "list", code=5)
+    assert f"cannot open database {tmp_path}: it is a directory" in result.stderr
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = cli("--db", blocker / "m.db", "put", "tea", code=5)
+    assert f"{blocker} is a file, not a directory" in result.stderr
+
+
+def test_list_says_how_many_more_at_its_limit(cli):
+    for i in range(5):
+        cli.put(f"memory number {i}", "-n", "u/a")
+    result = cli("list", "-l", "2")
+    assert len(json.loads(result.stdout)) == 2
+    assert "showing 1-2 of 5: 3 more (--offset 2 for the next page" in result.stderr
+    result = cli("list", "-l", "2", "--offset", "3")
+    assert "showing 4-5 of 5" not in result.stderr  # the last page: nothing more
+    assert "more" not in cli("list", "-l", "5").stderr
+
+
+def test_bulk_delete_names_an_invalid_namespace(cli):
+    cli.put("Alice likes tea", "-n", "u/a")
+    for bad, words in (("", "invalid namespace '': it must not be empty"), ("u//a", "invalid namespace 'u//a'")):
+        result = cli("delete", "-n", bad, "--yes", code=2)
+        assert words in result.stderr
+    assert len(cli.json("list")) == 1

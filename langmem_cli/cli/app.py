@@ -111,7 +111,10 @@ def root(
     from langmem_cli.embed import embedders
 
     embedders.set_notice(output.info)
-    ctx.obj = State(db=config.db_path(db), output=output, embedding_model=embedding_model)
+    from langmem_cli.cli.options import READ_ONLY_COMMANDS
+
+    ctx.obj = State(db=config.db_path(db), output=output, embedding_model=embedding_model,
+                    read_only=ctx.invoked_subcommand in READ_ONLY_COMMANDS)
 
 
 def _register() -> None:

@@ -19,7 +19,12 @@ def delete(
     json_mode: JsonOpt = None,
 ) -> None:
     """Delete memories by id, or all of a namespace (--namespace/--prefix with --yes)."""
+    from langmem_cli.core.namespaces import validate
+
     st = state(ctx, json_mode)
+    for given in (namespace, prefix):
+        if given is not None:
+            validate(given)  # names the invalid namespace ('' included)
     if ids and (namespace or prefix):
         raise UsageError("give ids or a namespace, not both")
     if not ids and not (namespace or prefix):

@@ -21,7 +21,15 @@ def list_memories(
 ) -> None:
     """List memories, oldest first."""
     st = state(ctx, json_mode)
-    memories = st.store().list(namespace, prefix, kind, parse_filters(filter or []), limit, offset)
+    filters = parse_filters(filter or [])
+    store = st.store()
+    memories = store.list(namespace, prefix, kind, filters, limit, offset)
+    if len(memories) == limit:
+        total = store.count(namespace, prefix, kind, filters)
+        more = total - offset - len(memories)
+        if more > 0:
+            st.output.info(f"showing {offset + 1}-{offset + len(memories)} of {total}: {more} more "
+                           f"(--offset {offset + len(memories)} for the next page, or a larger --limit)")
     if jsonl:
         st.output.jsonl(memories)
         return

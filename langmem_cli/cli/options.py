@@ -86,19 +86,41 @@ class RunOutcome:
                 "cost": self.usage.cost}
 
 
+# Commands that only read: on a database that does not exist yet they say so instead of creating
+# its folder and reporting nothing.
+READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces", "stats", "runs", "export",
+                                "show-profile", "prompt-history"})
+
+
 @dataclass
 class State:
     db: Path
     output: Output
     embedding_model: Optional[str]
     _store: "Store | None" = None
+    read_only: bool = False
 
     def store(self) -> "Store":
         if self._store is None:
             from langmem_cli.store import Store
 
+            self.check_db_path()
             self._store = Store.open(self.db, embedding_model=self.embedding_model)
         return self._store
+
+    def check_db_path(self) -> None:
+        """Say why the database cannot be opened, before SQLite gives a vaguer answer."""
+        from langmem_cli.errors import DatabaseError
+
+        db = self.db
+        if db.is_dir():
+            raise DatabaseError(f"cannot open database {db}: it is a directory (give a file, e.g. {db / 'memories.db'})")
+        parent = next((p for p in db.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise DatabaseError(f"cannot create database {db}: {parent} is a file, not a directory")
+        if self.read_only and not db.parent.exists():
+            raise DatabaseError(f"no database at {db}: the folder {db.parent} does not exist "
+                                "(nothing stored yet: put, import or extract creates it)")
 
     @contextlib.contextmanager
     def run(self, command: str, arguments: dict[str, Any], model: str | None = None,
