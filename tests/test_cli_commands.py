@@ -45,7 +45,7 @@ def test_put_from_stdin(cli):
 
 
 def test_put_kind_with_json_content(cli):
-    m = cli.put('{"name": "Rex", "species": "dog", "age": 3, "tags": ["good", "loud"]}', "-k", "pet", "-n", "org/u1")
+    m = cli.put('{"name": "Rex", "species": "dog", "age": 3, "tags": ["good", "loud"]}', "-k", "pet", "-n", "org/u1", "--new-kind")
     assert m["kind"] == "pet"
     assert m["content"] == {"name": "Rex", "species": "dog", "age": 3, "tags": ["good", "loud"]}
     # rendered from the canonical (key-sorted) content, the form the database keeps
@@ -56,7 +56,7 @@ def test_put_kind_with_json_content(cli):
 def test_put_kind_json_from_file(cli, tmp_path):
     f = tmp_path / "pref.json"
     f.write_text(json.dumps({"drink": "tea", "sugar": False}))
-    m = cli.json("put", "--file", f, "--kind", "preference")
+    m = cli.json("put", "--file", f, "--kind", "preference", "--new-kind")
     assert m["content"] == {"drink": "tea", "sugar": False}
     assert "sugar: no" in m["text"]
 
@@ -119,7 +119,7 @@ def test_put_non_utf8_file_is_invalid_input(cli, tmp_path):
 
 
 def test_get_human_shows_fields(cli):
-    m = cli.put('{"city": "Lisbon"}', "-k", "place", "-m", "a=b")
+    m = cli.put('{"city": "Lisbon"}', "-k", "place", "-m", "a=b", "--new-kind")
     out = cli("get", m["id"], "--no-json").stdout
     for expected in (m["id"], "place", "city: Lisbon", '"a": "b"', '"city": "Lisbon"'):
         assert expected in out
@@ -134,7 +134,7 @@ def listed(cli):
     return [
         cli.put("tea in the morning", "-n", "org/u1", "-m", "app=chat"),
         cli.put("coffee after lunch", "-n", "org/u1", "-m", "app=mail", "-m", "n=1"),
-        cli.put('{"name": "Rex", "age": 3}', "-n", "org/u1", "-k", "pet"),
+        cli.put('{"name": "Rex", "age": 3}', "-n", "org/u1", "-k", "pet", "--new-kind"),
         cli.put("works at an organic farm", "-n", "org/u2"),
         cli.put("not an org namespace", "-n", "organic"),
         cli.put("the root org note", "-n", "org"),
@@ -515,3 +515,14 @@ def test_bulk_delete_names_an_invalid_namespace(cli):
         result = cli("delete", "-n", bad, "--yes", code=2)
         assert words in result.stderr
     assert len(cli.json("list")) == 1
+
+
+def test_put_unknown_structured_kind_says_so_unless_new_kind(cli):
+    result = cli("put", '{"name": "Alice"}', "--kind", "contcat", code=2)
+    assert "unknown kind 'contcat'" in result.stderr and "--new-kind" in result.stderr
+    assert "episode" in result.stderr and "profile" in result.stderr
+    assert cli.json("list") == []
+    created = cli.put('{"name": "Alice"}', "--kind", "contact", "--new-kind")
+    assert created["kind"] == "contact"
+    assert cli.put('{"name": "Bob"}', "--kind", "contact")["kind"] == "contact"  # it exists now
+    assert cli.put('{"title": "x", "summary": "y"}', "--kind", "episode", code=None) is not None

@@ -13,7 +13,7 @@ def corpus(cli):
     rows = {
         "tea": cli.put("I drink green tea every morning", "-n", "org/u1", "-m", "topic=drinks"),
         "coffee": cli.put("Coffee keeps me awake at work", "-n", "org/u1", "-m", "topic=drinks"),
-        "dog": cli.put('{"name": "Rex", "species": "dog", "age": 3}', "-n", "org/u1", "-k", "pet"),
+        "dog": cli.put('{"name": "Rex", "species": "dog", "age": 3}', "-n", "org/u1", "-k", "pet", "--new-kind"),
         "cat": cli.put('{"name": "Tom", "species": "cat", "age": 7}', "-n", "org/u2", "-k", "pet"),
         "paris": cli.put("Went to Paris last spring", "-n", "org/u2", "-m", "topic=travel"),
         "tea2": cli.put("Tea with lemon is the best tea", "-n", "organic", "-m", "topic=drinks"),
@@ -159,7 +159,7 @@ def test_batch_queries_file(cli, corpus, tmp_path):
 
 
 def test_batch_filter_with_json_boolean(cli, tmp_path):
-    cli.put('{"drink": "tea", "sugar": true}', "-k", "pref")
+    cli.put('{"drink": "tea", "sugar": true}', "-k", "pref", "--new-kind")
     cli.put('{"drink": "juice", "sugar": false}', "-k", "pref")
     queries = tmp_path / "q.jsonl"
     queries.write_text(json.dumps({"query": "drink", "id": "b", "filter": {"sugar": True}}) + "\n")

@@ -37,7 +37,7 @@ def memory_rows(path):
 
 def test_export_stdout(cli):
     a = cli.put("first memory", "-n", "x", "-m", "k=v")
-    b = cli.put('{"n": 1}', "-k", "thing", "-n", "y")
+    b = cli.put('{"n": 1}', "-k", "thing", "-n", "y", "--new-kind")
     lines = cli("export").stdout.splitlines()
     assert len(lines) == 2
     records = [json.loads(line) for line in lines]

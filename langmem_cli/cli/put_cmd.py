@@ -55,6 +55,17 @@ def parse_content(text: str, kind: str, source: str):
     return value
 
 
+def check_kind(store, kind: str) -> None:
+    """A structured kind with no schema and no memory yet is most likely a typo: say so."""
+    from langmem_cli.core.schemas import BUILTIN
+
+    if kind in TEXT_KINDS or kind in BUILTIN or store.count(kinds=[kind]) > 0:
+        return
+    known = sorted(set(BUILTIN) | set(store.stats()["kinds"]))
+    raise UsageError(f"unknown kind {kind!r}: it has no schema and no memory has it yet (known: {', '.join(known)}); "
+                     "pass --new-kind to start it")
+
+
 def put(
     ctx: typer.Context,
     content: Annotated[Optional[str], typer.Argument(help="The memory: text for kind 'memory', a JSON object for other kinds; '-' reads stdin.", show_default=False)] = None,
@@ -63,12 +74,15 @@ def put(
     metadata: Annotated[Optional[List[str]], typer.Option("--metadata", "-m", help="key=value metadata; repeatable.")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="Read the content from this file.")] = None,
     memory_id: Annotated[Optional[str], typer.Option("--id", help="Use this id instead of a new uuid.")] = None,
+    new_kind: Annotated[bool, typer.Option("--new-kind", help="Start a structured kind that has no schema and no memory yet.")] = False,
     json_mode: JsonOpt = None,
 ) -> None:
     """Store one memory."""
     st = state(ctx, json_mode)
     text, source = read_content(content, file)
     value = parse_content(text, kind, source)
+    if not new_kind:
+        check_kind(st.store(), kind)
     meta = parse_pairs(metadata, "metadata")
     with st.run("put", {"namespace": namespace, "kind": kind}) as store:
         memory = store.put(namespace, value, kind=kind, metadata=meta, source=source, id=memory_id)
