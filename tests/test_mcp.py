@@ -112,3 +112,39 @@ def test_structured_kind_validates_content(db_path):
 
     bad, good = run(session())
     assert "observation" in error_text(bad) and good["action"] == "created"
+
+
+def test_tools_have_annotations_an_action_enum_and_short_validation_errors(db_path):
+    async def session():
+        async with Client(server_params(db_path, "--actions", "create,update")) as client:
+            listed = {t.name: t for t in (await client.list_tools()).tools}
+            call = client.call_tool
+            errors = {
+                "type": await call("search_memory", {"query": "tea", "limit": "many"}),
+                "disabled": await call("manage_memory", {"action": "delete", "id": "x"}),
+                "unknown": await call("manage_memory", {"action": "explode", "content": "x"}),
+            }
+            return listed, errors
+
+    listed, errors = run(session())
+    search, manage = listed["search_memory"], listed["manage_memory"]
+    assert search.annotations.read_only_hint is True and search.annotations.destructive_hint is False
+    assert search.title == "Search memories"
+    assert manage.annotations.read_only_hint is False and manage.annotations.destructive_hint is False  # no delete
+    assert manage.input_schema["properties"]["action"]["enum"] == ["create", "update"]
+    for name, result in errors.items():
+        text = error_text(result)
+        assert "\n" not in text and "pydantic" not in text and "http" not in text, (name, text)
+    assert "limit" in error_text(errors["type"]) and "integer" in error_text(errors["type"])
+    assert "'delete' is not enabled on this server (enabled: create, update)" in error_text(errors["disabled"])
+    assert "unknown action 'explode': use create, update" in error_text(errors["unknown"])
+
+
+def test_delete_enabled_is_a_destructive_hint(db_path):
+    async def session():
+        async with Client(server_params(db_path)) as client:
+            return {t.name: t for t in (await client.list_tools()).tools}
+
+    manage = run(session())["manage_memory"]
+    assert manage.annotations.destructive_hint is True and manage.title == "Save, update or delete a memory"
+    assert manage.input_schema["properties"]["action"]["enum"] == ["create", "update", "delete"]
