@@ -6,6 +6,7 @@ import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.output import pairs_table
 
 
 def get(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memory id.")], json_mode: JsonOpt = None) -> None:
@@ -14,17 +15,12 @@ def get(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memor
     memory = st.store().get(memory_id)
 
     def human(console) -> None:
-        from rich.table import Table
-
-        table = Table(show_header=False, box=None)
-        table.add_column(style="bold")
-        table.add_column(overflow="fold")
-        for key in ("id", "namespace", "kind", "text", "created_at", "updated_at", "source", "embedding_model"):
-            table.add_row(key, str(getattr(memory, key) or ""))
+        pairs = [(key, getattr(memory, key) or "") for key in
+                 ("id", "namespace", "kind", "text", "created_at", "updated_at", "source", "embedding_model")]
         if memory.metadata:
-            table.add_row("metadata", json.dumps(memory.metadata, ensure_ascii=False))
+            pairs.append(("metadata", json.dumps(memory.metadata, ensure_ascii=False)))
         if memory.kind != "memory":
-            table.add_row("content", json.dumps(memory.content, ensure_ascii=False, indent=2))
-        console.print(table)
+            pairs.append(("content", json.dumps(memory.content, ensure_ascii=False, indent=2)))
+        console.print(pairs_table(pairs))
 
     st.output.data(memory, human)

@@ -4,6 +4,7 @@ import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.output import table, when
 
 
 def history(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memory id.")], json_mode: JsonOpt = None) -> None:
@@ -12,14 +13,8 @@ def history(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="M
     entries = st.store().history(memory_id)
 
     def human(console) -> None:
-        from rich.table import Table
-
-        table = Table()
-        for col in ("at", "action", "text", "source", "run"):
-            table.add_column(col, overflow="fold")
-        for e in entries:
-            text = (e.after or e.before or {}).get("text", "")
-            table.add_row(e.at[:19].replace("T", " "), e.action, text, e.source or "", (e.run_id or "")[:8])
-        console.print(table)
+        console.print(table(("at", "action", "text", "source", "run"), fold=True, rows=(
+            (when(e.at), e.action, (e.after or e.before or {}).get("text", ""), e.source, (e.run_id or "")[:8])
+            for e in entries)))
 
     st.output.data(entries, human)

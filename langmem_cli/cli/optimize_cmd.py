@@ -98,14 +98,10 @@ def prompt_history(
             for i, v in enumerate(versions, start=1)]
 
     def human(console) -> None:
-        from rich.table import Table
+        from langmem_cli.cli.output import table, when
 
-        table = Table()
-        for col in ("version", "at", "hash", "kind", "changed", "trajectories", "rationale"):
-            table.add_column(col, overflow="fold")
-        for r in rows:
-            table.add_row(str(r["version"]), r["at"][:19].replace("T", " "), r["hash"], r["kind"],
-                          "yes" if r["changed"] else "no", str(r["trajectories"]), (r["rationale"] or "")[:120])
-        console.print(table)
+        console.print(table(("version", "at", "hash", "kind", "changed", "trajectories", "rationale"), fold=True, rows=(
+            (r["version"], when(r["at"]), r["hash"], r["kind"], "yes" if r["changed"] else "no", r["trajectories"],
+             (r["rationale"] or "")[:120]) for r in rows)))
 
     st.output.data(rows, human)

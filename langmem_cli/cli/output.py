@@ -105,23 +105,47 @@ class Output:
             yield lambda n=1: bar.advance(task, n)
 
 
-def memory_table(memories, title: str | None = None, scores: list[float] | None = None):
+def table(columns: Iterable[str], rows: Iterable[Iterable[Any]], *, title: str | None = None,
+          right: Iterable[str] = (), no_wrap: Iterable[str] = (), fold: Iterable[str] | bool = ()):
+    """The one way to build a rich table: ``columns`` by name, ``rows`` of cells (None shows as
+    empty, other values with str()); ``right``-justified, ``no_wrap`` and ``fold`` name columns
+    (``fold=True``: every column folds long words instead of cutting them)."""
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
-    if scores is not None:
-        table.add_column("score", justify="right")
-    table.add_column("id", no_wrap=True)
-    table.add_column("namespace")
-    table.add_column("kind")
-    table.add_column("text", overflow="fold")
-    table.add_column("updated", no_wrap=True)
-    for i, m in enumerate(memories):
-        row = [m.id, m.namespace, m.kind, _clip(m.text), m.updated_at[:19].replace("T", " ")]
-        if scores is not None:
-            row.insert(0, f"{scores[i]:.4f}")
-        table.add_row(*row)
-    return table
+    right, no_wrap = set(right), set(no_wrap)
+    columns = list(columns)
+    folded = set(columns) if fold is True else set(fold or ())
+    out = Table(title=title)
+    for name in columns:
+        out.add_column(name, justify="right" if name in right else "left", no_wrap=name in no_wrap,
+                       overflow="fold" if name in folded else "ellipsis")
+    for row in rows:
+        out.add_row(*("" if cell is None else str(cell) for cell in row))
+    return out
+
+
+def pairs_table(pairs: Iterable[tuple[str, Any]]):
+    """A header-less two-column table: bold keys, folded values."""
+    from rich.table import Table
+
+    out = Table(show_header=False, box=None)
+    out.add_column(style="bold")
+    out.add_column(overflow="fold")
+    for key, value in pairs:
+        out.add_row(key, "" if value is None else str(value))
+    return out
+
+
+def when(timestamp: str | None) -> str:
+    """An ISO timestamp as shown in tables: date and time to the second."""
+    return (timestamp or "")[:19].replace("T", " ")
+
+
+def memory_table(memories, title: str | None = None, scores: list[float] | None = None):
+    columns = (["score"] if scores is not None else []) + ["id", "namespace", "kind", "text", "updated"]
+    rows = [([f"{scores[i]:.4f}"] if scores is not None else []) + [m.id, m.namespace, m.kind, _clip(m.text), when(m.updated_at)]
+            for i, m in enumerate(memories)]
+    return table(columns, rows, title=title, right=["score"], no_wrap=["id", "updated"], fold=["text"])
 
 
 def _clip(text: str, width: int = 200) -> str:

@@ -55,14 +55,10 @@ def show_profile(
                 for e in entries]
 
         def human_history(console) -> None:
-            from rich.table import Table
+            from langmem_cli.cli.output import table, when
 
-            table = Table()
-            for col in ("at", "action", "changed", "source"):
-                table.add_column(col, overflow="fold")
-            for r in rows:
-                table.add_row(r["at"][:19].replace("T", " "), r["action"], ", ".join(r["changed"]) or "-", r["source"] or "")
-            console.print(table)
+            console.print(table(("at", "action", "changed", "source"), fold=True, rows=(
+                (when(r["at"]), r["action"], ", ".join(r["changed"]) or "-", r["source"]) for r in rows)))
 
         st.output.data(rows, human_history)
         return

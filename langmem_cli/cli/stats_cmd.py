@@ -3,6 +3,7 @@ from __future__ import annotations
 import typer
 
 from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.output import pairs_table
 
 
 def stats(ctx: typer.Context, json_mode: JsonOpt = None) -> None:
@@ -11,18 +12,12 @@ def stats(ctx: typer.Context, json_mode: JsonOpt = None) -> None:
     info = st.store().stats()
 
     def human(console) -> None:
-        from rich.table import Table
-
-        table = Table(show_header=False, box=None)
-        table.add_column(style="bold")
-        table.add_column()
-        for key, value in info.items():
+        def shown(value):
             if isinstance(value, dict):
-                value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
-            elif isinstance(value, list):
-                value = str(len(value))
-            table.add_row(key, str(value))
-        console.print(table)
+                return ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
+            return len(value) if isinstance(value, list) else value
+
+        console.print(pairs_table((key, shown(value)) for key, value in info.items()))
         if info["needs_reindex"]:
             console.print(f"{info['needs_reindex']} memories are not embedded with {info['embedding_model']}: run `langmem reindex`")
 
