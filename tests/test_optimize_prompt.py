@@ -108,12 +108,33 @@ def test_multi_prompt_yaml_only_the_chosen_prompt_changes(cli, fake, tmp_path):
     classifier_prompt = fake.prompts[0]["messages"][1]["content"]
     assert "When to update: Feedback about invoice" in classifier_prompt and "Keep it under 100 words" in classifier_prompt
     assert report["calls"] == 2 and [p["name"] for p in report["prompts"]] == ["support"]
-    import yaml
+    from ruamel.yaml import YAML
 
-    doc = yaml.safe_load(path.read_text())
-    original = yaml.safe_load((FIXTURES / "prompts" / "app.yaml").read_text())
+    doc = YAML(typ="safe").load(path.read_text())
+    original = YAML(typ="safe").load((FIXTURES / "prompts" / "app.yaml").read_text())
     assert doc["prompts"][1] == original["prompts"][1]  # billing untouched, braces and all
     assert doc["prompts"][0]["prompt"] == "You are Acme's support assistant. Be brief. Answer: {question}"
+
+
+def test_yaml_rewrite_keeps_comments_and_layout(cli, fake, tmp_path):
+    path = tmp_path / "app.yaml"
+    original = (
+        "# Prompts of the app: reviewed by the support team\n"
+        "prompts:\n"
+        "  - name: support   # the main one\n"
+        "    prompt: 'Answer the customer: {question}'\n"
+        "    when_to_update: \"Feedback about tone.\"\n"
+        "  # billing is owned by finance\n"
+        "  - name: billing\n"
+        "    prompt: |\n"
+        "      You explain invoices.\n"
+        "      Return JSON like {{\"total\": 0}} for: {invoice}\n"
+    )
+    path.write_text(original)
+    fake.replies.extend([j({"prompts": ["support"], "rationale": "tone"}),
+                         j({"update": True, "new_prompt": "Answer briefly: {question}"})])
+    cli("optimize-prompt", path, "-t", TRAJ, *FAKE, "--kind", "prompt_memory", "--in-place")
+    assert path.read_text() == original.replace("'Answer the customer: {question}'", "'Answer briefly: {question}'")
 
 
 def test_json_prompt_file_keeps_format_and_history(cli, fake, tmp_path):

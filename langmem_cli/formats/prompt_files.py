@@ -1,6 +1,7 @@
 """Prompt files: plain text / Markdown (one prompt), or JSON / YAML holding one or more
 ``{name, prompt, update_instructions?, when_to_update?}``. Written back in the same format,
-atomically (temp file + rename)."""
+atomically (temp file + rename). YAML goes through ruamel.yaml's round-trip mode, so rewriting a
+prompt keeps the file's comments, key order, quoting and layout; only the prompt changes."""
 
 from __future__ import annotations
 
@@ -35,12 +36,63 @@ class PromptFile:
         entries = _entries(self.raw)
         for entry in entries:
             if entry.get("name") in new_prompts:
-                entry["prompt"] = new_prompts[entry["name"]]
+                entry["prompt"] = _yaml_text(entry.get("prompt"), new_prompts[entry["name"]]) if self.fmt == "yaml" \
+                    else new_prompts[entry["name"]]
         if self.fmt == "json":
             return json.dumps(self.raw, indent=2, ensure_ascii=False) + "\n"
-        import yaml
+        import io
 
-        return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True, width=1000)
+        from ruamel.yaml.util import load_yaml_guess_indent
+
+        _, indent, offset = load_yaml_guess_indent(self.text)  # the file's own indentation
+        yaml = _yaml()
+        if indent is not None:
+            offset = offset or 0
+            yaml.indent(mapping=max(2, indent - offset) if offset else indent, sequence=indent, offset=offset)
+        out = io.StringIO()
+        yaml.dump(self.raw, out)
+        return out.getvalue()
+
+
+def _yaml():
+    """A round-trip YAML reader/writer (comments, order and quoting kept); no line folding."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 1_000_000
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _yaml_text(old: Any, new: str) -> Any:
+    """The new prompt in the style of the old one: a literal block (|) when either spans lines,
+    else the old scalar's quoting."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
+
+    if "\n" in new.rstrip("\n") or isinstance(old, LiteralScalarString):
+        return LiteralScalarString(new)
+    for style in (DoubleQuotedScalarString, SingleQuotedScalarString):
+        if isinstance(old, style):
+            return style(new)
+    return new
+
+
+_CORE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+
+
+def _refuse_tags(node: Any, text: str, path: Path, depth: int = 0) -> None:
+    """Application tags (``!!python/...``, ``!foo``) are refused, as a safe loader does: the
+    round-trip loader keeps them as data, never runs them, but they are not prompt files."""
+    if depth > 200:
+        return
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None and tag not in _CORE_TAGS:
+        short = tag.replace("tag:yaml.org,2002:", "!!")
+        line = text.count("\n", 0, max(text.find(short), 0)) + 1
+        raise InvalidInputError(f"invalid YAML: the tag {short} is not allowed", location=f"{path}:{line}")
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        _refuse_tags(child, text, path, depth + 1)
 
 
 def _entries(doc: Any) -> list[dict[str, Any]]:
@@ -77,14 +129,15 @@ def load_prompt_file(path: Path) -> PromptFile:
         if fmt == "json":
             raw = json.loads(text)
         else:
-            import yaml
-
-            raw = yaml.safe_load(text)
+            raw = _yaml().load(text)
+            _refuse_tags(raw, text, path)
     except RecursionError:
         raise InvalidInputError("nested too deeply", location=str(path)) from None
     except ValueError as exc:  # json.JSONDecodeError
         raise InvalidInputError(f"invalid JSON: {exc}", location=f"{path}:{getattr(exc, 'lineno', 1)}") from None
-    except Exception as exc:  # yaml.YAMLError
+    except InvalidInputError:
+        raise
+    except Exception as exc:  # ruamel.yaml's YAMLError
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise InvalidInputError(f"invalid YAML: {str(exc).splitlines()[0]}", location=where) from None
