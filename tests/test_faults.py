@@ -7,7 +7,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from langmem_cli.llm.fake_llm import FAULTS, SCRIPT
+from support.openai_server import closed_port
 
 PY = sys.executable
 HASH = "hash:64"
@@ -388,12 +388,6 @@ def test_demo_path_with_bundled_model_without_network(tmp_path, no_net, model_ca
 # -- 5. the API key never leaks -------------------------------------------------------------------
 
 SECRET = "sk-test-SECRET-123456789"
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed once the socket is: connection refused
 
 
 def test_api_key_never_leaks(tmp_path):

@@ -8,7 +8,6 @@ timeouts; unreachable servers; an API key never shown, even when the server echo
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage, structured_call
 from langmem_cli.llm.litellm_client import LiteLLMClient
+from support.openai_server import closed_port
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TRANSCRIPT = FIXTURES / "transcripts" / "messages.jsonl"
@@ -29,12 +29,6 @@ class Answer(BaseModel):
 
 
 ASK = [{"role": "user", "content": "give me a value"}]
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

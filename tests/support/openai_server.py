@@ -17,6 +17,7 @@ servers that do not support ``json_schema`` do).
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -112,6 +113,13 @@ class ScriptedOpenAIServer:
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
             "usage": usage,
         }, delay
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed): connection refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _named_in_text(body: dict[str, Any]) -> str | None:
