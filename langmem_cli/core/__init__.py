@@ -1,4 +1,4 @@
 """Pure functions and records: no database, no files, no network.
 
-The embedder (and, later, the LLM) come in as small interfaces defined in ``interfaces``.
+The embedder and the LLM come in as small interfaces: ``interfaces.Embedder`` and ``llm.ChatClient``.
 """
