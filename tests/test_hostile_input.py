@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from langmem_cli.llm.fake_llm import SCRIPT
 from langmem_cli.formats.prompt_files import load_prompt_file
-from langmem_cli.formats.transcripts import FORMATS, read_conversations
+from langmem_cli.formats import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
 

@@ -56,7 +56,7 @@ def extract(
     """Extract memories from chat transcripts with an LLM (one transaction per conversation)."""
     from langmem_cli import config
     from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.formats.transcripts import FORMATS, read_conversations
+    from langmem_cli.formats import FORMATS, read_conversations
     from langmem_cli.core.manager import Policy
     from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
 

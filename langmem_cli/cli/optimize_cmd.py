@@ -34,7 +34,7 @@ def optimize_prompt(
     """Refine system prompts from labeled trajectories (procedural memory), for CI."""
     from langmem_cli import config
     from langmem_cli.formats.prompt_files import load_prompt_file, write_atomically
-    from langmem_cli.formats.transcripts import read_conversations
+    from langmem_cli.formats import read_conversations
     from langmem_cli.core.llm import Usage
     from langmem_cli.core.prompts import KINDS, Trajectory, choose_prompts, optimize
 
