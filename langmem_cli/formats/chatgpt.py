@@ -100,8 +100,8 @@ def _attachments(metadata: Any) -> list[str]:
         if not isinstance(item, dict):
             continue
         name, mime = item.get("name"), item.get("mime_type") or item.get("mimeType") or ""
-        if isinstance(mime, str) and mime.startswith("image/") and not isinstance(name, str):
-            out.append("[image]")
+        if isinstance(mime, str) and mime.startswith("image/"):
+            out.append(f"[image: {name.strip()}]" if isinstance(name, str) and name.strip() else "[image]")
         elif isinstance(mime, str) and mime.startswith("audio/") and not isinstance(name, str):
             out.append("[audio]")
         else:
@@ -139,7 +139,15 @@ def chatgpt_message(obj: Any, skip: Skip) -> Message | None:
         return None
     name = author.get("name") if isinstance(author.get("name"), str) else None
     stamp = timestamp(obj.get("create_time"))
-    text = "\n".join(t for t in [*_attachments(metadata), text] if t)
+    attachments = _attachments(metadata)
+    images = sum(1 for a in attachments if a.startswith("[image"))
+    if images and text:  # an uploaded image is both an attachment and an image part: name it once
+        lines = text.split("\n")
+        for _ in range(images):
+            if "[image]" in lines:
+                lines.remove("[image]")
+        text = "\n".join(lines)
+    text = "\n".join(t for t in [*attachments, text] if t)
     recipient = obj.get("recipient")
     if text and role == "assistant" and isinstance(recipient, str) and recipient not in ("all", ""):
         if recipient == "canmore.create_textdoc":

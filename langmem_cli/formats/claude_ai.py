@@ -27,12 +27,16 @@ def _files(msg: dict[str, Any]) -> list[str]:
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict):
                 name = item.get("file_name") or item.get("name")
-                out.append(f"[file: {name.strip()}]" if isinstance(name, str) and name.strip() else "[attachment]")
+                label = f"[file: {name.strip()}]" if isinstance(name, str) and name.strip() else "[attachment]"
+                if label == "[attachment]" or label not in out:  # a file is listed in both 'attachments' and 'files'
+                    out.append(label)
     return out
 
 
 def _branch(items: list[Any]) -> set[int] | None:
     """Indexes of the messages on the branch ending at the last one, None without parent links."""
+    if not items:
+        return None
     ids = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("uuid"), str) or "parent_message_uuid" not in item:
