@@ -119,13 +119,22 @@ def detect_records(records: Iterator[Record], name: str) -> tuple[str | None, It
             break
     if not seen:
         return None, iter(())
-    raise unknown_shape(seen[0].location)
+    raise unknown_shape(seen[0].location, seen[0].value)
 
 
-def unknown_shape(location: str) -> InvalidInputError:
+_HINTS = [  # files people pass that sit next to a transcript: (a key of their records, what to pass instead)
+    ("conversations_memory", "this is Claude.ai's memories.json; pass conversations.json from the same export"),
+    ("prompt_template", "this is Claude.ai's projects.json; pass conversations.json from the same export"),
+    ("thread_id", "this is `codex exec --json` output; pass the session file from ~/.codex/sessions"),
+]
+
+
+def unknown_shape(location: str, value: Any = None) -> InvalidInputError:
+    hint = next((text for key, text in _HINTS if isinstance(value, dict) and key in value), None)
     return InvalidInputError(
-        "cannot tell the transcript format: no record of a shape a reader knows; "
-        f"name it with --format (formats read: {', '.join(FORMATS)})",
+        "cannot tell the transcript format: no record of a shape a reader knows"
+        + (f" ({hint})" if hint else "")
+        + f"; name it with --format (formats read: {', '.join(FORMATS)})",
         location=location,
     )
 
