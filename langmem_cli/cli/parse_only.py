@@ -37,7 +37,7 @@ def parse_only(out: Any, files: list[str], fmt: str | None) -> None:
 
 def _file(report: Any, conversations: list[Conversation]) -> dict[str, Any]:
     by_source: dict[str | None, list[dict[str, Any]]] = {}
-    for item in report.skipped:
+    for item in sorted(report.skipped, key=lambda s: (s.line is None, s.line or 0)):
         by_source.setdefault(item.conversation, []).append(item.to_dict())
     sources = {c.source for c in conversations}
     return {
@@ -93,4 +93,5 @@ def _human(console: Any, data: dict[str, Any]) -> None:
                 console.print(f"  {where}{speaker}{tag}: {_clip(m['text'])}", markup=False, soft_wrap=True)
             for s in conv["skipped"]:
                 where = f"L{s['line']} " if s["line"] else ""
-                console.print(f"  {where}skipped ({s['reason']}): {s['text']}", markup=False, soft_wrap=True)
+                text = f": {s['text']}" if s["text"] else ""
+                console.print(f"  {where}skipped ({s['reason']}){text}", markup=False, soft_wrap=True)
