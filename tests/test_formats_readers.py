@@ -260,6 +260,20 @@ def test_codex_rollout_with_events_only(tmp_path: Path) -> None:
     assert conversation.to_text() == "user: I use fish shell.\nassistant: Noted."
 
 
+def test_codex_rollout_of_the_older_shape(tmp_path: Path) -> None:
+    lines = [{"id": "s-old", "timestamp": "2025-04-20T09:00:00.000Z", "instructions": "Be terse."},
+             {"record_type": "state"},
+             {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "I deploy with fly.io."}]},
+             {"type": "function_call", "name": "shell", "arguments": "{\"command\": [\"ls\"]}", "call_id": "c"},
+             {"type": "function_call_output", "call_id": "c", "output": "fly.toml"},
+             {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Found fly.toml."}]}]
+    report = ReadReport()
+    [conversation] = read_conversations(write(tmp_path, "\n".join(map(json.dumps, lines)), "r.jsonl"), report=report)
+    assert report.format == "codex"
+    assert [m.role for m in conversation.messages] == ["user", "assistant", "tool", "assistant"]
+    assert conversation.metadata == {"session_id": "s-old", "started_at": "2025-04-20T09:00:00.000Z"}
+
+
 def test_sharegpt() -> None:
     first, second = read("sharegpt.json")[0]
     assert [m.role for m in first.messages] == ["system", "user", "assistant", "user", "assistant", "tool", "assistant"]

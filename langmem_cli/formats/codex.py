@@ -1,6 +1,7 @@
 """OpenAI Codex CLI session rollouts (``~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl``): lines
 ``{"timestamp", "type", "payload"}`` of type ``session_meta``, ``response_item``, ``event_msg``,
-``turn_context`` or ``compacted``. The file is one conversation.
+``turn_context`` or ``compacted`` (older rollouts: a first line ``{"id", "timestamp", "instructions"}``,
+then bare items and ``{"record_type": "state"}`` lines). The file is one conversation.
 
 Read: ``response_item`` messages (user, assistant; developer/system instructions are skipped), function and
 shell calls as context, their output as ``tool``. Skipped, with the reason: the environment context and
@@ -77,6 +78,7 @@ def read_codex(records: Iterator[Record], name: str, report: ReadReport) -> Iter
     for record in records:
         obj = record.value
         with at(record.location):
+            obj = _legacy(obj)
             if not isinstance(obj, dict) or not isinstance(obj.get("type"), str) or not isinstance(obj.get("payload"), dict):
                 raise ValueError("expected a Codex rollout line: an object with a 'type' and a 'payload' object")
             type_, payload = obj["type"], obj["payload"]
@@ -92,6 +94,8 @@ def read_codex(records: Iterator[Record], name: str, report: ReadReport) -> Iter
                 skip("turn context", None, "")
             elif type_ == "response_item":
                 messages.extend(_item(payload, stamp, record.message_line, skip))
+            elif type_ == "state":
+                skip("state line", None, "")
             elif type_ == "compacted":
                 skip("compaction summary", None, payload.get("message") or "")
             elif type_ == "event_msg" and payload.get("type") in ("user_message", "agent_message"):
@@ -112,6 +116,21 @@ def read_codex(records: Iterator[Record], name: str, report: ReadReport) -> Iter
             report.skip(record.line, "event (repeats a message line)", found.role, found.content, source)
     if messages:
         yield Conversation(messages, metadata, source)
+
+
+def _legacy(obj: Any) -> Any:
+    """Rollouts written before the ``{"type", "payload"}`` envelope (spring 2025): a first line with the
+    session's ``id``/``timestamp``/``instructions``, ``{"record_type": "state"}`` lines, and bare items."""
+    if not isinstance(obj, dict) or "payload" in obj:
+        return obj
+    if obj.get("record_type") == "state":
+        return {"type": "state", "payload": {}}
+    if "type" not in obj and "id" in obj and "timestamp" in obj:
+        return {"type": "session_meta", "timestamp": obj.get("timestamp"), "payload": obj}
+    if isinstance(obj.get("type"), str) and "role" in obj or obj.get("type") in (
+            "function_call", "function_call_output", "reasoning", "local_shell_call", "local_shell_call_output"):
+        return {"type": "response_item", "timestamp": obj.get("timestamp"), "payload": obj}
+    return obj
 
 
 def _session_meta(metadata: dict[str, Any], payload: dict[str, Any], stamp: str | None) -> None:

@@ -87,6 +87,8 @@ def detect_value(value: Any) -> str | None:
         return None
     if value.get("type") in CODEX_TYPES and isinstance(value.get("payload"), dict):
         return "codex"
+    if value.get("record_type") == "state" or ({"id", "timestamp", "instructions"} <= value.keys() and "type" not in value):
+        return "codex"  # a rollout written before the type/payload envelope
     if is_claude_code_line(value):
         return "claude-code"
     if isinstance(value.get("mapping"), dict):
