@@ -99,7 +99,8 @@ def test_a_wrong_format_gives_a_warning_that_says_why(cli, db_path: Path) -> Non
     good = FIXTURES / "messages.jsonl"
     result = cli("--no-json", "extract", path, "--format", "claude-code", "--parse-only", code=0)
     message = " ".join(result.stderr.split())
-    assert "0 conversations: no messages of a known shape for the 'claude-code' reader (named with --format)" in message
+    assert ("0 conversations: no messages of a known shape for the 'claude-code' reader (named with --format; "
+            "the content looks like 'codex'), it skipped: 'response_item' line ×9") in message
     assert "formats read: messages, conversations" in message
     # Only the file that yields nothing is named.
     result = cli("--no-json", "extract", good, FIXTURES / "claude-code-subagent.jsonl", "--parse-only", code=0)

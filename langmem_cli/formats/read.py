@@ -14,7 +14,7 @@ from langmem_cli.formats.claude_code import read_claude_code
 from langmem_cli.formats.codex import read_codex
 from langmem_cli.formats.common import STDIN_NAME, ReadReport, Record
 from langmem_cli.formats.decode import records
-from langmem_cli.formats.detect import FORMATS, detect_records
+from langmem_cli.formats.detect import FORMATS, SAMPLE, detect_records, detect_value
 from langmem_cli.formats.langchain import read_langchain
 from langmem_cli.formats.openai import read_conversations as read_openai_conversations, read_messages
 from langmem_cli.formats.sharegpt import read_sharegpt
@@ -75,10 +75,28 @@ def _read(stream: IO[bytes], name: str, fmt: str | None, report: ReadReport) -> 
             report.note("an empty JSON array: no conversation in it")
             return
     report.format = fmt
+    sample: list[Record] = []
+    if not report.detected:  # keep the first records, to say what the file looks like if nothing is read
+        values = _keep_first(values, sample)
     for conversation in READERS[fmt](values, name, report):
         report.conversations += 1
         yield conversation
     if report.conversations == 0 and not report.notes:
+        counts = sorted(report.skipped_by_reason().items(), key=lambda item: -item[1])
+        skipped = ", ".join(f"{reason} ×{n}" for reason, n in counts[:5]) + (", …" if len(counts) > 5 else "")
         report.note(f"no messages of a known shape for the '{fmt}' reader"
-                    + ("" if report.detected else " (named with --format)")
+                    + ("" if report.detected else _looks_like(sample, fmt))
+                    + (f", it skipped: {skipped}" if skipped else "")
                     + f"; formats read: {', '.join(FORMATS)}")
+
+
+def _keep_first(values: Iterator[Record], sample: list[Record]) -> Iterator[Record]:
+    for record in values:
+        if len(sample) < SAMPLE:
+            sample.append(record)
+        yield record
+
+
+def _looks_like(sample: list[Record], fmt: str) -> str:
+    found = next((f for f in (detect_value(r.value) for r in sample) if f is not None), None)
+    return " (named with --format" + (f"; the content looks like '{found}'" if found and found != fmt else "") + ")"
