@@ -358,3 +358,18 @@ def test_a_wrong_format_is_reported(tmp_path: Path, fmt: str) -> None:
         assert report.notes and "formats read:" in report.notes[0]
     else:
         assert fmt == "codex"
+
+
+def test_a_large_one_line_export_reads_the_same_element_by_element(tmp_path: Path) -> None:
+    export = json.loads((FIXTURES / "chatgpt-conversations.json").read_text())
+    big = export * 400  # over 1 MB on one line: decoded one conversation at a time
+    data = json.dumps(big)
+    assert len(data) > 1 << 20
+    conversations = list(read_conversations(write(tmp_path, data, "big.json")))
+    small = list(read_conversations(write(tmp_path, json.dumps(export), "small.json")))
+    assert len(conversations) == 800 and conversations[799].source.endswith("big.json:#800")
+    assert [c.content_hash for c in conversations[:2]] == [c.content_hash for c in small]
+    # Followed by another line, the same array is one JSON line among others (a list of records).
+    with pytest.raises(InvalidInputError) as info:
+        list(read_conversations(write(tmp_path, data + "\n" + json.dumps(export) + "\n", "two.json")))
+    assert info.value.location.endswith("two.json:1")

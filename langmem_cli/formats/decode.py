@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import chain
 from typing import IO, Any, Iterator
 
 from langmem_cli.core.untrusted import SURROGATE_ESCAPE, check_value
@@ -25,6 +26,7 @@ from langmem_cli.formats.common import Record
 _HEAD_BYTES = 8192
 _UTF8_BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"[ \t\n\r]*")
+_BIG_LINE = 1 << 20  # a one-line JSON array larger than this is decoded element by element
 
 
 def records(stream: IO[bytes], name: str) -> Iterator[Record]:
@@ -47,6 +49,13 @@ def records(stream: IO[bytes], name: str) -> Iterator[Record]:
 def _records(number: int, raw: bytes, lines: Iterator[tuple[int, bytes]], name: str) -> Iterator[Record]:
     location = f"{name}:{number}"
     text = decode_utf8(raw, location)
+    following: tuple[int, bytes] | None = None
+    if len(raw) > _BIG_LINE and raw.lstrip().startswith(b"["):
+        following = next(((n, r) for n, r in lines if r.strip()), None)
+        if following is None:  # a large export on one line: decode its elements one at a time
+            yield from _Document(text, name, number).records()
+            return
+        lines = chain([following], lines)
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
