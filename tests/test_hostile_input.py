@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from langmem_cli.llm.fake_llm import SCRIPT
 from langmem_cli.formats.prompt_files import load_prompt_file
-from langmem_cli.formats.transcripts import FORMATS, read_conversations
+from langmem_cli.formats import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
 from conftest import FAKE
@@ -169,6 +169,41 @@ prompt_docs = st.one_of(
 @given(data=transcript_bytes, fmt=st.sampled_from((None, *FORMATS)))
 def test_transcript_reader_reads_or_names_the_line(tmp_path: Path, data: bytes, fmt: str | None) -> None:
     path = tmp_path / "t.jsonl"
+    path.write_bytes(data)
+    try:
+        conversations = list(read_conversations(str(path), fmt))
+    except InvalidInputError as error:
+        assert_location(error, path, data)
+    else:
+        for conversation in conversations:
+            encodable(conversation)
+
+
+# Records shaped like each format's, with random values where the readers look: every reader must read
+# them or name the line, never crash.
+FORMAT_KEYS = ["type", "payload", "role", "content", "message", "sessionId", "uuid", "parentUuid", "isSidechain",
+               "origin", "mapping", "current_node", "author", "parts", "metadata", "attachments", "recipient",
+               "chat_messages", "sender", "text", "files", "parent_message_uuid", "conversations", "from", "value",
+               "system", "messages", "timestamp", "created_at", "create_time", "name", "data", "kwargs", "tool_calls"]
+format_values = st.recursive(
+    st.one_of(scalars, st.sampled_from(["session_meta", "response_item", "event_msg", "message", "user_message",
+                                        "function_call", "human", "gpt", "assistant", "summary", "tool_result",
+                                        "canmore.create_textdoc", "<command-name>/x</command-name>",
+                                        "[Request interrupted by user]", "image_asset_pointer", "a", "b"])),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(FORMAT_KEYS), children, max_size=6),
+    max_leaves=25,
+)
+format_records = st.dictionaries(st.sampled_from(FORMAT_KEYS), format_values, min_size=1, max_size=7)
+format_files = st.one_of(
+    st.lists(format_records, min_size=1, max_size=5).map(lambda rs: "\n".join(json.dumps(r) for r in rs).encode()),
+    st.lists(format_records, min_size=1, max_size=3).map(lambda rs: json.dumps(rs, indent=1).encode()),
+)
+
+
+@settings(max_examples=300, **HYPOTHESIS)
+@given(data=format_files, fmt=st.sampled_from((None, *FORMATS)))
+def test_format_shaped_records_read_or_name_the_line(tmp_path: Path, data: bytes, fmt: str | None) -> None:
+    path = tmp_path / "t.json"
     path.write_bytes(data)
     try:
         conversations = list(read_conversations(str(path), fmt))

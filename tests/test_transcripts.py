@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from langmem_cli.formats.transcripts import FORMATS, detect_format, flatten_content, read_conversations
+from langmem_cli.formats import FORMATS, ReadReport, detect_format, flatten_content, read_conversations
 from langmem_cli.core.conversation import Conversation, Message, normalize_role
 from langmem_cli.errors import ExitCode, InvalidInputError, UsageError
 
@@ -155,14 +155,17 @@ def test_claude_code_fixture_groups_by_session() -> None:
     assert second.metadata["git_branch"] == "feature/refunds"
     # The summary, the file snapshot and the isMeta caveat (lines 1-3) are skipped.
     assert first.source.endswith("claude-code.jsonl:4") and second.source.endswith("claude-code.jsonl:13")
-    assert roles(first) == ["user", "assistant", "tool", "assistant", "user", "assistant"]
-    # Three lines of one API message (thinking, text, tool_use) become one message; thinking is dropped.
-    assert first.messages[1].content == (
-        "I'll read the checkout test to see what depends on timing.\n"
-        '[tool call Read: {"file_path":"/home/dana/src/shop-api/tests/test_checkout.py"}]'
-    )
+    assert roles(first) == ["user", "assistant", "assistant", "tool", "assistant", "user", "assistant"]
+    # Three lines of one API message (thinking, text, tool_use): thinking is dropped, the text is the
+    # assistant's, the tool call is context (never evidence).
+    assert first.messages[1].content == "I'll read the checkout test to see what depends on timing."
+    assert first.messages[1].may_be_evidence
+    call = first.messages[2]
+    assert call.content == '[tool call Read: {"file_path":"/home/dana/src/shop-api/tests/test_checkout.py"}]'
+    assert call.context and not call.may_be_evidence
     assert "Let me look" not in first.to_text()
-    assert first.messages[2].content.startswith("[tool result: 1 import time 2 def test_checkout_expires")
+    assert first.messages[3].content.startswith("[tool result: 1 import time 2 def test_checkout_expires")
+    assert [m.line for m in first.messages] == [4, 6, 7, 8, 9, 10, 12]
     assert first.messages[0].timestamp == "2025-06-02T18:46:59.937Z"
     assert "Caveat" not in first.to_text() and "Auto-compact" not in first.to_text()
     assert "holiday from July 14" in second.messages[0].content
@@ -182,7 +185,7 @@ def test_chatgpt_fixture_follows_the_visible_branch() -> None:
     assert "Three days a week" not in text and "16-week" not in text  # the abandoned branch
     assert first.messages[0].timestamp == "2024-06-01T10:00:01.000Z"
     assert second.metadata["conversation_id"] == "666a7b8c-9d0e-8000-b1c2-d3e4f5a6b7c8"
-    assert second.messages[0].content == "[attachment]\nWhat is this plant? It's on my balcony in Rotterdam and gets full sun."
+    assert second.messages[0].content == "[image]\nWhat is this plant? It's on my balcony in Rotterdam and gets full sun."
     assert second.messages[1].content == '[tool call browser: search("succulent rosette red tips")]'
     assert roles(second) == ["user", "assistant", "assistant"]  # the empty browsing display is skipped
 
@@ -209,7 +212,8 @@ def test_auto_detection_matches_the_named_format(name: str, fmt: str) -> None:
         ('{"role": "user", "content": "hi"}', "messages"),
         ('{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}', "messages"),
         ('{"messages": [{"role": "user", "content": "hi"}], "user_id": "alice"}', "conversations"),
-        ('[{"role": "user", "content": "hi"}]', "conversations"),
+        ('[{"role": "user", "content": "hi"}]', "messages"),  # one array: its elements are the records
+        ('[{"role": "user", "content": "hi"}]\n[{"role": "user", "content": "yo"}]', "conversations"),
         ('{"type": "human", "data": {"content": "hi"}}', "langchain"),
         ('{"type": "ai", "content": "hi"}', "langchain"),
         ('{"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"], "kwargs": {"content": "hi"}}', "langchain"),
@@ -218,8 +222,6 @@ def test_auto_detection_matches_the_named_format(name: str, fmt: str) -> None:
         ('{"type": "user", "message": {"role": "user", "content": "hi"}, "sessionId": "s1"}', "claude-code"),
         ('{"type": "file-history-snapshot", "messageId": "m", "snapshot": {}}', "claude-code"),
         ('[{"title": "t", "mapping": {}, "current_node": null}]', "chatgpt"),
-        ("[", "chatgpt"),
-        ("[]", "chatgpt"),
         ('{"title": "t", "mapping": {}}', "chatgpt"),
     ],
 )
@@ -234,16 +236,20 @@ def test_undetectable_first_line_names_the_formats(tmp_path: Path, line: str) ->
     assert "cannot tell the transcript format" in str(error) and "claude-code" in str(error)
 
 
-def test_fmt_override_reads_what_detection_cannot(tmp_path: Path) -> None:
+def test_detection_looks_past_lines_it_does_not_know(tmp_path: Path) -> None:
     data = jsonl(
         {"type": "queue-operation", "operation": "enqueue"},  # a line type newer than the detector
         {"type": "user", "message": {"role": "user", "content": "I moved to Oslo."}, "sessionId": "s1"},
     )
-    with pytest.raises(InvalidInputError, match="cannot tell"):
-        read(tmp_path, data)
-    [conversation] = read(tmp_path, data, fmt="claude-code")
+    assert detect_format(data) == "claude-code"
+    [conversation] = read(tmp_path, data)
     assert conversation.to_text() == "user: I moved to Oslo."
-    assert conversation.source.endswith("t.jsonl:2")
+    unknown = jsonl(*({"type": "queue-operation", "n": i} for i in range(25))) + data
+    with pytest.raises(InvalidInputError, match="cannot tell"):
+        read(tmp_path, unknown)
+    [conversation] = read(tmp_path, unknown, fmt="claude-code")
+    assert conversation.to_text() == "user: I moved to Oslo."
+    assert conversation.source.endswith("t.jsonl:27")
 
 
 def test_fmt_override_takes_precedence_over_detection(tmp_path: Path) -> None:
@@ -426,7 +432,7 @@ def test_deeply_nested_json(tmp_path: Path) -> None:
         ("conversations", [{"messages": [{"role": "user", "content": "a"}, "b"]}], 1, "messages[1]: expected a message"),
         ("langchain", [{"type": "human", "content": "a"}, {"type": "robot", "content": "b"}], 2, "not a LangChain message"),
         ("langchain", [{"type": "human", "data": {"text": "a"}}], 1, "needs a 'content'"),
-        ("langchain", [[{"type": "human", "content": "a"}, {"type": "ai"}]], 1, "messages[1]: a LangChain message needs"),
+        ("langchain", [[{"type": "human", "content": "a"}, {"type": "ai"}]], 1, "a LangChain message needs"),
         ("claude-code", [{"type": "summary", "summary": "s", "leafUuid": "u"}, {"type": "user", "sessionId": "s"}], 2, "needs a 'message'"),
         ("claude-code", [{"type": "summary", "summary": "s", "leafUuid": "u"}, ["x"]], 2, "a Claude Code session line"),
     ],
@@ -490,7 +496,7 @@ def test_chatgpt_invalid_json(tmp_path: Path, data: str, line: int, message: str
 
 def test_chatgpt_format_on_a_non_array(tmp_path: Path) -> None:
     error = read_error(tmp_path, '"hello"\n', fmt="chatgpt")
-    assert "expected a JSON array of conversations" in str(error) and error.location.endswith("t.jsonl:1")
+    assert "expected a conversation object with a 'mapping'" in str(error) and error.location.endswith("t.jsonl:1")
 
 
 # --- skipping empty content ---------------------------------------------------------------------------
@@ -574,8 +580,8 @@ FLAT = "I like green tea.\n[image]\nAny recommendations?"
 )
 def test_content_parts_are_flattened_in_every_format(tmp_path: Path, fmt: str, data: str) -> None:
     [conversation] = read(tmp_path, data)
-    expected = FLAT.replace("[image]", "[attachment]") if fmt == "chatgpt" else FLAT
-    assert conversation.messages == [Message("user", expected)]
+    assert [(m.role, m.content, m.context) for m in conversation.messages] == [("user", FLAT, False)]
+    assert conversation.messages[0].line == (None if fmt == "chatgpt" else 1)
 
 
 # --- inline samples per format ------------------------------------------------------------------------
@@ -676,8 +682,10 @@ def test_chatgpt_without_current_node_takes_the_newest_children(tmp_path: Path) 
 
 def test_chatgpt_single_conversation_object_and_empty_export(tmp_path: Path) -> None:
     [conversation] = read(tmp_path, json.dumps(json.loads(branching_export("f1"))[0]), name="c.json")
-    assert conversation.source.endswith("c.json:#1") and "Utrecht" in conversation.to_text()
-    assert read(tmp_path, "[]\n", name="c.json") == []
+    assert conversation.source.endswith("c.json:1") and "Utrecht" in conversation.to_text()
+    report = ReadReport()
+    assert list(read_conversations(str(write(tmp_path, "[]\n", "c.json")), report=report)) == []
+    assert report.notes == ["an empty JSON array: no conversation in it"]
 
 
 def test_same_conversation_in_every_format_hashes_the_same(tmp_path: Path) -> None:

@@ -108,9 +108,6 @@ def root(
 ) -> None:
     config.apply_runtime_env()
     output = Output(json_mode, quiet, verbose)
-    from langmem_cli.embed import embedders
-
-    embedders.set_notice(output.info)
     from langmem_cli.cli.options import READ_ONLY_COMMANDS
 
     ctx.obj = State(db=config.db_path(db), output=output, embedding_model=embedding_model,

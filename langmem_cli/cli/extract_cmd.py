@@ -14,7 +14,7 @@ from langmem_cli.errors import ExitCode, UsageError
 
 def extract(
     ctx: typer.Context,
-    files: Annotated[List[str], typer.Argument(help="Transcript files (JSONL, ChatGPT conversations.json); - for stdin.")],
+    files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT); - for stdin.")],
     namespace: Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")] = "default",
     var: Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")] = None,
     schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")] = None,
@@ -32,25 +32,31 @@ def extract(
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
     json_mode: JsonOpt = None,
+    parse_only: Annotated[bool, typer.Option("--parse-only", help="Only read the transcripts: print formats, conversations, messages and what was skipped (no model, no database).")] = False,
 ) -> None:
     """Extract memories from chat transcripts with an LLM (one transaction per conversation)."""
+    from langmem_cli.cli.parse_only import parse_only as print_parse_only, read_transcripts
+    from langmem_cli.formats import FORMATS
+
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
+    if parse_only:
+        print_parse_only(state(ctx, json_mode).output, files, fmt)
+        return
     from langmem_cli import config
     from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.formats.transcripts import FORMATS, read_conversations
     from langmem_cli.core.manager import Policy
     from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
 
     st = state(ctx, json_mode)
     out = st.output
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
     opts = ExtractOptions(
         namespace=namespace, variables=parse_pairs(var, "--var"), schemas=load_schemas(schema),
         instructions=read_instructions(instructions), profile=profile,
         policy=Policy(enable_inserts=True, enable_updates=not no_updates, enable_deletes=enable_deletes),
         dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries,
     )
-    conversations = [c for f in files for c in read_conversations(f, fmt)]
+    conversations = read_transcripts(out, files, fmt)
     plan_namespaces(conversations, opts)  # template errors before any model is loaded
     model_name = config.llm_model(model)
     client = make_client(model, api_base, timeout)

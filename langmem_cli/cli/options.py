@@ -102,8 +102,10 @@ class State:
 
     def store(self) -> "Store":
         if self._store is None:
+            from langmem_cli.embed import embedders
             from langmem_cli.store import Store
 
+            embedders.set_notice(self.output.info)  # the first export's notice; --quiet hides it
             self.check_db_path()
             self._store = Store.open(self.db, embedding_model=self.embedding_model)
         return self._store

@@ -81,9 +81,10 @@ class Conversation:
 
     @property
     def started_at(self) -> str | None:
-        """When the conversation happened (ISO 8601): metadata ``started_at``/``date`` if the reader
-        set one, else the first message timestamp. Never the time a job runs."""
-        for key in ("started_at", "date"):
+        """When the conversation happened (ISO 8601): metadata ``started_at``/``date`` (or an export's
+        ``create_time``/``created_at``) if the reader set one, else the first message timestamp. Never
+        the time a job runs."""
+        for key in ("started_at", "date", "create_time", "created_at"):
             value = self.metadata.get(key)
             if isinstance(value, str) and value:
                 return value

@@ -54,7 +54,7 @@ class OptimizeReport:
 def read_trajectories(path: Path) -> list[Trajectory]:
     """One trajectory per conversation of a JSONL file, with its ``feedback``. An empty regular file
     has none (only a regular file is peeked at: a pipe can be read once, a directory not at all)."""
-    from langmem_cli.formats.transcripts import read_conversations
+    from langmem_cli.formats import read_conversations
 
     if path.is_file() and path.stat().st_size < 4096 and not path.read_bytes().strip():
         return []
