@@ -82,7 +82,7 @@ def auto_reply(messages: list[dict], schema_name: str | None) -> Any:
     transcript = _section(messages, "<transcript>", "</transcript>")
     if schema_name == "ExtractReply":
         lines = [l.split(": ", 1)[1] for l in transcript.splitlines() if l.startswith("user: ")]
-        return {"operations": [{"action": "insert", "kind": "memory", "content": l} for l in lines[:5]]}
+        return {"operations": [{"action": "insert", "kind": "memory", "content": l, "quotes": [l]} for l in lines[:5]]}
     if schema_name == "ProfileReply":
         return {"changed": True, "profile": {"notes": [l for l in transcript.splitlines()[:3]]}}
     if schema_name == "MergeReply":

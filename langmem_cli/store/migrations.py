@@ -129,6 +129,18 @@ def m009_prompt_versions(db: sqlite_utils.Database) -> None:
     db["prompt_versions"].create_index(["name", "id"])
 
 
+@migration
+def m012_grounding(db: sqlite_utils.Database) -> None:
+    """Issue 11: what a run counted (inserted, rejected by the grounding gate, …) and consolidation
+    clusters that keep failing (parked: not re-sent every night)."""
+    db["runs"].add_column("rejected", int)
+    db["runs"].add_column("counts", str)  # JSON of the run's summary counts
+    db["consolidate_marks"].create(
+        {"cluster": str, "namespace": str, "failures": int, "last_error": str, "parked": int, "at": str},
+        pk="cluster",
+    )
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
     conn = db.conn

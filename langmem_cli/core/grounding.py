@@ -1,0 +1,243 @@
+"""The grounding gate: a candidate memory is written only if its quotes are in the transcript,
+in messages that may be evidence, and its text says no more than the quotes. Pure: no I/O.
+
+Rules (simple on purpose, so a user can predict them):
+
+1. Each quote must occur in one message of the candidate's conversation, compared after
+   normalising case, whitespace and quote characters ("…" or "..." may join parts quoted in order).
+2. That message must be evidence: a user's words (``Message.may_be_evidence`` and role ``user``;
+   each named speaker of a multi-party chat is a user). Tool calls and results, system text,
+   sidechains, thinking and machine-made turns never are. An assistant message counts only when
+   the next user message confirms it ("yes", "correct", "exactly", …).
+3. The memory text must be supported by its quotes: at least half of its content words (names of
+   the speakers and date words resolved from the conversation's date aside) occur in the quotes,
+   or, with an embedder, the text is close to the quotes (cosine ≥ ``SIMILAR``) and a quarter of its
+   words occur; every number and capitalised name in the text occurs in the quotes, the speakers'
+   names or the date; a negation in the text needs a negation in the quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from langmem_cli.core.conversation import Conversation, Message
+
+MIN_OVERLAP = 0.5  # share of the memory's content words found in its quotes
+EMBED_OVERLAP = 0.25  # ... when the embedder finds text and quotes close
+SIMILAR = 0.6  # cosine of text and quotes that counts as close
+
+CONFIRMATIONS = ("yes", "yeah", "yep", "yup", "correct", "exactly", "right", "that's right", "that is right",
+                 "that's correct", "true", "indeed")
+STOPWORDS = frozenset("""a an the and or but if so of to in on at by for with from into onto about as than then
+that this these those there here it its it's is are was were be been being am do does did done doing have has had
+having will would shall should can could may might must not no nor never none i i'm i've i'd i'll me my mine myself
+we we're we've our ours us you your yours he she him her his hers they them their theirs who whom whose which what
+when where why how all any some each every very really just also too still even much many more most other such
+only own same s t don't doesn't didn't isn't aren't wasn't weren't won't wouldn't can't cannot couldn't shouldn't
+haven't hasn't hadn't user users person people one ones thing things something anything nothing get got gets
+going gonna go goes went like likes liked say says said tell told know knows knew think thinks thought""".split())
+NEGATIONS = frozenset("not no never none nothing nobody neither nor without cannot".split())
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "`": "'"})
+_WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def normalize(text: str) -> str:
+    """Lower case, one space between words, one kind of quote character."""
+    return " ".join(text.translate(_QUOTES).lower().split())
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.translate(_QUOTES).lower())
+
+
+def stem(word: str) -> str:
+    for suffix in ("'s", "ing", "ies", "ied", "es", "ed", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2]:
+                word = word[:-1]  # running -> run
+            break
+    return word[:6]
+
+
+def content_words(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOPWORDS and w not in ignore and len(w) > 1}
+
+
+def negated(text: str) -> bool:
+    return any(w in NEGATIONS or w.endswith("n't") for w in words(text))
+
+
+@dataclass
+class Candidate:
+    """What an extractor proposes: the memory (kind, content, rendered text) and its quotes."""
+
+    text: str
+    quotes: list[str]
+    kind: str = "memory"
+    content: Any = None
+    field: str | None = None  # profile field, when the candidate is one
+    date_words: frozenset[str] = frozenset()  # words a resolved date added (e.g. "7", "may", "2023")
+    valid_from: str | None = None  # when the fact became true: the message's or conversation's date
+
+
+@dataclass
+class Rejected:
+    candidate: Candidate
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.candidate.text, "quotes": self.candidate.quotes, "kind": self.candidate.kind,
+                "field": self.candidate.field, "reason": self.reason}
+
+
+@dataclass
+class Verdict:
+    accepted: list[tuple[Candidate, list[dict[str, Any]]]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def confirmed(messages: Sequence[Message], index: int) -> bool:
+    """Does the next user message confirm the assistant message at ``index``?"""
+    for m in messages[index + 1:]:
+        if m.role != "user" or m.context:
+            continue
+        said = normalize(m.content).strip(" .!,")
+        return any(said == c or said.startswith(c + " ") or said.startswith(c + ",") or said.startswith(c + ".")
+                   or said.startswith(c + "!") for c in CONFIRMATIONS)
+    return False
+
+
+def eligible(messages: Sequence[Message]) -> list[bool]:
+    """Per message: may it be evidence for a memory?"""
+    return [m.may_be_evidence and (m.role == "user" or (m.role == "assistant" and confirmed(messages, i)))
+            for i, m in enumerate(messages)]
+
+
+def _find(quote: str, haystack: str) -> bool:
+    parts = [p.strip(" .,;:!?\"'") for p in re.split(r"\.\.\.|\u2026", normalize(quote))]
+    parts = [p for p in parts if p]
+    if not parts:
+        return False
+    start = 0
+    for part in parts:
+        at = haystack.find(part, start)
+        if at < 0:
+            return False
+        start = at + len(part)
+    return True
+
+
+def locate(quote: str, conversation: Conversation, allowed: list[bool]) -> tuple[int | None, str]:
+    """(index of the evidence message, "") or (None, why the quote is refused)."""
+    if len(normalize(quote)) < 3:
+        return None, "empty quote"
+    found_elsewhere: Message | None = None
+    for i, m in enumerate(conversation.messages):
+        if _find(quote, normalize(m.content)):
+            if allowed[i]:
+                return i, ""
+            found_elsewhere = found_elsewhere or m
+    if found_elsewhere is None:
+        return None, "quote not found in the transcript"
+    m = found_elsewhere
+    if m.role == "tool":
+        return None, "quote is from tool output"
+    if m.role == "system":
+        return None, "quote is from system text"
+    if m.context:
+        return None, "quote is from context (sidechain, thinking or machine-made text)"
+    return None, "quote is the assistant's own claim (not confirmed by the user)"
+
+
+NAME_KEYS = ("user_id", "user", "user_name", "name", "speaker_a", "speaker_b")
+
+
+def speakers(conversation: Conversation) -> frozenset[str]:
+    """Words of the speakers' names and of the name the conversation is filed under."""
+    names = {w for m in conversation.messages if m.name for w in words(m.name)}
+    for key in NAME_KEYS:
+        value = conversation.metadata.get(key)
+        if isinstance(value, str):
+            names.update(words(value))
+    return frozenset(names)
+
+
+def supported(text: str, quotes: Sequence[str], ignore: frozenset[str],
+              similarity: Callable[[str, str], float] | None = None) -> str:
+    """"" when ``text`` is supported by ``quotes``, else the reason it is not."""
+    quoted = " ".join(quotes)
+    mine = content_words(text, ignore)
+    if not mine:
+        return "memory text has no content words"
+    theirs = content_words(quoted)
+    overlap = len(mine & theirs) / len(mine)
+    raw_quoted = {w for w in words(quoted)} | {stem(w) for w in words(quoted)}
+    flat = normalize(quoted)
+    for token in re.findall(r"\b(?:[A-Z][\w']+|\d[\d.,:]*)", text):
+        w = token.lower().rstrip(".,:")
+        if w.endswith("'s"):
+            w = w[:-2]
+        if w in STOPWORDS or w in ignore or w in raw_quoted or stem(w) in raw_quoted or w in flat:
+            continue
+        return f"{token!r} is not in the quotes"
+    if negated(text) and not negated(quoted):
+        return "the memory negates what the quotes say"
+    if overlap >= MIN_OVERLAP:
+        return ""
+    if similarity is not None and overlap >= EMBED_OVERLAP and similarity(text, quoted) >= SIMILAR:
+        return ""
+    return f"memory text is not supported by its quotes ({overlap:.0%} of its words are quoted)"
+
+
+def evidence_of(conversation: Conversation, index: int, quote: str) -> dict[str, Any]:
+    m = conversation.messages[index]
+    return {"file": source_file(conversation.source), "conversation": conversation_id(conversation),
+            "message": index, "line": m.line, "role": m.role, "speaker": m.speaker, "quote": quote}
+
+
+def source_file(source: str) -> str:
+    head, sep, tail = source.rpartition(":")
+    return head if sep and (tail.isdigit() or tail.startswith("#")) else source
+
+
+def conversation_id(conversation: Conversation) -> str:
+    for key in ("conversation_id", "id", "session_id", "uuid"):
+        value = conversation.metadata.get(key)
+        if isinstance(value, (str, int)) and str(value):
+            return str(value)
+    return conversation.source
+
+
+def check(candidates: Sequence[Candidate], conversation: Conversation,
+          similarity: Callable[[str, str], float] | None = None) -> Verdict:
+    """The gate: each candidate is accepted with its evidence, or rejected with the reason."""
+    allowed = eligible(conversation.messages)
+    names = speakers(conversation)
+    verdict = Verdict()
+    for candidate in candidates:
+        quotes = [q for q in (candidate.quotes or []) if isinstance(q, str) and q.strip()]
+        if not quotes:
+            verdict.rejected.append(Rejected(candidate, "no quote given"))
+            continue
+        evidence: list[dict[str, Any]] = []
+        reason = ""
+        for quote in quotes:
+            index, reason = locate(quote, conversation, allowed)
+            if index is None:
+                reason = f"{reason}: {quote[:80]!r}"
+                break
+            evidence.append(evidence_of(conversation, index, quote))
+        if not reason:
+            ignore = names | candidate.date_words | frozenset(words(" ".join(e["speaker"] for e in evidence)))
+            reason = supported(candidate.text, quotes, ignore, similarity)
+        if reason:
+            verdict.rejected.append(Rejected(candidate, reason))
+        else:
+            verdict.accepted.append((candidate, evidence))
+    return verdict
