@@ -27,6 +27,9 @@ RATIO = 0.2  # share of the people's words kept as memory
 MIN_BUDGET = 60  # words kept from a short conversation, at least
 MAX_WORDS = 32  # one memory is one statement
 MIN_WORDS = 4
+MIN_CONTENT = 3  # content words a statement needs ("I'll try my best" has two)
+LONG = 20  # a longer statement is cut at a clause boundary after SHORT words
+SHORT = 10
 
 _SENTENCE = re.compile(r"(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
                        r"(?<=[.!?…])[\"')\]]*\s+|\n+")
@@ -93,7 +96,8 @@ def worth_keeping(sentence: str) -> bool:
     if "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
         return False
     said = set(words(sentence))
-    if len(content_words(sentence)) < 2:
+    named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0
+    if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
         return False
     if not said & (FIRST | GROUP) and len(sentence.split()) < 6:
         return False  # a fragment ("Mostly Go and Postgres.")
@@ -116,20 +120,24 @@ def _third_person(verb: str) -> str:
 
 
 _I_FORMS = re.compile(r"\b(I)(?:('m|'ve|'d|'ll)|( (?:" + "|".join(sorted(ADVERBS)) + r"))*( [\w']+))?(?=\W|$)")
-_OBJECT = re.compile(r"\b(my|me|mine|myself)\b", re.I)
+_OBJECT = re.compile(r"(?<![\w-])(my|me|mine|myself)(?![\w-])", re.I)
+FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|kind of|sort of|literally|basically|"
+                    r"definitely|honestly|truly|a lot|lots)\s+(?=\w)", re.I)
+_CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
 
 
 def third_person(sentence: str, name: str) -> str:
-    """First person singular → ``name`` once, then they/their/them."""
-    state = {"named": False}
+    """First person singular → ``name`` once (the first mention), then they/their/them."""
+    found = [m.start() for m in (_I_FORMS.search(sentence), _OBJECT.search(sentence)) if m]
+    first = min(found) if found else -1
 
     def subject(m: re.Match) -> str:
         contraction, verb = m.group(2), m.group(4)
         adverbs = m.group(0)[1:len(m.group(0)) - len(verb or "")] if not contraction else ""
         plural = bool(re.search(r"(?:\b[A-Z][a-z]+|\byou) and $", sentence[max(0, m.start() - 30):m.start()]))
-        plural = plural or state["named"]
-        who = "they" if state["named"] else name
-        state["named"] = True
+        named_here = m.start() == first
+        plural = plural or not named_here
+        who = name if named_here else "they"
         if contraction:
             return who + " " + (_THEY if plural else IRREGULAR)[contraction]
         if verb is None:
@@ -141,14 +149,13 @@ def third_person(sentence: str, name: str) -> str:
 
     def other(m: re.Match) -> str:
         low = m.group(1).lower()
-        if not state["named"]:
-            state["named"] = True
+        if m.start() == first:
             return {"my": f"{name}'s", "mine": f"{name}'s", "me": name, "myself": name}[low]
         return {"my": "their", "mine": "theirs", "me": "them", "myself": "themselves"}[low]
 
     text = _I_FORMS.sub(subject, sentence)
     text = _OBJECT.sub(other, text)
-    if not state["named"]:
+    if first < 0:
         text = f"{name} says {text[:1].lower() + text[1:] if not _proper_start(text) else text}"
     text = text[:1].upper() + text[1:]
     if name == USER:
@@ -183,7 +190,8 @@ def score(sentence: str) -> float:
     value += 3 if set(said) & FIRST else 1 if set(said) & GROUP else 0
     value += 2 * min(3, len(re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+", sentence)))
     value += 2 if re.search(r"\d", sentence) else 0
-    return value
+    value -= 3 * len(set(said) & {"you", "your", "you're", "you've", "yours"})
+    return value / max(1.0, len(said)) ** 0.5  # information per word: the budget counts words
 
 
 @dataclass
@@ -192,6 +200,7 @@ class Statement:
     index: int  # message index
     score: float
     valid_from: str | None
+    rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
 
 
 def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int = MIN_BUDGET) -> list[Candidate]:
@@ -218,7 +227,11 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
     kept: list[Statement] = []
     seen: list[set[str]] = []
     used = 0
-    for s in sorted(found, key=lambda s: -s.score):
+    rank: dict[int, int] = {}
+    for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
+        rank[s.index] = rank.get(s.index, -1) + 1
+        s.rank = rank[s.index]
+    for s in sorted(found, key=lambda s: (s.rank, -s.score)):
         mine = content_words(s.candidate.text)
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
@@ -234,9 +247,19 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
     return [s.candidate for s in kept]
 
 
+def shorten(sentence: str) -> str:
+    """Fillers out ("really", "so", "just" …); a long sentence cut at a clause boundary."""
+    text = FILLER.sub("", sentence)
+    if len(text.split()) > LONG:
+        for m in _CUT.finditer(text):
+            if len(text[:m.start()].split()) >= SHORT:
+                return text[:m.start()]
+    return text
+
+
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
                naming: str | None = None) -> Statement:
-    text = third_person(sentence.rstrip(" ,;"), name)
+    text = third_person(shorten(sentence).rstrip(" ,;"), name)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()
     if len(cut) > MAX_WORDS:
