@@ -23,7 +23,7 @@ from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.grounding import STOPWORDS, Candidate, content_words, eligible, words
 
 USER = "The user"  # the speaker's name when the transcript gives none
-RATIO = 0.2  # share of the people's words kept as memory
+RATIO = 0.19  # share of the people's words kept as memory
 MIN_BUDGET = 60  # words kept from a short conversation, at least
 MAX_WORDS = 32  # one memory is one statement
 MIN_WORDS = 4
