@@ -54,16 +54,20 @@ def _matches(field: str, description: str) -> re.Pattern | None:
     return None
 
 
+_ABBREVIATION = re.compile(r"\b(St|Dr|Mr|Mrs|Ms|Mt)\. ")
+
+
 def _values(pattern: re.Pattern, text: str) -> Iterator[tuple[str, str]]:
-    for m in pattern.finditer(text.replace("\u2019", "'")):
+    text = _ABBREVIATION.sub("\\1\u00b7 ", text.replace("\u2019", "'"))  # "St. Mary's" is one name
+    for m in pattern.finditer(text):
         groups = [g for g in m.groups() if g] or [m.group(0)]
-        value = " ".join(groups[-1].split()).strip(" ,.")
+        value = " ".join(groups[-1].replace("\u00b7", ".").split()).strip(" ,.")
         if pattern is PATTERNS[5][1]:
             value = f"{m.group(1).lower()}s {m.group(2).strip()}"  # "loves ceramics"
         elif pattern is PATTERNS[4][1]:
             value = _FIRST_PERSON.sub(lambda f: _THIRD[f.group(0).lower()], value)  # "doesn't eat eggs"
         if value:
-            yield value, m.group(0).strip()
+            yield value, m.group(0).replace("\u00b7", ".").strip()
 
 
 def profile_fields(conversation: Conversation, properties: dict[str, Any]) -> list[Candidate]:

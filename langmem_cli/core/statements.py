@@ -36,7 +36,7 @@ _SENTENCE = re.compile(r"(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)
 _CLAUSE = re.compile(r"(?:,|;| -| –| —)\s+(?:so|but|and)?\s*")
 COMMANDS = frozenset("""make use add keep skip write fix run create remove delete change update show give tell help check
 find try put let read look send set move rename refactor implement build test install open stop don't do please
-new note remember consider explain list suggest plan draft summarize summarise""".split())
+new note remember consider explain list suggest plan draft summarize summarise let's lets""".split())
 _LEAD = re.compile(
     r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
     r"cool|great|awesome|nice|sure|totally|absolutely|definitely|also|and|but|by the way|btw|anyway|honestly|"
@@ -96,7 +96,7 @@ def worth_keeping(sentence: str) -> bool:
     if "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
         return False
     said = set(words(sentence))
-    named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0
+    named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
     if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
         return False
     if not said & (FIRST | GROUP) and len(sentence.split()) < 6:
