@@ -9,10 +9,10 @@ Rules (simple on purpose, so a user can predict them):
    each named speaker of a multi-party chat is a user). Tool calls and results, system text,
    sidechains, thinking and machine-made turns never are. An assistant message counts only when
    the next user message confirms it ("yes", "correct", "exactly", …).
-3. The memory text must be supported by its quotes: at least half of its content words (names of
-   the speakers and date words resolved from the conversation's date aside) occur in the quotes,
-   or, with an embedder, the text is close to the quotes (cosine ≥ ``SIMILAR``) and a quarter of its
-   words occur; every number and capitalised name in the text occurs in the quotes, the speakers'
+3. The memory text must be supported by its quotes: of its content words (names of the speakers
+   and date words resolved from the conversation's date aside), 80 % occur in the quotes, or half
+   with at most one word that does not (a paraphrase: "lives" for "moved"), or two with an
+   embedder that finds text and quotes close (cosine ≥ ``SIMILAR``); every number and capitalised name in the text occurs in the quotes, the speakers'
    names or the date; a negation in the text needs a negation in the quotes.
 """
 
@@ -24,9 +24,9 @@ from typing import Any, Callable, Sequence
 
 from langmem_cli.core.conversation import Conversation, Message
 
-MIN_OVERLAP = 0.5  # share of the memory's content words found in its quotes
-EMBED_OVERLAP = 0.25  # ... when the embedder finds text and quotes close
-SIMILAR = 0.6  # cosine of text and quotes that counts as close
+MIN_OVERLAP = 0.5  # share of the memory's content words found in its quotes, with at most one word unquoted
+MOST = 0.8  # ... or this share, however many words are unquoted (a long memory)
+SIMILAR = 0.8  # cosine of text and quotes that lets a second unquoted word pass (a paraphrase)
 
 CONFIRMATIONS = ("yes", "yeah", "yep", "yup", "correct", "exactly", "right", "that's right", "that is right",
                  "that's correct", "true", "indeed")
@@ -188,9 +188,10 @@ def supported(text: str, quotes: Sequence[str], ignore: frozenset[str],
         return f"{token!r} is not in the quotes"
     if negated(text) and not negated(quoted):
         return "the memory negates what the quotes say"
-    if overlap >= MIN_OVERLAP:
+    missing = len(mine - theirs)
+    if overlap >= MOST or (overlap >= MIN_OVERLAP and missing <= 1):
         return ""
-    if similarity is not None and overlap >= EMBED_OVERLAP and similarity(text, quoted) >= SIMILAR:
+    if similarity is not None and overlap >= MIN_OVERLAP and missing <= 2 and similarity(text, quoted) >= SIMILAR:
         return ""
     return f"memory text is not supported by its quotes ({overlap:.0%} of its words are quoted)"
 
