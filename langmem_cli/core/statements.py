@@ -50,7 +50,8 @@ _SELF_NAME = re.compile(r"\b(?i:my name is|i'm|i am|call me)\s+([A-Z][a-z]+)\b(?
 FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
-definitely already even sometimes currently truly honestly absolutely mostly only probably especially""".split())
+definitely already even sometimes currently truly honestly absolutely mostly only probably especially first
+then once later now almost barely hardly soon again""".split())
 KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
 shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
 knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell
@@ -122,7 +123,7 @@ def _third_person(verb: str) -> str:
 _I_FORMS = re.compile(r"\b(I)(?:('m|'ve|'d|'ll)|( (?:" + "|".join(sorted(ADVERBS)) + r"))*( [\w']+))?(?=\W|$)")
 _OBJECT = re.compile(r"(?<![\w-])(my|me|mine|myself)(?![\w-])", re.I)
 FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|kind of|sort of|literally|basically|"
-                    r"definitely|honestly|truly|a lot|lots)\s+(?=\w)", re.I)
+                    r"definitely|honestly|truly)\s+(?=\w)", re.I)
 _CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
 
 
