@@ -84,10 +84,14 @@ def extract(
                                  step=lambda n=1: advance(n), locked=locked)
         outcome.usage = report.usage
         store.record_run_counts(store.run_id, report.summary())
+        if report.interrupted:
+            outcome.status, outcome.error = "interrupted", report.kept_summary()
         if report.failed:
             outcome.status = "partial" if len(report.failed) < len(report.results) else "failed"
             outcome.error = "; ".join(f"{r.source}: {r.error}" for r in report.failed)
     _print(out, report, dry_run, model_name, show_rejected)
+    if report.interrupted:
+        raise typer.Exit(130)
     if report.failed:
         raise typer.Exit(ExitCode.FAILURE)
 
