@@ -69,6 +69,7 @@ _AGO = re.compile(r"\b(a|one|two|three|four|five|six|\d+) (day|week|month|year)s
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _WEEKDAY = re.compile(r"\b(last|next|this) (" + "|".join(WEEKDAYS) + r")\b", re.I)
 _SPAN = re.compile(r"\b(last|next|this) (week|weekend|month|year)\b", re.I)
+_DOUBLED = re.compile(r"\b(for|in|by|until|from|since|of|on) (?:in|on|around) ")
 _DAY = re.compile(r"\b(" + "|".join(_DAYS) + r")\b", re.I)
 
 
@@ -114,4 +115,5 @@ def resolve(text: str, when: datetime | None) -> tuple[str, frozenset[str]]:
     text = _WEEKDAY.sub(weekday, text)
     text = _SPAN.sub(span, text)
     text = _DAY.sub(single, text)
+    text = _DOUBLED.sub(r"\1 ", text)  # "for next year" -> "for in 2025" -> "for 2025"
     return text, frozenset(w for value in added for w in words(value))

@@ -28,8 +28,8 @@ MIN_BUDGET = 60  # words kept from a short conversation, at least
 MAX_WORDS = 32  # one memory is one statement
 MIN_WORDS = 4
 MIN_CONTENT = 3  # content words a statement needs ("I'll try my best" has two)
-LONG = 20  # a longer statement is cut at a clause boundary after SHORT words
-SHORT = 10
+LONG = 24  # a longer statement is cut at a clause boundary after SHORT words
+SHORT = 12
 
 _SENTENCE = re.compile(r"(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
                        r"(?<=[.!?…])[\"')\]]*\s+|\n+")
@@ -40,7 +40,8 @@ new note remember consider explain list suggest plan draft summarize summarise l
 _LEAD = re.compile(
     r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
     r"cool|great|awesome|nice|sure|totally|absolutely|definitely|also|and|but|by the way|btw|anyway|honestly|"
-    r"actually|plus|true|right|exactly|perfect|thanks|thank you|heads[- ]up|fyi|ps|one more thing)\b[\s,!.:;-]*)+", re.I)
+    r"actually|plus|true|right|exactly|perfect|thanks|thank you|heads[- ]up|fyi|ps|one more thing|woah|wow|"
+    r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
 _DROP_START = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|to see)|bye|see you|congrat|please|can you|"
     r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
@@ -94,7 +95,7 @@ def command(text: str) -> bool:
 
 
 def worth_keeping(sentence: str) -> bool:
-    if "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
+    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
         return False
     said = set(words(sentence))
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
@@ -127,7 +128,7 @@ FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|ki
 _CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
 
 
-def third_person(sentence: str, name: str) -> str:
+def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset()) -> str:
     """First person singular → ``name`` once (the first mention), then they/their/them."""
     found = [m.start() for m in (_I_FORMS.search(sentence), _OBJECT.search(sentence)) if m]
     first = min(found) if found else -1
@@ -157,7 +158,7 @@ def third_person(sentence: str, name: str) -> str:
     text = _I_FORMS.sub(subject, sentence)
     text = _OBJECT.sub(other, text)
     if first < 0:
-        text = f"{name} says {text[:1].lower() + text[1:] if not _proper_start(text) else text}"
+        text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
     text = text[:1].upper() + text[1:]
     if name == USER:
         text = text[:1] + text[1:].replace(USER, USER.lower())
@@ -170,9 +171,14 @@ def _display(name: str | None) -> str | None:
     return name[:1].upper() + name[1:] if name.islower() else name
 
 
-def _proper_start(text: str) -> bool:
-    first = text.split(" ", 1)[0]
-    return first[:1].isupper() and first.lower() not in STOPWORDS
+def proper_words(conversation: Conversation) -> frozenset[str]:
+    """Words written capitalised inside a sentence somewhere in the conversation: names."""
+    found = set()
+    for m in conversation.messages:
+        found.update(re.findall(r"(?<=[a-z,;:] )[A-Z][\w'-]*", m.content))
+        if m.name:
+            found.add(_display(m.name) or m.name)
+    return frozenset(found)
 
 
 def self_name(conversation: Conversation) -> tuple[str, str] | None:
@@ -208,6 +214,7 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
     """The statements worth keeping from ``conversation``, best first within the word budget."""
     allowed = eligible(conversation.messages)
     said_name = self_name(conversation)
+    proper = proper_words(conversation)
     when_conv = conversation.started_at
     found: list[Statement] = []
     said_words = 0
@@ -223,7 +230,7 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
             name, extra = _display(m.name), None
             if name is None and said_name and not _SELF_NAME.search(sentence):
                 name, extra = said_name
-            found.append(_statement(sentence, m, index, name or USER, when, extra))
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper))
     budget = max(min_budget, int(said_words * ratio))
     kept: list[Statement] = []
     seen: list[set[str]] = []
@@ -259,8 +266,8 @@ def shorten(sentence: str) -> str:
 
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
-               naming: str | None = None) -> Statement:
-    text = third_person(shorten(sentence).rstrip(" ,;"), name)
+               naming: str | None = None, proper: frozenset[str] = frozenset()) -> Statement:
+    text = third_person(shorten(sentence).rstrip(" ,;"), name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()
     if len(cut) > MAX_WORDS:
