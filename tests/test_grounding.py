@@ -196,3 +196,14 @@ def test_every_memory_the_demo_stores_is_supported_by_its_fixture(cli, monkeypat
             assert normalize(e["quote"]) in normalize(message.content)
     profile = [m for m in memories if m["kind"] == "user_profile"]
     assert profile and "name" not in profile[0]["content"]  # "Sam" is the partner, not the user
+
+
+def test_scripted_replies_on_every_fixture_invented_never_stored_grounded_never_refused():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("grounding_scripted", ROOT / "bench" / "grounding_scripted.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    counts, problems = bench.measure()
+    assert counts["invented"][0] >= 40 and counts["invented"][1] == counts["invented"][0], problems
+    assert counts["grounded"][0] >= 25 and counts["grounded"][1] == 0, problems

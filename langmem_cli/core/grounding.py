@@ -10,7 +10,7 @@ Rules (simple on purpose, so a user can predict them):
    sidechains, thinking and machine-made turns never are. An assistant message counts only when
    the next user message confirms it ("yes", "correct", "exactly", …).
 3. The memory text must be supported by its quotes: of its content words (names of the speakers
-   and date words resolved from the conversation's date aside), 80 % occur in the quotes, or half
+   and, in a dated conversation, the words of dates resolved from it aside), 80 % occur in the quotes, or half
    with at most one word that does not (a paraphrase: "lives" for "moved"), or two with an
    embedder that finds text and quotes close (cosine ≥ ``SIMILAR``); every number and capitalised name in the text occurs in the quotes, the speakers'
    names or the date; a negation in the text needs a negation in the quotes.
@@ -215,11 +215,24 @@ def conversation_id(conversation: Conversation) -> str:
     return conversation.source
 
 
+def calendar_words(conversation: Conversation) -> frozenset[str]:
+    """When the conversation is dated: the words of a date resolved from it ("last month" → "August
+    2025"): month and weekday names, day numbers, and the years around its dates."""
+    from langmem_cli.core.dates import parse
+
+    stamps = [parse(s) for s in [conversation.started_at, *(m.timestamp for m in conversation.messages)] if s]
+    years = {str(y) for d in stamps if d for y in range(d.year - 10, d.year + 2)}
+    if not years:
+        return frozenset()
+    days = {str(n) for n in range(1, 32)}
+    return frozenset(years | days | set(MONTHS) | set(WEEKDAYS) | {"week", "weekend", "month", "year", "around"})
+
+
 def check(candidates: Sequence[Candidate], conversation: Conversation,
           similarity: Callable[[str, str], float] | None = None) -> Verdict:
     """The gate: each candidate is accepted with its evidence, or rejected with the reason."""
     allowed = eligible(conversation.messages)
-    names = speakers(conversation)
+    names = speakers(conversation) | calendar_words(conversation)
     verdict = Verdict()
     for candidate in candidates:
         quotes = [q for q in (candidate.quotes or []) if isinstance(q, str) and q.strip()]
