@@ -5,7 +5,7 @@ does the command exit 0?
 
 Each pair is a short statement and a fuller one about the same person and thing ("Ada Brook likes
 green tea" / "Ada Brook likes green tea every morning"), each with its own evidence; 100 people,
-100 things, so that pairs of different people also end up in clusters together. Run through the
+10 activities, so that pairs of different people also end up in clusters together. Run through the
 real CLI in a subprocess with the real embedding model. "Nothing lost": every memory left names
 the merged one (merged_from), keeps the evidence of both, and holds every content word of both.
 """

@@ -69,7 +69,7 @@ _AGO = re.compile(r"\b(a|one|two|three|four|five|six|\d+) (day|week|month|year)s
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _WEEKDAY = re.compile(r"\b(last|next|this) (" + "|".join(WEEKDAYS) + r")\b", re.I)
 _SPAN = re.compile(r"\b(last|next|this) (week|weekend|month|year)\b", re.I)
-_DOUBLED = re.compile(r"\b(for|in|by|until|from|since|of|on) (?:in|on|around) ")
+_DOUBLED = re.compile(r"\b(for|in|by|until|from|since|of|on|around) (?:in|on|around) ")
 _DAY = re.compile(r"\b(" + "|".join(_DAYS) + r")\b", re.I)
 
 
