@@ -26,6 +26,7 @@ from langmem_cli.store.records_sql import (
     row_to_memory,
     where_clause,
 )
+from langmem_cli.store.grounding_marks import GroundingMarks, merged_metadata
 from langmem_cli.store.vectors import VectorIndex, decode, encode
 
 
@@ -47,19 +48,7 @@ class NewMemory:
     updated_at: str | None = None
 
 
-def _merged_metadata(before: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An update's metadata: the old keys, the new ones, and the evidence of both (provenance is never lost)."""
-    if not new:
-        return None
-    merged = {**before, **new}
-    evidence = list(before.get("evidence") or [])
-    evidence += [e for e in new.get("evidence") or [] if e not in evidence]
-    if evidence:
-        merged["evidence"] = evidence
-    return merged
-
-
-class Store:
+class Store(GroundingMarks):
     """A langmem SQLite database. Open with ``Store.open(path)``; close or use ``with``."""
 
     def __init__(self, path: Path, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -158,34 +147,6 @@ class Store:
                     "cost": cost,
                 },
             )
-
-    def record_run_counts(self, run_id: str | None, counts: dict[str, Any]) -> None:
-        """Keep a run's summary counts (and the grounding gate's rejections) in ``runs``."""
-        if not run_id:
-            return
-        keep = {k: v for k, v in counts.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        with self.transaction():
-            self.db["runs"].update(run_id, {"rejected": int(counts.get("rejected") or 0), "counts": canonical_json(keep)})
-
-    # consolidation clusters that failed: counted, and parked after PARK_AFTER failures
-    def cluster_failures(self, cluster: str) -> dict[str, Any] | None:
-        rows = list(self.db["consolidate_marks"].rows_where("cluster = ?", [cluster]))
-        return rows[0] if rows else None
-
-    def record_cluster_failure(self, cluster: str, namespace: str, error: str, park_after: int) -> bool:
-        """Count one more failure of a cluster; True when it is now parked (not sent again until it changes)."""
-        before = self.cluster_failures(cluster)
-        failures = (before["failures"] if before else 0) + 1
-        parked = failures >= park_after
-        with self.transaction():
-            self.db["consolidate_marks"].upsert({"cluster": cluster, "namespace": namespace, "failures": failures,
-                                                 "last_error": error[:500], "parked": int(parked), "at": now()},
-                                                pk="cluster")
-        return parked
-
-    def clear_cluster_failures(self, cluster: str) -> None:
-        with self.transaction():
-            self.db["consolidate_marks"].delete_where("cluster = ?", [cluster])
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         rows = list(self.db["runs"].rows_where("id = ?", [run_id]))
@@ -352,7 +313,7 @@ class Store:
             if target is None or target.namespace != namespace:
                 raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
             if op.action == "update":
-                metadata = _merged_metadata(target.metadata, getattr(op, "metadata", None))
+                metadata = merged_metadata(target.metadata, getattr(op, "metadata", None))
                 updates.append((target, self._updated(target, op.content, op.kind, metadata, source)))
             elif op.action == "delete":
                 deletes.append(target)
@@ -506,19 +467,6 @@ class Store:
         from langmem_cli.store.search import search
 
         return search(self, query, **kwargs)
-
-    def nearest(self, namespace: str, vectors, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
-        """For each (normalised) vector: the most similar memory of ``namespace`` and its cosine
-        ((None, 0.0) when the namespace is empty)."""
-        index = self.vector_index()
-        if not index.ids:
-            return [(None, 0.0) for _ in vectors]
-        keep = index.mask(namespace=namespace, kinds=kinds)
-        out: list[tuple[str | None, float]] = []
-        for vector in vectors:
-            top = index.top(vector, 1, keep)
-            out.append(top[0] if top else (None, 0.0))
-        return out
 
     # -- maintenance -----------------------------------------------------------
     def reindex(self, batch_size: int = 256, force: bool = False, progress=None) -> int:
