@@ -9,7 +9,6 @@ from typing_extensions import Annotated
 from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client,
                                      read_instructions, state)
 from langmem_cli.cli.put_cmd import parse_pairs
-from langmem_cli.jobs.locks import extract_locks
 from langmem_cli.errors import ExitCode, UsageError
 
 
@@ -69,6 +68,7 @@ def extract(
                  "dry_run": dry_run, "force": force}
     outcome = RunOutcome()
     from langmem_cli.jobs.extract import estimate_calls
+    from langmem_cli.jobs.locks import extract_locks
 
     if client is not None:
         calls = estimate_calls(conversations, opts)
