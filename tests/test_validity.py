@@ -114,6 +114,10 @@ def test_a_fact_valid_from_a_later_date_is_not_current_yet(store):
     store.put("u/a", "Dan starts at the bakery", valid_from="2999-01-01")
     assert store.list(namespace="u/a") == [] and store.search("bakery") == []
     assert texts(store.list(namespace="u/a", as_of="2999-06-01")) == ["Dan starts at the bakery"]
+    for _ in range(2):  # the cached set of memories not valid is redone past the next boundary
+        assert store.search("bakery", as_of="2998-12-31") == []
+        assert texts(h.memory for h in store.search("bakery", as_of="2999-01-01")) == ["Dan starts at the bakery"]
+        assert store.search("bakery") == []
 
 
 def test_bad_dates_are_usage_errors(store):
