@@ -43,7 +43,9 @@ def test_offline_consolidate_merges_near_duplicates_and_reports_contradictions(c
     kept = memories["Alice likes green tea every morning"]
     assert {e["conversation"] for e in kept["metadata"]["evidence"]} == {"e1", "e2"}  # provenance of both
     [gone] = kept["metadata"]["merged_from"]
-    assert cli.json("history", gone)[-1]["action"] == "delete"
+    merged = cli.json("get", gone)  # kept, closed, and linked to the memory that holds it now
+    assert merged["valid_until"] and merged["superseded_by"] == kept["id"]
+    assert "invalidate" in [h["action"] for h in cli.json("history", gone)]
 
 
 def test_unknown_ids_skip_the_cluster_then_park_it_and_never_fail_the_others(cli, fake, tmp_path):

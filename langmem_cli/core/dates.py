@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from langmem_cli.core.grounding import MONTHS, WEEKDAYS, words
+from langmem_cli.core.words import MONTHS, WEEKDAYS, words
 
 _FORMATS = ("%I:%M %p on %d %B, %Y", "%I:%M %p on %d %b, %Y", "%d %B, %Y", "%d %B %Y", "%B %d, %Y", "%Y-%m-%d")
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from langmem_cli.core.conversation import Conversation, Message
+from langmem_cli.core.words import MONTHS, WEEKDAYS, normalize, words  # noqa: F401 (used by the extractors too)
 
 MIN_OVERLAP = 0.5  # share of the memory's content words found in its quotes, with at most one word unquoted
 MOST = 0.8  # ... or this share, however many words are unquoted (a long memory)
@@ -39,20 +40,6 @@ only own same s t don't doesn't didn't isn't aren't wasn't weren't won't wouldn'
 haven't hasn't hadn't user users person people one ones thing things something anything nothing get got gets
 going gonna go goes went like likes liked say says said tell told know knows knew think thinks thought""".split())
 NEGATIONS = frozenset("not no never none nothing nobody neither nor without cannot".split())
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "`": "'"})
-_WORD = re.compile(r"[0-9]+(?:[.,:][0-9]+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
-
-
-def normalize(text: str) -> str:
-    """Lower case, one space between words, one kind of quote character."""
-    return " ".join(text.translate(_QUOTES).lower().split())
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.translate(_QUOTES).lower())
 
 
 def stem(word: str) -> str:
@@ -255,3 +242,13 @@ def check(candidates: Sequence[Candidate], conversation: Conversation,
         else:
             verdict.accepted.append((candidate, evidence))
     return verdict
+
+
+def merge_evidence(before: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any]:
+    """An update's metadata: the old keys, the new ones, and the evidence of both (provenance is never lost)."""
+    merged = {**before, **(new or {})}
+    evidence = list(before.get("evidence") or [])
+    evidence += [e for e in (new or {}).get("evidence") or [] if e not in evidence]
+    if evidence:
+        merged["evidence"] = evidence
+    return merged

@@ -50,11 +50,11 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     if not accepted:
         return [], rejected
     vectors = store.embedder.embed([c.text for c, _ in accepted])
-    stored = store.nearest(namespace, vectors, kinds=[kind]) if store.count(namespace=namespace) else []
+    known = store.count(namespace=namespace, kinds=[kind]) > 0
     operations: list[Operation] = []
     kept: list[np.ndarray] = []
     for n, (candidate, evidence) in enumerate(accepted):
-        if stored and stored[n][1] >= DUPLICATE:
+        if known and _stored_copy(store, namespace, kind, candidate.text):
             continue  # already remembered
         if any(float(np.dot(vectors[n], other)) >= DUPLICATE for other in kept):
             continue
@@ -62,6 +62,12 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
         op = Operation("insert", kind, candidate.text)
         operations.append(with_evidence(op, evidence, candidate.valid_from or conversation_time(conversation)))
     return operations, rejected
+
+
+def _stored_copy(store, namespace: str, kind: str, text: str) -> bool:
+    """Does the namespace hold a memory (valid now) that says the same (cosine ≥ DUPLICATE)?"""
+    hits = store.search(text, mode="vector", namespace=namespace, kinds=[kind], limit=1)
+    return bool(hits) and (hits[0].vector_score or 0.0) >= DUPLICATE
 
 
 def gate_operations(store, conversation: Conversation, operations: list[Operation],
