@@ -144,3 +144,13 @@ def test_optimize_prompt_says_local_is_not_a_model(cli, tmp_path):
     result = cli("optimize-prompt", prompt, "-t", ROOT / "fixtures" / "trajectories" / "support.jsonl",
                  "--model", "local", code=2)
     assert "needs a model" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_model_merge_keeps_the_evidence_of_what_it_folds_in(cli, fake, tmp_path):
+    load(cli, tmp_path, [("Alice likes green tea", "e1"), ("Alice likes green tea a lot", "e2")])
+    fake.reset([{"json": {"operations": [{"action": "update", "id": "c1", "content": "Alice loves green tea"},
+                                         {"action": "delete", "id": "c2"}]}}])
+    cli("consolidate", "-n", "u/a", *FAKE, "--threshold", "0.3")
+    [kept] = cli.json("list", "-n", "u/a")
+    assert kept["text"] == "Alice loves green tea"
+    assert {e["conversation"] for e in kept["metadata"]["evidence"]} == {"e1", "e2"}

@@ -214,16 +214,18 @@ def test_show_profile_is_current_unless_as_of(cli, store):
 
 def test_extraction_dates_facts_from_the_conversation(cli, fake, tmp_path):
     path = tmp_path / "march.jsonl"
-    path.write_text(json.dumps({"role": "user", "content": "I live in Prague now.",
+    path.write_text(json.dumps({"role": "user", "name": "Alice", "content": "I live in Prague now.",
                                 "timestamp": "2023-03-14T09:30:00Z"}) + "\n")
-    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "Alice lives in Prague"}]})])
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "Alice lives in Prague",
+                                                     "quotes": ["I live in Prague now."]}]})])
     cli("extract", path, "-n", "u/a", *FAKE)
     [memory] = cli.json("list", "-n", "u/a")
     assert memory["valid_from"] == "2023-03-14T09:30:00+00:00"
     path2 = tmp_path / "june.jsonl"
-    path2.write_text(json.dumps({"role": "user", "content": "I moved to Berlin.",
+    path2.write_text(json.dumps({"role": "user", "name": "Alice", "content": "I moved to Berlin.",
                                  "timestamp": "2024-06-01T12:00:00Z"}) + "\n")
-    fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "Alice lives in Berlin"}]})])
+    fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "Alice lives in Berlin",
+                                                     "quotes": ["I moved to Berlin"]}]})])
     cli("extract", path2, "-n", "u/a", *FAKE)
     old = cli.json("get", memory["id"])
     assert old["valid_until"] == "2024-06-01T12:00:00+00:00" and old["text"] == "Alice lives in Prague"

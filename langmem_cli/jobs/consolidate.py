@@ -53,6 +53,19 @@ def cluster_key(members) -> str:
     return hashlib.sha256("|".join(sorted(f"{r[0]}:{r[4]}" for r in members)).encode()).hexdigest()[:32]
 
 
+def _carry_evidence(ops: list[Operation], members) -> None:
+    """A model's merge keeps the provenance of what it folds in: the evidence of the memories it
+    deletes goes to the memories it writes (updates and inserts) in the same reply."""
+    evidence = {r[0]: (r[5] or {}).get("evidence") or [] for r in members}
+    dropped = [e for op in ops if op.action == "delete" for e in evidence.get(op.id, [])]
+    if not dropped:
+        return
+    for op in ops:
+        if op.action in ("update", "insert"):
+            own = list(evidence.get(op.id, [])) if op.id else []
+            op.metadata = {**(op.metadata or {}), "evidence": own + [e for e in dropped if e not in own]}
+
+
 def _offline(store, namespace: str, members, result: "ClusterResult", opts: "ConsolidateOptions") -> None:
     """No model: near-duplicates merged deterministically; possible contradictions reported, left as they are."""
     from langmem_cli.core.dedup import Member, merge_cluster
@@ -192,6 +205,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
             try:
                 ops = consolidate_cluster(client, existing, {r[0]: r[6] for r in members}, cluster_schemas,
                                           instructions=opts.instructions, retries=opts.retries, usage=usage)
+                _carry_evidence(ops, members)
                 result.operations = ops
                 if opts.dry_run:
                     result.status = "dry-run"
