@@ -15,7 +15,7 @@ import sqlite_utils
 
 from langmem_cli import config
 from langmem_cli.core.namespaces import validate
-from langmem_cli.core.records import HistoryEntry, Memory, SearchHit
+from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store import db as dbmod
@@ -31,20 +31,6 @@ from langmem_cli.store.vectors import VectorIndex, decode, encode
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-@dataclass
-class NewMemory:
-    """What a caller gives to insert: content is text (free-text kinds) or a JSON value."""
-
-    namespace: str
-    content: Any
-    kind: str = "memory"
-    metadata: dict[str, Any] = field(default_factory=dict)
-    source: str | None = "cli"
-    id: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
 
 
 class Store:
