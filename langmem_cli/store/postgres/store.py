@@ -81,7 +81,7 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
             ) from None
 
     @classmethod
-    def open(cls, url: Any = None, **kwargs: Any) -> "PostgresStore":
+    def connect(cls, url: str, **kwargs: Any) -> "PostgresStore":
         return cls(str(url), **kwargs)
 
     # -- plumbing --------------------------------------------------------------
