@@ -207,11 +207,14 @@ class ReadMixin:
         self.ensure_vector_index()
         return done
 
-    def ensure_vector_index(self) -> bool:
-        """The HNSW index for the current model's vectors (built once the dimension is known)."""
+    def ensure_vector_index(self, dim: int | None = None) -> bool:
+        """The HNSW index for the current model's vectors of size ``dim`` (by default the size of
+        the stored ones), built once the dimension is known. False if there are no such vectors."""
+        if dim is not None and (self.embedding_model, dim) in self._indexed:
+            return True
         rows = self._q("SELECT vector_dims(embedding) FROM memories WHERE embedding_model = %s "
                        "AND embedding IS NOT NULL LIMIT 1", (self.embedding_model,))
-        if not rows:
+        if not rows or (dim is not None and rows[0][0] != dim):
             return False
         key = (self.embedding_model, rows[0][0])
         if key not in self._indexed:
@@ -219,3 +222,9 @@ class ReadMixin:
                 schema.ensure_vector_index(self.conn, self.caps, *key)
             self._indexed.add(key)
         return True
+
+    def set_ef_search(self, ef: int) -> None:
+        """hnsw.ef_search for this session (set only when it changes: one round trip saved)."""
+        if ef != self.ef_search:
+            self._x(f"SET hnsw.ef_search = {int(ef)}")
+            self.ef_search = ef

@@ -44,6 +44,10 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             superseded_by text {C},
             tsv tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, text)) STORED
         )""",
+        # Vectors stay in the row (pgvector's default storage moves a 1.5 KB vector to TOAST as
+        # soon as the row passes 2 KB, and an exact scan then reads three pages per row).
+        "ALTER TABLE memories ALTER COLUMN embedding SET STORAGE MAIN",
+        "ALTER TABLE memories SET (toast_tuple_target = 8160)",
         "CREATE INDEX memories_namespace_kind ON memories (namespace, kind)",
         "CREATE INDEX memories_hash_model ON memories (content_hash, embedding_model)",
         "CREATE INDEX memories_created ON memories (created_at, seq)",

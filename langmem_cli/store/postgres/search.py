@@ -35,40 +35,37 @@ EF_SEARCH = 100
 
 
 def exact_vector_ranking(store: "PostgresStore", query: Vector, k: int, where: str, params: list[Any]) -> list[tuple[str, float]]:
+    """Top k by exact inner product over the rows ``where`` selects. Ordering by the stored
+    ``embedding`` itself (not the indexed halfvec/vector cast) keeps the HNSW index out of it."""
     rows = store._q(
-        "WITH scope AS MATERIALIZED ("
-        f" SELECT id, seq, embedding FROM memories WHERE {where} AND embedding_model = %s AND embedding IS NOT NULL"
-        "  AND vector_dims(embedding) = %s) "
-        "SELECT id, -(embedding <#> %s) FROM scope ORDER BY embedding <#> %s, seq LIMIT %s",
-        [*params, store.embedding_model, query.values.size, query, query, k],
+        f"SELECT id, embedding <#> %s AS d FROM memories WHERE {where} AND embedding_model = %s "
+        "AND embedding IS NOT NULL AND vector_dims(embedding) = %s ORDER BY d, seq LIMIT %s",
+        [query, *params, store.embedding_model, query.values.size, k],
     )
-    return [(r[0], float(r[1])) for r in rows]
+    return [(r[0], -float(r[1])) for r in rows]
 
 
 def indexed_vector_ranking(store: "PostgresStore", query: Vector, k: int, where: str,
                            params: list[Any]) -> list[tuple[str, float]] | None:
     """Top k through the HNSW index, or None when it cannot answer fully."""
-    if not store.ensure_vector_index():
-        return None
     dim = query.values.size
+    if not store.ensure_vector_index(dim):
+        return None
     expr = sql.SQL(schema.vector_expression(store.caps, dim))
     cast = sql.SQL(f"{store.caps.index_type}({int(dim)})")
-    ef = min(1000, max(EF_SEARCH, 2 * k))
+    store.set_ef_search(min(1000, max(EF_SEARCH, 2 * k)))
     statement = sql.SQL(
-        "SELECT id, -(embedding <#> %s) AS score FROM ("
+        "SELECT id, embedding <#> %s AS d FROM ("
         " SELECT id, seq, embedding, valid_from, valid_until FROM memories"
         " WHERE embedding_model = {model} AND vector_dims(embedding) = {dim}"
         " ORDER BY {expr} <#> %s::{cast} LIMIT {ef}) candidates "
-        "WHERE {where} ORDER BY embedding <#> %s, seq LIMIT %s"
+        "WHERE {where} ORDER BY d, seq LIMIT %s"
     ).format(model=sql.Literal(store.embedding_model), dim=sql.Literal(int(dim)), expr=expr, cast=cast,
-             ef=sql.Literal(ef), where=sql.SQL(where))
-    with store.transaction():
-        with store._errors():
-            store.conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(ef)))
-            rows = store.conn.execute(statement, [query, query, *params, query, k]).fetchall()
+             ef=sql.Literal(store.ef_search), where=sql.SQL(where))
+    rows = store._q(statement, [query, query, *params, k])
     if len(rows) < k:
         return None
-    return [(r[0], float(r[1])) for r in rows]
+    return [(r[0], -float(r[1])) for r in rows]
 
 
 def vector_ranking(store: "PostgresStore", query_text: str, k: int, scoped: bool, where: str,

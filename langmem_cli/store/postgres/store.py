@@ -53,6 +53,7 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
         self.searches = 0
         self._depth = 0
         self._indexed: set[tuple[str, int]] = set()
+        self.ef_search = 40  # pgvector's default
         self.conn = connect(url)
         try:
             with self._errors():
