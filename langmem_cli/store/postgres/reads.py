@@ -165,9 +165,13 @@ class ReadMixin:
         }
 
     def integrity_check(self) -> str:
-        problems = self._q(
-            "SELECT count(*) FROM memories m WHERE NOT EXISTS (SELECT 1 FROM history h WHERE h.memory_id = m.id)")[0][0]
-        return "ok" if problems == 0 else f"{problems} memories have no history entry"
+        """Reads every table through (a damaged page or TOAST chunk fails the scan) and checks that
+        stored vectors agree in size per model."""
+        for table in ("memories", "history", "runs", "meta", "processed", "consolidated", "prompt_versions"):
+            self._q(f"SELECT count(*), max(length(t::text)) FROM {table} t")
+        mixed = self._q("SELECT embedding_model FROM memories WHERE embedding IS NOT NULL "
+                        "GROUP BY embedding_model HAVING count(DISTINCT vector_dims(embedding)) > 1")
+        return "ok" if not mixed else f"vectors of different sizes for model {mixed[0][0]}"
 
     # -- vectors ---------------------------------------------------------------------
     def embedding(self, memory_id: str):
