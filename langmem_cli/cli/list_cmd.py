@@ -5,7 +5,7 @@ from typing_extensions import Annotated
 
 from langmem_cli.cli.options import FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, state
 from langmem_cli.cli.output import memory_table
-from langmem_cli.store.records_sql import parse_filters
+from langmem_cli.core.filters import parse_filters
 
 
 def list_memories(

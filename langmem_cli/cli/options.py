@@ -103,11 +103,12 @@ class State:
     def store(self) -> "Store":
         if self._store is None:
             from langmem_cli.embed import embedders
-            from langmem_cli.store import Store
+            from langmem_cli.store import open_store
 
             embedders.set_notice(self.output.info)  # the first export's notice; --quiet hides it
             self.check_db_path()
-            self._store = Store.open(self.db, embedding_model=self.embedding_model)
+            # The app is assembled here: the store gets its embedder (loaded on first use).
+            self._store = open_store(self.db, embedder=embedders.LazyEmbedder(self.embedding_model))
         return self._store
 
     def check_db_path(self) -> None:

@@ -11,8 +11,8 @@ from langmem_cli.cli.options import (FilterOpt, JsonOpt, KindOpt, LimitOpt, Name
                                      open_input, state)
 from langmem_cli.cli.output import memory_table
 from langmem_cli.errors import InvalidInputError, UsageError
-from langmem_cli.store.records_sql import parse_filters
-from langmem_cli.store.search import MODES, VECTOR_WEIGHT
+from langmem_cli.core.filters import parse_filters
+from langmem_cli.store.base import SEARCH_MODES as MODES, VECTOR_WEIGHT
 
 QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode", "vector_weight", "neighbor_weight"}
 

@@ -48,6 +48,7 @@ class NewMemory:
     updated_at: str | None = None
     valid_from: str | None = None
     valid_until: str | None = None
+    superseded_by: str | None = None  # import: the memory that replaced this one
 
 
 @dataclass

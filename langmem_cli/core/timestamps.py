@@ -36,3 +36,21 @@ def as_of_moment(value: str) -> str:
     """A ``--as-of`` value: a date means the end of that day (what held on that day)."""
     text = moment(value, "as-of")
     return f"{text}T23:59:59.999999+00:00" if _DATE.match(text) else text
+
+
+def moment_for(as_of: str | None, include_expired: bool) -> str | None:
+    """The moment reads filter on: None (every memory), ``as_of``, or now (the default)."""
+    if include_expired:
+        return None
+    return as_of_moment(as_of) if as_of else now()
+
+
+def try_moment(value: object) -> str | None:
+    """``moment(value)``, or None when ``value`` is missing or not ISO 8601 (a transcript's
+    free-text date: the fact's time is then unknown rather than wrong)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return moment(value)
+    except ValueError:
+        return None

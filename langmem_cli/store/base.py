@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, ContextManager, Ite
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
-from langmem_cli.core.timestamps import now
+from langmem_cli.core.timestamps import moment, now
 from langmem_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -54,12 +54,15 @@ class Store(abc.ABC):
     run_id: str | None
 
     # -- opening -----------------------------------------------------------------
+    #: set by ``langmem_cli.store`` to its ``open_store`` (no import back from here)
+    _opener: Callable[..., "Store"] | None = None
+
     @classmethod
     def open(cls, path_or_url: Any = None, **kwargs: Any) -> "Store":
-        """Open a database by path or URL (``postgresql://...``); see ``open_store``."""
-        from langmem_cli.store import open_store
-
-        return open_store(path_or_url, **kwargs)
+        """Open a database by path or URL (``postgresql://...``); see ``store.open_store``."""
+        if Store._opener is None:  # pragma: no cover - importing base means importing the package
+            raise UsageError("langmem_cli.store is not initialised")
+        return Store._opener(path_or_url, **kwargs)
 
     @property
     @abc.abstractmethod
@@ -123,9 +126,9 @@ class Store(abc.ABC):
         ("updated" = the new rows, "deleted" = the invalidated ones, for callers' counts)."""
 
     @abc.abstractmethod
-    def add_history(self, entries: Sequence[HistoryEntry]) -> int:
+    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
         """Append history entries as given (import); an entry already present (same memory_id,
-        action and ``at``) is skipped. Returns how many were added."""
+        action and ``at``) is skipped. Returns those added."""
 
     # -- memories: reads -----------------------------------------------------------
     @abc.abstractmethod
@@ -264,7 +267,12 @@ class Store(abc.ABC):
         text = render(item.kind, content)
         if not text.strip():
             raise UsageError("content renders to empty text")
-        if item.valid_from and item.valid_until and item.valid_until < item.valid_from:
+        try:
+            valid_from = None if item.valid_from is None else moment(item.valid_from, "valid_from")
+            valid_until = None if item.valid_until is None else moment(item.valid_until, "valid_until")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if valid_from and valid_until and valid_until < valid_from:
             raise UsageError("valid_until is before valid_from")
         stamp = now()
         return Memory(
@@ -272,5 +280,5 @@ class Store(abc.ABC):
             content_hash=content_hash(item.kind, content), created_at=item.created_at or stamp,
             updated_at=item.updated_at or item.created_at or stamp, source=item.source,
             metadata=dict(item.metadata or {}), embedding_model=self.embedding_model,
-            valid_from=item.valid_from, valid_until=item.valid_until,
+            valid_from=valid_from, valid_until=valid_until, superseded_by=item.superseded_by,
         )

@@ -59,6 +59,7 @@ class RowFilter:
         prefix: str | None = None,
         kinds: list[str] | None = None,
         allowed_ids: set[str] | None = None,
+        excluded_ids: set[str] | None = None,
     ) -> np.ndarray:
         from langmem_cli.core.namespaces import is_under
 
@@ -80,6 +81,10 @@ class RowFilter:
                 if pos is not None:
                     allowed[pos] = True
             keep &= allowed
+        for mid in excluded_ids or ():
+            pos = self.position.get(mid)
+            if pos is not None:
+                keep[pos] = False
         return keep
 
 
