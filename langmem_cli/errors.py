@@ -47,5 +47,11 @@ class DatabaseError(LangmemError):
     exit_code = ExitCode.DATABASE
 
 
+class BusyError(LangmemError):
+    """Another run holds the lock (consolidate): try again later."""
+
+    exit_code = ExitCode.TEMPFAIL
+
+
 class ModelError(LangmemError):
     exit_code = ExitCode.MODEL

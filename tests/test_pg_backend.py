@@ -108,7 +108,7 @@ def test_migrations_race_from_several_processes(pg_url: str) -> None:
 
 
 def test_consolidate_lock_is_an_advisory_lock_across_sessions(pg_url: str) -> None:
-    from langmem_cli.jobs.consolidate import BusyError
+    from langmem_cli.errors import BusyError
 
     with open_pg(pg_url) as one, open_pg(pg_url) as two:
         with one.run_lock("consolidate"):

@@ -247,6 +247,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def unmark_consolidated(self, ids: Sequence[str]) -> None: ...
 
+    # -- locks ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
+        """An exclusive lock for a named job across processes (on a server: across hosts), released
+        when the block ends or the process dies. BusyError (exit 75) if another run holds it."""
+
     # -- maintenance ---------------------------------------------------------------
     @abc.abstractmethod
     def integrity_check(self) -> str:

@@ -15,13 +15,10 @@ from typing import Any
 
 import numpy as np
 
-try:  # moving to core (store interface work); until then it lives with the SQLite backend
-    from langmem_cli.core.filters import filter_candidates
-except ImportError:  # pragma: no cover
-    from langmem_cli.store.records_sql import filter_candidates
+from langmem_cli.core.filters import filter_candidates
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.records import HistoryEntry, Memory
-from langmem_cli.core.timestamps import now
+from langmem_cli.core.timestamps import moment_for
 
 MEMORY_COLUMNS = (
     "id, namespace, kind, content, text, content_hash, created_at, updated_at, source, metadata, "
@@ -81,7 +78,8 @@ def where_clause(
     include_expired: bool = False,
     alias: str = "",
 ) -> tuple[str, list[Any]]:
-    """SQL condition (without WHERE) and its parameters for the common filters and validity."""
+    """SQL condition (without WHERE) and its parameters for the common filters and validity:
+    memories valid now, at ``as_of``, or all with ``include_expired`` (``moment_for``, as SQLite)."""
     col = (alias + ".") if alias else ""
     parts, params = scope_clause(namespace, prefix, col + "namespace")
     if kinds:
@@ -95,8 +93,8 @@ def where_clause(
             f"OR ({col}metadata::jsonb #> %s::text[]) = ANY(%s::jsonb[]))"
         )
         params.extend([path, candidates, path, candidates])
-    if not include_expired or as_of is not None:
-        moment = as_of or now()
+    moment = moment_for(as_of, include_expired)
+    if moment is not None:
         parts.append(f"({col}valid_from IS NULL OR {col}valid_from <= %s) AND ({col}valid_until IS NULL OR {col}valid_until > %s)")
         params.extend([moment, moment])
     return (" AND ".join(parts) or "TRUE"), params

@@ -94,8 +94,8 @@ class ReadMixin:
         for row in self._pages(sql, params, 1):
             yield row_to_history(row)
 
-    def add_history(self, entries: Sequence[HistoryEntry]) -> int:
-        added = 0
+    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
+        added = []
         with self.transaction():
             for h in entries:
                 if self.conn.execute("SELECT 1 FROM history WHERE memory_id = %s AND action = %s AND at = %s LIMIT 1",
@@ -107,7 +107,7 @@ class ReadMixin:
                     (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
                      None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
                 )
-                added += 1
+                added.append(h)
         return added
 
     def history(self, memory_id: str) -> list[HistoryEntry]:
@@ -117,27 +117,29 @@ class ReadMixin:
         return [row_to_history(r) for r in rows]
 
     def lineage(self, memory_id: str) -> list[Memory]:
+        """The supersede chain, as on SQLite: back through the latest memory each one replaced,
+        forward through ``superseded_by``; oldest first."""
         start = self.get(memory_id)
-        chain = [start]
         seen = {start.id}
-        current = start
-        while True:  # back: what this one replaced
-            rows = self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE superseded_by = %s ORDER BY seq LIMIT 1",
-                           (current.id,))
-            if not rows or rows[0][0] in seen:
-                break
-            current = row_to_memory(rows[0])
-            seen.add(current.id)
-            chain.insert(0, current)
-        current = start
-        while current.superseded_by and current.superseded_by not in seen:  # forward: what replaced it
-            try:
-                current = self.get(current.superseded_by)
-            except NotFoundError:
-                break
-            seen.add(current.id)
-            chain.append(current)
-        return chain
+
+        def walk(step) -> list[Memory]:
+            out, current = [], start
+            while (current := step(current)) is not None:
+                seen.add(current.id)
+                out.append(current)
+            return out
+
+        def replaced(m: Memory) -> Memory | None:
+            rows = self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE superseded_by = %s AND NOT id = ANY(%s) "
+                           "ORDER BY seq DESC LIMIT 1", (m.id, list(seen)))
+            return row_to_memory(rows[0]) if rows else None
+
+        def successor(m: Memory) -> Memory | None:
+            nxt = m.superseded_by
+            return None if not nxt or nxt in seen else self.get_many([nxt]).get(nxt)
+
+        earlier = walk(replaced)
+        return earlier[::-1] + [start] + walk(successor)
 
     def namespaces(self, prefix: str | None = None) -> list[tuple[str, int]]:
         parts, params = scope_clause(prefix=prefix)
@@ -154,6 +156,7 @@ class ReadMixin:
             "server": f"PostgreSQL {self.caps.server_version // 10000}, pgvector {'.'.join(map(str, self.caps.pgvector))}",
             "size_bytes": q("SELECT pg_database_size(current_database())")[0][0],
             "memories": q("SELECT count(*) FROM memories")[0][0],
+            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
             "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
             "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
             "history_entries": q("SELECT count(*) FROM history")[0][0],

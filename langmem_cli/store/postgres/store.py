@@ -8,15 +8,15 @@ ConnectionLostError (exit 69), so a re-run redoes exactly the unit that was lost
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Collection, Iterator, Sequence
+from typing import Any, Collection, Iterator, Sequence
 
 from langmem_cli import config
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.records import Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
-from langmem_cli.errors import DatabaseError, NotFoundError, UsageError
-from langmem_cli.store.base import Store
+from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
+from langmem_cli.store.base import OnCommit, Store
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
     MEMORY_COLUMNS,
@@ -29,6 +29,7 @@ from langmem_cli.store.postgres.connection import connect, pg_errors
 from langmem_cli.store.postgres.meta import MetaMixin
 from langmem_cli.store.postgres.reads import ReadMixin
 from langmem_cli.store.postgres.url import mask
+from langmem_cli.store.sqlite.validity import Validity  # the supersede plan, shared (no SQL used from it)
 
 _INSERT = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
@@ -42,7 +43,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, MetaMixin, Store):
+class PostgresStore(ReadMixin, MetaMixin, Validity, Store):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -54,6 +55,7 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
         self._depth = 0
         self._indexed: set[tuple[str, int]] = set()
         self.ef_search = 40  # pgvector's default
+        self._pending_vectors: dict[str, Any] = {}
         self.conn = connect(url)
         try:
             with self._errors():
@@ -139,8 +141,6 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
     def run_lock(self, name: str = "consolidate") -> Iterator[None]:
         """An exclusive lock across hosts: a PostgreSQL session advisory lock, released at the end
         (or by the server when this session dies). BusyError (exit 75) if another holds it."""
-        from langmem_cli.jobs.consolidate import BusyError
-
         key = schema.lock_key(f"run:{name}")
         if not self._q("SELECT pg_try_advisory_lock(%s)", (key,))[0][0]:
             raise BusyError(f"another {name} run holds the lock on {self.location}; try again later")
@@ -153,8 +153,8 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
     # -- embeddings ------------------------------------------------------------
     def _vectors_for(self, items: list[tuple[str, str]]) -> list[Any]:
         """Vectors for (content_hash, text) pairs; hashes already embedded are not re-encoded."""
-        hashes = sorted({h for h, _ in items})
-        known: dict[str, Any] = {}
+        hashes = sorted({h for h, _ in items} - set(self._pending_vectors))
+        known: dict[str, Any] = dict(self._pending_vectors)
         for start in range(0, len(hashes), 1000):
             chunk = hashes[start : start + 1000]
             for h, vector in self._q(
@@ -171,6 +171,10 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
             for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
                 known[h] = vector
         return [known[h] for h, _ in items]
+
+    def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
+        vectors = self._vectors_for([(m.content_hash, m.text) for m in memories])
+        self._pending_vectors.update((m.content_hash, v) for m, v in zip(memories, vectors))
 
     # -- writes ----------------------------------------------------------------
     def _insert_rows(self, memories: list[Memory], vectors: list[Any]) -> None:
@@ -240,9 +244,8 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
         return new
 
     def _replacement(self, before: Memory, content: Any, kind: str | None, metadata: dict, source: str | None,
-                     new_id: str | None, valid_from: str | None = None) -> Memory:
-        new = self.prepare(NewMemory(before.namespace, content, kind or before.kind, metadata, source, new_id,
-                                     valid_from=valid_from))
+                     new_id: str | None) -> Memory:
+        new = self.prepare(NewMemory(before.namespace, content, kind or before.kind, metadata, source, new_id))
         new.updated_at = now()
         return new
 
@@ -268,63 +271,28 @@ class PostgresStore(ReadMixin, MetaMixin, Store):
         return len(rows)
 
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
-                         on_commit: Callable[[dict[str, list[Memory]]], None] | None = None) -> dict[str, list[Memory]]:
+                         on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
+        """As on SQLite (the plan is ``Validity._plan``'s): updates supersede, deletes invalidate.
+        The targets are locked (FOR UPDATE) and checked unchanged before anything is written, so
+        two hosts closing the same memory cannot both succeed."""
         validate(namespace)
-        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete")])
-        inserts: list[Memory] = []
-        updates: list[tuple[Memory, Memory]] = []
-        deletes: list[tuple[Memory, str | None]] = []
-        for op in operations:
-            valid_from = getattr(op, "valid_from", None)
-            if op.action == "insert":
-                inserts.append(self.prepare(NewMemory(namespace, op.content, op.kind, getattr(op, "metadata", None) or {},
-                                                      source, valid_from=valid_from)))
-                continue
-            target = targets.get(op.id)
-            if target is None or target.namespace != namespace:
-                raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
-            if op.action == "update":
-                updates.append((target, self._replacement(target, op.content, op.kind, target.metadata, source, None,
-                                                          valid_from)))
-            elif op.action == "delete":
-                deletes.append((target, valid_from))
-            else:
-                raise UsageError(f"unknown operation {op.action!r}")
-        fresh = inserts + [new for _, new in updates]
+        plan = self._plan(namespace, operations, source)
+        fresh = plan.inserts + plan.replacements
         vectors = self._vectors_for([(m.content_hash, m.text) for m in fresh])
-        stamp = now()
-        superseded: list[Memory] = []
-        invalidated: list[Memory] = []
         with self.transaction():
+            ids = [before.id for before, _, _ in plan.closed]
+            locked = {r[0]: r[1] for r in self.conn.execute(
+                "SELECT id, valid_until FROM memories WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))}
+            for before, after, action in plan.closed:
+                if before.id not in locked or locked[before.id] != before.valid_until:
+                    raise NotFoundError(f"memory {before.id} changed or was deleted meanwhile; nothing was applied")
+                self.conn.execute("UPDATE memories SET valid_until = %s, superseded_by = %s, updated_at = %s WHERE id = %s",
+                                  (after.valid_until, after.superseded_by, after.updated_at, after.id))
+                self._record(action, after.id, after.namespace, before, after, source)
             self._insert_rows(fresh, vectors)
-            for m in inserts:
+            for m in fresh:
                 self._record("insert", m.id, m.namespace, None, m, source)
-            for old, new in updates:
-                ended = self._end(old, _after(old, new.valid_from, stamp), new.id, source)
-                self._record("insert", new.id, new.namespace, None, new, source)
-                superseded.append(ended)
-            for old, valid_from in deletes:
-                invalidated.append(self._end(old, _after(old, valid_from, stamp), None, source))
-            result = {"inserted": inserts, "updated": [new for _, new in updates], "deleted": invalidated,
-                      "superseded": superseded, "invalidated": invalidated}
+            result = plan.result()
             if on_commit is not None:
                 on_commit(result)
         return result
-
-    def _end(self, old: Memory, until: str, superseded_by: str | None, source: str | None) -> Memory:
-        """Close a current memory's validity (it stays, with valid_until and superseded_by)."""
-        before = self._locked(old.id)
-        if before.valid_until is not None:
-            raise NotFoundError(f"no current memory with id {old.id} in namespace {old.namespace}")
-        after = Memory(**{**before.to_dict(), "valid_until": until, "superseded_by": superseded_by, "updated_at": now()})
-        self.conn.execute("UPDATE memories SET valid_until=%s, superseded_by=%s, updated_at=%s WHERE id=%s",
-                          (after.valid_until, after.superseded_by, after.updated_at, after.id))
-        self._record("update", after.id, after.namespace, before, after, source)
-        return after
-
-
-def _after(old: Memory, moment: str | None, stamp: str) -> str:
-    """When the old fact stopped holding: the new fact's start if known and later, else now."""
-    if moment and (old.valid_from is None or moment > old.valid_from):
-        return moment
-    return stamp
