@@ -40,9 +40,14 @@ def as_of_moment(value: str) -> str:
 
 def moment_for(as_of: str | None, include_expired: bool) -> str | None:
     """The moment reads filter on: None (every memory), ``as_of``, or now (the default)."""
+    from langmem_cli.errors import UsageError
+
     if include_expired:
         return None
-    return as_of_moment(as_of) if as_of else now()
+    try:
+        return as_of_moment(as_of) if as_of else now()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def try_moment(value: object) -> str | None:

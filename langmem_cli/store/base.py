@@ -259,6 +259,19 @@ class Store(abc.ABC):
         """"ok", or the database's description of what is wrong."""
 
     # -- shared, no SQL ----------------------------------------------------------------
+    def chain_history(self, memory_id: str) -> list[HistoryEntry]:
+        """The history of a memory and of its supersede chain, in the order it happened (an
+        erased memory: its own history)."""
+        from langmem_cli.errors import NotFoundError
+
+        try:
+            ids = [m.id for m in self.lineage(memory_id)]
+        except NotFoundError:
+            ids = [memory_id]
+        if len(ids) == 1:
+            return self.history(memory_id)
+        return sorted((e for i in ids for e in self.history(i)), key=lambda e: (e.at, e.id))
+
     def prepare(self, item: NewMemory) -> Memory:
         """Validate and normalise what a caller gives (the same rule for every backend)."""
         validate(item.namespace)

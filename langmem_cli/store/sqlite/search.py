@@ -9,7 +9,7 @@ from langmem_cli.core.keywords import match_expression, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
 from langmem_cli.store.base import SEARCH_MODES, VECTOR_WEIGHT
-from langmem_cli.store.sqlite.records_sql import NOT_VALID_AT, where_clause
+from langmem_cli.store.sqlite.records_sql import where_clause
 
 if TYPE_CHECKING:
     from langmem_cli.store.sqlite.store import SQLiteStore
@@ -28,7 +28,7 @@ class Scope:
         self.where, self.params = where_clause(namespace, prefix, kinds, filters, alias="m", moment=moment)
         self.plain_where, self.plain_params = where_clause(namespace, prefix, kinds, filters, moment=moment)
         # The memories not valid at the moment: few (expired, or valid from a later date).
-        self.excluded = set() if moment is None else {r[0] for r in store._query(NOT_VALID_AT, (moment, moment))}
+        self.excluded = frozenset() if moment is None else store.not_valid_at(moment)
 
     def mask(self, store: "SQLiteStore", index):
         allowed = None
