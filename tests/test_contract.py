@@ -207,3 +207,15 @@ def test_validity_as_of_and_expired(backend_db: str) -> None:
         ended = store.get(old.id)
         assert ended.valid_until == "2024-05-01" and ended.superseded_by
         assert [m.text for m in store.lineage(old.id)] == ["Alice lives in Paris", "Alice lives in Oslo"]
+
+
+def test_validity_through_the_cli(b: Cli, ref: Cli) -> None:
+    for cli in (b, ref):
+        cli.put("Alice lives in Prague", "-n", "u/a", "--valid-from", "2020-01-01", "--valid-until", "2024-03-01")
+        cli.put("Alice lives in Berlin", "-n", "u/a", "--valid-from", "2024-03-01")
+    for args in (("list", "-n", "u/a"), ("list", "-n", "u/a", "--as-of", "2022-01-01"),
+                 ("list", "-n", "u/a", "--include-expired"), ("search", "Alice lives", "--as-of", "2021-07-01"),
+                 ("search", "Alice lives", "--mode", "vector"), ("search", "Berlin", "--include-expired", "--mode", "keyword")):
+        got, want = b.json(*args), ref.json(*args)
+        assert [(m["text"], m["valid_from"], m["valid_until"]) for m in got] == \
+            [(m["text"], m["valid_from"], m["valid_until"]) for m in want], args
