@@ -47,6 +47,13 @@ class DatabaseError(LangmemError):
     exit_code = ExitCode.DATABASE
 
 
+class ConnectionLostError(DatabaseError):
+    """The database server went away mid-run (restart, network): the unit of work in progress was
+    rolled back. Jobs stop at once rather than fail every remaining unit."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
 class BusyError(LangmemError):
     """Another run holds the lock (consolidate): try again later."""
 

@@ -20,21 +20,29 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "Pa55-w0rd-never-shown"
 
 
+def run_until_killed(pg_url: str, table: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``langmem ARGS`` while ``table`` is locked, so that its transaction waits on the lock
+    half-way; then kill its server session, as a restart or a network cut would."""
+    env = {**os.environ, "LANGMEM_DB": pg_url, "LANGMEM_EMBEDDING_MODEL": HASH_MODEL, **(env or {})}
+    with psycopg.connect(pg_url) as blocker:
+        blocker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        proc = subprocess.Popen([sys.executable, "-m", "langmem_cli", *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            deadline = time.monotonic() + 90
+            while not admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                                    "application_name = 'langmem' AND wait_event_type = 'Lock'").fetchall():
+                assert time.monotonic() < deadline and proc.poll() is None, "langmem never waited on the lock"
+                time.sleep(0.05)
+        out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
 def test_lost_connection_is_one_line_exit_69_and_a_rerun_completes(pg_url: str) -> None:
     cli = Cli(pg_url)
     cli("put", "first", "-n", "lost/a")
-    env = {**os.environ, "LANGMEM_DB": pg_url, "LANGMEM_EMBEDDING_MODEL": HASH_MODEL}
-    with psycopg.connect(pg_url) as blocker:  # holds the table: the put waits inside its transaction
-        blocker.execute("LOCK TABLE memories IN ACCESS EXCLUSIVE MODE")
-        proc = subprocess.Popen([sys.executable, "-m", "langmem_cli", "put", "second", "-n", "lost/a"], cwd=ROOT,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            deadline = time.monotonic() + 60
-            while not admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                                    "application_name = 'langmem' AND wait_event_type = 'Lock'").fetchall():
-                assert time.monotonic() < deadline, "the put never waited on the lock"
-                time.sleep(0.05)
-        out, err = proc.communicate(timeout=60)
+    done = run_until_killed(pg_url, "memories", "put", "second", "-n", "lost/a")
+    proc, err = done, done.stderr
     assert proc.returncode == 69, err
     assert err.count("\n") == 1 and "lost the connection" in err and "rolled back" in err and "Traceback" not in err
     assert [m["text"] for m in cli.json("list", "-n", "lost/a")] == ["first"]
@@ -66,3 +74,22 @@ def test_consolidate_waits_for_no_one_holding_the_advisory_lock(pg_url: str, fak
             result = cli("consolidate", "-n", "u/a", *FAKE, code=75)
             assert "another consolidate run" in result.stderr and SECRET not in result.stderr
     cli("consolidate", "-n", "u/a", *FAKE, "--threshold", "0.5")
+
+
+def test_extract_losing_its_database_stops_at_that_conversation_and_a_rerun_completes(pg_url: str, tmp_path: Path) -> None:
+    import json
+
+    cli = Cli(pg_url)
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text("".join(json.dumps({"user_id": f"u{i}", "messages": [
+        {"role": "user", "content": f"My favourite number is {i}"}, {"role": "assistant", "content": "Noted."}]}) + "\n"
+        for i in range(3)))
+    cli("put", "schema first", "-n", "x/y")  # the tables exist before the lock is taken
+    # `processed` is written last, inside each conversation's transaction: the first one waits there.
+    done = run_until_killed(pg_url, "processed", "extract", str(transcript), "-n", "mem/{user_id}", *FAKE)
+    assert done.returncode == 69, done.stderr
+    assert "lost the connection" in done.stderr and done.stderr.count("\n") == 1
+    assert cli.json("list", "--prefix", "mem") == []  # that conversation's memories were rolled back
+    report = cli.json("extract", transcript, "-n", "mem/{user_id}", *FAKE, "--json")
+    assert report["summary"]["failed"] == 0 and report["summary"]["skipped"] == 0
+    assert {m["namespace"] for m in cli.json("list", "--prefix", "mem")} == {"mem/u0", "mem/u1", "mem/u2"}

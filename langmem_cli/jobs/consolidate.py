@@ -15,7 +15,7 @@ from langmem_cli.core.consolidation import consolidate_cluster
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.manager import Existing, Operation
 from langmem_cli.core.schemas import BUILTIN, Schema
-from langmem_cli.errors import BusyError, LangmemError, NotFoundError  # noqa: F401 (BusyError: re-exported)
+from langmem_cli.errors import BusyError, ConnectionLostError, LangmemError, NotFoundError  # noqa: F401 (BusyError: re-exported)
 
 
 def run_lock(db_path: Path) -> ContextManager[None]:
@@ -139,7 +139,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                     store.apply_operations(namespace, ops, "consolidate",
                                            on_commit=lambda res, m=members: _mark(store, m, res))
                     result.status = "applied" if ops else "unchanged"
-            except ConfigurationError:
+            except (ConfigurationError, ConnectionLostError):
                 raise
             except (LLMError, LangmemError, ValueError) as exc:
                 result.status, result.error, result.operations = "failed", str(exc), []

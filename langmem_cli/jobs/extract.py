@@ -13,7 +13,7 @@ from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.manager import Existing, Operation, Policy, manage, manage_profile
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.schemas import Schema
-from langmem_cli.errors import LangmemError, UsageError
+from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
 
 
 @dataclass
@@ -163,8 +163,8 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
             ),
         )
         result.status = "applied" if operations else "unchanged"
-    except ConfigurationError:
-        raise  # a missing key or unreachable server fails every conversation: stop now
+    except (ConfigurationError, ConnectionLostError):
+        raise  # a missing key, an unreachable server or a lost database fails every conversation: stop now
     except (LLMError, LangmemError, ValueError) as exc:
         result.status = "failed"
         result.error = str(exc)

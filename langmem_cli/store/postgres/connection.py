@@ -5,16 +5,12 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from langmem_cli.errors import DatabaseError, ExitCode
+from langmem_cli.errors import ConnectionLostError, DatabaseError
 from langmem_cli.store.postgres.url import mask, scrub
 
+__all__ = ["ConnectionLostError", "connect", "pg_errors", "translate"]
+
 CONNECT_TIMEOUT_S = 10
-
-
-class ConnectionLostError(DatabaseError):
-    """The server went away (restart, network, idle kill): what was being written is rolled back."""
-
-    exit_code = ExitCode.UNAVAILABLE
 
 
 def _psycopg():
