@@ -196,12 +196,21 @@ class PostgresStore(ReadMixin, MetaMixin, Validity, Store):
 
     def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
                 source: str | None) -> None:
-        self.conn.execute(
-            "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-            (memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
-             canonical_json(after.to_dict()) if after else None, now(), self.run_id, source),
-        )
+        self._record_many([(action, memory_id, namespace, before, after, source)])
+
+    def _record_many(self, entries: list[tuple[str, str, str, Memory | None, Memory | None, str | None]]) -> None:
+        """History rows, sent in one pipelined batch (a bulk import writes one per memory)."""
+        if not entries:
+            return
+        stamp = now()
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                [(memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
+                  canonical_json(after.to_dict()) if after else None, stamp, self.run_id, source)
+                 for action, memory_id, namespace, before, after, source in entries],
+            )
 
     def put_many(self, items: Sequence[NewMemory], record_history: bool = True,
                  without_history: Collection[str] = ()) -> list[Memory]:
@@ -213,9 +222,7 @@ class PostgresStore(ReadMixin, MetaMixin, Validity, Store):
         with self.transaction():
             self._insert_rows(memories, vectors)
             if record_history:
-                for m in memories:
-                    if m.id not in skip:
-                        self._record("insert", m.id, m.namespace, None, m, m.source)
+                self._record_many([("insert", m.id, m.namespace, None, m, m.source) for m in memories if m.id not in skip])
         return memories
 
     def _locked(self, memory_id: str) -> Memory:
@@ -264,9 +271,8 @@ class PostgresStore(ReadMixin, MetaMixin, Validity, Store):
         with self.transaction():
             rows = self.conn.execute(
                 f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY seq FOR UPDATE", params).fetchall()
-            for row in rows:
-                m = row_to_memory(row)
-                self._record("delete", m.id, m.namespace, m, None, source)
+            gone = [row_to_memory(row) for row in rows]
+            self._record_many([("delete", m.id, m.namespace, m, None, source) for m in gone])
             self.conn.execute(f"DELETE FROM memories WHERE {where}", params)
         return len(rows)
 
@@ -290,8 +296,7 @@ class PostgresStore(ReadMixin, MetaMixin, Validity, Store):
                                   (after.valid_until, after.superseded_by, after.updated_at, after.id))
                 self._record(action, after.id, after.namespace, before, after, source)
             self._insert_rows(fresh, vectors)
-            for m in fresh:
-                self._record("insert", m.id, m.namespace, None, m, source)
+            self._record_many([("insert", m.id, m.namespace, None, m, source) for m in fresh])
             result = plan.result()
             if on_commit is not None:
                 on_commit(result)
