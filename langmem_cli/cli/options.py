@@ -101,7 +101,7 @@ READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces"
 
 @dataclass
 class State:
-    db: Path
+    db: "Path | str"  # a SQLite file, or a postgresql:// URL (config.db_target)
     output: Output
     embedding_model: Optional[str]
     _store: "Store | None" = None
@@ -123,6 +123,8 @@ class State:
         from langmem_cli.errors import DatabaseError
 
         db = self.db
+        if isinstance(db, str):  # a server URL: the backend says what is wrong with it
+            return
         if db.is_dir():
             raise DatabaseError(f"cannot open database {db}: it is a directory (give a file, e.g. {db / 'memories.db'})")
         parent = next((p for p in db.parents if p.exists()), None)
@@ -151,6 +153,15 @@ class State:
                              **outcome.tokens())
         finally:
             store.run_id = None
+
+    @property
+    def location(self) -> str:
+        """The database for messages: the path, or the URL with its password masked."""
+        if isinstance(self.db, str):
+            from langmem_cli.store.postgres.url import mask
+
+            return mask(self.db)
+        return str(self.db)
 
     def close(self) -> None:
         if self._store is not None:

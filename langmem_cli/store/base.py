@@ -268,6 +268,12 @@ class Store(abc.ABC):
         """For each normalised vector: the most similar current memory of ``namespace`` and its cosine
         ((None, 0.0) when there is none)."""
 
+    # -- locks ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
+        """An exclusive lock for a named job across processes (on a server: across hosts), released
+        when the block ends or the process dies. BusyError (exit 75) if another run holds it."""
+
     # -- maintenance ---------------------------------------------------------------
     @abc.abstractmethod
     def integrity_check(self) -> str:

@@ -88,6 +88,9 @@ class SQLiteStore(Validity, Bookkeeping, GroundingMarks, Store):
             else:
                 self.conn.execute("COMMIT")
 
+    def run_lock(self, name: str = "consolidate"):
+        return dbmod.file_lock(self.path, name)
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with dbmod.sqlite_errors(self.path):
             return self.conn.execute(sql, params).fetchall()
