@@ -31,6 +31,42 @@ ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate or the provider fails (the latter after a backoff).")]
 
+# What extract and watch share: where memories go, what kinds, and how the model is asked.
+NamespaceTemplateOpt = Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")]
+VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")]
+SchemaOpt = Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")]
+InstructionsOpt = Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")]
+ProfileOpt = Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")]
+EnableDeletesOpt = Annotated[bool, typer.Option("--enable-deletes", help="Let the model delete memories it was shown.")]
+NoUpdatesOpt = Annotated[bool, typer.Option("--no-updates", help="Only insert; never change existing memories.")]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Transcript format (default: detected).")]
+TopKOpt = Annotated[int, typer.Option("--top-k", min=0, help="Related memories shown to the model per chunk.")]
+ChunkTokensOpt = Annotated[int, typer.Option("--chunk-tokens", min=64, help="Token budget of one transcript chunk.")]
+
+
+def extract_options(namespace: str, var: list[str] | None, schema: list[str] | None, instructions: str | None,
+                    profile: bool, enable_deletes: bool, no_updates: bool, top_k: int, chunk_tokens: int,
+                    retries: int, dry_run: bool = False, force: bool = False):
+    """``jobs.extract.ExtractOptions`` from the shared options above (schemas loaded, --var parsed)."""
+    from langmem_cli.cli.put_cmd import parse_pairs
+    from langmem_cli.core.manager import Policy
+    from langmem_cli.formats.schema_files import load_schemas
+    from langmem_cli.jobs.extract import ExtractOptions
+
+    return ExtractOptions(
+        namespace=namespace, variables=parse_pairs(var, "--var"), schemas=load_schemas(schema),
+        instructions=read_instructions(instructions), profile=profile,
+        policy=Policy(enable_inserts=True, enable_updates=not no_updates, enable_deletes=enable_deletes),
+        dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries,
+    )
+
+
+def check_format(fmt: str | None) -> None:
+    from langmem_cli.formats import FORMATS
+
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
+
 
 def choice(values: Sequence[str]) -> Any:
     """The type of an option with a fixed set of values: Typer turns the Literal into a

@@ -133,7 +133,11 @@ def run_extract(
     return report
 
 
-def extract_one(store, client: ChatClient, conversation: Conversation, namespace: str, opts: ExtractOptions) -> ConversationResult:
+def extract_one(store, client: ChatClient, conversation: Conversation, namespace: str, opts: ExtractOptions,
+                on_commit: Callable[[Any], None] | None = None) -> ConversationResult:
+    """One conversation, one transaction. ``on_commit(conn)`` runs inside that transaction (``watch``
+    records there what it has extracted); it does not run when nothing is written (skipped, dry-run,
+    failed)."""
     result = ConversationResult(conversation.source, namespace, "failed")
     started = time.perf_counter()
     digest = conversation.content_hash
@@ -154,13 +158,14 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
         operations = _without_stored_copies(store, namespace, operations)
         result.operations = operations
         counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
-        store.apply_operations(
-            namespace, operations, conversation.source,
-            on_commit=lambda conn, _: store.mark_processed(
-                conn, namespace, digest, conversation.source,
-                {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]},
-            ),
-        )
+
+        def committing(conn, _) -> None:
+            store.mark_processed(conn, namespace, digest, conversation.source,
+                                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
+            if on_commit is not None:
+                on_commit(conn)
+
+        store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
         result.status = "applied" if operations else "unchanged"
     except ConfigurationError:
         raise  # a missing key or unreachable server fails every conversation: stop now

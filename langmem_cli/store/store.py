@@ -27,6 +27,7 @@ from langmem_cli.store.records_sql import (
     where_clause,
 )
 from langmem_cli.store.vectors import VectorIndex, decode, encode
+from langmem_cli.store.watch_state import WatchStateMixin
 
 
 def now() -> str:
@@ -47,7 +48,7 @@ class NewMemory:
     updated_at: str | None = None
 
 
-class Store:
+class Store(WatchStateMixin):
     """A langmem SQLite database. Open with ``Store.open(path)``; close or use ``with``."""
 
     def __init__(self, path: Path, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
