@@ -64,7 +64,8 @@ def watch(
     from langmem_cli.jobs.watch import Selection, Watcher, WatchOptions
 
     check_format(fmt)
-    missing = [p for p in paths if not os.path.exists(p)]
+    # A named file may not exist yet (it is watched through its folder); its folder must.
+    missing = [p for p in paths if not os.path.exists(p) and not os.path.isdir(os.path.dirname(os.path.abspath(p)))]
     if missing:
         raise UsageError(f"cannot watch {missing[0]}: no such file or folder")
     template_fields(namespace)
