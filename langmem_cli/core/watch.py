@@ -1,10 +1,9 @@
 """`langmem watch` bookkeeping as pure functions (no I/O, no clock of their own).
 
 * ``parse_duration("10m")``: the durations of ``--idle`` and ``--consolidate-every``.
-* ``Progress`` and ``new_messages``: what of a conversation was already extracted, as a count and
-  a digest of its first messages (the fast, append-only case) plus the keys of every message
-  extracted so far (the rewritten or truncated case: a message already extracted is never sent
-  again, whatever moved around it).
+* ``Progress`` and ``new_messages``: what of a conversation was already extracted: the count and
+  digest of its messages when it was last extracted, and the keys of every message extracted so
+  far (a message already extracted is never sent again, whatever a rewrite moved around it).
 * ``Debouncer``: one timer per conversation; new activity resets it; due after ``idle`` seconds.
 """
 
@@ -55,8 +54,8 @@ class SourceState:
 
 @dataclass(frozen=True)
 class Progress:
-    """What of one conversation has been extracted: its first ``count`` messages (their keys hash
-    to ``digest``) and ``seen``, the keys of every message extracted, concatenated."""
+    """What of one conversation has been extracted: it had ``count`` messages (their keys hash to
+    ``digest``) when last extracted; ``seen`` is the keys of every message extracted, concatenated."""
 
     count: int = 0
     digest: str = chain_digest([])
@@ -70,24 +69,22 @@ def new_messages(messages: Sequence[Message], progress: Progress,
                  keys: Sequence[str] | None = None) -> tuple[list[Message], Progress]:
     """The messages of a conversation not yet extracted, and the progress once they are.
 
-    When the first ``progress.count`` messages are unchanged (the file was appended to), the new
-    ones are those after them, repeats included. Otherwise (the file was rewritten, truncated or
-    rotated) they are the messages whose key was never extracted: nothing is sent twice and
-    nothing unseen is left out.
+    A message is new unless its key is among those extracted, counted with repeats: after an
+    append the new ones are those after the old end (a second "ok" is a new message); after a
+    rewrite, a truncation or a rotation, whatever moved, nothing extracted is sent again and
+    nothing unseen is left out. (Two identical messages, timestamps included, one of them
+    extracted before a rewrite, count as one.)
     """
     keys = list(keys) if keys is not None else [message_key(m) for m in messages]
-    if progress.count <= len(keys) and chain_digest(keys[:progress.count]) == progress.digest:
-        fresh_index = list(range(progress.count, len(keys)))
-    else:
-        remaining: dict[str, int] = {}
-        for key in progress.seen_keys():
-            remaining[key] = remaining.get(key, 0) + 1
-        fresh_index = []
-        for i, key in enumerate(keys):
-            if remaining.get(key, 0) > 0:
-                remaining[key] -= 1
-            else:
-                fresh_index.append(i)
+    remaining: dict[str, int] = {}
+    for key in progress.seen_keys():
+        remaining[key] = remaining.get(key, 0) + 1
+    fresh_index = []
+    for i, key in enumerate(keys):
+        if remaining.get(key, 0) > 0:
+            remaining[key] -= 1
+        else:
+            fresh_index.append(i)
     fresh = [messages[i] for i in fresh_index]
     after = Progress(len(keys), chain_digest(keys), progress.seen + "".join(keys[i] for i in fresh_index))
     return fresh, after
