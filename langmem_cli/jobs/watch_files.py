@@ -100,7 +100,7 @@ def read_complete(path: str) -> Snapshot | None:
             with open(path, "rb") as handle:
                 data = handle.read()
             after = os.stat(path)
-        except (FileNotFoundError, IsADirectoryError):
+        except OSError:  # gone, a folder now, or unreadable: what was read of it is extracted
             return None
         if signature(before) == signature(after) and len(data) == after.st_size:
             break
