@@ -111,9 +111,9 @@ def test_leases_exclude_live_holders_and_free_dead_ones(store):
 
 def test_progress_and_sources_round_trip(store):
     _, progress = new_messages(msgs("a", "b"), Progress())
-    store.save_watch_progress(None, "/f", "-", progress)
-    with store.transaction() as conn:
-        store.save_watch_progress(conn, "/f", "id:s", Progress(1, "d", "0123456789abcdef"))
+    store.save_watch_progress("/f", "-", progress)
+    with store.transaction():
+        store.save_watch_progress("/f", "id:s", Progress(1, "d", "0123456789abcdef"))
     assert store.watch_progress("/f") == {"-": progress, "id:s": Progress(1, "d", "0123456789abcdef")}
     state = SourceState(10, 123, 7, 9, "h")
     store.save_watch_source("/f", state)

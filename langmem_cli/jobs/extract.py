@@ -134,8 +134,8 @@ def run_extract(
 
 
 def extract_one(store, client: ChatClient, conversation: Conversation, namespace: str, opts: ExtractOptions,
-                on_commit: Callable[[Any], None] | None = None) -> ConversationResult:
-    """One conversation, one transaction. ``on_commit(conn)`` runs inside that transaction (``watch``
+                on_commit: Callable[[], None] | None = None) -> ConversationResult:
+    """One conversation, one transaction. ``on_commit()`` runs inside that transaction (``watch``
     records there what it has extracted); it does not run when nothing is written (skipped, dry-run,
     failed)."""
     result = ConversationResult(conversation.source, namespace, "failed")
@@ -163,7 +163,7 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
             store.mark_processed(conn, namespace, digest, conversation.source,
                                  {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
             if on_commit is not None:
-                on_commit(conn)
+                on_commit()
 
         store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
         result.status = "applied" if operations else "unchanged"

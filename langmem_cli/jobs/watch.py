@@ -272,14 +272,14 @@ class Watcher:
             self._failed(path, key, event, str(exc), retry=False)
             return
         result = extract_one(self.store, self.client, delta, namespace, self.extract,
-                             on_commit=lambda conn: self.store.save_watch_progress(conn, path, key, after))
+                             on_commit=lambda: self.store.save_watch_progress(path, key, after))
         self.usage.merge(result.usage)
         event.update(namespace=namespace, status=result.status, seconds=round(result.seconds, 3))
         if result.status == "failed":
             self._failed(path, key, event, result.error or "failed", retry=True)
             return
         if result.status == "skipped":  # the same messages were extracted into this namespace before
-            self.store.save_watch_progress(None, path, key, after)
+            self.store.save_watch_progress(path, key, after)
         counts = {a: sum(1 for op in result.operations if op.action == a) for a in ("insert", "update", "delete")}
         event.update(inserted=counts["insert"], updated=counts["update"], deleted=counts["delete"])
         self.counts["extracted"] += 1

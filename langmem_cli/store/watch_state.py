@@ -46,19 +46,16 @@ class WatchStateMixin:
         rows = self._query("SELECT conversation, count, digest, seen FROM watch_progress WHERE path = ?", (path,))
         return {row[0]: Progress(row[1], row[2], row[3] or "") for row in rows}
 
-    def save_watch_progress(self, conn, path: str, conversation: str, progress: Progress) -> None:
-        """Record ``progress``; with ``conn`` inside that open transaction (the one that applies the
-        conversation's memories), else in a transaction of its own."""
-        if conn is None:
-            with self.transaction() as own:
-                self.save_watch_progress(own, path, conversation, progress)
-            return
-        conn.execute(
-            "INSERT INTO watch_progress (path, conversation, count, digest, seen, run_id, at) "
-            "VALUES (?,?,?,?,?,?,?) ON CONFLICT(path, conversation) DO UPDATE SET count=excluded.count, "
-            "digest=excluded.digest, seen=excluded.seen, run_id=excluded.run_id, at=excluded.at",
-            (path, conversation, progress.count, progress.digest, progress.seen, self.run_id, _now()),
-        )
+    def save_watch_progress(self, path: str, conversation: str, progress: Progress) -> None:
+        """Record ``progress`` (joins the current transaction: the one that applies the
+        conversation's memories, so both are written or neither)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO watch_progress (path, conversation, count, digest, seen, run_id, at) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(path, conversation) DO UPDATE SET count=excluded.count, "
+                "digest=excluded.digest, seen=excluded.seen, run_id=excluded.run_id, at=excluded.at",
+                (path, conversation, progress.count, progress.digest, progress.seen, self.run_id, _now()),
+            )
 
     # -- leases ------------------------------------------------------------------
     def acquire_watch_lease(self, source: str, holder: str, host: str, pid: int, ttl: float,
