@@ -245,5 +245,5 @@ def test_human_lines_on_stderr(folder, db_path):
                            "--model", "fake/test", "--no-json"], env=watch_env(db_path), capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == ""
     lines = done.stderr.splitlines()
-    assert lines[0].startswith(f"extracted {folder / 'a.jsonl'} [-] lines 1-1 (1 messages) -> default: +1 ~0 -0")
+    assert lines[0].startswith(f"extracted {folder / 'a.jsonl'} [-] lines 1-1 (1 message) -> default: +1 ~0 -0")
     assert json.dumps  # keep the import used

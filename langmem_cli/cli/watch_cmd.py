@@ -132,7 +132,7 @@ def _emit(out, event: dict[str, Any]) -> None:
     if kind == "extracted":
         lines = event.get("lines")
         where = f" lines {lines[0]}-{lines[1]}" if lines else ""
-        out.info(f"extracted {event['file']} [{event['conversation']}]{where} ({event['messages']} messages) -> "
+        out.info(f"extracted {event['file']} [{event['conversation']}]{where} ({event['messages']} message{'s' if event['messages'] != 1 else ''}) -> "
                  f"{event['namespace']}: +{event['inserted']} ~{event['updated']} -{event['deleted']} "
                  f"({event['status']}, {event['seconds']:.1f} s)")
     elif kind == "failed":
