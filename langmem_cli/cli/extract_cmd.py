@@ -6,38 +6,30 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ChunkTokensOpt, EnableDeletesOpt, FormatOpt, InstructionsOpt, JsonOpt,
-                                     ModelOpt, NamespaceTemplateOpt, NoUpdatesOpt, ProfileOpt, RetriesOpt, RunOutcome,
-                                     SchemaOpt, TimeoutOpt, TopKOpt, VarOpt, check_format, extract_options, make_client,
-                                     state)
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, state)
 from langmem_cli.errors import ExitCode
 
 
+@extract_option_group
 def extract(
     ctx: typer.Context,
     files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT); - for stdin.")],
-    namespace: NamespaceTemplateOpt = "default",
-    var: VarOpt = None,
-    schema: SchemaOpt = None,
-    instructions: InstructionsOpt = None,
-    profile: ProfileOpt = False,
-    enable_deletes: EnableDeletesOpt = False,
-    no_updates: NoUpdatesOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
-    fmt: FormatOpt = None,
-    top_k: TopKOpt = 10,
-    chunk_tokens: ChunkTokensOpt = 1500,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
     json_mode: JsonOpt = None,
     parse_only: Annotated[bool, typer.Option("--parse-only", help="Only read the transcripts: print formats, conversations, messages and what was skipped (no model, no database).")] = False,
+    *,
+    shared: ExtractArgs,
 ) -> None:
     """Extract memories from chat transcripts with an LLM (one transaction per conversation)."""
     from langmem_cli.cli.parse_only import parse_only as print_parse_only, read_transcripts
 
+    fmt, namespace, profile = shared.fmt, shared.namespace, shared.profile
     check_format(fmt)
     if parse_only:
         print_parse_only(state(ctx, json_mode).output, files, fmt)
@@ -47,8 +39,7 @@ def extract(
 
     st = state(ctx, json_mode)
     out = st.output
-    opts = extract_options(namespace, var, schema, instructions, profile, enable_deletes, no_updates, top_k,
-                           chunk_tokens, retries, dry_run=dry_run, force=force)
+    opts = shared.options(retries, dry_run=dry_run, force=force)
     conversations = read_transcripts(out, files, fmt)
     plan_namespaces(conversations, opts)  # template errors before any model is loaded
     model_name = config.llm_model(model)

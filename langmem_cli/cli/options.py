@@ -6,7 +6,7 @@ import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator, List, Literal, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Literal, Optional, Sequence
 
 import typer
 from typing_extensions import Annotated
@@ -44,21 +44,67 @@ TopKOpt = Annotated[int, typer.Option("--top-k", min=0, help="Related memories s
 ChunkTokensOpt = Annotated[int, typer.Option("--chunk-tokens", min=64, help="Token budget of one transcript chunk.")]
 
 
-def extract_options(namespace: str, var: list[str] | None, schema: list[str] | None, instructions: str | None,
-                    profile: bool, enable_deletes: bool, no_updates: bool, top_k: int, chunk_tokens: int,
-                    retries: int, dry_run: bool = False, force: bool = False):
-    """``jobs.extract.ExtractOptions`` from the shared options above (schemas loaded, --var parsed)."""
-    from langmem_cli.cli.put_cmd import parse_pairs
-    from langmem_cli.core.manager import Policy
-    from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.jobs.extract import ExtractOptions
+@dataclass
+class ExtractArgs:
+    """The values of the shared option group (``extract_option_group``)."""
 
-    return ExtractOptions(
-        namespace=namespace, variables=parse_pairs(var, "--var"), schemas=load_schemas(schema),
-        instructions=read_instructions(instructions), profile=profile,
-        policy=Policy(enable_inserts=True, enable_updates=not no_updates, enable_deletes=enable_deletes),
-        dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries,
-    )
+    namespace: str = "default"
+    var: Optional[List[str]] = None
+    schema: Optional[List[str]] = None
+    instructions: Optional[str] = None
+    profile: bool = False
+    enable_deletes: bool = False
+    no_updates: bool = False
+    fmt: Optional[str] = None
+    top_k: int = 10
+    chunk_tokens: int = 1500
+
+    def options(self, retries: int, dry_run: bool = False, force: bool = False):
+        """``jobs.extract.ExtractOptions`` (schemas loaded, --var parsed, --instructions read)."""
+        from langmem_cli.cli.put_cmd import parse_pairs
+        from langmem_cli.core.manager import Policy
+        from langmem_cli.formats.schema_files import load_schemas
+        from langmem_cli.jobs.extract import ExtractOptions
+
+        return ExtractOptions(
+            namespace=self.namespace, variables=parse_pairs(self.var, "--var"), schemas=load_schemas(self.schema),
+            instructions=read_instructions(self.instructions), profile=self.profile,
+            policy=Policy(enable_inserts=True, enable_updates=not self.no_updates, enable_deletes=self.enable_deletes),
+            dry_run=dry_run, force=force, top_k=self.top_k, chunk_tokens=self.chunk_tokens, retries=retries,
+        )
+
+
+_EXTRACT_GROUP = (("namespace", NamespaceTemplateOpt), ("var", VarOpt), ("schema", SchemaOpt),
+                  ("instructions", InstructionsOpt), ("profile", ProfileOpt), ("enable_deletes", EnableDeletesOpt),
+                  ("no_updates", NoUpdatesOpt), ("fmt", FormatOpt), ("top_k", TopKOpt),
+                  ("chunk_tokens", ChunkTokensOpt))
+
+
+def extract_option_group(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the options ``extract`` and ``watch`` share (namespace template, --var,
+    schemas, instructions, --profile, the update/delete policy, --format, --top-k, --chunk-tokens),
+    after its own. The command takes them as one keyword argument ``shared: ExtractArgs``."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "shared"]
+    defaults = ExtractArgs()
+    group = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(defaults, name), annotation=kind)
+             for name, kind in _EXTRACT_GROUP]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        shared = ExtractArgs(**{name: kwargs.pop(name) for name, _ in _EXTRACT_GROUP})
+        return command(*args, shared=shared, **kwargs)
+
+    # Arguments first, then the group, then the command's own options (keyword-only, as Click passes them).
+    head = [p for p in own if p.default is inspect.Parameter.empty]
+    rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not inspect.Parameter.empty]
+    parameters = head + group + rest
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
 
 
 def check_format(fmt: str | None) -> None:

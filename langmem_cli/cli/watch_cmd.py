@@ -10,10 +10,8 @@ from typing import Any, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ChunkTokensOpt, EnableDeletesOpt, FormatOpt, InstructionsOpt, JsonOpt,
-                                     ModelOpt, NamespaceTemplateOpt, NoUpdatesOpt, ProfileOpt, RetriesOpt, RunOutcome,
-                                     SchemaOpt, TimeoutOpt, TopKOpt, VarOpt, check_format, extract_options, make_client,
-                                     state)
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, state)
 from langmem_cli.errors import ExitCode, UsageError
 
 
@@ -29,6 +27,7 @@ def _duration(value: str, option: str) -> float:
     return seconds
 
 
+@extract_option_group
 def watch(
     ctx: typer.Context,
     paths: Annotated[List[str], typer.Argument(help="Transcript files and folders (watched recursively).", show_default=False)],
@@ -37,21 +36,13 @@ def watch(
     once: Annotated[bool, typer.Option("--once", help="Extract what is idle now, then exit (for cron).")] = False,
     poll: Annotated[bool, typer.Option("--poll", help="Poll the files instead of file-system events (network filesystems).")] = False,
     consolidate_every: Annotated[Optional[str], typer.Option("--consolidate-every", help="Also consolidate all namespaces this often, e.g. 24h.", show_default=False)] = None,
-    namespace: NamespaceTemplateOpt = "default",
-    var: VarOpt = None,
-    schema: SchemaOpt = None,
-    instructions: InstructionsOpt = None,
-    profile: ProfileOpt = False,
-    enable_deletes: EnableDeletesOpt = False,
-    no_updates: NoUpdatesOpt = False,
-    fmt: FormatOpt = None,
-    top_k: TopKOpt = 10,
-    chunk_tokens: ChunkTokensOpt = 1500,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
     json_mode: JsonOpt = None,
+    *,
+    shared: ExtractArgs,
 ) -> None:
     """Extract memories from transcripts as they are written: each conversation once it goes quiet.
 
@@ -75,8 +66,7 @@ def watch(
         opts.globs = tuple(glob)
     st = state(ctx, json_mode)
     out = st.output
-    xopts = extract_options(namespace, var, schema, instructions, profile, enable_deletes, no_updates, top_k,
-                            chunk_tokens, retries)
+    xopts = shared.options(retries)
     model_name = config.llm_model(model)
     client = make_client(model, api_base, timeout)
     arguments = {"paths": paths, "namespace": namespace, "idle": opts.idle, "once": once, "schemas": list(xopts.schemas)}
