@@ -54,6 +54,7 @@ def watch(
     from langmem_cli.jobs.extract import template_fields
     from langmem_cli.jobs.watch import Selection, Watcher, WatchOptions
 
+    namespace, fmt = shared.namespace, shared.fmt
     check_format(fmt)
     # A named file may not exist yet (it is watched through its folder); its folder must.
     missing = [p for p in paths if not os.path.exists(p) and not os.path.isdir(os.path.dirname(os.path.abspath(p)))]
