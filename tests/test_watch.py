@@ -67,6 +67,32 @@ def test_polling_fallback_sees_appends_and_new_files(folder, db_path):
         assert w.stop() == 0
 
 
+def test_conversations_inside_one_file_are_tracked_apart(folder, db_path):
+    export = folder / "export.jsonl"
+
+    def record(user: str, *texts: str) -> str:
+        return json.dumps({"user_id": user, "messages": [{"role": "user", "content": t} for t in texts]}) + "\n"
+
+    export.write_text(record("ann", "I knit") + record("bob", "I surf", "I live in Biarritz"))
+    code, events, stderr = run_once(db_path, folder, "--idle", "1ms", "-n", "users/{user_id}")
+    assert code == 0, stderr
+    assert sorted((e["namespace"], e["messages"]) for e in events if e["event"] == "extracted") == [
+        ("users/ann", 1), ("users/bob", 2)]
+    with open(export, "a", encoding="utf-8") as handle:
+        handle.write(record("cid", "I bake bread"))
+    code, events, _ = run_once(db_path, folder, "--idle", "1ms", "-n", "users/{user_id}")
+    assert [(e["namespace"], e["conversation"]) for e in events if e["event"] == "extracted"] == [("users/cid", ":3")]
+
+
+def test_consolidation_runs_from_the_same_process(folder, db_path):
+    append(folder / "a.jsonl", "I like green tea", "I like green tea a lot")
+    with WatchProcess(db_path, folder, "--idle", IDLE, "--consolidate-every", "2s") as w:
+        w.ready().extracted(1)
+        w.wait_for(lambda p: bool(p.of("consolidated")), 30, "a consolidation")
+        assert w.of("consolidated")[0]["namespaces"] == 1
+        assert w.stop() == 0
+
+
 def test_glob_and_hidden_files_are_left_alone(folder, db_path):
     append(folder / "notes.txt", "not a transcript")
     append(folder / ".hidden.jsonl", "hidden")
