@@ -31,8 +31,8 @@ class WatchStateMixin:
         return {row[0]: SourceState(*row[1:]) for row in rows}
 
     def save_watch_source(self, path: str, state: SourceState) -> None:
-        with self.transaction() as conn:
-            conn.execute(
+        with self.transaction():
+            self.conn.execute(
                 "INSERT INTO watch_sources (path, size, mtime_ns, inode, offset, content_hash, at) "
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
                 "mtime_ns=excluded.mtime_ns, inode=excluded.inode, offset=excluded.offset, "
@@ -49,8 +49,8 @@ class WatchStateMixin:
     def save_watch_progress(self, path: str, conversation: str, progress: Progress) -> None:
         """Record ``progress`` (joins the current transaction: the one that applies the
         conversation's memories, so both are written or neither)."""
-        with self.transaction() as conn:
-            conn.execute(
+        with self.transaction():
+            self.conn.execute(
                 "INSERT INTO watch_progress (path, conversation, count, digest, seen, run_id, at) "
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT(path, conversation) DO UPDATE SET count=excluded.count, "
                 "digest=excluded.digest, seen=excluded.seen, run_id=excluded.run_id, at=excluded.at",
@@ -63,14 +63,14 @@ class WatchStateMixin:
         """Take (or renew) the lease on ``source`` for ``ttl`` seconds, unless another live holder
         has it. ``alive(pid)`` tells whether a holder on this host still runs."""
         now = time.time()
-        with self.transaction() as conn:
-            row = conn.execute("SELECT holder, host, pid, expires_at FROM watch_leases WHERE source = ?",
+        with self.transaction():
+            row = self.conn.execute("SELECT holder, host, pid, expires_at FROM watch_leases WHERE source = ?",
                                (source,)).fetchone()
             current = Lease(*row) if row else None
             holder_alive = current is not None and current.host == host and alive(current.pid)
             if not lease_is_free(current, holder, host, now, holder_alive):
                 return False
-            conn.execute(
+            self.conn.execute(
                 "INSERT INTO watch_leases (source, holder, host, pid, expires_at) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(source) DO UPDATE SET holder=excluded.holder, host=excluded.host, pid=excluded.pid, "
                 "expires_at=excluded.expires_at",
@@ -79,8 +79,8 @@ class WatchStateMixin:
         return True
 
     def release_watch_lease(self, source: str, holder: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM watch_leases WHERE source = ? AND holder = ?", (source, holder))
+        with self.transaction():
+            self.conn.execute("DELETE FROM watch_leases WHERE source = ? AND holder = ?", (source, holder))
 
     def watch_leases(self) -> list[Lease]:
         rows = self._query("SELECT holder, host, pid, expires_at FROM watch_leases ORDER BY source")
