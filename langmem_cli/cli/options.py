@@ -24,6 +24,8 @@ KindOpt = Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only
 FilterOpt = Annotated[Optional[List[str]], typer.Option("--filter", "-f", help="field=value on content or metadata; repeatable.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-l", min=1, help="Maximum results.")]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many results.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="What was valid then (ISO 8601 date or date-time; a date means that whole day). Default: now.", show_default=False)]
+IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also memories no longer (or not yet) valid: superseded, invalidated.")]
 
 # The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
 ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
@@ -61,7 +63,6 @@ class ExtractArgs:
 
     def options(self, retries: int, dry_run: bool = False, force: bool = False):
         """``jobs.extract.ExtractOptions`` (schemas loaded, --var parsed, --instructions read)."""
-        from langmem_cli.cli.put_cmd import parse_pairs
         from langmem_cli.core.manager import Policy
         from langmem_cli.formats.schema_files import load_schemas
         from langmem_cli.jobs.extract import ExtractOptions
@@ -128,6 +129,16 @@ def make_client(model: str | None, api_base: str | None, timeout: float):
     return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
 
 
+def parse_pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        if "=" not in item or not item.split("=", 1)[0]:
+            raise UsageError(f"invalid {what} {item!r}: use key=value")
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out
+
+
 def read_instructions(value: str | None) -> str | None:
     """``--instructions``: the text itself, or ``@FILE``."""
     if value and value.startswith("@"):
@@ -185,11 +196,12 @@ class State:
     def store(self) -> "Store":
         if self._store is None:
             from langmem_cli.embed import embedders
-            from langmem_cli.store import Store
+            from langmem_cli.store import open_store
 
             embedders.set_notice(self.output.info)  # the first export's notice; --quiet hides it
             self.check_db_path()
-            self._store = Store.open(self.db, embedding_model=self.embedding_model)
+            # The app is assembled here: the store gets its embedder (loaded on first use).
+            self._store = open_store(self.db, embedder=embedders.LazyEmbedder(self.embedding_model))
         return self._store
 
     def check_db_path(self) -> None:

@@ -7,14 +7,16 @@ from typing import Any, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, choice,
-                                     open_input, state)
+from langmem_cli.cli.options import (AsOfOpt, FilterOpt, IncludeExpiredOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt,
+                                     OffsetOpt, PrefixOpt, choice, open_input, state)
 from langmem_cli.cli.output import memory_table
 from langmem_cli.errors import InvalidInputError, UsageError
-from langmem_cli.store.records_sql import parse_filters
-from langmem_cli.store.search import MODES, VECTOR_WEIGHT
+from langmem_cli.core.filters import parse_filters
+from langmem_cli.core.timestamps import as_of_moment
+from langmem_cli.store.base import SEARCH_MODES as MODES, VECTOR_WEIGHT
 
-QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode", "vector_weight", "neighbor_weight"}
+QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode", "vector_weight",
+              "neighbor_weight", "as_of", "include_expired"}
 
 
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -26,9 +28,18 @@ def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any
     if unknown:
         raise InvalidInputError(f"unknown keys {sorted(unknown)}", location=location)
     args = dict(defaults)
-    for key in ("namespace", "prefix", "limit", "offset", "mode", "vector_weight", "neighbor_weight"):
+    for key in ("namespace", "prefix", "limit", "offset", "mode", "vector_weight", "neighbor_weight", "as_of",
+                "include_expired"):
         if key in obj:
             args[key] = obj[key]
+    if args.get("as_of") is not None:
+        try:
+            as_of_moment(args["as_of"])
+        except (ValueError, TypeError):
+            raise InvalidInputError(f"'as_of' is not an ISO 8601 date or date-time: {args['as_of']!r}",
+                                    location=location) from None
+    if not isinstance(args.get("include_expired", False), bool):
+        raise InvalidInputError("'include_expired' must be true or false", location=location)
     if "kind" in obj:
         args["kinds"] = obj["kind"] if isinstance(obj["kind"], list) else [obj["kind"]]
     if "filter" in obj:
@@ -49,15 +60,18 @@ def search(
     offset: OffsetOpt = 0,
     vector_weight: Annotated[float, typer.Option("--vector-weight", min=0.0, max=1.0, help="Hybrid: share of the vector score (the rest is BM25).")] = VECTOR_WEIGHT,
     neighbor_weight: Annotated[float, typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of its best neighbour's score (adjacent lines of the same source file); 0 = off.")] = 0.0,
+    as_of: AsOfOpt = None,
+    include_expired: IncludeExpiredOpt = False,
     queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: a JSONL file (or -) of queries; one result line per query.")] = None,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per result line.")] = False,
     json_mode: JsonOpt = None,
 ) -> None:
-    """Search memories (hybrid by default). Scores are shown with the results."""
+    """Search memories valid now, or --as-of DATE (hybrid by default). Scores are shown with the results."""
     st = state(ctx, json_mode)
     defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
                 "filters": parse_filters(filter or []), "limit": limit, "offset": offset,
-                "vector_weight": vector_weight, "neighbor_weight": neighbor_weight}
+                "vector_weight": vector_weight, "neighbor_weight": neighbor_weight, "as_of": as_of,
+                "include_expired": include_expired}
     store = st.store()
     if queries is not None:
         if query is not None:

@@ -66,6 +66,7 @@ def watch(
     if glob:
         opts.globs = tuple(glob)
     st = state(ctx, json_mode)
+    opts.database = st.db
     out = st.output
     xopts = shared.options(retries)
     model_name = config.llm_model(model)

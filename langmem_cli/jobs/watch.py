@@ -37,6 +37,7 @@ class WatchOptions:
     poll: bool = False
     consolidate_every: float | None = None
     lease_ttl: float = 900.0  # a holder on another host that died frees its sources after this
+    database: Any = None  # what `consolidate`'s run lock is taken on (the --db path)
 
     @property
     def settle(self) -> float:
@@ -316,7 +317,7 @@ class Watcher:
         if self.store.count() == 0:
             return
         try:
-            with run_lock(self.store.path):
+            with run_lock(self.opts.database or self.store.location):
                 report = run_consolidate(self.store, self.client,
                                          ConsolidateOptions(all=True, retries=self.extract.retries),
                                          self.extract.schemas)

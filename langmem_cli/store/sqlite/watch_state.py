@@ -1,6 +1,6 @@
-"""`langmem watch` state in the database (migration m011): the Store's public methods for it.
+"""SQLiteStore's `langmem watch` state (migration m011); the methods are documented in store/base.py.
 
-``WatchStateMixin`` is mixed into ``Store``: it uses ``self.conn``, ``self.transaction()``,
+``WatchState`` is a mixin of SQLiteStore: it uses ``self.conn``, ``self.transaction()``,
 ``self._query`` and ``self.run_id``. Rows:
 
 * ``watch_sources``: per file, the stat signature, byte offset and content hash of the complete
@@ -14,16 +14,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from langmem_cli.core.timestamps import now as _now
 from langmem_cli.core.watch import Lease, Progress, SourceState, lease_is_free
 
 
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat()
-
-
-class WatchStateMixin:
+class WatchState:
     # -- sources -----------------------------------------------------------------
     def watch_sources(self) -> dict[str, SourceState]:
         """Every source file's last complete state, by path."""
