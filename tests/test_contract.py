@@ -209,6 +209,30 @@ def test_validity_as_of_and_expired(backend_db: str) -> None:
         assert [m.text for m in store.lineage(old.id)] == ["Alice lives in Paris", "Alice lives in Oslo"]
 
 
+def test_grounding_marks_run_counts_and_nearest(backend_db: str) -> None:
+    from langmem_cli.embed.hash_embedder import HashEmbedder
+    from langmem_cli.store import open_store
+
+    embedder = HashEmbedder(64)
+    with open_store(backend_db, embedder=embedder) as store:
+        assert store.cluster_failures("k") is None
+        assert not store.record_cluster_failure("k", "g/a", "bad id", park_after=2)
+        assert store.record_cluster_failure("k", "g/a", "bad id again", park_after=2)
+        mark = store.cluster_failures("k")
+        assert mark["failures"] == 2 and mark["parked"] and mark["last_error"] == "bad id again"
+        store.clear_cluster_failures("k")
+        assert store.cluster_failures("k") is None
+        run = store.start_run("extract")
+        store.record_run_counts(run, {"inserted": 2, "rejected": 3, "note": "not a count"})
+        assert store.get_run(run)["rejected"] == 3 and json.loads(store.get_run(run)["counts"])["inserted"] == 2
+        assert store.nearest("g/a", embedder.embed(["Alice likes tea"])) == [(None, 0.0)]
+        tea = store.put("g/a", "Alice likes tea")
+        store.put("g/a", "Bob rides a red bicycle to work")
+        store.put("g/b", "Alice likes tea")  # another namespace: never the answer
+        [(found, cosine)] = store.nearest("g/a", embedder.embed(["Alice likes tea"]))
+        assert found == tea.id and cosine > 0.99
+
+
 def test_validity_through_the_cli(b: Cli, ref: Cli) -> None:
     for cli in (b, ref):
         cli.put("Alice lives in Prague", "-n", "u/a", "--valid-from", "2020-01-01", "--valid-until", "2024-03-01")

@@ -104,6 +104,18 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             parked integer NOT NULL, at text
         )""",
     ]),
+    (7, "pg007_watch_state", [  # issue 13: `langmem watch` (as SQLite's m011)
+        f"""CREATE TABLE watch_sources (
+            path text {C} PRIMARY KEY, size bigint, mtime_ns bigint, inode bigint, byte_offset bigint,
+            content_hash text, at text
+        )""",
+        f"""CREATE TABLE watch_progress (
+            path text {C} NOT NULL, conversation text NOT NULL, count integer, digest text, seen text,
+            run_id text, at text, PRIMARY KEY (path, conversation)
+        )""",
+        "CREATE TABLE watch_leases (source text PRIMARY KEY, holder text, host text, pid integer, "
+        "expires_at double precision)",
+    ]),
 ]
 
 

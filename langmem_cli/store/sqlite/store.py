@@ -28,6 +28,7 @@ from langmem_cli.store.sqlite.records_sql import (
 )
 from langmem_cli.store.sqlite.validity import Validity
 from langmem_cli.store.sqlite.vectors import VectorIndex, decode, encode
+from langmem_cli.store.sqlite.watch_state import WatchState
 
 INSERT_MEMORY = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
@@ -41,7 +42,7 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-class SQLiteStore(Validity, Bookkeeping, GroundingMarks, Store):
+class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None):
