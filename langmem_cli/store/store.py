@@ -20,6 +20,7 @@ from langmem_cli.core.render import canonical_json, content_hash, normalize_cont
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store import db as dbmod
 from langmem_cli.store import migrations
+from langmem_cli.store.purge import Purging
 from langmem_cli.store.records_sql import (
     MEMORY_COLUMNS,
     row_to_history,
@@ -47,7 +48,7 @@ class NewMemory:
     updated_at: str | None = None
 
 
-class Store:
+class Store(Purging):
     """A langmem SQLite database. Open with ``Store.open(path)``; close or use ``with``."""
 
     def __init__(self, path: Path, embedding_model: str | None = None, embedder=None, run_id: str | None = None):

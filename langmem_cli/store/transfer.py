@@ -104,7 +104,7 @@ def _parse_history(obj: dict[str, Any]) -> dict[str, Any]:
     for key in ("memory_id", "namespace", "action", "at"):
         if not isinstance(obj.get(key), str):
             raise ValueError(f"history line needs a string '{key}'")
-    if obj["action"] not in ("insert", "update", "delete"):
+    if obj["action"] not in ("insert", "update", "delete", "purge"):
         raise ValueError(f"unknown history action {obj['action']!r}")
     _timestamp(obj["at"], "at")
     return {k: obj.get(k) for k in ("memory_id", "namespace", "action", "before", "after", "at", "run_id", "source")}
