@@ -36,7 +36,8 @@ def run_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            raise BusyError(f"another consolidate run holds the lock on {db_path} (pid {holder}); try again later") from None
+            raise BusyError(f"another consolidate run holds the lock on {db_path} (pid {holder}); "
+                            "did not wait (a run can take minutes): try again later") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
