@@ -273,3 +273,15 @@ def test_nan_never_reaches_the_store_or_the_output(cli, tmp_path):
     assert json.loads(result.stdout)["invalid"] == 1
     out = cli("export").stdout
     assert "NaN" not in out and out == ""
+
+
+def test_nan_is_refused_on_every_way_in(cli, store):
+    from langmem_cli.errors import InvalidInputError
+
+    result = cli("put", '{"w": NaN}', "--kind", "k", "--new-kind", code=4)
+    assert "NaN is not valid JSON" in result.stderr
+    with pytest.raises(InvalidInputError, match="NaN and Infinity"):
+        store.put("a", {"w": float("inf")}, kind="k")
+    with pytest.raises(InvalidInputError, match="NaN and Infinity"):
+        store.put("a", "text", metadata={"score": float("nan")})
+    assert store.count() == 0

@@ -17,7 +17,7 @@ from langmem_cli import config
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.records import HistoryEntry, Memory, SearchHit
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
-from langmem_cli.errors import NotFoundError, UsageError
+from langmem_cli.errors import InvalidInputError, NotFoundError, UsageError
 from langmem_cli.store import db as dbmod
 from langmem_cli.store import migrations
 from langmem_cli.store.purge import Purging
@@ -214,7 +214,11 @@ class Store(Purging):
             raise UsageError("kind must be a non-empty name")
         # The canonical form (sorted keys) is what the database keeps; render the text from it
         # too, so that text, export and import agree whatever key order the caller used.
-        content = json.loads(canonical_json(normalize_content(item.kind, item.content)))
+        try:
+            content = json.loads(canonical_json(normalize_content(item.kind, item.content)))
+            canonical_json(item.metadata or {})
+        except ValueError as exc:  # NaN or Infinity (json's own message names neither)
+            raise InvalidInputError("content and metadata must be JSON: NaN and Infinity are not") from exc
         if content in (None, "", {}, []) or (isinstance(content, dict) and content.get("content", None) == "" and len(content) == 1):
             raise UsageError("content is empty")
         text = render(item.kind, content)
