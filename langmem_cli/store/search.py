@@ -25,14 +25,15 @@ def keyword_ranking(store: "Store", query: str, k: int, where: str, params: list
                     filters: tuple | None = None) -> list[tuple[str, float]]:
     """(id, bm25 relevance) best first; relevance is -bm25 so that higher is better.
 
-    The first search of a Store asks FTS5; from the second on (a warm process: MCP server,
-    API user, benchmark) the in-memory index answers with the same ranking, much faster."""
+    The first search of a Store asks FTS5; the second starts building the in-memory index in the
+    background (a warm process: MCP server, API user, benchmark), which answers with the same
+    ranking, much faster, once it is ready. No search waits for it."""
     expression = match_expression(query)
     if expression is None:
         return []
-    if filters is not None and store.searches > 1:
+    index = store.keyword_index() if filters is not None and (store.searches > 1 or store._keywords) else None
+    if index is not None:
         namespace, prefix, kinds, json_filters, plain_where, plain_params = filters
-        index = store.keyword_index()
         allowed = None
         if json_filters:
             allowed = {r[0] for r in store._query(f"SELECT id FROM memories WHERE {plain_where}", plain_params)}

@@ -62,7 +62,7 @@ class Store(Purging):
             if migrations.pending(self.db):
                 migrations.apply(self.db)
         self._index: VectorIndex | None = None
-        self._keywords = None  # KeywordIndex, built from the second search on (warm processes)
+        self._keywords = None  # keyword_index.Builder, started by the second search or prepare_search()
         self.searches = 0
 
     @classmethod
@@ -455,16 +455,24 @@ class Store(Purging):
                 self._index.refresh(self.conn)
         return self._index
 
-    def keyword_index(self):
-        """The in-memory BM25 index (same ranking as FTS5), loaded once and kept fresh."""
-        from langmem_cli.store.keyword_index import KeywordIndex
+    def keyword_index(self, wait: bool = False):
+        """The in-memory BM25 index (same ranking as FTS5), kept fresh; None while a background
+        thread still builds it (``wait=True``: wait for it). See ``prepare_search``."""
+        self.prepare_search()
+        index = self._keywords.wait() if wait else self._keywords.ready()
+        if index is not None:
+            with dbmod.sqlite_errors(self.path):
+                index.refresh(self.conn)
+        return index
 
-        with dbmod.sqlite_errors(self.path):
-            if self._keywords is None:
-                self._keywords = KeywordIndex.load(self.conn)
-            else:
-                self._keywords.refresh(self.conn)
-        return self._keywords
+    def prepare_search(self) -> None:
+        """Start building the keyword index in the background (long-lived processes call this at
+        start; otherwise the second search does). Searches never wait for it."""
+        from langmem_cli.store.keyword_index import Builder
+
+        if self._keywords is None:
+            self._keywords = Builder(self.path)
+        self._keywords.start()
 
     def search(self, query: str, **kwargs) -> list[SearchHit]:
         from langmem_cli.store.search import search
