@@ -102,3 +102,11 @@ def test_a_purge_drops_the_index_and_the_next_one_is_fresh(filled):
     filled.search("tea", mode="keyword")
     filled.keyword_index(wait=True)
     assert victim.id not in [h.memory.id for h in filled.search("tea", mode="keyword", limit=300)]
+
+
+def test_prepare_search_loads_the_vectors_in_the_background(filled):
+    filled.prepare_search()
+    warmer = filled._keywords
+    hits = filled.search("tea", limit=3)
+    assert hits and warmer.vector_model is None  # the first search took the warmer's vectors
+    assert filled.vector_index() is filled._index and len(filled._index.ids) == 300

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,41 +200,3 @@ def _postings(rowids: np.ndarray, grouped: list[tuple[str, str]]) -> tuple[dict,
     lengths = np.bincount(at, weights=tf, minlength=n).astype(np.float32)
     return postings, lengths
 
-
-class Builder:
-    """Builds a KeywordIndex of the database at ``path`` in a daemon thread, on a connection of
-    its own, so that no search waits for it: until ``ready()`` returns the index, searches ask
-    FTS5 (same ranking). At 100k memories the build takes about a second."""
-
-    def __init__(self, path) -> None:
-        self.path = path
-        self._index: KeywordIndex | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._build, name="langmem-keyword-index", daemon=True)
-                self._thread.start()
-
-    def _build(self) -> None:
-        from langmem_cli.store.db import connect
-
-        try:
-            conn = connect(self.path)
-            try:
-                self._index = KeywordIndex.load(conn)
-            finally:
-                conn.close()
-        except Exception:  # noqa: BLE001 - searches keep asking FTS5, which reports real errors
-            pass
-
-    def ready(self) -> KeywordIndex | None:
-        return self._index
-
-    def wait(self) -> KeywordIndex | None:
-        self.start()
-        assert self._thread is not None
-        self._thread.join()
-        return self._index

@@ -62,7 +62,7 @@ class Store(Purging):
             if migrations.pending(self.db):
                 migrations.apply(self.db)
         self._index: VectorIndex | None = None
-        self._keywords = None  # keyword_index.Builder, started by the second search or prepare_search()
+        self._keywords = None  # warm.Warmer: started by the second search or prepare_search()
         self.searches = 0
 
     @classmethod
@@ -449,6 +449,8 @@ class Store(Purging):
     # -- search ----------------------------------------------------------------
     def vector_index(self) -> VectorIndex:
         with dbmod.sqlite_errors(self.path):
+            if self._index is None and self._keywords is not None:
+                self._index = self._keywords.take_vectors(self.embedding_model)  # being loaded by prepare_search
             if self._index is None or self._index.model != self.embedding_model:
                 self._index = VectorIndex.load(self.conn, self.embedding_model)
             else:
@@ -466,12 +468,13 @@ class Store(Purging):
         return index
 
     def prepare_search(self) -> None:
-        """Start building the keyword index in the background (long-lived processes call this at
-        start; otherwise the second search does). Searches never wait for it."""
-        from langmem_cli.store.keyword_index import Builder
+        """Load the search indexes in a background thread (store/warm.py): long-lived processes
+        call this at start, otherwise the second search does. No search waits for the keyword
+        index; one that needs the vectors meanwhile waits only for the rest of their load."""
+        from langmem_cli.store.warm import Warmer
 
         if self._keywords is None:
-            self._keywords = Builder(self.path)
+            self._keywords = Warmer(self.path, self.embedding_model if self._index is None else None)
         self._keywords.start()
 
     def search(self, query: str, **kwargs) -> list[SearchHit]:
