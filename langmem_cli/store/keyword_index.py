@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from langmem_cli.store.records_sql import in_batches
 from langmem_cli.store.vectors import RowFilter, _generation
 
 K1 = 1.2
@@ -111,11 +112,8 @@ class KeywordIndex(RowFilter):
             if pos is not None:
                 self.alive[pos] = False
         rows = []
-        for start in range(0, len(changed), 500):
-            chunk = changed[start:start + 500]
-            rows += conn.execute(
-                f"SELECT id, namespace, kind, text FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall()
+        for chunk, marks in in_batches(changed):
+            rows += conn.execute(f"SELECT id, namespace, kind, text FROM memories WHERE id IN ({marks})", chunk).fetchall()
         if not rows:
             return
         first = len(self.ids)

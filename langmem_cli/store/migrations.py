@@ -130,7 +130,8 @@ def m009_prompt_versions(db: sqlite_utils.Database) -> None:
 
 
 def apply(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded; each in its own transaction. Returns names applied."""
+    """Apply the migrations not yet recorded, all in one transaction (a failure applies none).
+    Returns the names applied."""
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -15,14 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from sqlite_utils.utils import chunks
-
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store import db as dbmod
-from langmem_cli.store.records_sql import where_clause
-
-BATCH = 500
-
+from langmem_cli.store.records_sql import in_batches, where_clause
 
 def history_memory_ids(conn: sqlite3.Connection, namespace: str | None, prefix: str | None,
                        kinds: list[str] | None) -> list[str]:
@@ -37,9 +32,7 @@ def history_memory_ids(conn: sqlite3.Connection, namespace: str | None, prefix: 
 def known_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
     """The ids that have a memory row or any history."""
     found: set[str] = set()
-    for chunk in chunks(list(ids), BATCH):
-        chunk = list(chunk)
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_batches(ids):
         found.update(r[0] for r in conn.execute(
             f"SELECT id FROM memories WHERE id IN ({marks}) UNION SELECT memory_id FROM history WHERE memory_id IN ({marks})",
             [*chunk, *chunk]))
@@ -51,9 +44,7 @@ def erase(conn: sqlite3.Connection, ids: Iterable[str], at: str, run_id: str | N
     Returns {"memories": rows deleted, "history": entries blanked, "tombstones": entries added}."""
     conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left with the text
     counts = {"memories": 0, "history": 0, "tombstones": 0}
-    for chunk in chunks(list(dict.fromkeys(ids)), BATCH):
-        chunk = list(chunk)
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_batches(dict.fromkeys(ids)):
         namespaces = dict(conn.execute(
             f"SELECT memory_id, namespace FROM history WHERE memory_id IN ({marks}) GROUP BY memory_id", chunk))
         namespaces.update(conn.execute(f"SELECT id, namespace FROM memories WHERE id IN ({marks})", chunk))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+from sqlite_utils.utils import chunks
 
 from langmem_cli.core.namespaces import like_pattern, validate
 from langmem_cli.core.records import HistoryEntry, Memory
@@ -112,3 +114,10 @@ def where_clause(
         parts.append(f"(json_extract({col}content, ?) IN ({marks}) OR json_extract({col}metadata, ?) IN ({marks}))")
         params.extend([path, *values, path, *values])
     return (" AND ".join(parts) or "1"), params
+
+
+def in_batches(values: Iterable[Any], size: int = 500) -> Iterator[tuple[list[Any], str]]:
+    """(batch, "?,?,…") for ``IN (…)`` queries, at most ``size`` values a batch (sqlite_utils' chunks)."""
+    for chunk in chunks(list(values), size):
+        batch = list(chunk)
+        yield batch, ",".join("?" * len(batch))

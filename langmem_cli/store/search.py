@@ -8,7 +8,7 @@ from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
 from langmem_cli.core.keywords import match_expression, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
-from langmem_cli.store.records_sql import where_clause
+from langmem_cli.store.records_sql import in_batches, where_clause
 
 if TYPE_CHECKING:
     from langmem_cli.store.store import Store
@@ -73,9 +73,8 @@ def vector_ranking(store: "Store", query: str, k: int, namespace, prefix, kinds,
 
 def sources_of(store: "Store", ids: list[str]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    for chunk, marks in in_batches(ids):
+        out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({marks})", chunk))
     return out
 
 

@@ -23,6 +23,7 @@ from langmem_cli.store import migrations
 from langmem_cli.store.purge import Purging
 from langmem_cli.store.records_sql import (
     MEMORY_COLUMNS,
+    in_batches,
     row_to_history,
     row_to_memory,
     where_clause,
@@ -189,11 +190,10 @@ class Store(Purging):
         """Blobs for (content_hash, text) pairs; hashes already embedded are not re-encoded."""
         hashes = sorted({h for h, _ in items})
         known: dict[str, bytes] = {}
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
+        for chunk, marks in in_batches(hashes):
             for h, blob in self._query(
-                f"SELECT content_hash, embedding FROM memories WHERE embedding_model = ? AND embedding IS NOT NULL "
-                f"AND content_hash IN ({','.join('?' * len(chunk))}) GROUP BY content_hash",
+                "SELECT content_hash, embedding FROM memories WHERE embedding_model = ? AND embedding IS NOT NULL "
+                f"AND content_hash IN ({marks}) GROUP BY content_hash",
                 (self.embedding_model, *chunk),
             ):
                 known[h] = blob
@@ -398,12 +398,8 @@ class Store(Purging):
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
         out: dict[str, Memory] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in self._query(
-                f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            ):
+        for chunk, marks in in_batches(ids):
+            for row in self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id IN ({marks})", chunk):
                 out[row[0]] = row_to_memory(row)
         return out
 
