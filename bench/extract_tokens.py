@@ -28,7 +28,7 @@ def main() -> int:
     from langmem_cli.core.conversation import Conversation, Message
     from langmem_cli.core.schemas import BUILTIN
     from langmem_cli.jobs.extract import ExtractOptions, extract_one
-    from langmem_cli.store.store import NewMemory
+    from langmem_cli.core.records import NewMemory
 
     rng = random.Random(0)
     client = LiteLLMClient("fake/counter")

@@ -169,7 +169,8 @@ def remove_db(path: Path) -> None:
 
 def build_db(path: Path, texts: list[str], vectors: np.ndarray, namespaces: int, spec: dict, rebuild: bool) -> float:
     """Insert through Store.put_many (real memories table, FTS, history). Reused if the spec matches."""
-    from langmem_cli.store.store import NewMemory, Store
+    from langmem_cli.core.records import NewMemory
+    from langmem_cli.store.sqlite import SQLiteStore as Store
 
     spec_file = Path(str(path) + ".spec.json")
     if not rebuild and path.exists() and spec_file.exists() and json.loads(spec_file.read_text()) == spec:
@@ -282,7 +283,7 @@ def figure_cold(sizes: dict, db: Path, queries: list[str]) -> dict:
 
 def figure_warm(sizes: dict, db: Path, queries: list[str], warm_queries: list[str], namespaces: int) -> dict:
     log("figure 2: warm in-process search at the big database")
-    from langmem_cli.store.store import Store
+    from langmem_cli.store import Store
 
     store = Store.open(db)
     embedder = store.embedder
@@ -344,7 +345,8 @@ def ingest_worker(texts_file: Path, reps: int) -> None:
     from sentence_transformers import SentenceTransformer
 
     from langmem_cli.embed.embedders import get_embedder
-    from langmem_cli.store.store import NewMemory, Store
+    from langmem_cli.core.records import NewMemory
+    from langmem_cli.store.sqlite import SQLiteStore as Store
 
     texts = json.loads(texts_file.read_text())
     model = SentenceTransformer(str(get_model_path()), device="cpu")
@@ -356,7 +358,7 @@ def ingest_worker(texts_file: Path, reps: int) -> None:
         def put_many():
             path = texts_file.with_name(f"ingest-{r}.db")
             remove_db(path)
-            with Store(path) as store:
+            with Store(path, embedder=embedder) as store:
                 items = [NewMemory(f"bench/ns{i % 10}", t, source="bench") for i, t in enumerate(texts)]
                 t0 = time.perf_counter()
                 store.put_many(items)

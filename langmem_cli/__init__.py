@@ -15,6 +15,18 @@ __version__ = "0.1.0"
 __all__ = ["Store", "Memory", "SearchHit", "__version__"]
 
 
+def _default_embedder(name: str | None = None):
+    """The Python API's embedder: the configured model, loaded on first use."""
+    from langmem_cli.embed.embedders import LazyEmbedder
+
+    return LazyEmbedder(name)
+
+
+from langmem_cli.core import interfaces as _interfaces  # noqa: E402 - light: no numpy
+
+_interfaces.default_embedder = _default_embedder
+
+
 def __getattr__(name: str):
     # Lazy so that `import langmem_cli` (and `langmem --help`) stays light.
     if name == "Store":

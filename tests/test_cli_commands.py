@@ -7,7 +7,7 @@ import json
 import pytest
 
 from langmem_cli import Store, __version__
-from langmem_cli.store.migrations import MIGRATIONS
+from langmem_cli.store.sqlite.migrations import MIGRATIONS
 
 # -- put ----------------------------------------------------------------------------------------
 

@@ -54,7 +54,7 @@ def test_lock_message_says_how_long_it_waited(db_path, embedder, monkeypatch):
 
     from langmem_cli import Store
     from langmem_cli.errors import DatabaseError
-    from langmem_cli.store import db as dbmod
+    from langmem_cli.store.sqlite import db as dbmod
 
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 700)
     Store.open(db_path, embedder=embedder).close()

@@ -24,7 +24,7 @@ WIDE_HASH = "hash:1024"
 API_WORKER = r"""
 import json, sys, time
 from langmem_cli import Store
-from langmem_cli.store.store import NewMemory
+from langmem_cli.core.records import NewMemory
 
 db, name, start, stop = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 while time.time() < start:

@@ -73,8 +73,9 @@ def test_operations_applied_in_history_with_run_id(cli, fake, db_path):
     left = cli.json("list", "-n", "u/a")
     assert [m["text"] for m in left] == ["Alice drinks green tea every day"]
     run = [r for r in cli.json("runs") if r["command"] == "consolidate"][0]
-    history = cli.json("history", left[0]["id"])
-    assert history[-1]["action"] == "update" and history[-1]["run_id"] == run["id"]
+    history = cli.json("history", left[0]["id"])  # the chain: c1 inserted, superseded, its successor
+    assert [h["action"] for h in history] == ["insert", "supersede", "insert"]
+    assert history[-1]["run_id"] == run["id"] and history[-1]["memory_id"] == left[0]["id"]
     assert history[-1]["source"] == "consolidate"
 
 

@@ -88,8 +88,13 @@ def test_updates_and_deletes_go_through_shown_ids(cli, fake, tmp_path):
     path.write_text(json.dumps({"role": "user", "content": "I moved to Brno, Prague is history."}) + "\n")
     fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "Alice lives in Brno"}]})])
     cli("extract", path, "-n", "u/alice", *FAKE)
-    assert cli.json("get", first["id"])["text"] == "Alice lives in Brno"
-    assert [h["action"] for h in cli.json("history", first["id"])] == ["insert", "update"]
+    old = cli.json("get", first["id"])  # superseded, not overwritten (issue 14)
+    assert old["text"] == "Alice lives in Prague" and old["valid_until"] and old["superseded_by"]
+    assert cli.json("get", old["superseded_by"])["text"] == "Alice lives in Brno"
+    assert [m["text"] for m in cli.json("list", "-n", "u/alice")] == ["Alice lives in Brno"]
+    history = cli.json("history", first["id"])
+    assert [h["action"] for h in history] == ["insert", "supersede", "insert"]
+    assert history[-1]["memory_id"] == old["superseded_by"]
 
 
 def test_injected_delete_is_refused_without_enable_deletes(cli, fake, tmp_path):
@@ -153,7 +158,7 @@ def test_prompt_stays_bounded_as_the_namespace_grows(cli, fake, tmp_path):
     from langmem_cli import Store
 
     store = Store.open(cli.db_path)
-    from langmem_cli.store.store import NewMemory
+    from langmem_cli.core.records import NewMemory
 
     store.put_many([NewMemory("big/ns", f"Memory {i} about topic {i % 50} and colour C{i}") for i in range(2000)])
     store.close()

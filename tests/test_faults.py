@@ -102,10 +102,12 @@ def test_faulty_model_on_consolidate_applies_whole_clusters_or_none(cli, fake, t
 
     alive = {m["id"]: m for m in cli.json("list", "--limit", "100000")}
     for c in applied:
-        keep, gone = c["ids"]
-        assert alive[keep]["text"].startswith("merged reply ") and gone not in alive
-        assert [h["action"] for h in cli.json("history", keep)] == ["insert", "update"]
-        assert [h["action"] for h in cli.json("history", gone)] == ["insert", "delete"]
+        keep, gone = c["ids"]  # superseded and invalidated, not overwritten and erased (issue 14)
+        assert keep not in alive and gone not in alive
+        successor = cli.json("get", keep)["superseded_by"]
+        assert alive[successor]["text"].startswith("merged reply ")
+        assert [h["action"] for h in cli.json("history", keep)] == ["insert", "supersede", "insert"]
+        assert [h["action"] for h in cli.json("history", gone)] == ["insert", "invalidate"]
     for c in failed:  # never half-applied
         assert all(i in alive and not alive[i]["text"].startswith(("merged", "HALF")) for i in c["ids"])
         assert all([h["action"] for h in cli.json("history", i)] == ["insert"] for i in c["ids"])
@@ -280,8 +282,12 @@ def test_kill_9_consolidate_at_random_points(tmp_path):
     for _, db, _ in procs:
         live, conn = assert_sound(db)
         acts = dict(conn.execute("SELECT action, count(*) FROM history WHERE source = 'consolidate' GROUP BY action"))
-        # every merge rewrites c1 and deletes c2 in one transaction: never one without the other
-        assert acts.get("update", 0) == acts.get("delete", 0) == 1800 - len(live), acts
+        current = {r[0] for r in conn.execute("SELECT id FROM memories WHERE valid_until IS NULL")}
+        # every merge supersedes c1 (a new row holds the merge) and invalidates c2 in one
+        # transaction: never one without the others
+        merges = acts.get("supersede", 0)
+        assert acts.get("invalidate", 0) == acts.get("insert", 0) == merges == 1800 - len(current), acts
+        assert len(live) == 1800 + merges
         conn.close()
     reruns = [(db, subprocess.Popen([PY, "-m", "langmem_cli", *args, "--json"],
                                     env=env_for(db, LANGMEM_FAKE_SCRIPT=str(script)), stdout=subprocess.PIPE,
@@ -291,12 +297,13 @@ def test_kill_9_consolidate_at_random_points(tmp_path):
         assert p.returncode == 0, err
         assert json.loads(out)["summary"]["failed"] == 0
         live, conn = assert_sound(db)
-        dupes = conn.execute("SELECT namespace, content_hash, count(*) FROM memories GROUP BY 1, 2 HAVING count(*) > 1").fetchall()
+        dupes = conn.execute("SELECT namespace, content_hash, count(*) FROM memories WHERE valid_until IS NULL "
+                             "GROUP BY 1, 2 HAVING count(*) > 1").fetchall()
         assert dupes == []
         assert conn.execute("SELECT count(*) FROM consolidated WHERE memory_id NOT IN (SELECT id FROM memories)").fetchone()[0] == 0
         # every memory is recorded as considered at its current content: a third run would send nothing
         stale = conn.execute("SELECT count(*) FROM memories m LEFT JOIN consolidated c ON c.memory_id = m.id "
-                             "WHERE c.content_hash IS NOT m.content_hash").fetchone()[0]
+                             "WHERE c.content_hash IS NOT m.content_hash AND m.valid_until IS NULL").fetchone()[0]
         assert stale == 0
         conn.close()
 

@@ -6,9 +6,8 @@ import random
 
 import pytest
 
-from langmem_cli.store.records_sql import where_clause
-from langmem_cli.store.search import keyword_ranking
-from langmem_cli.store.store import NewMemory
+from langmem_cli.core.records import NewMemory
+from langmem_cli.store.sqlite.search import Scope, keyword_ranking
 
 WORDS = ("tea coffee running runner runs marathon Berlin Prague cat cats dog Pixel café naïve Rust Go "
          "Python sourdough bakery cello Japan April school daughter partner job quickly").split()
@@ -22,14 +21,12 @@ def filled(store):
     return store
 
 
-def both(store, query, namespace=None, k=20):
-    w, p = where_clause(namespace, None, None, None, alias="m")
-    pw, pp = where_clause(namespace, None, None, None)
+def both(store, query, namespace=None, k=20, moment=None):
     store.searches = 0
-    fts = keyword_ranking(store, query, k, w, p)
+    fts = keyword_ranking(store, query, k, Scope(store, namespace, None, None, None, moment))
     store.searches = 2
     assert store.keyword_index(wait=True) is not None
-    memory = keyword_ranking(store, query, k, w, p, (namespace, None, None, None, pw, pp))
+    memory = keyword_ranking(store, query, k, Scope(store, namespace, None, None, None, moment))
     return fts, memory
 
 
@@ -72,7 +69,7 @@ def test_no_search_waits_for_the_index_build(filled, monkeypatch):
     import threading
     import time
 
-    from langmem_cli.store import keyword_index
+    from langmem_cli.store.sqlite import keyword_index
 
     release = threading.Event()
     real_load = keyword_index.KeywordIndex.load

@@ -117,7 +117,7 @@ def test_parse_only_imports_no_model_code(tmp_path: Path) -> None:
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('litellm', 'torch', 'onnxruntime', 'transformers',"
         " 'sentence_transformers', 'llama_cpp', 'sqlite_utils', 'numpy') or m.startswith(('langmem_cli.llm',"
-        " 'langmem_cli.embed', 'langmem_cli.store.store', 'langmem_cli.jobs')))\n"
+        " 'langmem_cli.embed', 'langmem_cli.store.sqlite.store', 'langmem_cli.jobs')))\n"
         "print(json.dumps(heavy), file=sys.stderr)\n"
     )
     env = {**os.environ, "LANGMEM_DB": str(tmp_path / "x.db")}

@@ -12,8 +12,8 @@ import pytest
 from langmem_cli import Memory, SearchHit, Store
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import NotFoundError, UsageError
-from langmem_cli.store import migrations
-from langmem_cli.store.store import NewMemory
+from langmem_cli.store.sqlite import migrations
+from langmem_cli.core.records import NewMemory
 
 # -- writes and reads ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import pytest
 from langmem_cli import Store
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import ExitCode
-from langmem_cli.store.store import NewMemory
+from langmem_cli.core.records import NewMemory
 
 
 def populate(path):

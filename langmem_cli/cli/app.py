@@ -52,7 +52,7 @@ class LangmemGroup(TyperGroup):
         except LangmemError as exc:
             self._fail(ctx, str(exc), exc.exit_code)
         except sqlite3.DatabaseError as exc:
-            from langmem_cli.store.db import translate
+            from langmem_cli.store.sqlite.db import translate
 
             state = ctx.obj
             self._fail(ctx, str(translate(exc, state.db if state else "database")), ExitCode.DATABASE)

@@ -41,7 +41,7 @@ def consolidate(
     schemas = load_schemas(schema) if schema else {}
     store = st.store()
     model_name = config.llm_model(model)
-    with run_lock(store.path):
+    with run_lock(st.db):
         if store.count() == 0:
             st.output.info("the store is empty: nothing to consolidate")
             st.output.data({"summary": {"memories": 0}, "clusters": []}, lambda c: None)

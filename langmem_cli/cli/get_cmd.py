@@ -17,6 +17,8 @@ def get(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memor
     def human(console) -> None:
         pairs = [(key, getattr(memory, key) or "") for key in
                  ("id", "namespace", "kind", "text", "created_at", "updated_at", "source", "embedding_model")]
+        pairs += [(key, getattr(memory, key)) for key in ("valid_from", "valid_until", "superseded_by")
+                  if getattr(memory, key)]
         if memory.metadata:
             pairs.append(("metadata", json.dumps(memory.metadata, ensure_ascii=False)))
         if memory.kind != "memory":

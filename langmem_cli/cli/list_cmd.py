@@ -3,9 +3,10 @@ from __future__ import annotations
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, state
+from langmem_cli.cli.options import (AsOfOpt, FilterOpt, IncludeExpiredOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt,
+                                     OffsetOpt, PrefixOpt, state)
 from langmem_cli.cli.output import memory_table
-from langmem_cli.store.records_sql import parse_filters
+from langmem_cli.core.filters import parse_filters
 
 
 def list_memories(
@@ -16,16 +17,19 @@ def list_memories(
     filter: FilterOpt = None,
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
+    as_of: AsOfOpt = None,
+    include_expired: IncludeExpiredOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line.")] = False,
     json_mode: JsonOpt = None,
 ) -> None:
-    """List memories, oldest first."""
+    """List memories valid now (or --as-of DATE), oldest first."""
     st = state(ctx, json_mode)
     filters = parse_filters(filter or [])
     store = st.store()
-    memories = store.list(namespace, prefix, kind, filters, limit, offset)
+    when = {"as_of": as_of, "include_expired": include_expired}
+    memories = store.list(namespace, prefix, kind, filters, limit, offset, **when)
     if len(memories) == limit:
-        total = store.count(namespace, prefix, kind, filters)
+        total = store.count(namespace, prefix, kind, filters, **when)
         more = total - offset - len(memories)
         if more > 0:
             st.output.info(f"showing {offset + 1}-{offset + len(memories)} of {total}: {more} more "

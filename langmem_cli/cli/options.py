@@ -24,6 +24,8 @@ KindOpt = Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only
 FilterOpt = Annotated[Optional[List[str]], typer.Option("--filter", "-f", help="field=value on content or metadata; repeatable.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-l", min=1, help="Maximum results.")]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many results.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="What was valid then (ISO 8601 date or date-time; a date means that whole day). Default: now.", show_default=False)]
+IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also memories no longer (or not yet) valid: superseded, invalidated.")]
 
 # The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
 ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
@@ -103,11 +105,12 @@ class State:
     def store(self) -> "Store":
         if self._store is None:
             from langmem_cli.embed import embedders
-            from langmem_cli.store import Store
+            from langmem_cli.store import open_store
 
             embedders.set_notice(self.output.info)  # the first export's notice; --quiet hides it
             self.check_db_path()
-            self._store = Store.open(self.db, embedding_model=self.embedding_model)
+            # The app is assembled here: the store gets its embedder (loaded on first use).
+            self._store = open_store(self.db, embedder=embedders.LazyEmbedder(self.embedding_model))
         return self._store
 
     def check_db_path(self) -> None:

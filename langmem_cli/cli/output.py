@@ -142,10 +142,19 @@ def when(timestamp: str | None) -> str:
 
 
 def memory_table(memories, title: str | None = None, scores: list[float] | None = None):
-    columns = (["score"] if scores is not None else []) + ["id", "namespace", "kind", "text", "updated"]
+    timed = any(m.valid_from or m.valid_until for m in memories)  # a "valid" column only when there is one
+    columns = (["score"] if scores is not None else []) + ["id", "namespace", "kind", "text", "updated"] + (
+        ["valid"] if timed else [])
     rows = [([f"{scores[i]:.4f}"] if scores is not None else []) + [m.id, m.namespace, m.kind, _clip(m.text), when(m.updated_at)]
-            for i, m in enumerate(memories)]
+            + ([validity(m)] if timed else []) for i, m in enumerate(memories)]
     return table(columns, rows, title=title, right=["score"], no_wrap=["id", "updated"], fold=["text"])
+
+
+def validity(memory) -> str:
+    """``2024-03-01 → 2024-06-01``, ``2024-03-01 →`` (still valid), or empty (always)."""
+    if not (memory.valid_from or memory.valid_until):
+        return ""
+    return f"{when(memory.valid_from) or '…'} → {when(memory.valid_until)}".rstrip()
 
 
 def _clip(text: str, width: int = 200) -> str:

@@ -9,7 +9,7 @@ from typing import Any, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import AsOfOpt, JsonOpt, state
 from langmem_cli.errors import ExitCode, InvalidInputError, LangmemError, NotFoundError, UsageError
 
 NamespaceReq = Annotated[str, typer.Option("--namespace", "-n", help="The namespace of the profile.")]
@@ -17,15 +17,15 @@ SchemaOpt = Annotated[Optional[str], typer.Option("--schema", "-s", help="profil
 MAX_EDITS = 5
 
 
-def _profiles(store, namespace: str, schema_spec: str | None):
+def _profiles(store, namespace: str, schema_spec: str | None, as_of: str | None = None):
     from langmem_cli.jobs.consolidate import is_profile
 
     if schema_spec:
         from langmem_cli.formats.schema_files import load_schema
 
         schema = load_schema(schema_spec)
-        return schema, store.list(namespace=namespace, kinds=[schema.name], limit=None)
-    return None, [m for m in store.list(namespace=namespace, limit=None) if is_profile(m.kind, m.metadata)]
+        return schema, store.list(namespace=namespace, kinds=[schema.name], limit=None, as_of=as_of)
+    return None, [m for m in store.list(namespace=namespace, limit=None, as_of=as_of) if is_profile(m.kind, m.metadata)]
 
 
 def show_profile(
@@ -33,18 +33,19 @@ def show_profile(
     namespace: NamespaceReq,
     schema: SchemaOpt = None,
     history: Annotated[bool, typer.Option("--history", help="How the profile changed over time.")] = False,
+    as_of: AsOfOpt = None,
     json_mode: JsonOpt = None,
 ) -> None:
-    """Show the profile document(s) of a namespace as a tree (JSON when piped)."""
+    """Show the profile document(s) of a namespace as a tree (JSON when piped): as it is now, or --as-of DATE."""
     st = state(ctx, json_mode)
     store = st.store()
-    _, docs = _profiles(store, namespace, schema)
+    _, docs = _profiles(store, namespace, schema, as_of)
     if not docs:
         st.output.info(f"no profile in {namespace}" + (f" of kind {schema}" if schema else ""))
         st.output.data([], lambda c: None)
         return
     if history:
-        entries = [e for d in docs for e in store.history(d.id)]
+        entries = [e for d in docs for e in store.chain_history(d.id)]
         rows = [{"at": e.at, "action": e.action, "id": e.memory_id, "source": e.source, "run_id": e.run_id,
                  "content": (e.after or {}).get("content"), "changed": _changed((e.before or {}).get("content"),
                                                                               (e.after or {}).get("content"))}

@@ -76,6 +76,8 @@ def put(
     file: Annotated[Optional[Path], typer.Option("--file", help="Read the content from this file.")] = None,
     memory_id: Annotated[Optional[str], typer.Option("--id", help="Use this id instead of a new uuid.")] = None,
     new_kind: Annotated[bool, typer.Option("--new-kind", help="Start a structured kind that has no schema and no memory yet.")] = False,
+    valid_from: Annotated[Optional[str], typer.Option("--valid-from", help="When the fact became true (ISO 8601 date or date-time); default unknown.", show_default=False)] = None,
+    valid_until: Annotated[Optional[str], typer.Option("--valid-until", help="When it stopped being true (ISO 8601); default: still true.", show_default=False)] = None,
     json_mode: JsonOpt = None,
 ) -> None:
     """Store one memory."""
@@ -86,5 +88,6 @@ def put(
         check_kind(st.store(), kind)
     meta = parse_pairs(metadata, "metadata")
     with st.run("put", {"namespace": namespace, "kind": kind}) as store:
-        memory = store.put(namespace, value, kind=kind, metadata=meta, source=source, id=memory_id)
+        memory = store.put(namespace, value, kind=kind, metadata=meta, source=source, id=memory_id,
+                           valid_from=valid_from, valid_until=valid_until)
     st.output.data(memory, lambda c: c.print(f"stored {memory.id} in {memory.namespace}"))

@@ -7,12 +7,13 @@ from typing import Any, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (FilterOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt, OffsetOpt, PrefixOpt, choice,
-                                     open_input, state)
+from langmem_cli.cli.options import (AsOfOpt, FilterOpt, IncludeExpiredOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt,
+                                     OffsetOpt, PrefixOpt, choice, open_input, state)
 from langmem_cli.cli.output import memory_table
 from langmem_cli.errors import InvalidInputError, UsageError
-from langmem_cli.store.records_sql import parse_filters
-from langmem_cli.store.search import MODES, VECTOR_WEIGHT
+from langmem_cli.core.filters import parse_filters
+from langmem_cli.core.timestamps import as_of_moment
+from langmem_cli.store.base import SEARCH_MODES as MODES, VECTOR_WEIGHT
 
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """(id, search arguments) of one --queries line, validated by core.lines.QueryLine."""
@@ -23,7 +24,8 @@ def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any
     except ValueError as exc:
         raise InvalidInputError(str(exc), location=location) from None
     args = dict(defaults)
-    for key in ("namespace", "prefix", "limit", "offset", "mode", "vector_weight", "neighbor_weight"):
+    for key in ("namespace", "prefix", "limit", "offset", "mode", "vector_weight", "neighbor_weight", "as_of",
+                "include_expired"):
         if getattr(q, key) is not None:
             args[key] = getattr(q, key)
     if q.kind is not None:
@@ -50,15 +52,18 @@ def search(
     offset: OffsetOpt = 0,
     vector_weight: Annotated[float, typer.Option("--vector-weight", min=0.0, max=1.0, help="Hybrid: share of the vector score (the rest is BM25).")] = VECTOR_WEIGHT,
     neighbor_weight: Annotated[float, typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of its best neighbour's score (adjacent lines of the same source file); 0 = off.")] = 0.0,
+    as_of: AsOfOpt = None,
+    include_expired: IncludeExpiredOpt = False,
     queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: a JSONL file (or -) of queries; one result line per query.")] = None,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per result line.")] = False,
     json_mode: JsonOpt = None,
 ) -> None:
-    """Search memories (hybrid by default). Scores are shown with the results."""
+    """Search memories valid now, or --as-of DATE (hybrid by default). Scores are shown with the results."""
     st = state(ctx, json_mode)
     defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
                 "filters": parse_filters(filter or []), "limit": limit, "offset": offset,
-                "vector_weight": vector_weight, "neighbor_weight": neighbor_weight}
+                "vector_weight": vector_weight, "neighbor_weight": neighbor_weight, "as_of": as_of,
+                "include_expired": include_expired}
     store = st.store()
     if queries is not None:
         if query is not None:

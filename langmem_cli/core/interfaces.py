@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Embedder(Protocol):
@@ -13,4 +14,10 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str]) -> "np.ndarray": ...
+
+
+# The embedder used when a caller opens a store without handing one in (the Python API's
+# ``Store.open(path)``): model name (None = the configured default) -> Embedder. Registered by the
+# package root (``langmem_cli/__init__.py``), which assembles the Python API.
+default_embedder: Optional[Callable[[Optional[str]], Embedder]] = None

@@ -10,14 +10,17 @@ import re
 from datetime import datetime
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, field_validator, model_validator
 
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.render import normalize_content, render
+from langmem_cli.core.timestamps import as_of_moment, moment
 from langmem_cli.core.untrusted import check_value
 from langmem_cli.errors import LangmemError
 
 BOM = "\ufeff"
+VALIDITY_FIELDS = ("valid_from", "valid_until", "superseded_by")
+HISTORY_ACTIONS = ("insert", "update", "delete", "supersede", "invalidate", "purge")
 
 
 def _no_constant(name: str) -> Any:
@@ -92,15 +95,28 @@ class MemoryLine(BaseModel):
     created_at: Optional[StrictStr] = None
     updated_at: Optional[StrictStr] = None
 
+    # issue 14: when the fact held (ISO 8601 date or date-time, kept as ``core.timestamps.moment``
+    # normalises it) and the id of the memory that replaced it
+    valid_from: Optional[str] = None
+    valid_until: Optional[str] = None
+    superseded_by: Optional[StrictStr] = Field(None, min_length=1)
+
     _check_namespace = field_validator("namespace")(_namespace)
     _check_times = field_validator("created_at", "updated_at")(_timestamp)
+
+    @field_validator("valid_from", "valid_until", mode="before")
+    @classmethod
+    def _moment(cls, value: Any, info) -> Optional[str]:
+        return None if value is None else moment(value, info.field_name)
 
     @model_validator(mode="after")
     def _content(self) -> "MemoryLine":
         self.content = normalize_content(self.kind, self.content)
-        # The same rule as Store._prepare, checked here so that the error has its file:line.
+        # The same rule as Store.prepare, checked here so that the error has its file:line.
         if self.content in (None, "", {}, []) or not render(self.kind, self.content).strip():
             raise ValueError("'content' is empty")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("'valid_until' is before 'valid_from'")
         self.metadata = self.metadata or {}
         return self
 
@@ -113,7 +129,7 @@ class HistoryLine(BaseModel):
     type: Literal["history"]
     memory_id: StrictStr
     namespace: StrictStr
-    action: Literal["insert", "update", "delete", "purge"]
+    action: Literal[HISTORY_ACTIONS]
     before: Any = None
     after: Any = None
     at: StrictStr
@@ -154,12 +170,24 @@ class QueryLine(BaseModel):
     mode: Optional[Literal["hybrid", "vector", "keyword"]] = None
     vector_weight: Optional[float] = Field(None, ge=0.0, le=1.0)
     neighbor_weight: Optional[float] = Field(None, ge=0.0)
+    as_of: Optional[StrictStr] = None
+    include_expired: Optional[StrictBool] = None
 
     @field_validator("query")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("the query is empty")
+        return value
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            try:
+                as_of_moment(value)
+            except (ValueError, TypeError):
+                raise ValueError(f"not an ISO 8601 date or date-time: {value!r}") from None
         return value
 
     @field_validator("namespace", "prefix")

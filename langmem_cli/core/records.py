@@ -19,9 +19,36 @@ class Memory:
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     embedding_model: str | None = None
+    # Validity (issue 14): when the fact became true (NULL = unknown/always), when it stopped
+    # being true (NULL while current), and the memory that replaced it.
+    valid_from: str | None = None
+    valid_until: str | None = None
+    superseded_by: str | None = None
+
+    def is_valid_at(self, moment: str) -> bool:
+        """Whether the fact held at ``moment`` (ISO 8601, compared as text in UTC form)."""
+        return (self.valid_from is None or self.valid_from <= moment) and (
+            self.valid_until is None or moment < self.valid_until)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class NewMemory:
+    """What a caller gives to insert: content is text (free-text kinds) or a JSON value."""
+
+    namespace: str
+    content: Any
+    kind: str = "memory"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source: str | None = "cli"
+    id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    superseded_by: str | None = None  # import: the memory that replaced this one
 
 
 @dataclass

@@ -85,3 +85,25 @@ def open_onnx(name: str, source: str, directory: Path):
         return OnnxEmbedder(directory, name)
     except Exception as exc:  # noqa: BLE001
         raise ModelError(f"cannot load the ONNX export in {directory}: {exc} (delete it to re-export)") from exc
+
+
+class LazyEmbedder:
+    """The embedder for a model name, loaded on first use: the store knows its model's name
+    without loading it (``list`` and ``get`` never load a model)."""
+
+    def __init__(self, name: str | None = None):
+        self.name = config.embedding_model_name(name)
+        self._loaded = None
+
+    @property
+    def loaded(self):
+        if self._loaded is None:
+            self._loaded = get_embedder(self.name)
+        return self._loaded
+
+    @property
+    def dim(self) -> int:
+        return self.loaded.dim
+
+    def embed(self, texts):
+        return self.loaded.embed(texts)

@@ -11,7 +11,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from langmem_cli.core.conversation import Message
 from langmem_cli.errors import InvalidInputError
@@ -160,3 +160,14 @@ def message(role: str, text: str, name: str | None = None, stamp: str | None = N
 
 def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_list(items: list[Any], parse: Callable[[Any, int], list[Message]]) -> list[Message]:
+    """Each item parsed into messages; a bad one named by its index."""
+    messages = []
+    for index, item in enumerate(items):
+        try:
+            messages.extend(parse(item, index))
+        except ValueError as exc:
+            raise ValueError(f"messages[{index}]: {exc}") from None
+    return messages

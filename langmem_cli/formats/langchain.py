@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.formats.common import ReadReport, Record, at, first_timestamp, kind, optional_str
+from langmem_cli.formats.common import ReadReport, Record, at, first_timestamp, kind, message_list, optional_str
 from langmem_cli.formats.content import CALL, parts, split_message, tool_call
 from langmem_cli.formats.detect import LANGCHAIN_ROLES, langchain_type
 
@@ -56,8 +56,6 @@ def langchain_message(obj: Any, skip: Skip, line: int | None = None) -> list[Mes
 
 
 def read_langchain(records: Iterator[Record], name: str, report: ReadReport) -> Iterator[Conversation]:
-    from langmem_cli.formats.openai import message_list
-
     messages: list[Message] = []
     source = f"{name}:1"
     for record in records:

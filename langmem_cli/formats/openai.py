@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.formats.common import ReadReport, Record, at, first_timestamp, kind, optional_str, timestamp
+from langmem_cli.formats.common import (ReadReport, Record, at, first_timestamp, kind, message_list, optional_str,
+                                        timestamp)
 from langmem_cli.formats.content import parts, split_message, tool_call, tool_result, flatten_content
 
 TIME_KEYS = ("timestamp", "created_at", "create_time", "time", "date")
@@ -75,16 +76,6 @@ def read_messages(records: Iterator[Record], name: str, report: ReadReport) -> I
             messages.extend(role_message(record.value, _skipper(report, record.line, role, source), record.message_line))
     if messages:
         yield Conversation(messages, {}, source)
-
-
-def message_list(items: list[Any], parse: Callable[[Any, int], list[Message]]) -> list[Message]:
-    messages = []
-    for index, item in enumerate(items):
-        try:
-            messages.extend(parse(item, index))
-        except ValueError as exc:
-            raise ValueError(f"messages[{index}]: {exc}") from None
-    return messages
 
 
 def line_metadata(obj: dict[str, Any], skip_keys: tuple[str, ...]) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.manager import Existing, Operation
 from langmem_cli.core.schemas import BUILTIN, Schema
 from langmem_cli.errors import ExitCode, LangmemError, NotFoundError
-from langmem_cli.store.vectors import decode
 
 
 class BusyError(LangmemError):
@@ -120,8 +119,6 @@ def scope_namespaces(store, opts: ConsolidateOptions) -> list[str]:
 
 def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, Schema] | None = None,
                     progress: Callable[[ClusterResult], None] | None = None) -> ConsolidateReport:
-    import json
-
     report = ConsolidateReport()
     started = time.perf_counter()
     schemas = dict(schemas or {})
@@ -129,15 +126,12 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
     calls_left = opts.max_llm_calls
     for namespace in report.namespaces:
         t = time.perf_counter()
-        rows = store._query(
-            "SELECT m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, m.embedding, "
-            "c.content_hash FROM memories m LEFT JOIN consolidated c ON c.memory_id = m.id "
-            "WHERE m.namespace = ? AND m.embedding_model = ? ORDER BY m.rowid",
-            (namespace, store.embedding_model),
-        )
-        rows = [r for r in rows if not is_profile(r[1], json.loads(r[5]) if r[5] else {})]
+        marks = store.consolidation_marks(namespace)
+        # (id, kind, content, text, content_hash, metadata, updated_at, vector, hash when last considered)
+        rows = [(m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, vector, marks.get(m.id))
+                for m, vector in store.embedded(namespace) if not is_profile(m.kind, m.metadata)]
         report.memories += len(rows)
-        groups = cluster(np.stack([decode(r[7]) for r in rows]), opts.threshold, opts.max_cluster) if len(rows) > 1 else []
+        groups = cluster(np.stack([r[7] for r in rows]), opts.threshold, opts.max_cluster) if len(rows) > 1 else []
         report.clusters += len(groups)
         report.seconds_clustering += time.perf_counter() - t
         seen: list[tuple[str, str]] = []  # (id, hash) of memories considered in this namespace
@@ -150,7 +144,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
             report.results.append(result)
             if calls_left is not None and calls_left <= 0:
                 continue
-            existing = [Existing(r[0], r[1], json.loads(r[2]), r[3]) for r in members]
+            existing = [Existing(r[0], r[1], r[2], r[3]) for r in members]
             kinds = {r[1] for r in members}
             cluster_schemas = {k: schemas.get(k) or BUILTIN.get(k) for k in kinds if schemas.get(k) or BUILTIN.get(k)}
             usage = Usage()
@@ -162,7 +156,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                     result.status = "dry-run"
                 else:
                     store.apply_operations(namespace, ops, "consolidate",
-                                           on_commit=lambda conn, res, m=members: _mark(store, conn, m, res))
+                                           on_commit=lambda res, m=members: _mark(store, m, res))
                     result.status = "applied" if ops else "unchanged"
             except ConfigurationError:
                 raise
@@ -180,26 +174,14 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
             in_groups = {i for g in groups for i in g}
             seen = [(r[0], r[4]) for i, r in enumerate(rows) if i not in in_groups and r[8] != r[4]]
             if seen:
-                with store.transaction() as conn:
-                    _record(conn, seen)
+                store.mark_consolidated(seen)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _mark(store, conn, members, result) -> None:
+def _mark(store, members, result) -> None:
     kept = [(r[0], r[4]) for r in members if r[0] not in {m.id for m in result["deleted"]}
             and r[0] not in {m.id for m in result["updated"]}]
     fresh = [(m.id, m.content_hash) for m in result["inserted"] + result["updated"]]
-    _record(conn, kept + fresh)
-    conn.executemany("DELETE FROM consolidated WHERE memory_id = ?", [(m.id,) for m in result["deleted"]])
-
-
-def _record(conn, pairs: list[tuple[str, str]]) -> None:
-    from langmem_cli.store.store import now
-
-    stamp = now()
-    conn.executemany(
-        "INSERT INTO consolidated (memory_id, content_hash, at) VALUES (?, ?, ?) "
-        "ON CONFLICT(memory_id) DO UPDATE SET content_hash = excluded.content_hash, at = excluded.at",
-        [(i, h, stamp) for i, h in pairs],
-    )
+    store.mark_consolidated(kept + fresh)
+    store.unmark_consolidated([m.id for m in result["deleted"]])

@@ -152,12 +152,13 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
             result.status = "dry-run"
             return result
         operations = _without_stored_copies(store, namespace, operations)
+        _stamp(operations, conversation)
         result.operations = operations
         counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
         store.apply_operations(
             namespace, operations, conversation.source,
-            on_commit=lambda conn, _: store.mark_processed(
-                conn, namespace, digest, conversation.source,
+            on_commit=lambda _: store.mark_processed(
+                namespace, digest, conversation.source,
                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]},
             ),
         )
@@ -173,16 +174,22 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
     return result
 
 
+def _stamp(operations: list[Operation], conversation: Conversation) -> None:
+    """Facts hold from the conversation's time (never the time this job runs)."""
+    from langmem_cli.core.timestamps import try_moment
+
+    since = try_moment(conversation.started_at)
+    for op in operations:
+        op.valid_from = op.valid_from or since
+
+
 def _without_stored_copies(store, namespace: str, operations: list[Operation]) -> list[Operation]:
     """Drop inserts whose exact content the namespace already holds (e.g. from another session)."""
     from langmem_cli.core.render import content_hash
 
     kept = []
     for op in operations:
-        if op.action == "insert" and store._query(
-            "SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? LIMIT 1",
-            (namespace, content_hash(op.kind, op.content)),
-        ):
+        if op.action == "insert" and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)
     return kept

@@ -98,7 +98,8 @@ class MemoryTools:
             memory = self.store.update(target.id, self._content(content), source="mcp")
             return {"action": "updated", "id": memory.id}
 
-    def search(self, query: str, limit: int = 10, offset: int = 0, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def search(self, query: str, limit: int = 10, offset: int = 0, filter: dict[str, Any] | None = None,
+               as_of: str | None = None) -> list[dict[str, Any]]:
         if not isinstance(query, str) or not query.strip():
             raise ToolInputError("query is empty")
         if not 1 <= limit <= MAX_LIMIT or offset < 0:
@@ -108,11 +109,18 @@ class MemoryTools:
             if not isinstance(key, str) or not key or isinstance(value, (dict, list)):
                 raise ToolInputError("filter maps field names to plain values")
             filters.append((key, value))
+        if as_of is not None and not isinstance(as_of, str):
+            raise ToolInputError("as_of must be an ISO 8601 date or date-time")
         with self.lock:
-            hits = self.store.search(query, namespace=self.namespace, filters=filters, limit=limit, offset=offset)
+            try:
+                hits = self.store.search(query, namespace=self.namespace, filters=filters, limit=limit, offset=offset,
+                                         as_of=as_of or None)
+            except UsageError as exc:
+                raise ToolInputError(str(exc)) from None
         return [
             {"id": h.memory.id, "kind": h.memory.kind, "content": h.memory.content, "text": h.memory.text,
-             "score": round(h.score, 6), "created_at": h.memory.created_at, "updated_at": h.memory.updated_at}
+             "score": round(h.score, 6), "created_at": h.memory.created_at, "updated_at": h.memory.updated_at,
+             **{k: getattr(h.memory, k) for k in ("valid_from", "valid_until") if getattr(h.memory, k)}}
             for h in hits
         ]
 

@@ -7,32 +7,31 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 from langmem_cli.core import lines as line_models
-from langmem_cli.core.render import canonical_json, content_hash
+from langmem_cli.core.records import HistoryEntry, NewMemory
+from langmem_cli.core.render import content_hash
+from langmem_cli.core.timestamps import now
 from langmem_cli.errors import InvalidInputError
-from langmem_cli.store.records_sql import MEMORY_COLUMNS, row_to_history, row_to_memory, where_clause
 
 if TYPE_CHECKING:
-    from langmem_cli.store.store import Store
+    from langmem_cli.store.base import Store
 
 FORMAT_VERSION = 1
 MEMORY_FIELDS = ("id", "namespace", "kind", "content", "metadata", "source", "created_at", "updated_at")
+VALIDITY_FIELDS = line_models.VALIDITY_FIELDS
 
 
 def export_lines(store: "Store", namespace: str | None = None, prefix: str | None = None, history: bool = False) -> Iterator[str]:
-    where, params = where_clause(namespace, prefix)
-    for row in store._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY created_at, id", params):
-        m = row_to_memory(row)
+    for m in store.iter_memories(namespace, prefix):
         record = {"type": "memory", **{k: getattr(m, k) for k in MEMORY_FIELDS}}
+        for key in VALIDITY_FIELDS:  # only when set: exports of time-blind stores stay as they were
+            if getattr(m, key) is not None:
+                record[key] = getattr(m, key)
         yield json.dumps(record, ensure_ascii=False, sort_keys=True)
     if history:
-        for row in store._query(
-            "SELECT id, memory_id, namespace, action, before, after, at, run_id, source FROM history "
-            f"WHERE {where} ORDER BY id",
-            params,
-        ):
-            entry = row_to_history(row).to_dict()
-            entry.pop("id")
-            yield json.dumps({"type": "history", **entry}, ensure_ascii=False, sort_keys=True)
+        for entry in store.iter_history(namespace, prefix):
+            d = entry.to_dict()
+            d.pop("id")
+            yield json.dumps({"type": "history", **d}, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass
@@ -73,18 +72,38 @@ def parse_lines(lines: Iterable[str | bytes], name: str, skip_invalid: bool, rep
 
 def import_lines(store: "Store", lines: Iterable[str | bytes], name: str = "<stdin>", skip_invalid: bool = False) -> ImportReport:
     """Validate every line first; then embed; then write everything in one transaction."""
-    from langmem_cli.store.store import NewMemory
-
     report = ImportReport()
     memories: list[tuple[dict[str, Any], str]] = []
     histories: list[dict[str, Any]] = []
     for kind, record, location in parse_lines(lines, name, skip_invalid, report):
         (memories.append((record, location)) if kind == "memory" else histories.append(record))
     with_history = {h["memory_id"] for h in histories}
+    inserts, updates = _decide(store, memories, report)
 
-    # Decide what each memory line does, against the store and earlier lines of the file.
-    ids = [r["id"] for r, _ in memories if r["id"]]
-    existing = store.get_many(ids)
+    # Embed outside the write lock what the writes below will need.
+    store.precompute_embeddings([store.prepare(item) for item in inserts] + [
+        store.prepare(NewMemory(r["namespace"], r["content"], r["kind"])) for r, _ in updates])
+    with store.transaction():
+        prepared = store.put_many(inserts, without_history=with_history)
+        report.inserted = len(prepared)
+        for record, location in updates:
+            store.update(record["id"], record["content"], record["kind"], record["metadata"], record["source"] or f"import:{location}")
+            report.updated += 1
+        entries = [HistoryEntry(0, h["memory_id"], h["namespace"], h["action"], h["before"], h["after"], h["at"],
+                                h["run_id"], h["source"]) for h in histories]
+        added = store.add_history(entries)  # skips the lines already present
+        report.history = len(added)
+        landed = {e.memory_id for e in added}
+        # Its history lines were all here already (e.g. it was deleted after the export): record
+        # the re-insert, so history ends with it and vector indexes see the change.
+        store.add_history([HistoryEntry(0, m.id, m.namespace, "insert", None, m.to_dict(), now(), store.run_id, m.source)
+                           for m in prepared if m.id in with_history and m.id not in landed])
+    return report
+
+
+def _decide(store: "Store", memories: list[tuple[dict[str, Any], str]], report: ImportReport):
+    """What each memory line does, against the store and earlier lines of the file."""
+    existing = store.get_many([r["id"] for r, _ in memories if r["id"]])
     seen_ids: set[str] = set()
     seen_hashes: set[tuple[str, str, str]] = set()
     inserts: list[NewMemory] = []
@@ -105,56 +124,16 @@ def import_lines(store: "Store", lines: Iterable[str | bytes], name: str = "<std
                 else:
                     updates.append((record, location))
                 continue
-        else:
-            if key in seen_hashes or store._query(
-                "SELECT 1 FROM memories WHERE namespace = ? AND kind = ? AND content_hash = ? LIMIT 1", key
-            ):
-                report.skipped += 1
-                continue
+        elif key in seen_hashes or store.has_content(record["namespace"], h, record["kind"]):
+            report.skipped += 1
+            continue
         seen_hashes.add(key)
-        inserts.append(
-            NewMemory(
-                record["namespace"], record["content"], record["kind"], record["metadata"],
-                record["source"] or f"import:{location}", record["id"], record["created_at"], record["updated_at"],
-            )
-        )
-
-    prepared = [store._prepare(item) for item in inserts]
-    blobs = store._vectors_for([(m.content_hash, m.text) for m in prepared])
-    with store.transaction():
-        store._insert_rows(prepared, blobs)
-        for m in prepared:
-            if m.id not in with_history:
-                store._record("insert", m.id, m.namespace, None, m, m.source)
-        report.inserted = len(prepared)
-        for record, location in updates:
-            store.update(record["id"], record["content"], record["kind"], record["metadata"], record["source"] or f"import:{location}")
-            report.updated += 1
-        landed: set[str] = set()
-        for h in histories:
-            duplicate = store._query(
-                "SELECT 1 FROM history WHERE memory_id = ? AND action = ? AND at = ? LIMIT 1",
-                (h["memory_id"], h["action"], h["at"]),
-            )
-            if duplicate:
-                continue
-            store.conn.execute(
-                "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    h["memory_id"], h["namespace"], h["action"],
-                    None if h["before"] is None else canonical_json(h["before"]),
-                    None if h["after"] is None else canonical_json(h["after"]),
-                    h["at"], h["run_id"], h["source"],
-                ),
-            )
-            landed.add(h["memory_id"])
-            report.history += 1
-        for m in prepared:
-            # Its history lines were all here already (e.g. it was deleted after the export):
-            # record the re-insert, so history ends with it and vector indexes see the change.
-            if m.id in with_history and m.id not in landed:
-                store._record("insert", m.id, m.namespace, None, m, m.source)
-    return report
+        inserts.append(NewMemory(
+            record["namespace"], record["content"], record["kind"], record["metadata"],
+            record["source"] or f"import:{location}", record["id"], record["created_at"], record["updated_at"],
+            valid_from=record["valid_from"], valid_until=record["valid_until"], superseded_by=record["superseded_by"],
+        ))
+    return inserts, updates
 
 
 def write_export(store: "Store", fp: IO[str], **kwargs) -> int:

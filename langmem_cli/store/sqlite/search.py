@@ -8,21 +8,41 @@ from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
 from langmem_cli.core.keywords import match_expression, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
-from langmem_cli.store.records_sql import in_batches, where_clause
+from langmem_cli.store.base import SEARCH_MODES, VECTOR_WEIGHT
+from langmem_cli.store.sqlite.records_sql import in_batches, where_clause
 
 if TYPE_CHECKING:
-    from langmem_cli.store.store import Store
+    from langmem_cli.store.sqlite.store import SQLiteStore
 
-MODES = ("hybrid", "vector", "keyword")
+MODES = SEARCH_MODES
 # Candidates taken from each retriever before fusion, as a multiple of what is asked for.
 CANDIDATE_FACTOR = 4
 MIN_CANDIDATES = 100
-# Hybrid score = w * minmax(cosine) + (1 - w) * minmax(BM25) over each retriever's candidates.
-VECTOR_WEIGHT = 0.4
 
 
-def keyword_ranking(store: "Store", query: str, k: int, where: str, params: list[Any],
-                    filters: tuple | None = None) -> list[tuple[str, float]]:
+class Scope:
+    """What a search is restricted to, in the forms each retriever needs."""
+
+    def __init__(self, store: "SQLiteStore", namespace, prefix, kinds, filters, moment: str | None):
+        self.namespace, self.prefix, self.kinds, self.filters, self.moment = namespace, prefix, kinds, filters, moment
+        self.where, self.params = where_clause(namespace, prefix, kinds, filters, alias="m", moment=moment)
+        self.plain_where, self.plain_params = where_clause(namespace, prefix, kinds, filters, moment=moment)
+        # The memories not valid at the moment: few (expired, or valid from a later date).
+        self.excluded = frozenset() if moment is None else store.not_valid_at(moment)
+
+    def mask(self, store: "SQLiteStore", index):
+        allowed = None
+        if self.filters:
+            allowed = {r[0] for r in store._query(f"SELECT id FROM memories WHERE {self.plain_where}", self.plain_params)}
+        return index.mask(namespace=self.namespace, prefix=self.prefix.rstrip("/") if self.prefix else None,
+                          kinds=self.kinds, allowed_ids=allowed, excluded_ids=self.excluded)
+
+    @property
+    def only_validity(self) -> bool:
+        return not (self.namespace or self.prefix or self.kinds or self.filters)
+
+
+def keyword_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> list[tuple[str, float]]:
     """(id, bm25 relevance) best first; relevance is -bm25 so that higher is better.
 
     The first search of a Store asks FTS5; the second starts building the in-memory index in the
@@ -31,47 +51,39 @@ def keyword_ranking(store: "Store", query: str, k: int, where: str, params: list
     expression = match_expression(query)
     if expression is None:
         return []
-    index = store.keyword_index() if filters is not None and (store.searches > 1 or store._keywords) else None
-    if index is not None:
-        namespace, prefix, kinds, json_filters, plain_where, plain_params = filters
-        allowed = None
-        if json_filters:
-            allowed = {r[0] for r in store._query(f"SELECT id FROM memories WHERE {plain_where}", plain_params)}
-        keep = index.mask(namespace=namespace, prefix=prefix.rstrip("/") if prefix else None, kinds=kinds,
-                          allowed_ids=allowed)
-        return index.top(terms(query), k, keep)
-    if where == "1":
-        # No filter: FTS5 sorts by its own rank column (= bm25) and stops after k rows, so only
-        # the k best are joined to memories (about 2x faster at 100k memories; same order).
+    index = store.keyword_index() if store.searches > 1 or store._keywords is not None else None
+    if index is not None:  # None while the background thread still builds it: FTS5 answers
+        return index.top(terms(query), k, scope.mask(store, index))
+    if scope.only_validity:
+        # No filter but validity: FTS5 sorts by its own rank column (= bm25) and stops after the
+        # k best plus as many as may be dropped, so only those are joined to memories (about 2x
+        # faster at 100k memories; same order).
         rows = store._query(
             "SELECT m.id, memories_fts.rank FROM memories_fts "
             "JOIN memories m ON m.rowid = memories_fts.rowid "
             "WHERE memories_fts MATCH ? ORDER BY memories_fts.rank LIMIT ?",
-            [expression, k],
+            [expression, k + len(scope.excluded)],
         )
-        return [(r[0], -float(r[1])) for r in rows]
+        return [(r[0], -float(r[1])) for r in rows if r[0] not in scope.excluded][:k]
     rows = store._query(
         "SELECT m.id, bm25(memories_fts) AS rank FROM memories_fts "
         "JOIN memories m ON m.rowid = memories_fts.rowid "
-        f"WHERE memories_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
-        [expression, *params, k],
+        f"WHERE memories_fts MATCH ? AND {scope.where} ORDER BY rank LIMIT ?",
+        [expression, *scope.params, k],
     )
     return [(r[0], -float(r[1])) for r in rows]
 
 
-def vector_ranking(store: "Store", query: str, k: int, namespace, prefix, kinds, filters, where, params) -> list[tuple[str, float]]:
+def vector_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> list[tuple[str, float]]:
     index = store.vector_index()
     if not index.ids:
         return []
-    allowed = None
-    if filters:
-        allowed = {r[0] for r in store._query(f"SELECT id FROM memories WHERE {where}", params)}
-    keep = index.mask(namespace=namespace, prefix=prefix.rstrip("/") if prefix else None, kinds=kinds, allowed_ids=allowed)
+    keep = scope.mask(store, index)
     vector = store.embedder.embed([query])[0]
     return index.top(vector, k, keep)
 
 
-def sources_of(store: "Store", ids: list[str]) -> dict[str, str | None]:
+def sources_of(store: "SQLiteStore", ids: list[str]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for chunk, marks in in_batches(ids):
         out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({marks})", chunk))
@@ -79,7 +91,7 @@ def sources_of(store: "Store", ids: list[str]) -> dict[str, str | None]:
 
 
 def search(
-    store: "Store",
+    store: "SQLiteStore",
     query: str,
     *,
     mode: str = "hybrid",
@@ -91,9 +103,11 @@ def search(
     offset: int = 0,
     vector_weight: float = VECTOR_WEIGHT,
     neighbor_weight: float = 0.0,
+    moment: str | None = None,
 ) -> list[SearchHit]:
-    """Search memories. ``neighbor_weight`` > 0 adds that share of the best score of a memory's
-    neighbours (same source file, adjacent line) to its own: useful when memories are turns."""
+    """Search memories valid at ``moment`` (None: all). ``neighbor_weight`` > 0 adds that share of
+    the best score of a memory's neighbours (same source file, adjacent line) to its own: useful
+    when memories are turns."""
     if mode not in MODES:
         raise UsageError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
     if not 0.0 <= vector_weight <= 1.0 or neighbor_weight < 0:
@@ -103,19 +117,17 @@ def search(
     if not query or not query.strip():
         raise UsageError("the query is empty")
     store.searches += 1
-    where, params = where_clause(namespace, prefix, kinds, filters, alias="m")
+    scope = Scope(store, namespace, prefix, kinds, filters, moment)
     want = limit + offset
     fuse = mode == "hybrid" or neighbor_weight > 0
     depth = max(MIN_CANDIDATES, CANDIDATE_FACTOR * want) if fuse else want
 
     vec: list[tuple[str, float]] = []
     kw: list[tuple[str, float]] = []
-    plain_where, plain_params = where_clause(namespace, prefix, kinds, filters)
     if mode in ("hybrid", "vector"):
-        vec = vector_ranking(store, query, depth, namespace, prefix, kinds, filters, plain_where, plain_params)
+        vec = vector_ranking(store, query, depth, scope)
     if mode in ("hybrid", "keyword"):
-        kw = keyword_ranking(store, query, depth, where, params,
-                             (namespace, prefix, kinds, filters, plain_where, plain_params))
+        kw = keyword_ranking(store, query, depth, scope)
 
     vec_scores = dict(vec)
     kw_scores = dict(kw)

@@ -11,13 +11,13 @@ freed page, old FTS5 segment or WAL frame still holds the text.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
-from langmem_cli.store import db as dbmod
-from langmem_cli.store.records_sql import in_batches, where_clause
+from langmem_cli.store.sqlite import db as dbmod
+from langmem_cli.store.sqlite.records_sql import in_batches, where_clause
 
 def history_memory_ids(conn: sqlite3.Connection, namespace: str | None, prefix: str | None,
                        kinds: list[str] | None) -> list[str]:
@@ -95,7 +95,7 @@ class Purging:
             if missing:
                 raise NotFoundError(f"no memory or history with id {sorted(missing)[0]}"
                                     + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-            counts = erase(self.conn, ids, _now(), self.run_id, source)
+            counts = erase(self.conn, ids, now(), self.run_id, source)
         return self._purged(counts, reclaim)
 
     def purge_where(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
@@ -107,7 +107,7 @@ class Purging:
         with self.transaction():
             ids = [r[0] for r in self.conn.execute(f"SELECT id FROM memories WHERE {where}", params)]
             ids += history_memory_ids(self.conn, namespace, prefix, kinds)
-            counts = erase(self.conn, ids, _now(), self.run_id, source)
+            counts = erase(self.conn, ids, now(), self.run_id, source)
         return self._purged(counts, reclaim)
 
     def vacuum(self) -> dict[str, int]:
@@ -119,7 +119,3 @@ class Purging:
         self._index = None  # the in-memory indexes may still hold the purged text
         self._keywords = None
         return {**counts, **(self.vacuum() if reclaim else {})}
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")

@@ -129,9 +129,21 @@ def m009_prompt_versions(db: sqlite_utils.Database) -> None:
     db["prompt_versions"].create_index(["name", "id"])
 
 
+@migration
+def m010_validity(db: sqlite_utils.Database) -> None:
+    """Issue 14: when each fact held (valid_from, valid_until; NULL = open) and what replaced it."""
+    for column in ("valid_from", "valid_until", "superseded_by"):
+        db.execute(f"ALTER TABLE memories ADD COLUMN {column} TEXT")
+    # Reads keep memories valid now: the few rows that are not (expired, or valid from a later
+    # date) are found through these two indexes.
+    db.execute("CREATE INDEX memories_valid_until ON memories(valid_until) WHERE valid_until IS NOT NULL")
+    db.execute("CREATE INDEX memories_valid_from ON memories(valid_from) WHERE valid_from IS NOT NULL")
+    db.execute("CREATE INDEX memories_superseded_by ON memories(superseded_by) WHERE superseded_by IS NOT NULL")
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded, all in one transaction (a failure applies none).
-    Returns the names applied."""
+    """Apply the migrations not yet recorded, all in one transaction (a failure leaves the
+    database as it was). Returns the names applied."""
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -59,6 +59,7 @@ class RowFilter:
         prefix: str | None = None,
         kinds: list[str] | None = None,
         allowed_ids: set[str] | None = None,
+        excluded_ids: frozenset[str] | None = None,
     ) -> np.ndarray:
         from langmem_cli.core.namespaces import is_under
 
@@ -80,7 +81,24 @@ class RowFilter:
                 if pos is not None:
                     allowed[pos] = True
             keep &= allowed
+        if excluded_ids:
+            keep &= self._included(excluded_ids)
         return keep
+
+    def _included(self, excluded_ids: frozenset[str]) -> np.ndarray:
+        """False at the rows of ``excluded_ids``; kept while the set and the rows stay the same
+        (the store hands the same set object until validity or the data change)."""
+        key = (id(excluded_ids), len(self.ids), getattr(self, "last_history_id", 0))
+        cached = getattr(self, "_included_cache", None)
+        if cached is not None and cached[0] == key and cached[1] is excluded_ids:
+            return cached[2]
+        included = np.ones(len(self.ids), dtype=bool)
+        for mid in excluded_ids:
+            pos = self.position.get(mid)
+            if pos is not None:
+                included[pos] = False
+        self._included_cache = (key, excluded_ids, included)
+        return included
 
 
 @dataclass

@@ -9,11 +9,13 @@ from sqlite_utils.utils import chunks
 
 from langmem_cli.core.namespaces import like_pattern, validate
 from langmem_cli.core.records import HistoryEntry, Memory
-from langmem_cli.errors import UsageError
+from langmem_cli.core.filters import filter_candidates
 
 MEMORY_COLUMNS = (
-    "id, namespace, kind, content, text, content_hash, created_at, updated_at, source, metadata, embedding_model"
+    "id, namespace, kind, content, text, content_hash, created_at, updated_at, source, metadata, embedding_model, "
+    "valid_from, valid_until, superseded_by"
 )
+HISTORY_COLUMNS = "id, memory_id, namespace, action, before, after, at, run_id, source"
 
 
 def row_to_memory(row: tuple) -> Memory:
@@ -29,6 +31,9 @@ def row_to_memory(row: tuple) -> Memory:
         source=row[8],
         metadata=json.loads(row[9]) if row[9] else {},
         embedding_model=row[10],
+        valid_from=row[11],
+        valid_until=row[12],
+        superseded_by=row[13],
     )
 
 
@@ -46,40 +51,6 @@ def row_to_history(row: tuple) -> HistoryEntry:
     )
 
 
-def parse_filter_value(value: str) -> Any:
-    """``3`` -> 3, ``true`` -> 1 (as SQLite's JSON stores it), anything else stays a string."""
-    if value in ("true", "false"):
-        return 1 if value == "true" else 0
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return value
-    return parsed if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) else value
-
-
-def parse_filters(items: Iterable[str]) -> list[tuple[str, Any]]:
-    out = []
-    for item in items:
-        if "=" not in item:
-            raise UsageError(f"invalid filter {item!r}: use field=value")
-        key, value = item.split("=", 1)
-        key = key.strip()
-        if not key or not all(part for part in key.split(".")):
-            raise UsageError(f"invalid filter {item!r}: empty field name")
-        # Kept as typed: where_clause matches the text itself or its parsed value, so that
-        # `a=1` finds both content {"a": 1} and metadata {"a": "1"} (metadata from the CLI is text).
-        out.append((key, value))
-    return out
-
-
-def filter_candidates(value: Any) -> list[Any]:
-    """The values a filter matches: a string as is and as parsed (``3`` -> "3" and 3)."""
-    if isinstance(value, str):
-        parsed = parse_filter_value(value)
-        return [value] if parsed == value else [value, parsed]
-    return [value]
-
-
 def json_path(field: str) -> str:
     return "$" + "".join('."' + part.replace('"', '\\"') + '"' for part in field.split("."))
 
@@ -90,8 +61,10 @@ def where_clause(
     kinds: list[str] | None = None,
     filters: list[tuple[str, Any]] | None = None,
     alias: str = "",
+    moment: str | None = None,
 ) -> tuple[str, list[Any]]:
-    """SQL condition (without WHERE) and parameters for the common filters."""
+    """SQL condition (without WHERE) and parameters for the common filters; ``moment``: only
+    memories valid then (``core.timestamps.moment_for``; None = every memory)."""
     col = (alias + ".") if alias else ""
     parts: list[str] = []
     params: list[Any] = []
@@ -113,6 +86,9 @@ def where_clause(
         marks = ",".join("?" * len(values))
         parts.append(f"(json_extract({col}content, ?) IN ({marks}) OR json_extract({col}metadata, ?) IN ({marks}))")
         params.extend([path, *values, path, *values])
+    if moment is not None:
+        parts.append(VALID_AT.format(col=col))
+        params.extend([moment, moment])
     return (" AND ".join(parts) or "1"), params
 
 
@@ -121,3 +97,8 @@ def in_batches(values: Iterable[Any], size: int = 500) -> Iterator[tuple[list[An
     for chunk in chunks(list(values), size):
         batch = list(chunk)
         yield batch, ",".join("?" * len(batch))
+
+
+VALID_AT = "({col}valid_from IS NULL OR {col}valid_from <= ?) AND ({col}valid_until IS NULL OR {col}valid_until > ?)"
+# Memories not valid at a moment: few (expired or future ones), found through the m010 indexes.
+NOT_VALID_AT = "SELECT id FROM memories WHERE valid_until <= ? UNION SELECT id FROM memories WHERE valid_from > ?"

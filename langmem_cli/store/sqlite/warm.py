@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from langmem_cli.store.keyword_index import KeywordIndex
-from langmem_cli.store.vectors import VectorIndex
+from langmem_cli.store.sqlite.keyword_index import KeywordIndex
+from langmem_cli.store.sqlite.vectors import VectorIndex
 
 
 class Warmer:
@@ -35,7 +35,7 @@ class Warmer:
                 self._thread.start()
 
     def _run(self) -> None:
-        from langmem_cli.store.db import connect
+        from langmem_cli.store.sqlite.db import connect
 
         try:
             conn = connect(self.path)

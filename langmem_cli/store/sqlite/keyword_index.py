@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from langmem_cli.store.records_sql import in_batches
-from langmem_cli.store.vectors import RowFilter, _generation
+from langmem_cli.store.sqlite.records_sql import in_batches
+from langmem_cli.store.sqlite.vectors import RowFilter, _generation
 
 K1 = 1.2
 B = 0.75

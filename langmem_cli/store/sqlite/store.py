@@ -1,0 +1,378 @@
+"""The SQLite backend: memories, history and search in one file (sqlite-utils, FTS5, in-memory vectors)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Any, Collection, Iterator, Sequence
+
+import sqlite_utils
+
+from langmem_cli.core.namespaces import validate
+from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
+from langmem_cli.core.render import canonical_json
+from langmem_cli.core.timestamps import moment_for, now
+from langmem_cli.errors import NotFoundError, UsageError
+from langmem_cli.store.base import VECTOR_WEIGHT, OnCommit, Store
+from langmem_cli.store.sqlite import db as dbmod
+from langmem_cli.store.sqlite import migrations
+from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
+from langmem_cli.store.sqlite.purge import Purging
+from langmem_cli.store.sqlite.records_sql import (
+    HISTORY_COLUMNS,
+    MEMORY_COLUMNS,
+    row_to_history,
+    row_to_memory,
+    where_clause,
+)
+from langmem_cli.store.sqlite.validity import Validity
+from langmem_cli.store.sqlite.vectors import VectorIndex, decode, encode
+
+INSERT_MEMORY = (
+    "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
+    "updated_at, embedding_model, embedding, valid_from, valid_until, superseded_by) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Batches for ``IN (…)`` queries (sqlite_utils' chunks)."""
+    for chunk in sqlite_utils.utils.chunks(items, size):
+        yield list(chunk)
+
+
+class SQLiteStore(Purging, Validity, Bookkeeping, Store):
+    """A langmem SQLite database file."""
+
+    def __init__(self, path: Path, embedder, run_id: str | None = None):
+        self.path = Path(path)
+        self._embedder = embedder
+        self.embedding_model = embedder.name
+        self.run_id = run_id
+        self._pending_vectors: dict[str, bytes] = {}
+        self.conn = dbmod.connect(self.path)
+        self.db = sqlite_utils.Database(self.conn)
+        with dbmod.sqlite_errors(self.path):
+            if migrations.pending(self.db):
+                migrations.apply(self.db)
+        self._index: VectorIndex | None = None
+        self._keywords = None  # warm.Warmer: started by the second search or prepare_search()
+        self.searches = 0
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def embedder(self):
+        return self._embedder
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE: writers queue on the busy timeout)."""
+        with dbmod.sqlite_errors(self.path):
+            if self.conn.in_transaction:
+                with self.db.atomic():
+                    yield None
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield None
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with dbmod.sqlite_errors(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    # -- history ---------------------------------------------------------------
+    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
+                source: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
+             canonical_json(after.to_dict()) if after else None, now(), self.run_id, source),
+        )
+
+    def history(self, memory_id: str) -> list[HistoryEntry]:
+        rows = self._query(f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY id", (memory_id,))
+        if not rows:
+            raise NotFoundError(f"no history for memory {memory_id}")
+        return [row_to_history(r) for r in rows]
+
+    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
+        added = []
+        with self.transaction():
+            for h in entries:
+                if self._query("SELECT 1 FROM history WHERE memory_id = ? AND action = ? AND at = ? LIMIT 1",
+                               (h.memory_id, h.action, h.at)):
+                    continue
+                self.conn.execute(
+                    "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
+                     None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
+                )
+                added.append(h)
+        return added
+
+    def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
+        where, params = where_clause(namespace, prefix)
+        for row in self._query(f"SELECT {HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id", params):
+            yield row_to_history(row)
+
+    # -- embeddings ------------------------------------------------------------
+    def _vectors_for(self, items: list[tuple[str, str]]) -> list[bytes]:
+        """Blobs for (content_hash, text) pairs; hashes already embedded are not re-encoded."""
+        hashes = sorted({h for h, _ in items} - set(self._pending_vectors))
+        known: dict[str, bytes] = dict(self._pending_vectors)
+        for chunk in chunks(hashes):
+            known.update(self._query(
+                f"SELECT content_hash, embedding FROM memories WHERE embedding_model = ? AND embedding IS NOT NULL "
+                f"AND content_hash IN ({','.join('?' * len(chunk))}) GROUP BY content_hash",
+                (self.embedding_model, *chunk),
+            ))
+        todo: dict[str, str] = {}
+        for h, text in items:
+            if h not in known:
+                todo.setdefault(h, text)
+        if todo:
+            for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
+                known[h] = encode(vector)
+        return [known[h] for h, _ in items]
+
+    def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
+        blobs = self._vectors_for([(m.content_hash, m.text) for m in memories])
+        self._pending_vectors.update((m.content_hash, b) for m, b in zip(memories, blobs))
+
+    def embedding(self, memory_id: str):
+        rows = self._query("SELECT embedding FROM memories WHERE id = ?", (memory_id,))
+        if not rows:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return None if rows[0][0] is None else decode(rows[0][0])
+
+    def embedded(self, namespace: str, include_expired: bool = False):
+        where, params = where_clause(namespace, moment=moment_for(None, include_expired))
+        rows = self._query(f"SELECT {MEMORY_COLUMNS}, embedding FROM memories WHERE {where} "
+                           "AND embedding_model = ? AND embedding IS NOT NULL ORDER BY rowid",
+                           (*params, self.embedding_model))
+        return [(row_to_memory(r), decode(r[-1])) for r in rows]
+
+    # -- writes ----------------------------------------------------------------
+    def _insert_rows(self, memories: list[Memory], blobs: list[bytes]) -> None:
+        self.conn.executemany(INSERT_MEMORY, [
+            (m.id, m.namespace, m.kind, canonical_json(m.content), m.text, m.content_hash, canonical_json(m.metadata),
+             m.source, m.created_at, m.updated_at, m.embedding_model, blob, m.valid_from, m.valid_until,
+             m.superseded_by)
+            for m, blob in zip(memories, blobs)
+        ])
+
+    def put_many(self, items: Sequence[NewMemory], record_history: bool = True,
+                 without_history: Collection[str] = ()) -> list[Memory]:
+        """Insert memories in one transaction (embedding first, outside the write lock)."""
+        memories = [self.prepare(item) for item in items]
+        if not memories:
+            return []
+        blobs = self._vectors_for([(m.content_hash, m.text) for m in memories])
+        with self.transaction():
+            try:
+                self._insert_rows(memories, blobs)
+            except sqlite3.IntegrityError as exc:
+                raise UsageError(f"a memory with one of these ids already exists ({exc})") from exc
+            if record_history:
+                for m in memories:
+                    if m.id not in without_history:
+                        self._record("insert", m.id, m.namespace, None, m, m.source)
+        return memories
+
+    def update(self, memory_id: str, content: Any, kind: str | None = None, metadata: dict | None = None,
+               source: str | None = "cli") -> Memory:
+        before = self.get(memory_id)
+        new = self._updated(before, content, kind, metadata, source)
+        [blob] = self._vectors_for([(new.content_hash, new.text)])
+        with self.transaction():
+            self._write_update(before, new, blob)
+        return new
+
+    def _updated(self, before: Memory, content: Any, kind: str | None, metadata: dict | None,
+                 source: str | None) -> Memory:
+        new = self.prepare(NewMemory(before.namespace, content, kind or before.kind,
+                                     before.metadata if metadata is None else metadata, source, before.id,
+                                     before.created_at, valid_from=before.valid_from,
+                                     valid_until=before.valid_until))
+        new.superseded_by = before.superseded_by
+        new.updated_at = now()
+        return new
+
+    def _write_update(self, before: Memory, new: Memory, blob: bytes) -> None:
+        cursor = self.conn.execute(
+            "UPDATE memories SET kind=?, content=?, text=?, content_hash=?, metadata=?, source=?, updated_at=?, "
+            "embedding_model=?, embedding=?, valid_from=?, valid_until=?, superseded_by=? WHERE id=?",
+            (new.kind, canonical_json(new.content), new.text, new.content_hash, canonical_json(new.metadata),
+             new.source, new.updated_at, new.embedding_model, blob, new.valid_from, new.valid_until,
+             new.superseded_by, new.id),
+        )
+        if cursor.rowcount != 1:
+            raise NotFoundError(f"no memory with id {new.id}")
+        self._record("update", new.id, new.namespace, before, new, new.source)
+
+    def _erase(self, memory: Memory, source: str | None) -> None:
+        if self.conn.execute("DELETE FROM memories WHERE id = ?", (memory.id,)).rowcount != 1:
+            raise NotFoundError(f"no memory with id {memory.id}")
+        self._record("delete", memory.id, memory.namespace, memory, None, source)
+
+    def delete(self, memory_id: str, source: str | None = "cli") -> Memory:
+        with self.transaction():
+            memory = self.get(memory_id)
+            self._erase(memory, source)
+        return memory
+
+    def delete_where(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+                     source: str | None = "cli") -> int:
+        if namespace is None and prefix is None:
+            raise UsageError("bulk delete needs a namespace or a prefix")
+        where, params = where_clause(namespace, prefix, kinds)
+        with self.transaction():
+            rows = self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where}", params)
+            for row in rows:
+                m = row_to_memory(row)
+                self._record("delete", m.id, m.namespace, m, None, source)
+            self.conn.execute(f"DELETE FROM memories WHERE {where}", params)
+        return len(rows)
+
+    def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
+                         on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
+        validate(namespace)
+        plan = self._plan(namespace, operations, source)
+        fresh = plan.inserts + plan.replacements
+        blobs = self._vectors_for([(m.content_hash, m.text) for m in fresh])
+        with self.transaction():
+            for before, after, action in plan.closed:
+                self._write_close(before, after, action, source)
+            self._insert_rows(fresh, blobs)
+            for m in fresh:
+                self._record("insert", m.id, m.namespace, None, m, source)
+            result = plan.result()
+            if on_commit is not None:
+                on_commit(result)
+        return result
+
+    # -- reads -----------------------------------------------------------------
+    def get(self, memory_id: str) -> Memory:
+        rows = self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,))
+        if not rows:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return row_to_memory(rows[0])
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
+        out: dict[str, Memory] = {}
+        for chunk in chunks(list(ids)):
+            for row in self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id IN ({','.join('?' * len(chunk))})",
+                                   chunk):
+                out[row[0]] = row_to_memory(row)
+        return out
+
+    def list(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+             filters: list[tuple[str, Any]] | None = None, limit: int | None = 50, offset: int = 0,
+             order: str = "created_at", as_of: str | None = None, include_expired: bool = False) -> list[Memory]:
+        where, params = where_clause(namespace, prefix, kinds, filters, moment=moment_for(as_of, include_expired))
+        order_by = {"created_at": "created_at, rowid", "updated_at": "updated_at, rowid", "rowid": "rowid"}[order]
+        sql = f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY {order_by}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = [*params, limit, offset]
+        return [row_to_memory(r) for r in self._query(sql, params)]
+
+    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+              filters: list[tuple[str, Any]] | None = None, as_of: str | None = None,
+              include_expired: bool = False) -> int:
+        where, params = where_clause(namespace, prefix, kinds, filters, moment=moment_for(as_of, include_expired))
+        return self._query(f"SELECT count(*) FROM memories WHERE {where}", params)[0][0]
+
+    def has_content(self, namespace: str, content_hash: str, kind: str | None = None,
+                    include_expired: bool = True) -> bool:
+        where, params = where_clause(namespace, kinds=[kind] if kind else None,
+                                     moment=moment_for(None, include_expired))
+        return bool(self._query(f"SELECT 1 FROM memories WHERE {where} AND content_hash = ? LIMIT 1",
+                                (*params, content_hash)))
+
+    def iter_memories(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[Memory]:
+        where, params = where_clause(namespace, prefix)
+        for row in self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY created_at, id", params):
+            yield row_to_memory(row)
+
+    def namespaces(self, prefix: str | None = None) -> list[tuple[str, int]]:
+        where, params = where_clause(prefix=prefix)
+        return [(r[0], r[1]) for r in self._query(
+            f"SELECT namespace, count(*) FROM memories WHERE {where} GROUP BY namespace ORDER BY namespace", params
+        )]
+
+    # -- search ----------------------------------------------------------------
+    def vector_index(self) -> VectorIndex:
+        with dbmod.sqlite_errors(self.path):
+            if self._index is None and self._keywords is not None:
+                self._index = self._keywords.take_vectors(self.embedding_model)  # loaded by prepare_search
+            if self._index is None or self._index.model != self.embedding_model:
+                self._index = VectorIndex.load(self.conn, self.embedding_model)
+            else:
+                self._index.refresh(self.conn)
+        return self._index
+
+    def keyword_index(self, wait: bool = False):
+        """The in-memory BM25 index (same ranking as FTS5), kept fresh; None while the background
+        thread still builds it (``wait=True``: wait for it)."""
+        self.prepare_search()
+        index = self._keywords.wait() if wait else self._keywords.ready()
+        if index is not None:
+            with dbmod.sqlite_errors(self.path):
+                index.refresh(self.conn)
+        return index
+
+    def prepare_search(self) -> None:
+        """Load the vectors, then the keyword index, in a background thread (store/sqlite/warm.py).
+        No search waits for the keyword index (FTS5 answers until it is ready); one that needs
+        the vectors meanwhile waits only for the rest of their load."""
+        from langmem_cli.store.sqlite.warm import Warmer
+
+        if self._keywords is None:
+            self._keywords = Warmer(self.path, self.embedding_model if self._index is None else None)
+        self._keywords.start()
+
+    def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None, prefix: str | None = None,
+               kinds: list[str] | None = None, filters: list[tuple[str, Any]] | None = None, limit: int = 10,
+               offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
+               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
+        from langmem_cli.store.sqlite.search import search
+
+        return search(self, query, mode=mode, namespace=namespace, prefix=prefix, kinds=kinds, filters=filters,
+                      limit=limit, offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight,
+                      moment=moment_for(as_of, include_expired))
+
+    # -- maintenance -----------------------------------------------------------
+    def reindex(self, batch_size: int = 256, force: bool = False, progress=None) -> int:
+        cond = "1" if force else "embedding_model IS NULL OR embedding_model != ? OR embedding IS NULL"
+        params: list[Any] = [] if force else [self.embedding_model]
+        ids = [r[0] for r in self._query(f"SELECT id FROM memories WHERE {cond} ORDER BY rowid", params)]
+        done = 0
+        for chunk in chunks(ids, batch_size):
+            memories = list(self.get_many(chunk).values())
+            vectors = self.embedder.embed([m.text for m in memories])
+            with self.transaction():
+                self.conn.executemany("UPDATE memories SET embedding_model = ?, embedding = ? WHERE id = ?",
+                                      [(self.embedding_model, encode(v), m.id) for m, v in zip(memories, vectors)])
+                self.conn.execute("INSERT INTO meta (key, value) VALUES ('reindexed_at', ?) "
+                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (now(),))
+            done += len(memories)
+            if progress:
+                progress(done, len(ids))
+        self._index = None
+        return done
