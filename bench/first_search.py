@@ -48,8 +48,9 @@ print(json.dumps(times))
 
 
 def api_run(db: Path, queries: list[str]) -> list[float]:
+    # cwd: not the checkout, so that PYTHONPATH decides which langmem_cli runs (a tree to compare)
     proc = subprocess.run([sys.executable, "-c", API_PROBE, str(db), json.dumps(queries)], env=speed.child_env(),
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, cwd=str(speed.OUT))
     return json.loads(proc.stdout)
 
 
@@ -57,7 +58,7 @@ def mcp_run(db: Path, queries: list[str]) -> list[float]:
     from mcp import Client, StdioServerParameters
 
     params = StdioServerParameters(command=sys.executable, args=["-m", "langmem_cli", "--db", str(db), "mcp"],
-                                   env=speed.child_env())
+                                   env=speed.child_env(), cwd=str(speed.OUT))
 
     async def session() -> list[float]:
         times = []
