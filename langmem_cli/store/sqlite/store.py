@@ -18,6 +18,7 @@ from langmem_cli.store.base import VECTOR_WEIGHT, OnCommit, Store
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
+from langmem_cli.store.sqlite.grounding_marks import GroundingMarks
 from langmem_cli.store.sqlite.purge import Purging
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
@@ -42,7 +43,7 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
         yield list(chunk)
 
 
-class SQLiteStore(Purging, Validity, Bookkeeping, Store):
+class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, Store):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None):
@@ -258,6 +259,8 @@ class SQLiteStore(Purging, Validity, Bookkeeping, Store):
         with self.transaction():
             for before, after, action in plan.closed:
                 self._write_close(before, after, action, source)
+            for before, after in plan.annotated:
+                self._write_metadata(before, after, source)
             self._insert_rows(fresh, blobs)
             for m in fresh:
                 self._record("insert", m.id, m.namespace, None, m, source)
