@@ -49,7 +49,7 @@ def extract(
         return
     from langmem_cli import config
     from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.core.manager import Policy
+    from langmem_cli.core.extraction import Policy
     from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
 
     st = state(ctx, json_mode)

@@ -117,7 +117,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
-        """Apply a model's decisions (``core.manager.Operation``: action, kind, content, id,
+        """Apply a model's decisions (``core.extraction.Operation``: action, kind, content, id,
         metadata, valid_from) to ``namespace`` in one transaction. An insert adds a memory; an
         update *supersedes* its target (the old row stays with ``valid_until`` and
         ``superseded_by``; a new row holds the new content); a delete *invalidates* (sets
