@@ -192,7 +192,7 @@ def test_mcp_server_on_the_backend(b: Cli, backend_db: str) -> None:
 
 
 def test_validity_as_of_and_expired(backend_db: str) -> None:
-    from langmem_cli.core.manager import Operation
+    from langmem_cli.core.extraction import Operation
     from langmem_cli.embed.hash_embedder import HashEmbedder
     from langmem_cli.store import open_store
 
