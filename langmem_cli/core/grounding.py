@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.core.words import MONTHS, WEEKDAYS, normalize, words  # noqa: F401 (used by the extractors too)
+from langmem_cli.core.words import (  # noqa: F401  (re-exported for the gate's callers)
+    MONTHS, STOPWORDS, WEEKDAYS, content_words, negated, normalize, stem, words,
+)
 
 MIN_OVERLAP = 0.5  # share of the memory's content words found in its quotes, with at most one word unquoted
 MOST = 0.8  # ... or this share, however many words are unquoted (a long memory)
@@ -31,35 +33,6 @@ SIMILAR = 0.8  # cosine of text and quotes that lets a second unquoted word pass
 
 CONFIRMATIONS = ("yes", "yeah", "yep", "yup", "correct", "exactly", "right", "that's right", "that is right",
                  "that's correct", "true", "indeed")
-STOPWORDS = frozenset("""a an the and or but if so of to in on at by for with from into onto about as than then
-that this these those there here it its it's is are was were be been being am do does did done doing have has had
-having will would shall should can could may might must not no nor never none i i'm i've i'd i'll me my mine myself
-we we're we've our ours us you your yours he she him her his hers they them their theirs who whom whose which what
-when where why how all any some each every very really just also too still even much many more most other such
-only own same s t don't doesn't didn't isn't aren't wasn't weren't won't wouldn't can't cannot couldn't shouldn't
-haven't hasn't hadn't user users person people one ones thing things something anything nothing get got gets
-going gonna go goes went like likes liked say says said tell told know knows knew think thinks thought""".split())
-NEGATIONS = frozenset("not no never none nothing nobody neither nor without cannot".split())
-
-
-def stem(word: str) -> str:
-    for suffix in ("'s", "ing", "ies", "ied", "es", "ed", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2]:
-                word = word[:-1]  # running -> run
-            break
-    return word[:6]
-
-
-def content_words(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
-    return {stem(w) for w in words(text) if w not in STOPWORDS and w not in ignore and len(w) > 1}
-
-
-def negated(text: str) -> bool:
-    return any(w in NEGATIONS or w.endswith("n't") for w in words(text))
-
-
 @dataclass
 class Candidate:
     """What an extractor proposes: the memory (kind, content, rendered text) and its quotes."""
@@ -244,11 +217,13 @@ def check(candidates: Sequence[Candidate], conversation: Conversation,
     return verdict
 
 
-def merge_evidence(before: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any]:
+def merged_metadata(before: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any] | None:
     """An update's metadata: the old keys, the new ones, and the evidence of both (provenance is never lost)."""
-    merged = {**before, **(new or {})}
+    if not new:
+        return None
+    merged = {**before, **new}
     evidence = list(before.get("evidence") or [])
-    evidence += [e for e in (new or {}).get("evidence") or [] if e not in evidence]
+    evidence += [e for e in new.get("evidence") or [] if e not in evidence]
     if evidence:
         merged["evidence"] = evidence
     return merged

@@ -10,7 +10,7 @@ import numpy as np
 from langmem_cli.core import grounding
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.grounding import Candidate, Rejected
-from langmem_cli.core.manager import Operation
+from langmem_cli.core.extraction import Operation
 
 LOCAL = "local"  # the name of the offline extractor in summaries and runs
 SMALL = 5000  # a namespace up to this size is compared whole; a larger one through vector search
