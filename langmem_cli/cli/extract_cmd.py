@@ -52,7 +52,7 @@ def extract(
                  "dry_run": dry_run, "force": force}
     outcome = RunOutcome()
     from langmem_cli.jobs.extract import estimate_calls
-    from langmem_cli.jobs.locks import extract_locks
+    from langmem_cli.jobs.locks import extract_locks  # here: --parse-only loads no job module
 
     if client is not None:
         calls = estimate_calls(conversations, opts)
