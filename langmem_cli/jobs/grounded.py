@@ -62,7 +62,11 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     for n, (candidate, evidence) in enumerate(accepted):
         if stored is not None and stored.size and float((stored @ vectors[n]).max()) >= DUPLICATE:
             continue  # already remembered
+<<<<<<< HEAD
         if size > SMALL and _stored_copy(store, namespace, kind, candidate.text):
+=======
+        if size > SMALL and store.nearest(namespace, vectors[n:n + 1], kinds=[kind])[0][1] >= DUPLICATE:
+>>>>>>> main
             continue
         if any(float(np.dot(vectors[n], other)) >= DUPLICATE for other in kept):
             continue
