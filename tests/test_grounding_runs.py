@@ -138,7 +138,6 @@ def test_extract_report_names_the_new_memories(cli, fake, tmp_path, kind):
     assert op["action"] == kind and op["id"] and cli.json("get", op["id"])["text"] == "I keep bees in my garden"
 
 
-<<<<<<< HEAD
 def test_a_model_merge_keeps_the_evidence_of_what_it_folds_in(cli, fake, tmp_path):
     load(cli, tmp_path, [("Alice likes green tea", "e1"), ("Alice likes green tea a lot", "e2")])
     fake.reset([{"json": {"operations": [{"action": "update", "id": "c1", "content": "Alice loves green tea"},
@@ -149,8 +148,6 @@ def test_a_model_merge_keeps_the_evidence_of_what_it_folds_in(cli, fake, tmp_pat
     assert {e["conversation"] for e in kept["metadata"]["evidence"]} == {"e1", "e2"}
 
 
-=======
->>>>>>> main
 def test_optimize_prompt_says_local_is_not_a_model(cli, tmp_path):
     prompt = tmp_path / "p.md"
     prompt.write_text("You are helpful.\n")

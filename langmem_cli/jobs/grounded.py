@@ -62,11 +62,7 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     for n, (candidate, evidence) in enumerate(accepted):
         if stored is not None and stored.size and float((stored @ vectors[n]).max()) >= DUPLICATE:
             continue  # already remembered
-<<<<<<< HEAD
-        if size > SMALL and _stored_copy(store, namespace, kind, candidate.text):
-=======
         if size > SMALL and store.nearest(namespace, vectors[n:n + 1], kinds=[kind])[0][1] >= DUPLICATE:
->>>>>>> main
             continue
         if any(float(np.dot(vectors[n], other)) >= DUPLICATE for other in kept):
             continue
@@ -74,12 +70,6 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
         op = Operation("insert", kind, candidate.text)
         operations.append(with_evidence(op, evidence, candidate.valid_from or conversation_time(conversation)))
     return operations, rejected
-
-
-def _stored_copy(store, namespace: str, kind: str, text: str) -> bool:
-    """Does the namespace hold a memory (valid now) that says the same (cosine ≥ DUPLICATE)?"""
-    hits = store.search(text, mode="vector", namespace=namespace, kinds=[kind], limit=1)
-    return bool(hits) and (hits[0].vector_score or 0.0) >= DUPLICATE
 
 
 def gate_operations(store, conversation: Conversation, operations: list[Operation],

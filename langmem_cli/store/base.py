@@ -205,11 +205,7 @@ class Store(abc.ABC):
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         """Optional: embed ahead, outside a transaction, what writes inside it will need."""
 
-<<<<<<< HEAD
-    def offer_embeddings(self, vectors: dict[str, Any]) -> None:
-=======
     def offer_embeddings(self, vectors: dict[str, "np.ndarray"]) -> None:
->>>>>>> main
         """Optional: vectors a caller already computed with this store's embedder ({content hash:
         vector}), so writes of that content need not embed it again."""
 
