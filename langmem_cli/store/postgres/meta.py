@@ -11,7 +11,7 @@ from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError
 
 RUN_COLUMNS = ("id", "command", "arguments", "model", "prompt_tokens", "completion_tokens", "cost", "status", "error",
-               "started_at", "ended_at")
+               "started_at", "ended_at", "rejected", "counts")
 PROMPT_COLUMNS = ("id", "name", "hash", "text", "kind", "trajectories", "rationale", "changed", "run_id", "at")
 
 

@@ -96,6 +96,13 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         )""",
         "CREATE INDEX prompt_versions_name ON prompt_versions (name, id)",
     ]),
+    (6, "pg006_grounding", [  # issue 11, as SQLite's m012
+        "ALTER TABLE runs ADD COLUMN rejected integer",
+        "ALTER TABLE runs ADD COLUMN counts text",
+        f"""CREATE TABLE consolidate_marks (
+            cluster text PRIMARY KEY, namespace text {C}, failures integer, last_error text, parked integer, at text
+        )""",
+    ]),
 ]
 
 

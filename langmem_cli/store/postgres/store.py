@@ -26,6 +26,7 @@ from langmem_cli.store.postgres.clauses import (
     where_clause,
 )
 from langmem_cli.store.postgres.connection import connect, pg_errors
+from langmem_cli.store.postgres.grounding import GroundingMixin
 from langmem_cli.store.postgres.meta import MetaMixin
 from langmem_cli.store.postgres.reads import ReadMixin
 from langmem_cli.store.postgres.url import mask
@@ -43,7 +44,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, MetaMixin, Validity, Store):
+class PostgresStore(ReadMixin, MetaMixin, GroundingMixin, Validity, Store):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
