@@ -192,7 +192,7 @@ def test_mcp_server_on_the_backend(b: Cli, backend_db: str) -> None:
 
 
 def test_validity_as_of_and_expired(backend_db: str) -> None:
-    from langmem_cli.core.manager import Operation
+    from langmem_cli.core.extraction import Operation
     from langmem_cli.embed.hash_embedder import HashEmbedder
     from langmem_cli.store import open_store
 
@@ -207,6 +207,46 @@ def test_validity_as_of_and_expired(backend_db: str) -> None:
         ended = store.get(old.id)
         assert ended.valid_until == "2024-05-01" and ended.superseded_by
         assert [m.text for m in store.lineage(old.id)] == ["Alice lives in Paris", "Alice lives in Oslo"]
+
+
+def test_grounding_marks_run_counts_and_nearest(backend_db: str) -> None:
+    from langmem_cli.embed.hash_embedder import HashEmbedder
+    from langmem_cli.store import open_store
+
+    embedder = HashEmbedder(64)
+    with open_store(backend_db, embedder=embedder) as store:
+        assert store.cluster_failures("k") is None
+        assert not store.record_cluster_failure("k", "g/a", "bad id", park_after=2)
+        assert store.record_cluster_failure("k", "g/a", "bad id again", park_after=2)
+        mark = store.cluster_failures("k")
+        assert mark["failures"] == 2 and mark["parked"] and mark["last_error"] == "bad id again"
+        store.clear_cluster_failures("k")
+        assert store.cluster_failures("k") is None
+        run = store.start_run("extract")
+        store.record_run_counts(run, {"inserted": 2, "rejected": 3, "note": "not a count"})
+        assert store.get_run(run)["rejected"] == 3 and json.loads(store.get_run(run)["counts"])["inserted"] == 2
+        assert store.nearest("g/a", embedder.embed(["Alice likes tea"])) == [(None, 0.0)]
+        tea = store.put("g/a", "Alice likes tea")
+        store.put("g/a", "Bob rides a red bicycle to work")
+        store.put("g/b", "Alice likes tea")  # another namespace: never the answer
+        [(found, cosine)] = store.nearest("g/a", embedder.embed(["Alice likes tea"]))
+        assert found == tea.id and cosine > 0.99
+
+
+def test_purge_erases_the_content_and_keeps_a_tombstone(b: Cli) -> None:
+    keep = b.put("Alice keeps this one", "-n", "p/a")["id"]
+    secret = b.put("Alice's door code is 4711 zanzibar", "-n", "p/a")["id"]
+    gone = b.put("Bob's old secret quokka", "-n", "p/b")["id"]
+    b("delete", gone)  # deleted earlier: its text is still in history until purged
+    result = b.json("delete", "--purge", secret, gone)
+    assert result["tombstones"] == 2 and result["size_after"] > 0
+    dump = b("export", "--history").stdout
+    assert "zanzibar" not in dump and "quokka" not in dump and "Alice keeps this one" in dump
+    assert [e["action"] for e in b.json("history", secret)][-1] == "purge"
+    assert b.json("get", keep)["text"] == "Alice keeps this one"
+    b.put("Carol's diary entry", "-n", "p/c/x")
+    assert b.json("delete", "--purge", "--prefix", "p/c", "--yes")["tombstones"] == 1
+    assert not b.json("list", "--prefix", "p/c")
 
 
 def test_validity_through_the_cli(b: Cli, ref: Cli) -> None:

@@ -118,10 +118,11 @@ def root(
 def _register() -> None:
     from langmem_cli.cli import (
         consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, optimize_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
-        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd,
+        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd, watch_cmd,
     )
 
     app.command("extract")(extract_cmd.extract)
+    app.command("watch")(watch_cmd.watch)
     app.command("consolidate")(consolidate_cmd.consolidate)
     app.command("show-profile")(profile_cmd.show_profile)
     app.command("edit-profile")(profile_cmd.edit_profile)
@@ -138,6 +139,7 @@ def _register() -> None:
     app.command("import")(transfer_cmd.import_)
     app.command("stats")(stats_cmd.stats)
     app.command("reindex")(reindex_cmd.reindex)
+    app.command("vacuum")(delete_cmd.vacuum)
     app.command("runs")(runs_cmd.runs)
     app.command("path")(path_cmd.path)
     app.command("mcp")(mcp_cmd.mcp)

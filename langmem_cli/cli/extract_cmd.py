@@ -6,28 +6,18 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client,
-                                     read_instructions, state)
-from langmem_cli.cli.put_cmd import parse_pairs
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, state)
+from langmem_cli.errors import ExitCode
 from langmem_cli.jobs.locks import extract_locks
-from langmem_cli.errors import ExitCode, UsageError
 
 
+@extract_option_group
 def extract(
     ctx: typer.Context,
     files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT); - for stdin.")],
-    namespace: Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")] = "default",
-    var: Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")] = None,
-    schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")] = None,
-    instructions: Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")] = None,
-    profile: Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")] = False,
-    enable_deletes: Annotated[bool, typer.Option("--enable-deletes", help="Let the model delete memories it was shown.")] = False,
-    no_updates: Annotated[bool, typer.Option("--no-updates", help="Only insert; never change existing memories.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
-    fmt: Annotated[Optional[str], typer.Option("--format", help="Transcript format (default: detected).")] = None,
-    top_k: Annotated[int, typer.Option("--top-k", min=0, help="Related memories shown to the model per chunk.")] = 10,
-    chunk_tokens: Annotated[int, typer.Option("--chunk-tokens", min=64, help="Token budget of one transcript chunk.")] = 1500,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
@@ -36,31 +26,25 @@ def extract(
     show_rejected: Annotated[bool, typer.Option("--show-rejected", help="Print the candidates the grounding gate refused, with the reason.")] = False,
     max_llm_calls: Annotated[Optional[int], typer.Option("--max-llm-calls", min=0, help="Stop before this many LLM calls are spent; the conversations left wait for the next run.")] = None,
     parse_only: Annotated[bool, typer.Option("--parse-only", help="Only read the transcripts: print formats, conversations, messages and what was skipped (no model, no database).")] = False,
+    *,
+    shared: ExtractArgs,
 ) -> None:
     """Extract memories from chat transcripts (one transaction per conversation). Without a model:
     the offline extractor "local"; every memory passes the grounding gate and keeps its evidence."""
     from langmem_cli.cli.parse_only import parse_only as print_parse_only, read_transcripts
-    from langmem_cli.formats import FORMATS
 
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
+    fmt, namespace, profile = shared.fmt, shared.namespace, shared.profile
+    check_format(fmt)
     if parse_only:
         print_parse_only(state(ctx, json_mode).output, files, fmt)
         return
     from langmem_cli import config
-    from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.core.manager import Policy
-    from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
+    from langmem_cli.jobs.extract import plan_namespaces, run_extract
 
     st = state(ctx, json_mode)
     out = st.output
-    opts = ExtractOptions(
-        namespace=namespace, variables=parse_pairs(var, "--var"), schemas=load_schemas(schema),
-        instructions=read_instructions(instructions), profile=profile,
-        policy=Policy(enable_inserts=True, enable_updates=not no_updates, enable_deletes=enable_deletes),
-        dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries,
-        max_llm_calls=max_llm_calls,
-    )
+    opts = shared.options(retries, dry_run=dry_run, force=force)
+    opts.max_llm_calls = max_llm_calls
     conversations = read_transcripts(out, files, fmt)
     plan_namespaces(conversations, opts)  # template errors before any model is loaded
     model_name = config.llm_model(model)

@@ -6,7 +6,7 @@ import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.options import state
-from langmem_cli.cli.put_cmd import parse_pairs
+from langmem_cli.cli.options import parse_pairs
 
 
 def mcp(
@@ -27,6 +27,7 @@ def mcp(
     store = st.store()
     tools = MemoryTools(store, ns, schema, enabled)
     store.embedder.embed(["warm up"])  # load the model now, not at the first call
+    store.prepare_search()  # the keyword index builds in the background; no call waits for it
     from langmem_cli.mcp.server import build_server
 
     server = build_server(tools)

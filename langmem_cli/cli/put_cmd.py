@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -8,19 +7,9 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import JsonOpt, parse_pairs, state
 from langmem_cli.core.render import TEXT_KINDS
 from langmem_cli.errors import InvalidInputError, UsageError
-
-
-def parse_pairs(items: list[str] | None, what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items or []:
-        if "=" not in item or not item.split("=", 1)[0]:
-            raise UsageError(f"invalid {what} {item!r}: use key=value")
-        key, value = item.split("=", 1)
-        out[key] = value
-    return out
 
 
 def read_content(content: str | None, file: Path | None) -> tuple[str, str]:
@@ -42,12 +31,14 @@ def read_content(content: str | None, file: Path | None) -> tuple[str, str]:
 
 
 def parse_content(text: str, kind: str, source: str):
+    from langmem_cli.core.lines import loads
+
     if kind in TEXT_KINDS:
         if not text.strip():
             raise UsageError("content is empty")
         return text.strip()
     try:
-        value = json.loads(text)
+        value = loads(text)  # strict: NaN and Infinity are not JSON
     except ValueError as exc:
         raise InvalidInputError(f"invalid JSON content for kind {kind!r}: {exc}", location=source if source != "cli" else None) from None
     if not isinstance(value, dict) or not value:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
-from langmem_cli.core.manager import Existing, Operation, Policy, manage, manage_profile
+from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
@@ -177,7 +177,11 @@ def estimate_calls(conversations: list[Conversation], opts: ExtractOptions) -> i
 
 
 def extract_one(store, client: ChatClient | None, conversation: Conversation, namespace: str, opts: ExtractOptions,
-                step: Callable[..., None] | None = None) -> ConversationResult:
+                step: Callable[..., None] | None = None,
+                on_commit: Callable[[], None] | None = None) -> ConversationResult:
+    """One conversation, one transaction. ``on_commit()`` runs inside that transaction (``watch``
+    records there what it has extracted); it does not run when nothing is written (skipped, dry-run,
+    failed)."""
     result = ConversationResult(conversation.source, namespace, "failed")
     started = time.perf_counter()
     digest = conversation.content_hash
@@ -205,13 +209,14 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         _stamp(operations, conversation)
         result.operations = operations
         counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
-        written = store.apply_operations(
-            namespace, operations, conversation.source,
-            on_commit=lambda _: store.mark_processed(
-                namespace, digest, conversation.source,
-                {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]},
-            ),
-        )
+
+        def committing(_) -> None:
+            store.mark_processed(namespace, digest, conversation.source,
+                                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
+            if on_commit is not None:
+                on_commit()
+
+        written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"

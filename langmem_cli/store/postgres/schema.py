@@ -96,12 +96,25 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         )""",
         "CREATE INDEX prompt_versions_name ON prompt_versions (name, id)",
     ]),
-    (6, "pg006_grounding", [  # issue 11, as SQLite's m012
+    (6, "pg006_grounding", [  # issue 11: a run's counts (rejected by the gate), parked clusters
         "ALTER TABLE runs ADD COLUMN rejected integer",
         "ALTER TABLE runs ADD COLUMN counts text",
         f"""CREATE TABLE consolidate_marks (
-            cluster text PRIMARY KEY, namespace text {C}, failures integer, last_error text, parked integer, at text
+            cluster text PRIMARY KEY, namespace text {C}, failures integer NOT NULL, last_error text,
+            parked integer NOT NULL, at text
         )""",
+    ]),
+    (7, "pg007_watch_state", [  # issue 13: `langmem watch` (as SQLite's m011)
+        f"""CREATE TABLE watch_sources (
+            path text {C} PRIMARY KEY, size bigint, mtime_ns bigint, inode bigint, byte_offset bigint,
+            content_hash text, at text
+        )""",
+        f"""CREATE TABLE watch_progress (
+            path text {C} NOT NULL, conversation text NOT NULL, count integer, digest text, seen text,
+            run_id text, at text, PRIMARY KEY (path, conversation)
+        )""",
+        "CREATE TABLE watch_leases (source text PRIMARY KEY, holder text, host text, pid integer, "
+        "expires_at double precision)",
     ]),
 ]
 

@@ -26,11 +26,13 @@ from langmem_cli.store.postgres.clauses import (
     where_clause,
 )
 from langmem_cli.store.postgres.connection import connect, pg_errors
-from langmem_cli.store.postgres.grounding import GroundingMixin
+from langmem_cli.store.postgres.grounding_marks import GroundingMarksMixin
 from langmem_cli.store.postgres.meta import MetaMixin
+from langmem_cli.store.postgres.purge import PurgeMixin
 from langmem_cli.store.postgres.reads import ReadMixin
 from langmem_cli.store.postgres.url import mask
-from langmem_cli.store.sqlite.validity import Validity  # the supersede plan, shared (no SQL used from it)
+from langmem_cli.store.postgres.watch_state import WatchStateMixin
+from langmem_cli.store.plan import Planner
 
 _INSERT = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
@@ -44,7 +46,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, MetaMixin, GroundingMixin, Validity, Store):
+class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, PurgeMixin, Planner, Store):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -279,7 +281,7 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMixin, Validity, Store):
 
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
-        """As on SQLite (the plan is ``Validity._plan``'s): updates supersede, deletes invalidate.
+        """As on SQLite (the plan is store/plan.py's): updates supersede, deletes invalidate.
         The targets are locked (FOR UPDATE) and checked unchanged before anything is written, so
         two hosts closing the same memory cannot both succeed."""
         validate(namespace)
@@ -296,6 +298,10 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMixin, Validity, Store):
                 self.conn.execute("UPDATE memories SET valid_until = %s, superseded_by = %s, updated_at = %s WHERE id = %s",
                                   (after.valid_until, after.superseded_by, after.updated_at, after.id))
                 self._record(action, after.id, after.namespace, before, after, source)
+            for before, after in plan.annotated:  # the same fact, more provenance: in place
+                self.conn.execute("UPDATE memories SET metadata = %s, updated_at = %s WHERE id = %s",
+                                  (canonical_json(after.metadata), after.updated_at, after.id))
+                self._record("update", after.id, after.namespace, before, after, source)
             self._insert_rows(fresh, vectors)
             self._record_many([("insert", m.id, m.namespace, None, m, source) for m in fresh])
             result = plan.result()

@@ -1,6 +1,5 @@
-"""Grounded extraction and consolidation (issue 11) on PostgreSQL: run counts, failing
-consolidation clusters (parked after a few failures), the nearest memory of a namespace.
-A mixin of PostgresStore; the same behaviour as SQLite's ``grounding_marks``."""
+"""Grounded extraction and consolidation marks on PostgreSQL (issue 11), as on SQLite: a run's
+counts, consolidation clusters that keep failing, and the nearest memory of a namespace. A mixin."""
 
 from __future__ import annotations
 
@@ -8,12 +7,14 @@ from typing import Any
 
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
-from langmem_cli.store.postgres.clauses import Vector
+from langmem_cli.store.postgres.clauses import Vector, where_clause
 
 MARK_COLUMNS = ("cluster", "namespace", "failures", "last_error", "parked", "at")
 
 
-class GroundingMixin:
+class GroundingMarksMixin:
+    """Needs ``conn``, ``_q``, ``transaction()`` and ``embedding_model`` of PostgresStore."""
+
     def record_run_counts(self, run_id: str | None, counts: dict[str, Any]) -> None:
         if not run_id:
             return
@@ -27,16 +28,15 @@ class GroundingMixin:
         return dict(zip(MARK_COLUMNS, rows[0])) if rows else None
 
     def record_cluster_failure(self, cluster: str, namespace: str, error: str, park_after: int) -> bool:
-        """One more failure, counted in the database (two hosts failing the same cluster both count)."""
         with self.transaction():
-            failures = self.conn.execute(
+            [(failures,)] = self.conn.execute(
                 "INSERT INTO consolidate_marks (cluster, namespace, failures, last_error, parked, at) "
                 "VALUES (%s, %s, 1, %s, 0, %s) ON CONFLICT (cluster) DO UPDATE SET "
-                "failures = consolidate_marks.failures + 1, namespace = excluded.namespace, "
-                "last_error = excluded.last_error, at = excluded.at RETURNING failures",
-                (cluster, namespace, error[:500], now())).fetchone()[0]
+                "failures = consolidate_marks.failures + 1, last_error = EXCLUDED.last_error, at = EXCLUDED.at "
+                "RETURNING failures", (cluster, namespace, error[:500], now())).fetchall()
             parked = failures >= park_after
-            self.conn.execute("UPDATE consolidate_marks SET parked = %s WHERE cluster = %s", (int(parked), cluster))
+            if parked:
+                self.conn.execute("UPDATE consolidate_marks SET parked = 1 WHERE cluster = %s", (cluster,))
         return parked
 
     def clear_cluster_failures(self, cluster: str) -> None:
@@ -44,12 +44,10 @@ class GroundingMixin:
             self.conn.execute("DELETE FROM consolidate_marks WHERE cluster = %s", (cluster,))
 
     def nearest(self, namespace: str, vectors, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
-        """For each vector: the most similar memory of ``namespace`` (exact, as SQLite's in-memory
-        index: any memory of the current model) and its inner product; (None, 0.0) when none."""
-        from langmem_cli.store.postgres.clauses import where_clause
+        """Exact: the namespace is selected first, then sorted by inner product (normalised vectors)."""
         from langmem_cli.store.postgres.search import exact_vector_ranking
 
-        where, params = where_clause(namespace, kinds=kinds, include_expired=True)
+        where, params = where_clause(namespace, kinds=kinds)
         out: list[tuple[str | None, float]] = []
         for vector in vectors:
             top = exact_vector_ranking(self, Vector(vector), 1, where, params)
