@@ -7,15 +7,17 @@ PIP := $(BIN)/pip
 CONSTRAINTS := -c constraints.txt
 DEMO_DB ?= $(CURDIR)/.demo/db/memories.db
 
-.PHONY: install install-test demo test test-llm bench clean
+.PHONY: install install-test install-local demo test test-llm bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# The demo installs only what the default path uses: the offline extractor "local" needs no LLM,
+# so llama-cpp-python (which compiles for ~10 min) is not installed; `make install-local` adds it.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet $(CONSTRAINTS) torch==2.13.0
-	$(PIP) install --quiet $(CONSTRAINTS) -e '.[local]'
+	$(PIP) install --quiet $(CONSTRAINTS) -e .
 	touch $@
 
 # The tests need no llama-cpp-python (it compiles for ~10 min): the provider path is tested
@@ -35,6 +37,8 @@ $(VENV)/.installed-local: $(VENV)/.installed-test
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+install-local: $(VENV)/.installed-local
 
 demo: install
 	@rm -rf $(dir $(DEMO_DB)) && mkdir -p $(dir $(DEMO_DB))

@@ -76,10 +76,13 @@ def _print(out, report, model: str, dry_run: bool) -> None:
         out.console.print(
             f"consolidate ({model}): {s['namespaces']} namespaces, {s['memories']} memories, {s['clusters']} clusters "
             f"({s['unchanged_since_last_run']} unchanged since last run), {s['sent']} sent: {s['inserted']} inserted, "
-            f"{s['updated']} updated, {s['deleted']} deleted, {s['failed']} failed, {s['pending']} left for next run; "
+            f"{s['updated']} updated, {s['deleted']} deleted, {s['failed']} failed, {s['parked']} parked, "
+            f"{s['pending']} left for next run, {s['contradictions']} possible contradictions left for a model run; "
             f"{s['calls']} LLM calls, {s['prompt_tokens'] + s['completion_tokens']} tokens, ${s['cost']:.4f}, {s['seconds']:.1f} s",
             markup=False,
         )
     for r in report.results:
         if r.status == "failed":
-            out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories): {r.error}")
+            out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories), skipped: {r.error}")
+        for a, b, why in r.contradictions:
+            out.info(f"possible contradiction in {r.namespace} ({why}): {a} and {b}: left for a run with --model")

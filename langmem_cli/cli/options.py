@@ -28,7 +28,7 @@ AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="What was valid 
 IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also memories no longer (or not yet) valid: superseded, invalidated.")]
 
 # The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
-ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string (e.g. openai/gpt-4o-mini, local/smollm2-135m); default: local, the offline extractor (no LLM).", show_default=False)]
 ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate or the provider fails (the latter after a backoff).")]
@@ -122,11 +122,16 @@ def choice(values: Sequence[str]) -> Any:
 
 
 def make_client(model: str | None, api_base: str | None, timeout: float):
-    """The LLM client for the LLM options above (litellm is imported here, not before)."""
+    """The LLM client for the LLM options above (litellm is imported here, not before); None for
+    ``local``, the offline extractor (no model is loaded)."""
     from langmem_cli import config
+
+    name = config.llm_model(model)
+    if name == config.DEFAULT_MODEL:
+        return None
     from langmem_cli.llm.litellm_client import LiteLLMClient
 
-    return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
+    return LiteLLMClient(name, api_base=config.api_base(api_base), timeout=timeout)
 
 
 def parse_pairs(items: list[str] | None, what: str) -> dict[str, str]:

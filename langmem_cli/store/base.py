@@ -279,6 +279,27 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def watch_leases(self) -> list["Lease"]: ...
 
+    # -- grounded extraction and consolidation (issue 11) ------------------------------
+    @abc.abstractmethod
+    def record_run_counts(self, run_id: str | None, counts: dict[str, Any]) -> None:
+        """Keep a run's summary counts (and the grounding gate's rejections) with the run."""
+
+    @abc.abstractmethod
+    def cluster_failures(self, cluster: str) -> dict[str, Any] | None:
+        """How often a consolidation cluster failed, and whether it is parked (None: never)."""
+
+    @abc.abstractmethod
+    def record_cluster_failure(self, cluster: str, namespace: str, error: str, park_after: int) -> bool:
+        """Count one more failure of a cluster; True when it is now parked."""
+
+    @abc.abstractmethod
+    def clear_cluster_failures(self, cluster: str) -> None: ...
+
+    @abc.abstractmethod
+    def nearest(self, namespace: str, vectors: Any, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
+        """For each normalised vector: the most similar current memory of ``namespace`` and its cosine
+        ((None, 0.0) when there is none)."""
+
     # -- maintenance ---------------------------------------------------------------
     @abc.abstractmethod
     def integrity_check(self) -> str:

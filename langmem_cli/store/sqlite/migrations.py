@@ -159,6 +159,18 @@ def m011_watch_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m012_grounding(db: sqlite_utils.Database) -> None:
+    """Issue 11: what a run counted (inserted, rejected by the grounding gate, …) and consolidation
+    clusters that keep failing (parked: not re-sent every night)."""
+    db["runs"].add_column("rejected", int)
+    db["runs"].add_column("counts", str)  # JSON of the run's summary counts
+    db["consolidate_marks"].create(
+        {"cluster": str, "namespace": str, "failures": int, "last_error": str, "parked": int, "at": str},
+        pk="cluster",
+    )
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, all in one transaction (a failure leaves the
     database as it was). Returns the names applied."""

@@ -18,6 +18,7 @@ from langmem_cli.store.base import VECTOR_WEIGHT, OnCommit, Store
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
+from langmem_cli.store.sqlite.grounding_marks import GroundingMarks
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
     MEMORY_COLUMNS,
@@ -41,7 +42,7 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-class SQLiteStore(Validity, Bookkeeping, WatchState, Store):
+class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None):
@@ -257,6 +258,8 @@ class SQLiteStore(Validity, Bookkeeping, WatchState, Store):
         with self.transaction():
             for before, after, action in plan.closed:
                 self._write_close(before, after, action, source)
+            for before, after in plan.annotated:
+                self._write_metadata(before, after, source)
             self._insert_rows(fresh, blobs)
             for m in fresh:
                 self._record("insert", m.id, m.namespace, None, m, source)

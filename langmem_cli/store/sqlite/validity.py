@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
+from langmem_cli.core.grounding import merged_metadata
 from langmem_cli.core.records import Memory, NewMemory
+from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.sqlite.records_sql import MEMORY_COLUMNS, NOT_VALID_AT, row_to_memory
@@ -20,11 +22,12 @@ class Plan:
     inserts: list[Memory] = field(default_factory=list)  # from insert operations
     replacements: list[Memory] = field(default_factory=list)  # the new rows of update operations
     closed: list[tuple[Memory, Memory, str]] = field(default_factory=list)  # (before, after, supersede | invalidate)
+    annotated: list[tuple[Memory, Memory]] = field(default_factory=list)  # same fact, new metadata (evidence)
 
     def result(self) -> dict[str, list[Memory]]:
         return {
             "inserted": self.inserts,
-            "updated": self.replacements,
+            "updated": self.replacements + [after for _, after in self.annotated],
             "deleted": [after for _, after, action in self.closed if action == "invalidate"],
             "superseded": [after for _, after, action in self.closed if action == "supersede"],
         }
@@ -51,16 +54,20 @@ class Validity:
             if op.action == "update":
                 self._plan_update(plan, target, op, since, source, latest)
             elif target.valid_until is None:
-                self._close(plan, target, since or now(), None, "invalidate", source)
+                # a merge names the memory that carries the fact on: superseded, not just invalidated
+                successor = (op.metadata or {}).get("superseded_by")
+                self._close(plan, target, since or now(), successor, "supersede" if successor else "invalidate", source)
         return plan
 
     def _plan_update(self, plan: Plan, target: Memory, op: Any, since: str | None, source: str | None,
                      latest: dict[str, Memory]) -> None:
-        metadata = {**target.metadata, **(op.metadata or {})}
+        metadata = merged_metadata(target.metadata, op.metadata) or dict(target.metadata)
         new = self.prepare(NewMemory(target.namespace, op.content, op.kind or target.kind, metadata, source,
                                      valid_from=since))
         if new.content_hash == target.content_hash and new.kind == target.kind:
-            return  # nothing changed
+            if metadata != target.metadata:  # the same fact, more provenance (a merge): kept in place
+                plan.annotated.append((target, replace(target, metadata=metadata, updated_at=now())))
+            return
         if since is not None and target.valid_from is not None and since < target.valid_from:
             # An older fact learnt late (an earlier conversation read after a newer one): it held
             # until the stored one began, which stays current.
@@ -81,6 +88,11 @@ class Validity:
             until = target.valid_from  # never an interval that ends before it begins
         after = replace(target, valid_until=until, superseded_by=successor or target.superseded_by, updated_at=now())
         plan.closed.append((target, after, action))
+
+    def _write_metadata(self, before: Memory, after: Memory, source: str | None) -> None:
+        self.conn.execute("UPDATE memories SET metadata = ?, updated_at = ? WHERE id = ?",
+                          (canonical_json(after.metadata), after.updated_at, after.id))
+        self._record("update", after.id, after.namespace, before, after, source)
 
     def _write_close(self, before: Memory, after: Memory, action: str, source: str | None) -> None:
         cursor = self.conn.execute("UPDATE memories SET valid_until = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
