@@ -8,7 +8,7 @@ from pathlib import Path
 
 # name -> what it does; shown by `langmem --help` and in the README.
 ENV_VARS: dict[str, str] = {
-    "LANGMEM_DB": "database file (default: <user data dir>/langmem/memories.db)",
+    "LANGMEM_DB": "database file, or a postgresql:// URL for a shared store (default: <user data dir>/langmem/memories.db)",
     "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
     "LANGMEM_EMBEDDING_BACKEND": "onnx (default: the model exported once to ONNX) or torch (sentence-transformers in process)",
     "LANGMEM_MODEL": "LLM for extract, consolidate and optimize-prompt, any litellm model string (default: none: extract and consolidate run the offline extractor 'local', optimize-prompt the bundled local/smollm2-135m)",
@@ -36,9 +36,24 @@ def default_db_path() -> Path:
     return data_dir() / "memories.db"
 
 
+DB_URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_db_url(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(DB_URL_SCHEMES)
+
+
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     value = explicit or os.environ.get("LANGMEM_DB")
     return Path(value).expanduser() if value else default_db_path()
+
+
+def db_target(explicit: str | os.PathLike | None = None) -> "Path | str":
+    """What --db / LANGMEM_DB names: a database file (Path) or a server URL (str, as given)."""
+    value = explicit or os.environ.get("LANGMEM_DB")
+    if is_db_url(value):
+        return str(value).strip()
+    return db_path(value)
 
 
 def embedding_model_name(explicit: str | None = None) -> str:

@@ -196,6 +196,9 @@ def test_rewrites_and_truncation_give_no_duplicates_and_lose_nothing(folder, db_
         assert events[3]["messages"] == 1 and messages_extracted(events) == 5
         assert w.stop() == 0
     state, memories = progress(db_path, chat)
+    # five messages extracted once each; "one", said again after the rotation, is the same fact and
+    # is stored at most once (extract de-duplicates against the namespace): the database holds
+    # exactly what the extractions reported inserting
     assert memories == inserted(events) and state["-"].count == 3
 
 

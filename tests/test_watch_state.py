@@ -93,7 +93,18 @@ def test_conversation_keys_survive_appends():
     assert conversation_keys(two, "/f.jsonl") == ["id:s1", "id:s1#2", ":#3"]
 
 
-def test_leases_exclude_live_holders_and_free_dead_ones(store):
+@pytest.fixture
+def backend_store(backend_db):
+    """A store on each backend (SQLite, and the two real PostgreSQL servers)."""
+    from langmem_cli.embed.hash_embedder import HashEmbedder
+    from langmem_cli.store import open_store
+
+    with open_store(backend_db, embedder=HashEmbedder(64)) as store:
+        yield store
+
+
+def test_leases_exclude_live_holders_and_free_dead_ones(backend_store):
+    store = backend_store
     alive = {1: True, 2: False}
     assert store.acquire_watch_lease("/a", "h:1:x", "h", 1, 60, alive.get)
     assert store.acquire_watch_lease("/a", "h:1:x", "h", 1, 60, alive.get)  # renewing is fine
@@ -109,7 +120,8 @@ def test_leases_exclude_live_holders_and_free_dead_ones(store):
     assert [lease.holder for lease in store.watch_leases()] == ["far:5:q"]
 
 
-def test_progress_and_sources_round_trip(store):
+def test_progress_and_sources_round_trip(backend_store):
+    store = backend_store
     _, progress = new_messages(msgs("a", "b"), Progress())
     store.save_watch_progress("/f", "-", progress)
     with store.transaction():

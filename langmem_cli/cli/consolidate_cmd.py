@@ -31,7 +31,7 @@ def consolidate(
     """Merge duplicates, fold related memories, resolve contradictions (for nightly cron)."""
     from langmem_cli import config
     from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate, run_lock
+    from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate
 
     st = state(ctx, json_mode)
     if sum(bool(x) for x in (namespace, prefix, all_)) != 1:
@@ -41,7 +41,7 @@ def consolidate(
     schemas = load_schemas(schema) if schema else {}
     store = st.store()
     model_name = config.llm_model(model)
-    with run_lock(st.db):
+    with store.run_lock("consolidate"):  # a file lock on SQLite, an advisory lock on PostgreSQL
         if store.count() == 0:
             st.output.info("the store is empty: nothing to consolidate")
             st.output.data({"summary": {"memories": 0}, "clusters": []}, lambda c: None)

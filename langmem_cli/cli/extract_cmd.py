@@ -8,8 +8,8 @@ from typing_extensions import Annotated
 
 from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
                                      check_format, extract_option_group, make_client, state)
-from langmem_cli.jobs.locks import extract_locks
 from langmem_cli.errors import ExitCode
+from langmem_cli.jobs.locks import extract_locks
 
 
 @extract_option_group

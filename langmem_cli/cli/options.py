@@ -63,7 +63,7 @@ class ExtractArgs:
 
     def options(self, retries: int, dry_run: bool = False, force: bool = False):
         """``jobs.extract.ExtractOptions`` (schemas loaded, --var parsed, --instructions read)."""
-        from langmem_cli.core.manager import Policy
+        from langmem_cli.core.extraction import Policy
         from langmem_cli.formats.schema_files import load_schemas
         from langmem_cli.jobs.extract import ExtractOptions
 
@@ -192,7 +192,7 @@ READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces"
 
 @dataclass
 class State:
-    db: Path
+    db: "Path | str"  # a SQLite file, or a postgresql:// URL (config.db_target)
     output: Output
     embedding_model: Optional[str]
     _store: "Store | None" = None
@@ -214,6 +214,8 @@ class State:
         from langmem_cli.errors import DatabaseError
 
         db = self.db
+        if isinstance(db, str):  # a server URL: the backend says what is wrong with it
+            return
         if db.is_dir():
             raise DatabaseError(f"cannot open database {db}: it is a directory (give a file, e.g. {db / 'memories.db'})")
         parent = next((p for p in db.parents if p.exists()), None)
@@ -242,6 +244,15 @@ class State:
                              **outcome.tokens())
         finally:
             store.run_id = None
+
+    @property
+    def location(self) -> str:
+        """The database for messages: the path, or the URL with its password masked."""
+        if isinstance(self.db, str):
+            from langmem_cli.store.postgres.url import mask
+
+            return mask(self.db)
+        return str(self.db)
 
     def close(self) -> None:
         if self._store is not None:

@@ -3,44 +3,26 @@ one transaction per cluster. Incremental and safe to run from cron (a lock per d
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
 from langmem_cli.core.clustering import cluster
 from langmem_cli.core.consolidation import consolidate_cluster
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
-from langmem_cli.core.manager import Existing, Operation
+from langmem_cli.core.extraction import Existing, Operation
 from langmem_cli.core.schemas import BUILTIN, Schema
-from langmem_cli.errors import ExitCode, LangmemError, NotFoundError
+from langmem_cli.errors import BusyError, ConnectionLostError, LangmemError, NotFoundError  # noqa: F401 (BusyError: re-exported)
 
 
-class BusyError(LangmemError):
-    exit_code = ExitCode.TEMPFAIL
+def run_lock(db_path: Path) -> ContextManager[None]:
+    """The consolidate lock of a SQLite file (``Store.run_lock`` is the backend-neutral one)."""
+    from langmem_cli.store.sqlite.db import file_lock
 
-
-@contextlib.contextmanager
-def run_lock(db_path: Path) -> Iterator[None]:
-    """An exclusive lock per database, held by the open file: a crashed run releases it."""
-    path = Path(str(db_path) + ".consolidate.lock")
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            raise BusyError(f"another consolidate run holds the lock on {db_path} (pid {holder}); try again later") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+    return file_lock(db_path, "consolidate")
 
 
 PARK_AFTER = 2  # a cluster that failed this many runs is parked (not re-sent every night) until it changes
@@ -199,7 +181,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                     store.apply_operations(namespace, ops, "consolidate",
                                            on_commit=lambda res, m=members: _mark(store, m, res))
                     result.status = "applied" if ops else "unchanged"
-            except ConfigurationError:
+            except (ConfigurationError, ConnectionLostError):
                 raise
             except (LLMError, LangmemError, ValueError) as exc:
                 result.status, result.error, result.operations = "failed", str(exc), []

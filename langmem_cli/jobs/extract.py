@@ -10,11 +10,11 @@ from typing import Any, Callable, Iterable
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
-from langmem_cli.core.manager import Existing, Operation, Policy, manage, manage_profile
+from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
 from langmem_cli.core.namespaces import validate
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
-from langmem_cli.errors import LangmemError, UsageError
+from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
 from langmem_cli.jobs import grounded
 
 
@@ -220,8 +220,8 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
-    except ConfigurationError:
-        raise  # a missing key or unreachable server fails every conversation: stop now
+    except (ConfigurationError, ConnectionLostError):
+        raise  # a missing key, an unreachable server or a lost database fails every conversation: stop now
     except (LLMError, LangmemError, ValueError) as exc:
         result.status = "failed"
         result.error = str(exc)

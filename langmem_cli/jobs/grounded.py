@@ -10,7 +10,7 @@ import numpy as np
 from langmem_cli.core import grounding
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.grounding import Candidate, Rejected
-from langmem_cli.core.manager import Operation
+from langmem_cli.core.extraction import Operation
 
 LOCAL = "local"  # the name of the offline extractor in summaries and runs
 DUPLICATE = 0.85  # cosine with a stored memory (or an earlier statement) above which a statement is a copy

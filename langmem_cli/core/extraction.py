@@ -1,4 +1,4 @@
-"""The memory manager: messages + existing memories + schemas -> operations. No I/O.
+"""Extraction: messages + existing memories + schemas -> memory operations (the model's decisions). No I/O.
 
 One LLM call per transcript chunk. Existing memories are shown with short local ids (m1, m2…);
 operations on ids that were not shown are rejected, deletes only when enabled, and content that
