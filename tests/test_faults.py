@@ -373,10 +373,10 @@ def test_real_embedding_model_without_network(tmp_path, no_net, model_cache_dir)
     assert not log.exists(), log.read_text()
 
 
-@pytest.mark.llm
-def test_demo_path_with_bundled_model_without_network(tmp_path, no_net, model_cache_dir):
-    """`make demo`'s main job: extract with the bundled LLM and the real embedding model, then search."""
-    pytest.importorskip("llama_cpp")
+@pytest.mark.model
+def test_demo_path_without_network_and_without_an_llm(tmp_path, no_net, model_cache_dir):
+    """`make demo`'s main job: extract with the offline extractor `local` (no LLM, no llama-cpp) and the
+    real embedding model, then search, with no network at all."""
     extra, log = no_net
     env = env_for(tmp_path / "demo.db", LANGMEM_EMBEDDING_MODEL="all-MiniLM-L6-v2",
                   LANGMEM_CACHE_DIR=str(model_cache_dir), **extra)
@@ -386,7 +386,8 @@ def test_demo_path_with_bundled_model_without_network(tmp_path, no_net, model_ca
                 prefix=("unshare", "-n"), timeout=600)
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
-    assert report["model"] == "local/smollm2-135m" and report["summary"]["calls"] >= 1
+    assert report["model"] == "local" and report["summary"]["calls"] == 0 and report["summary"]["inserted"] >= 3
+    assert "llama_cpp" not in p.stderr
     p = langmem("search", "food", "-n", "demo/dana", env=env, prefix=("unshare", "-n"))
     assert p.returncode == 0, p.stderr
     assert not log.exists(), log.read_text()

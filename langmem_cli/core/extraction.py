@@ -40,7 +40,10 @@ class Operation:
     quotes: list[str] | None = None  # the transcript's words the model says this comes from (checked by the gate)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
+        out = {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
+        if self.valid_from:
+            out["valid_from"] = self.valid_from
+        return out
 
 
 class OpModel(BaseModel):

@@ -205,6 +205,10 @@ class Store(abc.ABC):
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         """Optional: embed ahead, outside a transaction, what writes inside it will need."""
 
+    def offer_embeddings(self, vectors: dict[str, "np.ndarray"]) -> None:
+        """Optional: vectors a caller already computed with this store's embedder ({content hash:
+        vector}), so writes of that content need not embed it again."""
+
     # -- runs ------------------------------------------------------------------
     @abc.abstractmethod
     def start_run(self, command: str, arguments: dict[str, Any] | None = None, model: str | None = None) -> str:

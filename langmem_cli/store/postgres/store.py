@@ -279,6 +279,9 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
             self.conn.execute(f"DELETE FROM memories WHERE {where}", params)
         return len(rows)
 
+    def offer_embeddings(self, vectors) -> None:
+        self._pending_vectors.update(vectors)
+
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
         """As on SQLite (the plan is store/plan.py's): updates supersede, deletes invalidate.
