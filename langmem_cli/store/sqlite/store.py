@@ -162,9 +162,6 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         blobs = self._vectors_for([(m.content_hash, m.text) for m in memories])
         self._pending_vectors.update((m.content_hash, b) for m, b in zip(memories, blobs))
 
-    def offer_embeddings(self, vectors) -> None:
-        self._pending_vectors.update((h, encode(v)) for h, v in vectors.items())
-
     def embedding(self, memory_id: str):
         rows = self._query("SELECT embedding FROM memories WHERE id = ?", (memory_id,))
         if not rows:
