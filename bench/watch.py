@@ -4,6 +4,7 @@ quiet, with the watcher's CPU while waiting <= 5 % of one core and its RSS <= 20
 
     python bench/watch.py                       # 1,000 files, 10 appended per second for 60 s, --idle 5s
     python bench/watch.py --poll                # the same with the polling watcher
+    python bench/watch.py --offline             # the default offline extractor instead of the fake model
     python bench/watch.py --files 200 --seconds 10   # a quick look
 
 Every second the bench appends one message to each of 10 files, the same 10 files for 3 seconds
@@ -56,6 +57,8 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0)
     parser.add_argument("--quiet-window", type=float, default=20.0, help="seconds of CPU measured while waiting")
     parser.add_argument("--poll", action="store_true")
+    parser.add_argument("--offline", action="store_true",
+                        help="the default offline extractor (no --model: 'local', no LLM library loaded)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="langmem-watch-bench-"))
@@ -66,7 +69,8 @@ def main() -> None:
         path.write_text(line(f"Session {i}: I am user number {i}.") + line("Noted.", "assistant"))
     env = {**os.environ, "LANGMEM_DB": str(db), "LANGMEM_EMBEDDING_MODEL": "hash:64", "HF_HUB_OFFLINE": "1",
            "PYTHONPATH": str(ROOT)}
-    base = [sys.executable, "-m", "langmem_cli", "watch", str(folder), "--model", "fake/test", "--json"]
+    model = [] if args.offline else ["--model", "fake/test"]
+    base = [sys.executable, "-m", "langmem_cli", "watch", str(folder), *model, "--json"]
     started = time.perf_counter()
     once = subprocess.run(base + ["--once", "--idle", "1ms"], env=env, capture_output=True, text=True)
     catch_up = time.perf_counter() - started

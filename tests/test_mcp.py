@@ -46,7 +46,7 @@ def test_tools_create_update_search_delete_and_cli_sees_them(db_path, cli):
             other = payload(await client.call_tool("manage_memory", {"content": "Alice plays the cello"}))
             updated = payload(await client.call_tool(
                 "manage_memory", {"action": "update", "id": created["id"], "content": "Alice is allergic to peanuts and cashews"}))
-            hits = payload(await client.call_tool("search_memory", {"query": "nut allergy", "limit": 5}))
+            hits = payload(await client.call_tool("search_memory", {"query": "allergic to cashews", "limit": 5}))
             deleted = payload(await client.call_tool("manage_memory", {"action": "delete", "id": other["id"]}))
             return created, other, updated, hits, deleted
 

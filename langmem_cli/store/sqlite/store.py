@@ -330,7 +330,8 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
     def vector_index(self) -> VectorIndex:
         with dbmod.sqlite_errors(self.path):
             if self._index is None and self._keywords is not None:
-                self._index = self._keywords.take_vectors(self.embedding_model)  # loaded by prepare_search
+                # loaded by prepare_search, maybe before this process's own writes: refreshed below
+                self._index = self._keywords.take_vectors(self.embedding_model)
             if self._index is None or self._index.model != self.embedding_model:
                 self._index = VectorIndex.load(self.conn, self.embedding_model)
             else:
