@@ -19,7 +19,7 @@ def test_knowledge_update_smoke(store):
     assert ku.generate(6, seed=3)[0].timelines["city"][0].text == people[0].timelines["city"][0].text  # seeded
     ku.load(store, people)
     dated, current = ku.questions(people, 3)
-    assert dated and current and all(expected for *_, expected in dated + current)
+    assert dated and current and all(item[3] for item in dated + current)
     # every fact is stored; exactly one per attribute is current
     assert store.count(include_expired=True) == sum(len(t) for p in people for t in p.timelines.values()) + 12
     assert store.count() == 6 * (len(ku.ATTRIBUTES) + 2)
