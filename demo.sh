@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the bundled fixtures, offline, with the bundled model. Run through `make demo`.
+# The main job on the bundled fixtures, offline: no model is configured, so extract runs the
+# offline extractor "local" (no LLM) and every memory keeps the transcript words it came from.
+# Run through `make demo`.
 set -euo pipefail
 cd "$(dirname "$0")"
 LANGMEM=".venv/bin/langmem"
@@ -7,7 +9,7 @@ run() { echo; echo "\$ langmem $*"; "$LANGMEM" "$@"; }
 
 echo "Database: $("$LANGMEM" path)"
 # One export of several users: each conversation lands in its user's namespace.
-run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}"
+run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}" --show-rejected
 # A Claude Code session and a LangChain export for one user.
 run --no-json extract fixtures/transcripts/claude-code.jsonl fixtures/transcripts/langchain.jsonl -n demo/carol
 # A profile document (custom JSON Schema), updated in place.
@@ -15,6 +17,8 @@ run --no-json extract fixtures/transcripts/messages.jsonl -n demo/dana --schema 
 # Idempotent: a second run only pays for what is new.
 run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}"
 run --no-json show-profile -n demo/dana
+# Nightly maintenance without a model: near-duplicates merged, contradictions reported.
+run --no-json consolidate --prefix demo
 run --no-json namespaces
 run --no-json list --prefix demo --limit 20
 run --no-json search "pets" --prefix demo --limit 3

@@ -26,6 +26,7 @@ THRESHOLD = 0.6
 
 
 def conversations_of(sample: dict, max_sessions: int | None):
+    from langmem_cli.core import dates
     from langmem_cli.core.conversation import Conversation, Message
 
     sample_id = str(sample.get("sample_id", "sample"))
@@ -33,13 +34,15 @@ def conversations_of(sample: dict, max_sessions: int | None):
         if max_sessions is not None and n > max_sessions:
             break
         messages = [Message("system", f"Conversation of {date}.")] if date else []
+        started = dates.iso(date) if date else None
         for turn in turns:
             text = turn.get("text", "")
             if turn.get("blip_caption"):
                 text += f" [shares an image: {turn['blip_caption']}]"
             # the speaker is the message's name: the transcript line reads "Caroline: text"
             messages.append(Message("user", text, name=str(turn.get("speaker") or "") or None))
-        yield n, Conversation(messages, {"sample_id": sample_id, "session": n}, f"{sample_id}:session_{n}")
+        metadata = {"sample_id": sample_id, "session": n, **({"started_at": started} if started else {})}
+        yield n, Conversation(messages, metadata, f"{sample_id}:session_{n}")
 
 
 def gold_facts(sample: dict, max_sessions: int | None) -> list[str]:
@@ -61,7 +64,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--sessions", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None, help="only the first N samples")
-    parser.add_argument("--model", default=None, help="litellm model (default: the bundled local model)")
+    parser.add_argument("--model", default=None, help="litellm model (default: local, the offline extractor)")
     parser.add_argument("--api-base", default=None)
     parser.add_argument("--chunk-tokens", type=int, default=None)
     parser.add_argument("--top-k", type=int, default=10)
@@ -80,13 +83,14 @@ def main() -> int:
     db = args.db or Path(tempfile.mkdtemp(prefix="locomo-extract-")) / "m.db"
     store = Store.open(db, embedding_model="all-MiniLM-L6-v2")
     model = config.llm_model(args.model)
-    client = LiteLLMClient(model, api_base=args.api_base)
+    client = None if model == config.DEFAULT_MODEL else LiteLLMClient(model, api_base=args.api_base)
     opts = ExtractOptions(schemas={"memory": BUILTIN["memory"]}, top_k=args.top_k)
     if args.chunk_tokens:
         opts.chunk_tokens = args.chunk_tokens
     embedder = get_embedder("all-MiniLM-L6-v2")
 
     recalled = total = words = sessions_done = failed = 0
+    support: list[tuple[float, str]] = []  # (support, memory) per stored memory
     calls = prompt_tokens = completion_tokens = 0
     seconds = 0.0
     for sample in samples:
@@ -103,6 +107,10 @@ def main() -> int:
             print(f"{namespace} session {n}: {result.status} {len(result.operations)} ops "
                   f"{result.usage.calls} calls {result.seconds:.1f} s {result.error or ''}", file=sys.stderr)
         memories = store.list(namespace=namespace, limit=None)
+        # a turn as the conversation shows it: "Speaker: text", with the session's date
+        turns = [f"{m.speaker}: {m.content} ({c.started_at or ''})" for _, c in conversations_of(sample, args.sessions)
+                 for m in c.messages if m.role == "user"]
+        support += supported(embedder, memories, turns)
         facts = gold_facts(sample, args.sessions)
         words += sum(len(m.text.split()) for m in memories)
         if facts and memories:
@@ -116,7 +124,42 @@ def main() -> int:
     print(f"| {model} | {args.sessions or 'all'} | {total} | {100 * recalled / max(total, 1):.1f} | "
           f"{words / max(len(samples), 1):.0f} | {calls / per:.2f} | {prompt_tokens / per:.0f} | "
           f"{completion_tokens / per:.0f} | {seconds / per:.1f} | {failed} |")
+    share = sum(1 for s, _ in support if s >= SUPPORTED) / max(len(support), 1)
+    print(f"fact recall: {100 * recalled / max(total, 1):.1f} %")
+    print(f"memory words per sample: {words / max(len(samples), 1):.0f}")
+    print(f"supported: {100 * share:.1f} % of {len(support)} memories")
+    print(f"seconds per session: {seconds / per:.2f}")
+    print("least supported:")
+    for value, text in sorted(support)[:5]:
+        print(f"  {value:.2f}  {text}")
     return 0
+
+
+SUPPORTED = 0.6  # a sentence is supported when close to a turn (cosine) or mostly made of its words
+
+
+def supported(embedder, memories, turns: list[str]) -> list[tuple[float, str]]:
+    """Per memory, the support of its least supported sentence: the best over the conversation's
+    turns of max(cosine, share of the sentence's content words found in the turn)."""
+    import re
+
+    from langmem_cli.core.grounding import content_words
+
+    if not memories or not turns:
+        return []
+    turn_words = [content_words(t) for t in turns]
+    turn_vectors = embedder.embed(turns)
+    out = []
+    for m in memories:
+        parts = [p for p in re.split(r"(?<=[.!?])\s+", m.text) if p.strip()] or [m.text]
+        cos = (embedder.embed(parts) @ turn_vectors.T).max(axis=1)
+        worst = 1.0
+        for part, c in zip(parts, cos):
+            mine = content_words(part)
+            overlap = max((len(mine & t) / len(mine) for t in turn_words), default=0.0) if mine else 1.0
+            worst = min(worst, max(float(c), overlap))
+        out.append((worst, m.text))
+    return out
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@ from pathlib import Path
 
 # name -> what it does; shown by `langmem --help` and in the README.
 ENV_VARS: dict[str, str] = {
-    "LANGMEM_DB": "database file (default: <user data dir>/langmem/memories.db)",
+    "LANGMEM_DB": "database file, or a postgresql:// URL for a shared store (default: <user data dir>/langmem/memories.db)",
     "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
     "LANGMEM_EMBEDDING_BACKEND": "onnx (default: the model exported once to ONNX) or torch (sentence-transformers in process)",
-    "LANGMEM_MODEL": "LLM for extract and other LLM commands, any litellm model string (default: local/smollm2-135m, bundled, offline)",
+    "LANGMEM_MODEL": "LLM for extract, consolidate and optimize-prompt, any litellm model string (default: none: extract and consolidate run the offline extractor 'local', optimize-prompt the bundled local/smollm2-135m)",
     "LANGMEM_API_BASE": "base URL of an OpenAI-compatible server (with --model openai/NAME)",
     "LANGMEM_LOCAL_GGUF": "another GGUF file for the local/ provider instead of the bundled weights",
     "LANGMEM_LOCAL_CTX": "context size of the local model (default 8192)",
@@ -36,20 +36,38 @@ def default_db_path() -> Path:
     return data_dir() / "memories.db"
 
 
+DB_URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_db_url(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(DB_URL_SCHEMES)
+
+
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     value = explicit or os.environ.get("LANGMEM_DB")
     return Path(value).expanduser() if value else default_db_path()
+
+
+def db_target(explicit: str | os.PathLike | None = None) -> "Path | str":
+    """What --db / LANGMEM_DB names: a database file (Path) or a server URL (str, as given)."""
+    value = explicit or os.environ.get("LANGMEM_DB")
+    if is_db_url(value):
+        return str(value).strip()
+    return db_path(value)
 
 
 def embedding_model_name(explicit: str | None = None) -> str:
     return explicit or os.environ.get("LANGMEM_EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL
 
 
-DEFAULT_MODEL = "local/smollm2-135m"
+# No model configured: extract and consolidate run offline, without an LLM ("local").
+DEFAULT_MODEL = "local"
+# The bundled small LLM (llama-cpp-python, the `local` extra): only when asked for, and for optimize-prompt.
+BUNDLED_LLM = "local/smollm2-135m"
 
 
-def llm_model(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("LANGMEM_MODEL") or DEFAULT_MODEL
+def llm_model(explicit: str | None = None, default: str = DEFAULT_MODEL) -> str:
+    return explicit or os.environ.get("LANGMEM_MODEL") or default
 
 
 def api_base(explicit: str | None = None) -> str | None:

@@ -11,6 +11,7 @@ class ExitCode:
     INVALID_INPUT = 4  # a file or content that does not parse or validate (file:line)
     DATABASE = 5  # database cannot be opened, is locked past the timeout, or is corrupt
     MODEL = 6  # the embedding model cannot be loaded offline
+    UNAVAILABLE = 69  # the database server went away mid-run (EX_UNAVAILABLE): that unit rolled back, run again
     TEMPFAIL = 75  # another run holds the lock (EX_TEMPFAIL): try again later
     INTERRUPTED = 130
 
@@ -44,6 +45,19 @@ class InvalidInputError(LangmemError):
 
 class DatabaseError(LangmemError):
     exit_code = ExitCode.DATABASE
+
+
+class ConnectionLostError(DatabaseError):
+    """The database server went away mid-run (restart, network): the unit of work in progress was
+    rolled back. Jobs stop at once rather than fail every remaining unit."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class BusyError(LangmemError):
+    """Another run holds the lock (consolidate): try again later."""
+
+    exit_code = ExitCode.TEMPFAIL
 
 
 class ModelError(LangmemError):

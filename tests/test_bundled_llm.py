@@ -30,8 +30,8 @@ def check_report(report: dict, source_file: Path) -> None:
 
 def test_extract_with_bundled_model_in_process(cli):
     path = FIXTURES / "messages.jsonl"
-    report = json.loads(cli("extract", path, "-n", "local/alice", "--json").stdout)
+    report = json.loads(cli("extract", path, "-n", "local/alice", "--model", "local/smollm2-135m", "--json").stdout)
     assert report["model"] == "local/smollm2-135m"
     check_report(report, path)
-    again = json.loads(cli("extract", path, "-n", "local/alice", "--json").stdout)
+    again = json.loads(cli("extract", path, "-n", "local/alice", "--model", "local/smollm2-135m", "--json").stdout)
     assert again["summary"]["skipped"] == 1 and again["summary"]["calls"] == 0

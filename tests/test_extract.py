@@ -65,7 +65,7 @@ def test_rerun_skips_processed_conversations(cli, fake):
 
 def test_missing_template_variable_names_it_and_calls_nothing(cli, fake, tmp_path):
     path = tmp_path / "c.jsonl"
-    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "I keep bees in my garden"}]}) + "\n")
     result = cli("extract", path, "-n", "memories/{user_id}", *FAKE, code=2)
     assert "user_id" in result.stderr and "Traceback" not in result.output
     assert fake.prompts == [] and not cli.json("list")
@@ -86,7 +86,8 @@ def test_updates_and_deletes_go_through_shown_ids(cli, fake, tmp_path):
     first = cli.put("Alice lives in Prague", "-n", "u/alice")
     path = tmp_path / "move.jsonl"
     path.write_text(json.dumps({"role": "user", "content": "I moved to Brno, Prague is history."}) + "\n")
-    fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "Alice lives in Brno"}]})])
+    fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "Alice lives in Brno",
+                                                                "quotes": ["I moved to Brno"]}]})])
     cli("extract", path, "-n", "u/alice", *FAKE)
     old = cli.json("get", first["id"])  # superseded, not overwritten (issue 14)
     assert old["text"] == "Alice lives in Prague" and old["valid_until"] and old["superseded_by"]
@@ -181,8 +182,9 @@ class Pets(BaseModel):
 def test_schema_from_module_class_and_json_file(cli, fake, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
     path = tmp_path / "t.jsonl"
-    path.write_text(json.dumps({"role": "user", "content": "My dogs are Rex and Bo"}) + "\n")
-    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "id": None, "content": {"pets": ["Rex", "Bo"]}}]})])
+    path.write_text(json.dumps({"role": "user", "content": "I'm Ann Berg. My dogs are Rex and Bo"}) + "\n")
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "id": None, "content": {"pets": ["Rex", "Bo"]},
+                                                     "quotes": ["My dogs are Rex and Bo"]}]})])
     cli("extract", path, "-n", "u/a", "--schema", "tests.test_extract:Pets", *FAKE)
     [memory] = cli.json("list", "-n", "u/a")
     assert memory["kind"] == "pets" and memory["content"] == {"pets": ["Rex", "Bo"]}
@@ -193,10 +195,10 @@ def test_schema_from_module_class_and_json_file(cli, fake, tmp_path, monkeypatch
     assert profile["kind"] == "user_profile" and profile["content"]["name"] == "Ann"
     # an invalid reply against the JSON Schema is retried with the error
     fake.replies.extend([json.dumps({"changed": True, "profile": {"name": 5}}),
-                         json.dumps({"changed": True, "profile": {"name": "Ann B"}})])
+                         json.dumps({"changed": True, "profile": {"name": "Ann Berg"}})])
     cli("extract", path, "-n", "u/b", "--schema", schema_file, "--profile", "--force", *FAKE)
     assert "name" in fake.prompts[-1]["messages"][-1]["content"]
-    assert cli.json("list", "-n", "u/b")[0]["content"]["name"] == "Ann B"
+    assert cli.json("list", "-n", "u/b")[0]["content"]["name"] == "Ann Berg"
 
 
 def test_bad_schema_and_format_are_usage_errors(cli, fake, tmp_path):

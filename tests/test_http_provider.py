@@ -41,10 +41,12 @@ def formats(server) -> list:
 
 
 FACTS = ["Alice is vegetarian and does not eat eggs", "Alice works late shifts as a nurse at St. Mary's"]
+QUOTES = ["I'm vegetarian, and I don't eat eggs either", "I work late shifts as a nurse at St. Mary's"]
 
 
 def test_extract_over_http(cli, openai_server):
-    openai_server.reset([{"json": {"operations": [{"action": "insert", "id": None, "content": f} for f in FACTS]}}])
+    openai_server.reset([{"json": {"operations": [{"action": "insert", "id": None, "content": f, "quotes": [q]}
+                                                  for f, q in zip(FACTS, QUOTES)]}}])
     result = cli("extract", TRANSCRIPT, "-n", "http/alice", "--model", MODEL, "--api-base", openai_server.base, "--json")
     report = json.loads(result.stdout)
     summary = report["summary"]

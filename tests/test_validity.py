@@ -216,19 +216,21 @@ def test_extraction_dates_facts_from_the_conversation(cli, fake, tmp_path):
     path = tmp_path / "march.jsonl"
     path.write_text(json.dumps({"role": "user", "content": "I live in Prague now.",
                                 "timestamp": "2023-03-14T09:30:00Z"}) + "\n")
-    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "Alice lives in Prague"}]})])
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "The user lives in Prague",
+                                                                    "quotes": ["I live in Prague now"]}]})])
     cli("extract", path, "-n", "u/a", *FAKE)
     [memory] = cli.json("list", "-n", "u/a")
     assert memory["valid_from"] == "2023-03-14T09:30:00+00:00"
     path2 = tmp_path / "june.jsonl"
     path2.write_text(json.dumps({"role": "user", "content": "I moved to Berlin.",
                                  "timestamp": "2024-06-01T12:00:00Z"}) + "\n")
-    fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "Alice lives in Berlin"}]})])
+    fake.replies.extend([json.dumps({"operations": [{"action": "update", "id": "m1", "content": "The user lives in Berlin",
+                                                                    "quotes": ["I moved to Berlin"]}]})])
     cli("extract", path2, "-n", "u/a", *FAKE)
     old = cli.json("get", memory["id"])
-    assert old["valid_until"] == "2024-06-01T12:00:00+00:00" and old["text"] == "Alice lives in Prague"
-    assert texts(cli.json("list", "-n", "u/a")) == ["Alice lives in Berlin"]
-    assert texts(cli.json("search", "where does Alice live", "--as-of", "2023-12-31")) == ["Alice lives in Prague"]
+    assert old["valid_until"] == "2024-06-01T12:00:00+00:00" and old["text"] == "The user lives in Prague"
+    assert texts(cli.json("list", "-n", "u/a")) == ["The user lives in Berlin"]
+    assert texts(cli.json("search", "where does the user live", "--as-of", "2023-12-31")) == ["The user lives in Prague"]
 
 
 def test_import_of_a_time_blind_export_stays_time_blind(store):

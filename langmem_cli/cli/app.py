@@ -19,7 +19,8 @@ from langmem_cli.errors import ExitCode, LangmemError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 some work failed, 2 usage error, 3 not found, 4 invalid input "
-    "(file:line), 5 database error, 6 model unavailable, 75 busy (try later), 130 interrupted."
+    "(file:line), 5 database error, 6 model unavailable, 69 database server lost mid-run (rolled back: run again), "
+    "75 busy (try later), 130 interrupted."
 )
 # Click's own control-flow exceptions, and Typer's (Typer >= 0.20 vendors Click with its own
 # classes, which do not derive from click's): let the framework handle all of them.
@@ -99,7 +100,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option("--db", envvar="LANGMEM_DB", help="Database file.", show_default=False)] = None,
+    db: Annotated[Optional[str], typer.Option("--db", envvar="LANGMEM_DB", help="Database file, or postgresql://USER:PASSWORD@HOST/DB for a shared store.", show_default=False)] = None,
     json_mode: Annotated[Optional[bool], typer.Option("--json/--no-json", help="JSON output (default when stdout is not a terminal).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
@@ -110,17 +111,18 @@ def root(
     output = Output(json_mode, quiet, verbose)
     from langmem_cli.cli.options import READ_ONLY_COMMANDS
 
-    ctx.obj = State(db=config.db_path(db), output=output, embedding_model=embedding_model,
+    ctx.obj = State(db=config.db_target(db), output=output, embedding_model=embedding_model,
                     read_only=ctx.invoked_subcommand in READ_ONLY_COMMANDS)
 
 
 def _register() -> None:
     from langmem_cli.cli import (
         consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, optimize_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
-        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd,
+        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd, watch_cmd,
     )
 
     app.command("extract")(extract_cmd.extract)
+    app.command("watch")(watch_cmd.watch)
     app.command("consolidate")(consolidate_cmd.consolidate)
     app.command("show-profile")(profile_cmd.show_profile)
     app.command("edit-profile")(profile_cmd.edit_profile)

@@ -31,7 +31,7 @@ def consolidate(
     """Merge duplicates, fold related memories, resolve contradictions (for nightly cron)."""
     from langmem_cli import config
     from langmem_cli.formats.schema_files import load_schemas
-    from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate, run_lock
+    from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate
 
     st = state(ctx, json_mode)
     if sum(bool(x) for x in (namespace, prefix, all_)) != 1:
@@ -41,7 +41,7 @@ def consolidate(
     schemas = load_schemas(schema) if schema else {}
     store = st.store()
     model_name = config.llm_model(model)
-    with run_lock(st.db):
+    with store.run_lock("consolidate"):  # a file lock on SQLite, an advisory lock on PostgreSQL
         if store.count() == 0:
             st.output.info("the store is empty: nothing to consolidate")
             st.output.data({"summary": {"memories": 0}, "clusters": []}, lambda c: None)
@@ -76,10 +76,13 @@ def _print(out, report, model: str, dry_run: bool) -> None:
         out.console.print(
             f"consolidate ({model}): {s['namespaces']} namespaces, {s['memories']} memories, {s['clusters']} clusters "
             f"({s['unchanged_since_last_run']} unchanged since last run), {s['sent']} sent: {s['inserted']} inserted, "
-            f"{s['updated']} updated, {s['deleted']} deleted, {s['failed']} failed, {s['pending']} left for next run; "
+            f"{s['updated']} updated, {s['deleted']} deleted, {s['failed']} failed, {s['parked']} parked, "
+            f"{s['pending']} left for next run, {s['contradictions']} possible contradictions left for a model run; "
             f"{s['calls']} LLM calls, {s['prompt_tokens'] + s['completion_tokens']} tokens, ${s['cost']:.4f}, {s['seconds']:.1f} s",
             markup=False,
         )
     for r in report.results:
         if r.status == "failed":
-            out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories): {r.error}")
+            out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories), skipped: {r.error}")
+        for a, b, why in r.contradictions:
+            out.info(f"possible contradiction in {r.namespace} ({why}): {a} and {b}: left for a run with --model")

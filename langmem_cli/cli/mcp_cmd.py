@@ -6,7 +6,7 @@ import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.options import state
-from langmem_cli.cli.put_cmd import parse_pairs
+from langmem_cli.cli.options import parse_pairs
 
 
 def mcp(

@@ -50,7 +50,7 @@ def optimize_prompt(
     if not trajectories.exists():
         raise UsageError(f"no trajectories file {trajectories}")
     trajs = read_trajectories(trajectories)
-    model_name = config.llm_model(model)
+    model_name = config.llm_model(model, default=config.BUNDLED_LLM)  # rewriting a prompt needs a model
     usage = Usage()
     opts = OptimizeOptions(kind, min_steps, max_steps, retries)
     recording = contextlib.nullcontext(None) if check else st.run(
@@ -58,7 +58,7 @@ def optimize_prompt(
     with recording as store:
         if not trajs:
             out.info("no trajectories: the prompt is unchanged")
-        report = run_optimize(store, lambda: make_client(model, api_base, timeout), pf, trajs, opts, usage=usage,
+        report = run_optimize(store, lambda: make_client(model_name, api_base, timeout), pf, trajs, opts, usage=usage,
                               target=None if check else prompt_file if in_place else output)
     changed, new_text = report.changed, report.new_text
     if diff:

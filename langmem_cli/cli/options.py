@@ -6,7 +6,7 @@ import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator, List, Literal, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Literal, Optional, Sequence
 
 import typer
 from typing_extensions import Annotated
@@ -28,10 +28,91 @@ AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="What was valid 
 IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also memories no longer (or not yet) valid: superseded, invalidated.")]
 
 # The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
-ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string; default local/smollm2-135m (bundled, offline).", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string (e.g. openai/gpt-4o-mini, local/smollm2-135m); default: local, the offline extractor (no LLM).", show_default=False)]
 ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate or the provider fails (the latter after a backoff).")]
+
+# What extract and watch share: where memories go, what kinds, and how the model is asked.
+NamespaceTemplateOpt = Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")]
+VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")]
+SchemaOpt = Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")]
+InstructionsOpt = Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")]
+ProfileOpt = Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")]
+EnableDeletesOpt = Annotated[bool, typer.Option("--enable-deletes", help="Let the model delete memories it was shown.")]
+NoUpdatesOpt = Annotated[bool, typer.Option("--no-updates", help="Only insert; never change existing memories.")]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Transcript format (default: detected).")]
+TopKOpt = Annotated[int, typer.Option("--top-k", min=0, help="Related memories shown to the model per chunk.")]
+ChunkTokensOpt = Annotated[int, typer.Option("--chunk-tokens", min=64, help="Token budget of one transcript chunk.")]
+
+
+@dataclass
+class ExtractArgs:
+    """The values of the shared option group (``extract_option_group``)."""
+
+    namespace: str = "default"
+    var: Optional[List[str]] = None
+    schema: Optional[List[str]] = None
+    instructions: Optional[str] = None
+    profile: bool = False
+    enable_deletes: bool = False
+    no_updates: bool = False
+    fmt: Optional[str] = None
+    top_k: int = 10
+    chunk_tokens: int = 1500
+
+    def options(self, retries: int, dry_run: bool = False, force: bool = False):
+        """``jobs.extract.ExtractOptions`` (schemas loaded, --var parsed, --instructions read)."""
+        from langmem_cli.core.manager import Policy
+        from langmem_cli.formats.schema_files import load_schemas
+        from langmem_cli.jobs.extract import ExtractOptions
+
+        return ExtractOptions(
+            namespace=self.namespace, variables=parse_pairs(self.var, "--var"), schemas=load_schemas(self.schema),
+            instructions=read_instructions(self.instructions), profile=self.profile,
+            policy=Policy(enable_inserts=True, enable_updates=not self.no_updates, enable_deletes=self.enable_deletes),
+            dry_run=dry_run, force=force, top_k=self.top_k, chunk_tokens=self.chunk_tokens, retries=retries,
+        )
+
+
+_EXTRACT_GROUP = (("namespace", NamespaceTemplateOpt), ("var", VarOpt), ("schema", SchemaOpt),
+                  ("instructions", InstructionsOpt), ("profile", ProfileOpt), ("enable_deletes", EnableDeletesOpt),
+                  ("no_updates", NoUpdatesOpt), ("fmt", FormatOpt), ("top_k", TopKOpt),
+                  ("chunk_tokens", ChunkTokensOpt))
+
+
+def extract_option_group(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the options ``extract`` and ``watch`` share (namespace template, --var,
+    schemas, instructions, --profile, the update/delete policy, --format, --top-k, --chunk-tokens),
+    after its own. The command takes them as one keyword argument ``shared: ExtractArgs``."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "shared"]
+    defaults = ExtractArgs()
+    group = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=getattr(defaults, name), annotation=kind)
+             for name, kind in _EXTRACT_GROUP]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        shared = ExtractArgs(**{name: kwargs.pop(name) for name, _ in _EXTRACT_GROUP})
+        return command(*args, shared=shared, **kwargs)
+
+    # Arguments first, then the group, then the command's own options (keyword-only, as Click passes them).
+    head = [p for p in own if p.default is inspect.Parameter.empty]
+    rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not inspect.Parameter.empty]
+    parameters = head + group + rest
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
+
+
+def check_format(fmt: str | None) -> None:
+    from langmem_cli.formats import FORMATS
+
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
 
 
 def choice(values: Sequence[str]) -> Any:
@@ -41,11 +122,26 @@ def choice(values: Sequence[str]) -> Any:
 
 
 def make_client(model: str | None, api_base: str | None, timeout: float):
-    """The LLM client for the LLM options above (litellm is imported here, not before)."""
+    """The LLM client for the LLM options above (litellm is imported here, not before); None for
+    ``local``, the offline extractor (no model is loaded)."""
     from langmem_cli import config
+
+    name = config.llm_model(model)
+    if name == config.DEFAULT_MODEL:
+        return None
     from langmem_cli.llm.litellm_client import LiteLLMClient
 
-    return LiteLLMClient(config.llm_model(model), api_base=config.api_base(api_base), timeout=timeout)
+    return LiteLLMClient(name, api_base=config.api_base(api_base), timeout=timeout)
+
+
+def parse_pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        if "=" not in item or not item.split("=", 1)[0]:
+            raise UsageError(f"invalid {what} {item!r}: use key=value")
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out
 
 
 def read_instructions(value: str | None) -> str | None:
@@ -96,7 +192,7 @@ READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces"
 
 @dataclass
 class State:
-    db: Path
+    db: "Path | str"  # a SQLite file, or a postgresql:// URL (config.db_target)
     output: Output
     embedding_model: Optional[str]
     _store: "Store | None" = None
@@ -118,6 +214,8 @@ class State:
         from langmem_cli.errors import DatabaseError
 
         db = self.db
+        if isinstance(db, str):  # a server URL: the backend says what is wrong with it
+            return
         if db.is_dir():
             raise DatabaseError(f"cannot open database {db}: it is a directory (give a file, e.g. {db / 'memories.db'})")
         parent = next((p for p in db.parents if p.exists()), None)
@@ -146,6 +244,15 @@ class State:
                              **outcome.tokens())
         finally:
             store.run_id = None
+
+    @property
+    def location(self) -> str:
+        """The database for messages: the path, or the URL with its password masked."""
+        if isinstance(self.db, str):
+            from langmem_cli.store.postgres.url import mask
+
+            return mask(self.db)
+        return str(self.db)
 
     def close(self) -> None:
         if self._store is not None:

@@ -8,19 +8,9 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import JsonOpt, parse_pairs, state
 from langmem_cli.core.render import TEXT_KINDS
 from langmem_cli.errors import InvalidInputError, UsageError
-
-
-def parse_pairs(items: list[str] | None, what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items or []:
-        if "=" not in item or not item.split("=", 1)[0]:
-            raise UsageError(f"invalid {what} {item!r}: use key=value")
-        key, value = item.split("=", 1)
-        out[key] = value
-    return out
 
 
 def read_content(content: str | None, file: Path | None) -> tuple[str, str]:

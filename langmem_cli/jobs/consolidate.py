@@ -3,13 +3,10 @@ one transaction per cluster. Incremental and safe to run from cron (a lock per d
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
@@ -18,29 +15,42 @@ from langmem_cli.core.consolidation import consolidate_cluster
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.manager import Existing, Operation
 from langmem_cli.core.schemas import BUILTIN, Schema
-from langmem_cli.errors import ExitCode, LangmemError, NotFoundError
+from langmem_cli.errors import BusyError, ConnectionLostError, LangmemError, NotFoundError  # noqa: F401 (BusyError: re-exported)
 
 
-class BusyError(LangmemError):
-    exit_code = ExitCode.TEMPFAIL
+def run_lock(db_path: Path) -> ContextManager[None]:
+    """The consolidate lock of a SQLite file (``Store.run_lock`` is the backend-neutral one)."""
+    from langmem_cli.store.sqlite.db import file_lock
+
+    return file_lock(db_path, "consolidate")
 
 
-@contextlib.contextmanager
-def run_lock(db_path: Path) -> Iterator[None]:
-    """An exclusive lock per database, held by the open file: a crashed run releases it."""
-    path = Path(str(db_path) + ".consolidate.lock")
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            raise BusyError(f"another consolidate run holds the lock on {db_path} (pid {holder}); try again later") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+PARK_AFTER = 2  # a cluster that failed this many runs is parked (not re-sent every night) until it changes
+
+
+def cluster_key(members) -> str:
+    """A cluster as it is now (ids and content hashes): a change to any member makes a new key."""
+    import hashlib
+
+    return hashlib.sha256("|".join(sorted(f"{r[0]}:{r[4]}" for r in members)).encode()).hexdigest()[:32]
+
+
+def _offline(store, namespace: str, members, result: "ClusterResult", opts: "ConsolidateOptions") -> None:
+    """No model: near-duplicates merged deterministically; possible contradictions reported, left as they are."""
+    from langmem_cli.core.dedup import Member, merge_cluster
+
+    found = merge_cluster([Member(r[0], r[1], r[2], r[3], r[5] or {}) for r in members])
+    result.operations = found.operations
+    result.contradictions = found.contradictions
+    if opts.dry_run:
+        result.status = "dry-run"
+        return
+    # members of a possible contradiction stay unmarked: a run with a model sends their cluster
+    open_ids = {i for a, b, _ in found.contradictions for i in (a, b)}
+    marked = [r for r in members if r[0] not in open_ids]
+    store.apply_operations(namespace, found.operations, "consolidate",
+                           on_commit=lambda res, m=marked: _mark(store, m, res))
+    result.status = "applied" if found.operations else "unchanged"
 
 
 @dataclass
@@ -64,10 +74,12 @@ class ClusterResult:
     status: str  # applied | unchanged | failed | pending | dry-run
     operations: list[Operation] = field(default_factory=list)
     error: str | None = None
+    contradictions: list[tuple[str, str, str]] = field(default_factory=list)  # offline: left for a model run
 
     def to_dict(self) -> dict[str, Any]:
         return {"namespace": self.namespace, "ids": self.ids, "status": self.status,
-                "operations": [o.to_dict() for o in self.operations], "error": self.error}
+                "operations": [o.to_dict() for o in self.operations], "error": self.error,
+                "contradictions": [{"ids": [a, b], "why": why} for a, b, why in self.contradictions]}
 
 
 @dataclass
@@ -90,9 +102,11 @@ class ConsolidateReport:
     def summary(self) -> dict[str, Any]:
         return {
             "namespaces": len(self.namespaces), "memories": self.memories, "clusters": self.clusters,
-            "unchanged_since_last_run": self.clean, "sent": len(self.results) - self.count("pending"),
+            "unchanged_since_last_run": self.clean,
+            "sent": len(self.results) - self.count("pending") - self.count("parked"),
             "inserted": self.ops("insert"), "updated": self.ops("update"), "deleted": self.ops("delete"),
-            "failed": self.count("failed"), "pending": self.count("pending"), **self.usage.to_dict(),
+            "failed": self.count("failed"), "parked": self.count("parked"), "pending": self.count("pending"),
+            "contradictions": sum(len(r.contradictions) for r in self.results), **self.usage.to_dict(),
             "seconds_clustering": round(self.seconds_clustering, 2), "seconds": round(self.seconds, 2),
         }
 
@@ -141,6 +155,16 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                 continue
             result = ClusterResult(namespace, [r[0] for r in members], "pending")
             report.results.append(result)
+            key = cluster_key(members)
+            if client is None:
+                _offline(store, namespace, members, result, opts)
+                if progress:
+                    progress(result)
+                continue
+            mark = store.cluster_failures(key)
+            if mark and mark["parked"] and not opts.full:
+                result.status, result.error = "parked", f"failed {mark['failures']} times: {mark['last_error']}"
+                continue
             if calls_left is not None and calls_left <= 0:
                 continue
             existing = [Existing(r[0], r[1], r[2], r[3]) for r in members]
@@ -157,10 +181,12 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                     store.apply_operations(namespace, ops, "consolidate",
                                            on_commit=lambda res, m=members: _mark(store, m, res))
                     result.status = "applied" if ops else "unchanged"
-            except ConfigurationError:
+            except (ConfigurationError, ConnectionLostError):
                 raise
             except (LLMError, LangmemError, ValueError) as exc:
                 result.status, result.error, result.operations = "failed", str(exc), []
+                if not opts.dry_run and store.record_cluster_failure(key, namespace, str(exc), PARK_AFTER):
+                    result.error += f" (parked after {PARK_AFTER} failures: not sent again until it changes)"
             finally:
                 report.usage.merge(usage)
                 if calls_left is not None:

@@ -12,8 +12,10 @@ from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.manager import Existing, Operation, Policy, manage, manage_profile
 from langmem_cli.core.namespaces import validate
+from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
-from langmem_cli.errors import LangmemError, UsageError
+from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
+from langmem_cli.jobs import grounded
 
 
 @dataclass
@@ -29,6 +31,7 @@ class ExtractOptions:
     top_k: int = 10
     chunk_tokens: int = 1500
     retries: int = 2
+    max_llm_calls: int | None = None  # conversations that would go past it wait for the next run
 
 
 @dataclass
@@ -40,10 +43,15 @@ class ConversationResult:
     error: str | None = None
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
+    rejected: list = field(default_factory=list)  # core.grounding.Rejected: candidates the gate refused
+    ids: list[str | None] = field(default_factory=list)  # the id each operation wrote, in order
 
     def to_dict(self) -> dict[str, Any]:
+        ops = [op.to_dict() for op in self.operations]
+        for op, new_id in zip(ops, self.ids):
+            op["id"] = op["id"] or new_id
         return {"source": self.source, "namespace": self.namespace, "status": self.status,
-                "operations": [op.to_dict() for op in self.operations], "error": self.error,
+                "operations": ops, "rejected": [r.to_dict() for r in self.rejected], "error": self.error,
                 "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3)}
 
 
@@ -52,9 +60,16 @@ class ExtractReport:
     results: list[ConversationResult] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C: the conversations applied before it are kept
+    pending: int = 0  # conversations left for the next run (--max-llm-calls)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
+
+    def kept_summary(self) -> str:
+        done = self.count("applied") + self.count("unchanged")
+        return (f"{done} conversations were saved ({self.operations('insert')} inserted, {self.operations('update')} "
+                f"updated); the one in progress was rolled back; run the same command again to continue")
 
     def operations(self, action: str) -> int:
         return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
@@ -69,8 +84,10 @@ class ExtractReport:
             "inserted": self.operations("insert"),
             "updated": self.operations("update"),
             "deleted": self.operations("delete"),
+            "rejected": sum(len(r.rejected) for r in self.results),
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
+            "pending": self.pending,
             **self.usage.to_dict(),
             "seconds": round(self.seconds, 2),
         }
@@ -112,28 +129,59 @@ def plan_namespaces(conversations: list[Conversation], opts: ExtractOptions) -> 
 
 def run_extract(
     store,
-    client: ChatClient,
+    client: ChatClient | None,
     conversations: Iterable[Conversation],
     opts: ExtractOptions,
     progress: Callable[[ConversationResult], None] | None = None,
+    step: Callable[..., None] | None = None,
+    locked: Callable[[str, str], Any] | None = None,
 ) -> ExtractReport:
+    """``step(n)`` after each LLM call's chunk (each conversation offline); ``locked(namespace, hash)``
+    a lock held while a conversation is processed (see jobs/locks.py)."""
+    import contextlib
+
     if not opts.schemas:
         raise UsageError("no schema to extract")
     conversations = list(conversations)
     namespaces = plan_namespaces(conversations, opts)
     report = ExtractReport()
     started = time.perf_counter()
-    for conversation, namespace in zip(conversations, namespaces):
-        result = extract_one(store, client, conversation, namespace, opts)
-        report.results.append(result)
-        report.usage.merge(result.usage)
-        if progress:
-            progress(result)
+    budget = opts.max_llm_calls
+    try:
+        for conversation, namespace in zip(conversations, namespaces):
+            needed = estimate_calls([conversation], opts) if client is not None else 0
+            if budget is not None and client is not None and report.usage.calls + needed > budget:
+                report.pending += 1
+                continue
+            with (locked(namespace, conversation.content_hash) if locked else contextlib.nullcontext()):
+                result = extract_one(store, client, conversation, namespace, opts, step=step)
+            report.results.append(result)
+            report.usage.merge(result.usage)
+            if step and client is None:
+                step(1)
+            if progress:
+                progress(result)
+    except KeyboardInterrupt:
+        report.interrupted = True
     report.seconds = time.perf_counter() - started
     return report
 
 
-def extract_one(store, client: ChatClient, conversation: Conversation, namespace: str, opts: ExtractOptions) -> ConversationResult:
+def estimate_calls(conversations: list[Conversation], opts: ExtractOptions) -> int:
+    """LLM calls a run needs at least: one per chunk (per schema in profile mode), retries aside."""
+    total = 0
+    for conversation in conversations:
+        lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
+        total += len(chunk_lines(lines, opts.chunk_tokens)) * (len(opts.schemas) if opts.profile else 1)
+    return total
+
+
+def extract_one(store, client: ChatClient | None, conversation: Conversation, namespace: str, opts: ExtractOptions,
+                step: Callable[..., None] | None = None,
+                on_commit: Callable[[], None] | None = None) -> ConversationResult:
+    """One conversation, one transaction. ``on_commit()`` runs inside that transaction (``watch``
+    records there what it has extracted); it does not run when nothing is written (skipped, dry-run,
+    failed)."""
     result = ConversationResult(conversation.source, namespace, "failed")
     started = time.perf_counter()
     digest = conversation.content_hash
@@ -143,10 +191,16 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
             return result
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
-        if opts.profile:
-            operations = _profile_operations(store, client, chunks, namespace, opts, result.usage)
+        if client is None:  # the offline extractor "local"
+            operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
+        elif opts.profile:
+            operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
+            operations, result.rejected = grounded.gate_profile(store, conversation, operations)
         else:
-            operations = _memory_operations(store, client, chunks, namespace, opts, result.usage)
+            operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
+            operations, result.rejected = grounded.gate_operations(
+                store, conversation, operations,
+                requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
         result.operations = operations
         if opts.dry_run:
             result.status = "dry-run"
@@ -155,16 +209,19 @@ def extract_one(store, client: ChatClient, conversation: Conversation, namespace
         _stamp(operations, conversation)
         result.operations = operations
         counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
-        store.apply_operations(
-            namespace, operations, conversation.source,
-            on_commit=lambda _: store.mark_processed(
-                namespace, digest, conversation.source,
-                {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]},
-            ),
-        )
+
+        def committing(_) -> None:
+            store.mark_processed(namespace, digest, conversation.source,
+                                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
+            if on_commit is not None:
+                on_commit()
+
+        written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
+        fresh = iter(m.id for m in written["inserted"])
+        result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
-    except ConfigurationError:
-        raise  # a missing key or unreachable server fails every conversation: stop now
+    except (ConfigurationError, ConnectionLostError):
+        raise  # a missing key, an unreachable server or a lost database fails every conversation: stop now
     except (LLMError, LangmemError, ValueError) as exc:
         result.status = "failed"
         result.error = str(exc)
@@ -202,7 +259,8 @@ def _related(store, namespace: str, text: str, kinds: list[str], k: int) -> list
     return [Existing(h.memory.id, h.memory.kind, h.memory.content, h.memory.text) for h in hits]
 
 
-def _memory_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage) -> list[Operation]:
+def _memory_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage,
+                       step: Callable[..., None] | None = None) -> list[Operation]:
     """Chunks in order; each sees the related stored memories and what earlier chunks produced."""
     from langmem_cli.core.render import render
 
@@ -214,6 +272,8 @@ def _memory_operations(store, client, chunks: list[str], namespace: str, opts: E
         shown.update(pending)
         ops = manage(client, chunk, list(shown.values()), opts.schemas, policy=opts.policy,
                      instructions=opts.instructions, retries=opts.retries, usage=usage)
+        if step:
+            step(1)
         for op in ops:
             if op.action == "insert":
                 key = f"new:{len(operations)}"
@@ -238,7 +298,8 @@ def _memory_operations(store, client, chunks: list[str], namespace: str, opts: E
     return [op for op in operations if op.action != "skip"]
 
 
-def _profile_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage) -> list[Operation]:
+def _profile_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage,
+                        step: Callable[..., None] | None = None) -> list[Operation]:
     """One document per namespace and schema, updated in place chunk after chunk."""
     from langmem_cli.core.render import render
 
@@ -250,6 +311,8 @@ def _profile_operations(store, client, chunks: list[str], namespace: str, opts: 
         for chunk in chunks:
             op = manage_profile(client, chunk, current, schema, instructions=opts.instructions,
                                 retries=opts.retries, usage=usage)
+            if step:
+                step(1)
             if op is None:
                 continue
             final = Operation("update" if docs else "insert", name, op.content, docs[0].id if docs else None,

@@ -6,7 +6,7 @@ model name in a fresh interpreter; it never runs unless a ``fake/`` model is ask
 It answers from a queue of replies, records every prompt, counts tokens (4 characters = 1
 token), and can inject faults. In process, drive it through ``SCRIPT``; across processes, point
 ``LANGMEM_FAKE_SCRIPT`` at a JSON file ``{"replies": [...], "fault_rate": 0.3, "seed": 1,
-"auto": true}`` and ``LANGMEM_FAKE_LOG`` at a file that receives one JSON line per prompt.
+"auto": true, "delay": 0.5}`` and ``LANGMEM_FAKE_LOG`` at a file that receives one JSON line per prompt.
 
 A reply is a string (sent as is), ``{"json": value}`` (sent as JSON), or ``{"fault": KIND}``
 with KIND one of ``malformed``, ``wrong_shape``, ``unknown_id``, ``timeout``, ``provider_error``.
@@ -39,10 +39,13 @@ class FakeScript:
     faults: tuple = FAULTS
     auto: bool = True
     seed: int = 0
+    delay: float = 0.0  # seconds before each reply (tests of concurrent runs and Ctrl-C)
     _rng: random.Random | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def reset(self, replies=(), fault_rate: float = 0.0, auto: bool = True, seed: int = 0, faults=FAULTS) -> "FakeScript":
+    def reset(self, replies=(), fault_rate: float = 0.0, auto: bool = True, seed: int = 0, faults=FAULTS,
+              delay: float = 0.0) -> "FakeScript":
+        self.delay = delay
         self.replies = deque(replies)
         self.prompts = []
         self.fault_rate = fault_rate
@@ -69,7 +72,7 @@ def _load_env_script() -> None:
     if path and path != _loaded_from:
         data = json.loads(open(path, encoding="utf-8").read())
         SCRIPT.reset(data.get("replies", []), data.get("fault_rate", 0.0), data.get("auto", True),
-                     data.get("seed", 0), data.get("faults", FAULTS))
+                     data.get("seed", 0), data.get("faults", FAULTS), data.get("delay", 0.0))
         _loaded_from = path
 
 
@@ -82,7 +85,7 @@ def auto_reply(messages: list[dict], schema_name: str | None) -> Any:
     transcript = _section(messages, "<transcript>", "</transcript>")
     if schema_name == "ExtractReply":
         lines = [l.split(": ", 1)[1] for l in transcript.splitlines() if l.startswith("user: ")]
-        return {"operations": [{"action": "insert", "kind": "memory", "content": l} for l in lines[:5]]}
+        return {"operations": [{"action": "insert", "kind": "memory", "content": l, "quotes": [l]} for l in lines[:5]]}
     if schema_name == "ProfileReply":
         return {"changed": True, "profile": {"notes": [l for l in transcript.splitlines()[:3]]}}
     if schema_name == "MergeReply":
@@ -139,6 +142,10 @@ class FakeProvider(CustomLLM):
             fault = None
             if reply is None and SCRIPT.fault_rate and SCRIPT.rng.random() < SCRIPT.fault_rate:
                 fault = SCRIPT.rng.choice(SCRIPT.faults)
+        if SCRIPT.delay:
+            import time
+
+            time.sleep(SCRIPT.delay)
         if isinstance(reply, dict) and "fault" in reply:
             fault = reply["fault"]
         if fault:

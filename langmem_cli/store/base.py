@@ -31,6 +31,8 @@ from langmem_cli.errors import UsageError
 if TYPE_CHECKING:
     import numpy as np
 
+    from langmem_cli.core.watch import Lease, Progress, SourceState
+
     from langmem_cli.core.interfaces import Embedder
 
 __all__ = ["Store", "NewMemory", "SEARCH_MODES", "VECTOR_WEIGHT", "OnCommit"]
@@ -246,6 +248,63 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def unmark_consolidated(self, ids: Sequence[str]) -> None: ...
+
+    # -- grounded extraction and consolidation (issue 11) ------------------------------
+    @abc.abstractmethod
+    def record_run_counts(self, run_id: str | None, counts: dict[str, Any]) -> None:
+        """Keep a run's summary counts (and the grounding gate's rejections) with the run."""
+
+    @abc.abstractmethod
+    def cluster_failures(self, cluster: str) -> dict[str, Any] | None:
+        """How often a consolidation cluster failed, and whether it is parked (None: never)."""
+
+    @abc.abstractmethod
+    def record_cluster_failure(self, cluster: str, namespace: str, error: str, park_after: int) -> bool:
+        """Count one more failure of a cluster; True when it is now parked."""
+
+    @abc.abstractmethod
+    def clear_cluster_failures(self, cluster: str) -> None: ...
+
+    @abc.abstractmethod
+    def nearest(self, namespace: str, vectors: Any, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
+        """For each normalised vector: the most similar current memory of ``namespace`` and its cosine
+        ((None, 0.0) when there is none)."""
+
+    # -- locks ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
+        """An exclusive lock for a named job across processes (on a server: across hosts), released
+        when the block ends or the process dies. BusyError (exit 75) if another run holds it."""
+
+    # -- `langmem watch` state (jobs/watch.py) ------------------------------------------
+    @abc.abstractmethod
+    def watch_sources(self) -> dict[str, "SourceState"]:
+        """path -> the state a source file was in when everything in it had been extracted."""
+
+    @abc.abstractmethod
+    def save_watch_source(self, path: str, state: "SourceState") -> None: ...
+
+    @abc.abstractmethod
+    def watch_progress(self, path: str) -> dict[str, "Progress"]:
+        """conversation key -> what of that conversation of ``path`` has been extracted."""
+
+    @abc.abstractmethod
+    def save_watch_progress(self, path: str, conversation: str, progress: "Progress") -> None:
+        """Record a conversation's progress (joins the current transaction, e.g. apply_operations',
+        so the memories and the progress are written together or not at all)."""
+
+    @abc.abstractmethod
+    def acquire_watch_lease(self, source: str, holder: str, host: str, pid: int, ttl: float,
+                            alive: Callable[[int], bool]) -> bool:
+        """Take or renew the lease on ``source`` for ``ttl`` seconds, atomically; False while another
+        holder has it (``core.watch.lease_is_free``; ``alive(pid)`` tells whether a holder on this
+        host still runs)."""
+
+    @abc.abstractmethod
+    def release_watch_lease(self, source: str, holder: str) -> None: ...
+
+    @abc.abstractmethod
+    def watch_leases(self) -> list["Lease"]: ...
 
     # -- maintenance ---------------------------------------------------------------
     @abc.abstractmethod

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from langmem_cli.errors import DatabaseError
+from langmem_cli.errors import BusyError, DatabaseError
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -91,3 +91,24 @@ def sqlite_errors(path: Path | str) -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as exc:
         raise translate(exc, path) from exc
+
+
+@contextlib.contextmanager
+def file_lock(db_path: Path | str, name: str = "consolidate") -> Iterator[None]:
+    """An exclusive lock per database and job, held by an open file beside it: a crashed run
+    releases it. BusyError (exit 75) names the holder's pid."""
+    import fcntl
+
+    path = Path(f"{db_path}.{name}.lock")
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise BusyError(f"another {name} run holds the lock on {db_path} (pid {holder}); try again later") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)

@@ -141,6 +141,36 @@ def m010_validity(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX memories_superseded_by ON memories(superseded_by) WHERE superseded_by IS NOT NULL")
 
 
+@migration
+def m011_watch_state(db: sqlite_utils.Database) -> None:
+    """`langmem watch`: per source file, what was read (stat, byte offset, content hash); per
+    conversation, what was extracted; and the lease a watcher holds on a source while it extracts."""
+    db["watch_sources"].create(
+        {"path": str, "size": int, "mtime_ns": int, "inode": int, "offset": int, "content_hash": str, "at": str},
+        pk="path",
+    )
+    db["watch_progress"].create(
+        {"path": str, "conversation": str, "count": int, "digest": str, "seen": str, "run_id": str, "at": str},
+        pk=("path", "conversation"),
+    )
+    db["watch_leases"].create(
+        {"source": str, "holder": str, "host": str, "pid": int, "expires_at": float},
+        pk="source",
+    )
+
+
+@migration
+def m012_grounding(db: sqlite_utils.Database) -> None:
+    """Issue 11: what a run counted (inserted, rejected by the grounding gate, …) and consolidation
+    clusters that keep failing (parked: not re-sent every night)."""
+    db["runs"].add_column("rejected", int)
+    db["runs"].add_column("counts", str)  # JSON of the run's summary counts
+    db["consolidate_marks"].create(
+        {"cluster": str, "namespace": str, "failures": int, "last_error": str, "parked": int, "at": str},
+        pk="cluster",
+    )
+
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, all in one transaction (a failure leaves the
     database as it was). Returns the names applied."""

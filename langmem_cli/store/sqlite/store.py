@@ -18,6 +18,7 @@ from langmem_cli.store.base import VECTOR_WEIGHT, OnCommit, Store
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
+from langmem_cli.store.sqlite.grounding_marks import GroundingMarks
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
     MEMORY_COLUMNS,
@@ -27,6 +28,7 @@ from langmem_cli.store.sqlite.records_sql import (
 )
 from langmem_cli.store.sqlite.validity import Validity
 from langmem_cli.store.sqlite.vectors import VectorIndex, decode, encode
+from langmem_cli.store.sqlite.watch_state import WatchState
 
 INSERT_MEMORY = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
@@ -40,7 +42,7 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-class SQLiteStore(Validity, Bookkeeping, Store):
+class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None):
@@ -86,6 +88,9 @@ class SQLiteStore(Validity, Bookkeeping, Store):
                 raise
             else:
                 self.conn.execute("COMMIT")
+
+    def run_lock(self, name: str = "consolidate"):
+        return dbmod.file_lock(self.path, name)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with dbmod.sqlite_errors(self.path):
@@ -256,6 +261,8 @@ class SQLiteStore(Validity, Bookkeeping, Store):
         with self.transaction():
             for before, after, action in plan.closed:
                 self._write_close(before, after, action, source)
+            for before, after in plan.annotated:
+                self._write_metadata(before, after, source)
             self._insert_rows(fresh, blobs)
             for m in fresh:
                 self._record("insert", m.id, m.namespace, None, m, source)

@@ -1,0 +1,278 @@
+"""The offline extractor "local": informative, self-disclosing statements picked from what the
+people said, rewritten deterministically. Pure: no I/O, no model.
+
+1. Only messages that may be evidence and are a person's own words (user turns; every named
+   speaker of a multi-party chat) are read; each is split into sentences.
+2. Dropped: questions, greetings, thanks and short reactions, requests to the assistant, and
+   sentences about the other person only ("you …").
+3. Rewritten: the speaker's name replaces the first "I/my/me" ("Caroline: I went …" → "Caroline
+   went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
+   …"); relative dates are resolved against the message's (or conversation's) date.
+4. Kept: the most informative sentences (content words, first person, names, numbers, dates),
+   about ``RATIO`` of what the people said (at least ``MIN_BUDGET`` words), in the order said.
+Each statement's quote is its source sentence, so the grounding gate can check it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langmem_cli.core import dates
+from langmem_cli.core.conversation import Conversation, Message
+from langmem_cli.core.grounding import STOPWORDS, Candidate, content_words, eligible, words
+
+USER = "The user"  # the speaker's name when the transcript gives none
+RATIO = 0.19  # share of the people's words kept as memory
+MIN_BUDGET = 60  # words kept from a short conversation, at least
+MAX_WORDS = 32  # one memory is one statement
+MIN_WORDS = 4
+MIN_CONTENT = 3  # content words a statement needs ("I'll try my best" has two)
+LONG = 24  # a longer statement is cut at a clause boundary after SHORT words
+SHORT = 12
+
+_SENTENCE = re.compile(r"(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+                       r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+_CLAUSE = re.compile(r"(?:,|;| -| –| —)\s+(?:so|but|and)?\s*")
+COMMANDS = frozenset("""make use add keep skip write fix run create remove delete change update show give tell help check
+find try put let read look send set move rename refactor implement build test install open stop don't do please
+new note remember consider explain list suggest plan draft summarize summarise let's lets""".split())
+_LEAD = re.compile(
+    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
+    r"cool|great|awesome|nice|sure|totally|absolutely|definitely|also|and|but|by the way|btw|anyway|honestly|"
+    r"actually|plus|true|right|exactly|perfect|thanks|thank you|heads[- ]up|fyi|ps|one more thing|woah|wow|"
+    r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
+_DROP_START = re.compile(
+    r"^(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|to see)|bye|see you|congrat|please|can you|"
+    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
+    r"that is|it's|this is|you|your|glad|happy for|same|me too)\b", re.I)
+_REQUEST = re.compile(r"^(?:remind me|note|fyi|just so you know|for the record|remember)\s*(?:that)?\s*[:,-]?\s*", re.I)
+_SELF_NAME = re.compile(r"\b(?i:my name is|i'm|i am|call me)\s+([A-Z][a-z]+)\b(?!\s+[a-z])")
+FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
+GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
+ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
+definitely already even sometimes currently truly honestly absolutely mostly only probably especially first
+then once later now almost barely hardly soon again""".split())
+KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
+shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
+knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell
+forgot grew hung paid put quit rode sang slept spoke swam threw woke wore led held let set cut hit hurt caught
+fought sold dealt meant tried used""".split())
+IRREGULAR = {"have": "has", "do": "does", "don't": "doesn't", "go": "goes", "am": "is", "haven't": "hasn't",
+             "'m": "is", "'ve": "has", "'d": "would", "'ll": "will"}
+_THEY = {"have": "have", "am": "are", "'m": "are", "was": "were", "'ve": "have", "'d": "would", "'ll": "will"}
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+
+
+def clean(sentence: str) -> str:
+    sentence = _LEAD.sub("", sentence.strip()).strip(" -–—")
+    return _REQUEST.sub("", sentence).strip()
+
+
+def clauses(sentence: str) -> str:
+    """The sentence without clauses that are instructions to the assistant ("…, so skip it please")."""
+    parts = _CLAUSE.split(sentence)
+    if len(parts) == 1:
+        return sentence
+    kept, start = [], 0
+    for m in [*_CLAUSE.finditer(sentence), None]:
+        end = m.start() if m else len(sentence)
+        part = sentence[start:end]
+        if not command(part):
+            kept.append((start, end))
+        start = m.end() if m else end
+    if not kept:
+        return ""
+    return sentence[kept[0][0]:kept[-1][1]] if len(kept) == 1 or kept[-1][0] > kept[0][0] else sentence
+
+
+def command(text: str) -> bool:
+    first = words(text)[:1]
+    return bool(first) and first[0] in COMMANDS
+
+
+def worth_keeping(sentence: str) -> bool:
+    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
+        return False
+    said = set(words(sentence))
+    named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
+    if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
+        return False
+    if not said & (FIRST | GROUP) and len(sentence.split()) < 6:
+        return False  # a fragment ("Mostly Go and Postgres.")
+    if not (said & (FIRST | GROUP)) and said & {"you", "your", "you're", "you've", "yours"}:
+        return False  # about the other person
+    return True
+
+
+def _third_person(verb: str) -> str:
+    low = verb.lower()
+    if low in IRREGULAR:
+        return IRREGULAR[low]
+    if low in KEEP_VERB or low.endswith("ed") or low.endswith("n't") or not low.isalpha():
+        return verb
+    if re.search(r"(?:s|sh|ch|x|z|o)$", low):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+_I_FORMS = re.compile(r"\b(I)(?:('m|'ve|'d|'ll)|( (?:" + "|".join(sorted(ADVERBS)) + r"))*( [\w']+))?(?=\W|$)")
+_OBJECT = re.compile(r"(?<![\w-])(my|me|mine|myself)(?![\w-])", re.I)
+FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|kind of|sort of|literally|basically|"
+                    r"definitely|honestly|truly)\s+(?=\w)", re.I)
+_CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
+
+
+def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset()) -> str:
+    """First person singular → ``name`` once (the first mention), then they/their/them."""
+    found = [m.start() for m in (_I_FORMS.search(sentence), _OBJECT.search(sentence)) if m]
+    first = min(found) if found else -1
+
+    def subject(m: re.Match) -> str:
+        contraction, verb = m.group(2), m.group(4)
+        adverbs = m.group(0)[1:len(m.group(0)) - len(verb or "")] if not contraction else ""
+        plural = bool(re.search(r"(?:\b[A-Z][a-z]+|\byou) and $", sentence[max(0, m.start() - 30):m.start()]))
+        named_here = m.start() == first
+        plural = plural or not named_here
+        who = name if named_here else "they"
+        if contraction:
+            return who + " " + (_THEY if plural else IRREGULAR)[contraction]
+        if verb is None:
+            return who
+        word = verb.strip()
+        if plural:
+            return f"{who}{adverbs} {_THEY.get(word.lower(), word)}"
+        return f"{who}{adverbs} {_third_person(word)}"
+
+    def other(m: re.Match) -> str:
+        low = m.group(1).lower()
+        if m.start() == first:
+            return {"my": f"{name}'s", "mine": f"{name}'s", "me": name, "myself": name}[low]
+        return {"my": "their", "mine": "theirs", "me": "them", "myself": "themselves"}[low]
+
+    text = _I_FORMS.sub(subject, sentence)
+    text = _OBJECT.sub(other, text)
+    if first < 0:
+        text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
+    text = text[:1].upper() + text[1:]
+    if name == USER:
+        text = text[:1] + text[1:].replace(USER, USER.lower())
+    return text
+
+
+def _display(name: str | None) -> str | None:
+    if not name:
+        return None
+    return name[:1].upper() + name[1:] if name.islower() else name
+
+
+def proper_words(conversation: Conversation) -> frozenset[str]:
+    """Words written capitalised inside a sentence somewhere in the conversation: names."""
+    found = set()
+    for m in conversation.messages:
+        found.update(re.findall(r"(?<=[a-z,;:] )[A-Z][\w'-]*", m.content))
+        if m.name:
+            found.add(_display(m.name) or m.name)
+    return frozenset(found)
+
+
+def self_name(conversation: Conversation) -> tuple[str, str] | None:
+    """A name the user said ("I'm Carol", "my name is Carol"), and the words that said it."""
+    for m in conversation.messages:
+        if m.role == "user" and not m.context and not m.name:
+            found = _SELF_NAME.search(m.content.replace("\u2019", "'"))
+            if found:
+                return found.group(1), found.group(0)
+    return None
+
+
+def score(sentence: str) -> float:
+    said = words(sentence)
+    value = min(len(content_words(sentence)), 14)
+    value += 3 if set(said) & FIRST else 1 if set(said) & GROUP else 0
+    value += 2 * min(3, len(re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+", sentence)))
+    value += 2 if re.search(r"\d", sentence) else 0
+    value -= 3 * len(set(said) & {"you", "your", "you're", "you've", "yours"})
+    return value / max(1.0, len(said)) ** 0.5  # information per word: the budget counts words
+
+
+@dataclass
+class Statement:
+    candidate: Candidate
+    index: int  # message index
+    score: float
+    valid_from: str | None
+    rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
+
+
+def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int = MIN_BUDGET) -> list[Candidate]:
+    """The statements worth keeping from ``conversation``, best first within the word budget."""
+    allowed = eligible(conversation.messages)
+    said_name = self_name(conversation)
+    proper = proper_words(conversation)
+    when_conv = conversation.started_at
+    found: list[Statement] = []
+    said_words = 0
+    for index, m in enumerate(conversation.messages):
+        if not allowed[index] or m.role != "user":
+            continue
+        said_words += len(m.content.split())
+        when = m.timestamp or when_conv
+        for raw in sentences(m.content):
+            sentence = clauses(clean(raw.replace("\u2019", "'")))
+            if not worth_keeping(sentence):
+                continue
+            name, extra = _display(m.name), None
+            if name is None and said_name and not _SELF_NAME.search(sentence):
+                name, extra = said_name
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper))
+    budget = max(min_budget, int(said_words * ratio))
+    kept: list[Statement] = []
+    seen: list[set[str]] = []
+    used = 0
+    rank: dict[int, int] = {}
+    for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
+        rank[s.index] = rank.get(s.index, -1) + 1
+        s.rank = rank[s.index]
+    for s in sorted(found, key=lambda s: (s.rank, -s.score)):
+        mine = content_words(s.candidate.text)
+        if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
+            continue
+        size = len(s.candidate.text.split())
+        if used + size > budget and kept:
+            continue
+        kept.append(s)
+        seen.append(mine)
+        used += size
+    kept.sort(key=lambda s: s.index)
+    for s in kept:
+        s.candidate.valid_from = dates.iso(s.valid_from)
+    return [s.candidate for s in kept]
+
+
+def shorten(sentence: str) -> str:
+    """Fillers out ("really", "so", "just" …); a long sentence cut at a clause boundary."""
+    text = FILLER.sub("", sentence)
+    if len(text.split()) > LONG:
+        for m in _CUT.finditer(text):
+            if len(text[:m.start()].split()) >= SHORT:
+                return text[:m.start()]
+    return text
+
+
+def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
+               naming: str | None = None, proper: frozenset[str] = frozenset()) -> Statement:
+    text = third_person(shorten(sentence).rstrip(" ,;"), name, proper)
+    text, added = dates.resolve(text, dates.parse(when))
+    cut = text.split()
+    if len(cut) > MAX_WORDS:
+        text = " ".join(cut[:MAX_WORDS]).rstrip(",;:-") + "…"
+    if not text.endswith((".", "!", "…")):
+        text += "."
+    candidate = Candidate(text=text, quotes=[sentence] + ([naming] if naming else []), date_words=added)
+    return Statement(candidate, index, score(sentence), when)

@@ -1,0 +1,101 @@
+"""Supersede, don't destroy (issue 14): how a batch of a model's operations becomes rows, the
+same for every backend (no SQL here; each backend writes the plan in one transaction).
+
+An update leaves its target in place, closed (``valid_until``, ``superseded_by``), and adds a row
+with the new content; a delete closes its target (superseded when a merge names its successor).
+An update that keeps the fact and adds provenance is written in place. Only a user's ``delete``
+erases a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
+
+from langmem_cli.core.grounding import merged_metadata
+from langmem_cli.core.records import Memory, NewMemory
+from langmem_cli.core.timestamps import now
+from langmem_cli.errors import NotFoundError, UsageError
+
+
+@dataclass
+class Plan:
+    inserts: list[Memory] = field(default_factory=list)  # from insert operations
+    replacements: list[Memory] = field(default_factory=list)  # the new rows of update operations
+    closed: list[tuple[Memory, Memory, str]] = field(default_factory=list)  # (before, after, supersede | invalidate)
+    annotated: list[tuple[Memory, Memory]] = field(default_factory=list)  # same fact, new metadata (evidence)
+
+    def result(self) -> dict[str, list[Memory]]:
+        return {
+            "inserted": self.inserts,
+            "updated": self.replacements + [after for _, after in self.annotated],
+            "deleted": [after for _, after, action in self.closed if action == "invalidate"],
+            "superseded": [after for _, after, action in self.closed if action == "supersede"],
+        }
+
+
+class Planner:
+    """Mixin of a Store: needs ``get_many`` and ``prepare``."""
+
+    def _plan(self, namespace: str, operations: Sequence[Any], source: str | None) -> Plan:
+        plan = Plan()
+        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete")])
+        latest: dict[str, Memory] = {}  # target id -> the row that holds its fact after earlier operations
+        for op in operations:
+            if op.action not in ("insert", "update", "delete"):
+                raise UsageError(f"unknown operation {op.action!r}")
+            since = self._moment(getattr(op, "valid_from", None))
+            if op.action == "insert":
+                plan.inserts.append(self.prepare(NewMemory(namespace, op.content, op.kind, op.metadata or {}, source,
+                                                           valid_from=since)))
+                continue
+            target = latest.get(op.id) or targets.get(op.id)
+            if target is None or target.namespace != namespace:
+                raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
+            if op.action == "update":
+                self._plan_update(plan, target, op, since, source, latest)
+            elif target.valid_until is None:
+                # a merge names the memory that carries the fact on: superseded, not just invalidated
+                successor = (op.metadata or {}).get("superseded_by")
+                self._close(plan, target, since or now(), successor, "supersede" if successor else "invalidate", source)
+        return plan
+
+    def _plan_update(self, plan: Plan, target: Memory, op: Any, since: str | None, source: str | None,
+                     latest: dict[str, Memory]) -> None:
+        metadata = merged_metadata(target.metadata, op.metadata) or dict(target.metadata)
+        new = self.prepare(NewMemory(target.namespace, op.content, op.kind or target.kind, metadata, source,
+                                     valid_from=since))
+        if new.content_hash == target.content_hash and new.kind == target.kind:
+            if metadata != target.metadata:  # the same fact, more provenance (a merge): kept in place
+                plan.annotated.append((target, replace(target, metadata=metadata, updated_at=now())))
+            return
+        if since is not None and target.valid_from is not None and since < target.valid_from:
+            # An older fact learnt late (an earlier conversation read after a newer one): it held
+            # until the stored one began, which stays current.
+            new.valid_until, new.superseded_by = target.valid_from, target.id
+            plan.replacements.append(new)
+            return
+        if any(r is target for r in plan.replacements):  # updated twice in one batch: the second wins
+            plan.replacements.remove(target)
+            new.id, new.valid_from = target.id, new.valid_from or target.valid_from
+        else:
+            self._close(plan, target, since or now(), new.id, "supersede", source)
+        plan.replacements.append(new)
+        latest[op.id] = new
+
+    def _close(self, plan: Plan, target: Memory, until: str, successor: str | None, action: str,
+               source: str | None) -> None:
+        if target.valid_from is not None and until < target.valid_from:
+            until = target.valid_from  # never an interval that ends before it begins
+        after = replace(target, valid_until=until, superseded_by=successor or target.superseded_by, updated_at=now())
+        plan.closed.append((target, after, action))
+
+    def _moment(self, value: str | None) -> str | None:
+        from langmem_cli.core.timestamps import moment
+
+        if value is None:
+            return None
+        try:
+            return moment(value, "valid_from")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None

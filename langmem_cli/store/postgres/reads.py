@@ -1,0 +1,237 @@
+"""Reads, history, statistics and maintenance of the PostgreSQL store (a mixin of PostgresStore)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Sequence
+
+from langmem_cli.core.records import HistoryEntry, Memory, SearchHit
+from langmem_cli.core.render import canonical_json
+from langmem_cli.core.timestamps import now
+from langmem_cli.errors import NotFoundError, UsageError
+from langmem_cli.store.postgres import schema
+from langmem_cli.store.postgres.clauses import (
+    HISTORY_COLUMNS,
+    MEMORY_COLUMNS,
+    Vector,
+    row_to_history,
+    row_to_memory,
+    scope_clause,
+    where_clause,
+)
+
+ORDERS = {"created_at": "created_at, seq", "updated_at": "updated_at, seq", "rowid": "seq"}
+PAGE = 2000
+
+
+class ReadMixin:
+    # -- memories ----------------------------------------------------------------
+    def get(self, memory_id: str) -> Memory:
+        rows = self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = %s", (memory_id,))
+        if not rows:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return row_to_memory(rows[0])
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        return {r[0]: row_to_memory(r) for r in self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = ANY(%s)", (ids,))}
+
+    def list(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+             filters: list[tuple[str, Any]] | None = None, limit: int | None = 50, offset: int = 0,
+             order: str = "created_at", as_of: str | None = None, include_expired: bool = False) -> list[Memory]:
+        if order not in ORDERS:
+            raise UsageError(f"unknown order {order!r}")
+        where, params = where_clause(namespace, prefix, kinds, filters, as_of, include_expired)
+        sql = f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY {ORDERS[order]}"
+        if limit is not None:
+            sql += " LIMIT %s OFFSET %s"
+            params = [*params, limit, offset]
+        elif offset:
+            sql += " OFFSET %s"
+            params = [*params, offset]
+        return [row_to_memory(r) for r in self._q(sql, params)]
+
+    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+              filters: list[tuple[str, Any]] | None = None, as_of: str | None = None,
+              include_expired: bool = False) -> int:
+        where, params = where_clause(namespace, prefix, kinds, filters, as_of, include_expired)
+        return self._q(f"SELECT count(*) FROM memories WHERE {where}", params)[0][0]
+
+    def has_content(self, namespace: str, content_hash: str, kind: str | None = None,
+                    include_expired: bool = True) -> bool:
+        where, params = where_clause(namespace, kinds=[kind] if kind else None, include_expired=include_expired)
+        return bool(self._q(f"SELECT 1 FROM memories WHERE {where} AND content_hash = %s LIMIT 1",
+                            [*params, content_hash]))
+
+    def _pages(self, sql: str, params: list[Any], key_columns: int) -> Iterator[tuple]:
+        """Rows of ``sql`` (ordered by its last ``key_columns`` columns) fetched a page at a time by
+        keyset, so that an export of a large store is neither one huge result nor a long transaction."""
+        last: tuple | None = None
+        while True:
+            extra, extra_params = "", []
+            if last is not None:
+                keys = sql.rsplit("ORDER BY", 1)[1].strip()
+                extra = f" AND ({keys}) > ({', '.join(['%s'] * key_columns)})"
+                extra_params = list(last)
+            head, order = sql.rsplit("ORDER BY", 1)
+            rows = self._q(f"{head}{extra} ORDER BY {order} LIMIT {PAGE}", [*params, *extra_params])
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][-key_columns:]
+
+    def iter_memories(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[Memory]:
+        where, params = where_clause(namespace, prefix, include_expired=True)
+        sql = f"SELECT {MEMORY_COLUMNS}, created_at, id FROM memories WHERE {where} ORDER BY created_at, id"
+        for row in self._pages(sql, params, 2):
+            yield row_to_memory(row)
+
+    def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
+        parts, params = scope_clause(namespace, prefix)
+        where = " AND ".join(parts) or "TRUE"
+        sql = f"SELECT {HISTORY_COLUMNS}, id FROM history WHERE {where} ORDER BY id"
+        for row in self._pages(sql, params, 1):
+            yield row_to_history(row)
+
+    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
+        added = []
+        with self.transaction():
+            for h in entries:
+                if self.conn.execute("SELECT 1 FROM history WHERE memory_id = %s AND action = %s AND at = %s LIMIT 1",
+                                     (h.memory_id, h.action, h.at)).fetchone():
+                    continue
+                self.conn.execute(
+                    "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                    (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
+                     None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
+                )
+                added.append(h)
+        return added
+
+    def history(self, memory_id: str) -> list[HistoryEntry]:
+        rows = self._q(f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = %s ORDER BY id", (memory_id,))
+        if not rows:
+            raise NotFoundError(f"no history for memory {memory_id}")
+        return [row_to_history(r) for r in rows]
+
+    def lineage(self, memory_id: str) -> list[Memory]:
+        """The supersede chain, as on SQLite: back through the latest memory each one replaced,
+        forward through ``superseded_by``; oldest first."""
+        start = self.get(memory_id)
+        seen = {start.id}
+
+        def walk(step) -> list[Memory]:
+            out, current = [], start
+            while (current := step(current)) is not None:
+                seen.add(current.id)
+                out.append(current)
+            return out
+
+        def replaced(m: Memory) -> Memory | None:
+            rows = self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE superseded_by = %s AND NOT id = ANY(%s) "
+                           "ORDER BY seq DESC LIMIT 1", (m.id, list(seen)))
+            return row_to_memory(rows[0]) if rows else None
+
+        def successor(m: Memory) -> Memory | None:
+            nxt = m.superseded_by
+            return None if not nxt or nxt in seen else self.get_many([nxt]).get(nxt)
+
+        earlier = walk(replaced)
+        return earlier[::-1] + [start] + walk(successor)
+
+    def namespaces(self, prefix: str | None = None) -> list[tuple[str, int]]:
+        parts, params = scope_clause(prefix=prefix)
+        where = " AND ".join(parts) or "TRUE"
+        return [(r[0], r[1]) for r in self._q(
+            f"SELECT namespace, count(*) FROM memories WHERE {where} GROUP BY namespace ORDER BY namespace", params)]
+
+    def stats(self) -> dict[str, Any]:
+        q = self._q
+        by_model = {m or "none": n for m, n in q("SELECT embedding_model, count(*) FROM memories GROUP BY 1 ORDER BY 1")}
+        return {
+            "path": self.location,
+            "backend": "postgresql",
+            "server": f"PostgreSQL {self.caps.server_version // 10000}, pgvector {'.'.join(map(str, self.caps.pgvector))}",
+            "size_bytes": q("SELECT pg_database_size(current_database())")[0][0],
+            "memories": q("SELECT count(*) FROM memories")[0][0],
+            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
+            "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
+            "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
+            "history_entries": q("SELECT count(*) FROM history")[0][0],
+            "runs": q("SELECT count(*) FROM runs")[0][0],
+            "embedding_models": by_model,
+            "embedding_model": self.embedding_model,
+            "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
+            "migrations": schema.applied_names(self.conn),
+        }
+
+    def integrity_check(self) -> str:
+        """Reads every table through (a damaged page or TOAST chunk fails the scan) and checks that
+        stored vectors agree in size per model."""
+        for table in ("memories", "history", "runs", "meta", "processed", "consolidated", "prompt_versions"):
+            self._q(f"SELECT count(*), max(length(t::text)) FROM {table} t")
+        mixed = self._q("SELECT embedding_model FROM memories WHERE embedding IS NOT NULL "
+                        "GROUP BY embedding_model HAVING count(DISTINCT vector_dims(embedding)) > 1")
+        return "ok" if not mixed else f"vectors of different sizes for model {mixed[0][0]}"
+
+    # -- vectors ---------------------------------------------------------------------
+    def embedding(self, memory_id: str):
+        rows = self._q("SELECT embedding FROM memories WHERE id = %s", (memory_id,))
+        if not rows:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return rows[0][0]
+
+    def embedded(self, namespace: str, include_expired: bool = False) -> list[tuple[Memory, Any]]:
+        where, params = where_clause(namespace, include_expired=include_expired)
+        rows = self._q(f"SELECT {MEMORY_COLUMNS}, embedding FROM memories WHERE {where} AND embedding_model = %s "
+                       "AND embedding IS NOT NULL ORDER BY seq", [*params, self.embedding_model])
+        return [(row_to_memory(r), r[-1]) for r in rows]
+
+    def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
+        from langmem_cli.store.postgres.search import search
+
+        return search(self, query, **kwargs)
+
+    def reindex(self, batch_size: int = 256, force: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> int:
+        cond = "TRUE" if force else "embedding_model IS DISTINCT FROM %s OR embedding IS NULL"
+        ids = [r[0] for r in self._q(f"SELECT id FROM memories WHERE {cond} ORDER BY seq", [] if force else [self.embedding_model])]
+        done = 0
+        for start in range(0, len(ids), batch_size):
+            memories = list(self.get_many(ids[start : start + batch_size]).values())
+            vectors = self.embedder.embed([m.text for m in memories])
+            with self.transaction():
+                with self.conn.cursor() as cur:
+                    cur.executemany("UPDATE memories SET embedding_model = %s, embedding = %s WHERE id = %s",
+                                    [(self.embedding_model, Vector(v), m.id) for m, v in zip(memories, vectors)])
+                self.conn.execute("INSERT INTO meta (key, value) VALUES ('reindexed_at', %s) "
+                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (now(),))
+            done += len(memories)
+            if progress:
+                progress(done, len(ids))
+        self.ensure_vector_index()
+        return done
+
+    def ensure_vector_index(self, dim: int | None = None) -> bool:
+        """The HNSW index for the current model's vectors of size ``dim`` (by default the size of
+        the stored ones), built once the dimension is known. False if there are no such vectors."""
+        if dim is not None and (self.embedding_model, dim) in self._indexed:
+            return True
+        rows = self._q("SELECT vector_dims(embedding) FROM memories WHERE embedding_model = %s "
+                       "AND embedding IS NOT NULL LIMIT 1", (self.embedding_model,))
+        if not rows or (dim is not None and rows[0][0] != dim):
+            return False
+        key = (self.embedding_model, rows[0][0])
+        if key not in self._indexed:
+            with self._errors():
+                schema.ensure_vector_index(self.conn, self.caps, *key)
+            self._indexed.add(key)
+        return True
+
+    def set_ef_search(self, ef: int) -> None:
+        """hnsw.ef_search for this session (set only when it changes: one round trip saved)."""
+        if ef != self.ef_search:
+            self._x(f"SET hnsw.ef_search = {int(ef)}")
+            self.ef_search = ef

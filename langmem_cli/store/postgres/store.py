@@ -1,0 +1,309 @@
+"""The Store on PostgreSQL + pgvector: connection, transactions and writes.
+
+Reads are in reads.py, runs / prompts / marks in meta.py, search in search.py. Every write is one
+transaction; a lost connection rolls it back (the server does) and surfaces as
+ConnectionLostError (exit 69), so a re-run redoes exactly the unit that was lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Collection, Iterator, Sequence
+
+from langmem_cli import config
+from langmem_cli.core.namespaces import validate
+from langmem_cli.core.records import Memory, NewMemory
+from langmem_cli.core.render import canonical_json
+from langmem_cli.core.timestamps import now
+from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
+from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.postgres import schema
+from langmem_cli.store.postgres.clauses import (
+    MEMORY_COLUMNS,
+    Vector,
+    register_vector,
+    row_to_memory,
+    where_clause,
+)
+from langmem_cli.store.postgres.connection import connect, pg_errors
+from langmem_cli.store.postgres.grounding_marks import GroundingMarksMixin
+from langmem_cli.store.postgres.meta import MetaMixin
+from langmem_cli.store.postgres.reads import ReadMixin
+from langmem_cli.store.postgres.url import mask
+from langmem_cli.store.postgres.watch_state import WatchStateMixin
+from langmem_cli.store.plan import Planner
+
+_INSERT = (
+    "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
+    "updated_at, embedding_model, embedding, valid_from, valid_until, superseded_by) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+)
+
+
+def _pg_text(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; the JSON content keeps it (escaped), the searchable text drops it.
+    return text.replace("\x00", "")
+
+
+class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, Planner, Store):
+    """A langmem database on a PostgreSQL server with pgvector."""
+
+    def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
+        self.url = url
+        self.embedding_model = embedder.name if embedder is not None else config.embedding_model_name(embedding_model)
+        self._embedder = embedder
+        self.run_id = run_id
+        self.searches = 0
+        self._depth = 0
+        self._indexed: set[tuple[str, int]] = set()
+        self.ef_search = 40  # pgvector's default
+        self._pending_vectors: dict[str, Any] = {}
+        self.conn = connect(url)
+        try:
+            with self._errors():
+                if schema.pending(self.conn):
+                    self._migrate()
+                register_vector(self.conn)
+                self.caps = schema.capabilities(self.conn)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _migrate(self) -> None:
+        import psycopg
+
+        try:
+            schema.apply(self.conn)
+        except (psycopg.errors.UndefinedFile, psycopg.errors.FeatureNotSupported) as exc:
+            raise DatabaseError(
+                f"{self.location} has no pgvector extension (langmem needs it: install pgvector on the "
+                f"server; {str(exc).splitlines()[0]})"
+            ) from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise DatabaseError(
+                f"cannot create langmem's tables or the vector extension on {self.location}: "
+                f"{str(exc).splitlines()[0]} (a superuser can run CREATE EXTENSION vector once)"
+            ) from None
+
+    @classmethod
+    def connect(cls, url: str, **kwargs: Any) -> "PostgresStore":
+        return cls(str(url), **kwargs)
+
+    # -- plumbing --------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return mask(self.url)
+
+    @property
+    def path(self) -> str:  # what SQLite-era callers print
+        return self.location
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from langmem_cli.embed.embedders import get_embedder
+
+            self._embedder = get_embedder(self.embedding_model)
+        return self._embedder
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def _errors(self):
+        return pg_errors(self.url, self.conn)
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self._errors():
+            return self.conn.execute(sql, params).fetchall()
+
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Execute; return the number of rows affected."""
+        with self._errors():
+            return self.conn.execute(sql, params).rowcount
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with self._errors():
+            with self.conn.transaction():
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+
+    @contextlib.contextmanager
+    def run_lock(self, name: str = "consolidate") -> Iterator[None]:
+        """An exclusive lock across hosts: a PostgreSQL session advisory lock, released at the end
+        (or by the server when this session dies). BusyError (exit 75) if another holds it."""
+        key = schema.lock_key(f"run:{name}")
+        if not self._q("SELECT pg_try_advisory_lock(%s)", (key,))[0][0]:
+            raise BusyError(f"another {name} run holds the lock on {self.location}; try again later")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self._q("SELECT pg_advisory_unlock(%s)", (key,))
+
+    # -- embeddings ------------------------------------------------------------
+    def _vectors_for(self, items: list[tuple[str, str]]) -> list[Any]:
+        """Vectors for (content_hash, text) pairs; hashes already embedded are not re-encoded."""
+        hashes = sorted({h for h, _ in items} - set(self._pending_vectors))
+        known: dict[str, Any] = dict(self._pending_vectors)
+        for start in range(0, len(hashes), 1000):
+            chunk = hashes[start : start + 1000]
+            for h, vector in self._q(
+                "SELECT DISTINCT ON (content_hash) content_hash, embedding FROM memories "
+                "WHERE embedding_model = %s AND embedding IS NOT NULL AND content_hash = ANY(%s)",
+                (self.embedding_model, chunk),
+            ):
+                known[h] = vector
+        todo: dict[str, str] = {}
+        for h, text in items:
+            if h not in known:
+                todo.setdefault(h, text)
+        if todo:
+            for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
+                known[h] = vector
+        return [known[h] for h, _ in items]
+
+    def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
+        vectors = self._vectors_for([(m.content_hash, m.text) for m in memories])
+        self._pending_vectors.update((m.content_hash, v) for m, v in zip(memories, vectors))
+
+    # -- writes ----------------------------------------------------------------
+    def _insert_rows(self, memories: list[Memory], vectors: list[Any]) -> None:
+        import psycopg
+
+        rows = [
+            (m.id, m.namespace, m.kind, canonical_json(m.content), _pg_text(m.text), m.content_hash,
+             canonical_json(m.metadata), m.source, m.created_at, m.updated_at, m.embedding_model,
+             None if v is None else Vector(v), m.valid_from, m.valid_until, m.superseded_by)
+            for m, v in zip(memories, vectors)
+        ]
+        if not rows:
+            return
+        try:
+            with self.conn.cursor() as cur:
+                cur.executemany(_INSERT, rows)
+        except psycopg.errors.UniqueViolation as exc:
+            raise UsageError(f"a memory with one of these ids already exists ({str(exc).splitlines()[0]})") from None
+
+    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
+                source: str | None) -> None:
+        self._record_many([(action, memory_id, namespace, before, after, source)])
+
+    def _record_many(self, entries: list[tuple[str, str, str, Memory | None, Memory | None, str | None]]) -> None:
+        """History rows, sent in one pipelined batch (a bulk import writes one per memory)."""
+        if not entries:
+            return
+        stamp = now()
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                [(memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
+                  canonical_json(after.to_dict()) if after else None, stamp, self.run_id, source)
+                 for action, memory_id, namespace, before, after, source in entries],
+            )
+
+    def put_many(self, items: Sequence[NewMemory], record_history: bool = True,
+                 without_history: Collection[str] = ()) -> list[Memory]:
+        memories = [self.prepare(item) for item in items]
+        if not memories:
+            return []
+        vectors = self._vectors_for([(m.content_hash, m.text) for m in memories])
+        skip = set(without_history)
+        with self.transaction():
+            self._insert_rows(memories, vectors)
+            if record_history:
+                self._record_many([("insert", m.id, m.namespace, None, m, m.source) for m in memories if m.id not in skip])
+        return memories
+
+    def _locked(self, memory_id: str) -> Memory:
+        rows = self.conn.execute(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = %s FOR UPDATE", (memory_id,)).fetchall()
+        if not rows:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return row_to_memory(rows[0])
+
+    def update(self, memory_id: str, content: Any, kind: str | None = None, metadata: dict | None = None,
+               source: str | None = "cli") -> Memory:
+        current = self.get(memory_id)
+        new = self._replacement(current, content, kind, current.metadata if metadata is None else metadata, source,
+                                current.id)
+        [vector] = self._vectors_for([(new.content_hash, new.text)])
+        with self.transaction():
+            before = self._locked(memory_id)
+            new.created_at, new.valid_from, new.valid_until = before.created_at, before.valid_from, before.valid_until
+            new.superseded_by = before.superseded_by
+            self.conn.execute(
+                "UPDATE memories SET kind=%s, content=%s, text=%s, content_hash=%s, metadata=%s, source=%s, "
+                "updated_at=%s, embedding_model=%s, embedding=%s WHERE id=%s",
+                (new.kind, canonical_json(new.content), _pg_text(new.text), new.content_hash,
+                 canonical_json(new.metadata), new.source, new.updated_at, new.embedding_model, Vector(vector), new.id),
+            )
+            self._record("update", new.id, new.namespace, before, new, source)
+        return new
+
+    def _replacement(self, before: Memory, content: Any, kind: str | None, metadata: dict, source: str | None,
+                     new_id: str | None) -> Memory:
+        new = self.prepare(NewMemory(before.namespace, content, kind or before.kind, metadata, source, new_id))
+        new.updated_at = now()
+        return new
+
+    def delete(self, memory_id: str, source: str | None = "cli") -> Memory:
+        with self.transaction():
+            memory = self._locked(memory_id)
+            self.conn.execute("DELETE FROM memories WHERE id = %s", (memory_id,))
+            self._record("delete", memory.id, memory.namespace, memory, None, source)
+        return memory
+
+    def delete_where(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+                     source: str | None = "cli") -> int:
+        if namespace is None and prefix is None:
+            raise UsageError("bulk delete needs a namespace or a prefix")
+        where, params = where_clause(namespace, prefix, kinds, include_expired=True)
+        with self.transaction():
+            rows = self.conn.execute(
+                f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY seq FOR UPDATE", params).fetchall()
+            gone = [row_to_memory(row) for row in rows]
+            self._record_many([("delete", m.id, m.namespace, m, None, source) for m in gone])
+            self.conn.execute(f"DELETE FROM memories WHERE {where}", params)
+        return len(rows)
+
+    def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
+                         on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
+        """As on SQLite (the plan is store/plan.py's): updates supersede, deletes invalidate.
+        The targets are locked (FOR UPDATE) and checked unchanged before anything is written, so
+        two hosts closing the same memory cannot both succeed."""
+        validate(namespace)
+        plan = self._plan(namespace, operations, source)
+        fresh = plan.inserts + plan.replacements
+        vectors = self._vectors_for([(m.content_hash, m.text) for m in fresh])
+        with self.transaction():
+            ids = [before.id for before, _, _ in plan.closed]
+            locked = {r[0]: r[1] for r in self.conn.execute(
+                "SELECT id, valid_until FROM memories WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))}
+            for before, after, action in plan.closed:
+                if before.id not in locked or locked[before.id] != before.valid_until:
+                    raise NotFoundError(f"memory {before.id} changed or was deleted meanwhile; nothing was applied")
+                self.conn.execute("UPDATE memories SET valid_until = %s, superseded_by = %s, updated_at = %s WHERE id = %s",
+                                  (after.valid_until, after.superseded_by, after.updated_at, after.id))
+                self._record(action, after.id, after.namespace, before, after, source)
+            for before, after in plan.annotated:  # the same fact, more provenance: in place
+                self.conn.execute("UPDATE memories SET metadata = %s, updated_at = %s WHERE id = %s",
+                                  (canonical_json(after.metadata), after.updated_at, after.id))
+                self._record("update", after.id, after.namespace, before, after, source)
+            self._insert_rows(fresh, vectors)
+            self._record_many([("insert", m.id, m.namespace, None, m, source) for m in fresh])
+            result = plan.result()
+            if on_commit is not None:
+                on_commit(result)
+        return result
