@@ -92,7 +92,7 @@ def generate(people: int, seed: int) -> list[Person]:
 
 def load(store, people: list[Person]) -> None:
     """Session by session, as extraction would: inserts, and updates of the memory that held the value."""
-    from langmem_cli.core.manager import Operation
+    from langmem_cli.core.extraction import Operation
 
     for i, session in enumerate(SESSIONS):
         for person in people:

@@ -37,12 +37,40 @@ def assert_one_error_line(result, *fragments: str) -> None:
         ["search", "q", "-n", "sp ace"],
         ["namespaces", "--prefix", "bad//ns"],
         ["delete", "--namespace", "bad//ns", "--yes"],
+        ["delete", "-n", "", "--yes"],
+        ["delete", "--prefix", "", "--yes", "--purge"],
         ["export", "--namespace", "white space"],
     ],
 )
 def test_invalid_namespace_is_a_usage_error(cli, args):
     result = cli(*args, code=ExitCode.USAGE)
-    assert_one_error_line(result, "invalid namespace")
+    given = args[args.index(next(a for a in args if a in ("-n", "--namespace", "--prefix"))) + 1]
+    assert_one_error_line(result, f"invalid namespace {given!r}" if len(given) < 100 else "invalid namespace")
+
+
+def test_lock_message_says_how_long_it_waited(db_path, embedder, monkeypatch):
+    import sqlite3
+    import time
+
+    from langmem_cli import Store
+    from langmem_cli.errors import DatabaseError
+    from langmem_cli.store.sqlite import db as dbmod
+
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 700)
+    Store.open(db_path, embedder=embedder).close()
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(db_path, embedder=embedder) as store:
+            started = time.monotonic()
+            with pytest.raises(DatabaseError) as error:
+                store.put("ns", "a write that has to wait")
+            waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert f"waited {waited:.1f} s, busy timeout 0.7 s" in str(error.value) or "waited 0.7 s" in str(error.value)
+    assert "60 s" not in str(error.value)
 
 
 def test_valid_namespace_characters(cli):

@@ -179,18 +179,41 @@ def test_batch_queries_from_stdin(cli, corpus):
         ('"fine"\n{"query": "x", "bogus": 1}\n', 2),
         ('{"query": 3}\n', 1),
         ('"ok"\n\n{"query": "x", "limit": 0}\n', 3),
+        ('"ok"\n{"query": "x", "vector_weight": NaN}\n', 2),
+        ('"ok"\n{"query": "x", "namespace": "a//b"}\n', 2),
+        ('"ok"\n{"query": "   "}\n', 2),
+        ('"ok"\n{"query": "x", "mode": "fuzzy"}\n', 2),
     ],
 )
 def test_batch_bad_line_reports_file_and_line(cli, corpus, tmp_path, content, line):
     queries = tmp_path / "bad.jsonl"
     queries.write_text(content)
     result = cli("search", "--queries", queries, code=4)
-    assert f"{queries}:{line}:" in result.stderr
-    if "limit" in content:
-        # a value only the search itself rejects: earlier queries were answered
-        assert len(result.stdout.splitlines()) == 1
-    else:
-        assert result.stdout == ""  # every line is validated before any is answered
+    [message] = result.stderr.splitlines()
+    assert message.startswith(f"langmem: error: {queries}:{line}: ")
+    assert "pydantic" not in message and "http" not in message and len(message) < 200 + len(str(queries))
+    assert result.stdout == ""  # every line is validated (pydantic model) before any is answered
+
+
+BATCH_MESSAGES = [
+    ({"query": "x", "bogus": 1}, "unknown key 'bogus'"),
+    ({"query": "x", "limit": 0}, "'limit': Input should be greater than or equal to 1"),
+    ({"query": "x", "namespace": "a//b"}, "invalid namespace 'a//b'"),
+    ({"id": "q"}, "missing 'query'"),
+]
+
+
+@pytest.mark.parametrize("obj, expected", BATCH_MESSAGES)
+def test_batch_messages_are_short(cli, tmp_path, obj, expected):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps(obj) + "\n")
+    assert expected in cli("search", "--queries", queries, code=4).stderr
+
+
+def test_batch_queries_file_with_a_bom(cli, corpus, tmp_path):
+    queries = tmp_path / "bom.jsonl"
+    queries.write_bytes(b"\xef\xbb\xbf" + json.dumps({"query": "Rome", "id": "a"}).encode() + b"\n")
+    assert [a["id"] for a in cli.jsonl("search", "--queries", queries)] == ["a"]
 
 
 def test_search_usage_errors(cli, corpus, tmp_path):

@@ -236,7 +236,7 @@ def test_edit_profile_in_editor_reopens_on_invalid_and_saves(cli, editor, tmp_pa
 def test_editor_that_fails_saves_nothing(cli, editor, tmp_path):
     doc = cli.put('{"name": "Alice"}', "--kind", "profile", "-n", "u/a")
     env = {"EDITOR": editor, "EDIT_STATE": str(tmp_path / "n"), "EDIT_PLAN": "fail"}
-    assert "status 3" in cli("edit-profile", "-n", "u/a", env=env, code=1).stderr
+    assert "Editing failed; nothing saved" in cli("edit-profile", "-n", "u/a", env=env, code=1).stderr
     assert cli.json("get", doc["id"])["content"] == {"name": "Alice"}
     assert len(cli.json("history", doc["id"])) == 1
     assert "no profile in u/none" in cli("edit-profile", "-n", "u/none", "--set", "a=1", code=3).stderr

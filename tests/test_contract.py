@@ -192,7 +192,7 @@ def test_mcp_server_on_the_backend(b: Cli, backend_db: str) -> None:
 
 
 def test_validity_as_of_and_expired(backend_db: str) -> None:
-    from langmem_cli.core.manager import Operation
+    from langmem_cli.core.extraction import Operation
     from langmem_cli.embed.hash_embedder import HashEmbedder
     from langmem_cli.store import open_store
 
@@ -231,6 +231,22 @@ def test_grounding_marks_run_counts_and_nearest(backend_db: str) -> None:
         store.put("g/b", "Alice likes tea")  # another namespace: never the answer
         [(found, cosine)] = store.nearest("g/a", embedder.embed(["Alice likes tea"]))
         assert found == tea.id and cosine > 0.99
+
+
+def test_purge_erases_the_content_and_keeps_a_tombstone(b: Cli) -> None:
+    keep = b.put("Alice keeps this one", "-n", "p/a")["id"]
+    secret = b.put("Alice's door code is 4711 zanzibar", "-n", "p/a")["id"]
+    gone = b.put("Bob's old secret quokka", "-n", "p/b")["id"]
+    b("delete", gone)  # deleted earlier: its text is still in history until purged
+    result = b.json("delete", "--purge", secret, gone)
+    assert result["tombstones"] == 2 and result["size_after"] > 0
+    dump = b("export", "--history").stdout
+    assert "zanzibar" not in dump and "quokka" not in dump and "Alice keeps this one" in dump
+    assert [e["action"] for e in b.json("history", secret)][-1] == "purge"
+    assert b.json("get", keep)["text"] == "Alice keeps this one"
+    b.put("Carol's diary entry", "-n", "p/c/x")
+    assert b.json("delete", "--purge", "--prefix", "p/c", "--yes")["tombstones"] == 1
+    assert not b.json("list", "--prefix", "p/c")
 
 
 def test_validity_through_the_cli(b: Cli, ref: Cli) -> None:

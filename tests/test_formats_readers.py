@@ -14,19 +14,7 @@ from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
 from langmem_cli.formats import FORMATS, ReadReport, detect_format, read_conversations
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
-ALL_FIXTURES = {
-    "messages.jsonl": "messages",
-    "conversations.jsonl": "conversations",
-    "langchain.jsonl": "langchain",
-    "claude-code.jsonl": "claude-code",
-    "claude-code-machine-made.jsonl": "claude-code",
-    "chatgpt-conversations.json": "chatgpt",
-    "chatgpt-attachments.json": "chatgpt",
-    "claude-ai-conversations.json": "claude-ai",
-    "codex-rollout.jsonl": "codex",
-    "sharegpt.json": "sharegpt",
-}
+from support.transcript_fixtures import ALL_FIXTURES, FIXTURES
 
 
 def read(name: str, fmt: str | None = None) -> tuple[list[Conversation], ReadReport]:

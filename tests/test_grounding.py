@@ -110,8 +110,11 @@ def test_nothing_worth_keeping_stores_nothing(cli, tmp_path):
 def test_local_extract_provenance_in_get_history_json_and_export_import(cli, cli_for, tmp_path):
     report = cli.json("extract", FIXTURES / "messages.jsonl", "-n", "u/alice", "--json")
     assert report["model"] == "local" and report["summary"]["calls"] == 0
-    ids = [op["id"] for c in report["conversations"] for op in c["operations"]]
+    ops = [op for c in report["conversations"] for op in c["operations"]]
+    ids = [op["id"] for op in ops]
     assert ids and all(ids)  # the report names the new memories
+    stamps = {json.loads(line)["timestamp"] for line in (FIXTURES / "messages.jsonl").read_text().splitlines() if line}
+    assert all(op["valid_from"] in stamps for op in ops)  # when it was said, not when the job ran
     memory = cli.json("get", ids[0])
     [evidence] = memory["metadata"]["evidence"]
     assert set(evidence) == {"file", "conversation", "message", "line", "role", "speaker", "quote"}

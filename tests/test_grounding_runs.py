@@ -136,3 +136,11 @@ def test_extract_report_names_the_new_memories(cli, fake, tmp_path, kind):
     report = cli.json("extract", path, "-n", "u/a", *FAKE, "--json")
     [op] = report["conversations"][0]["operations"]
     assert op["action"] == kind and op["id"] and cli.json("get", op["id"])["text"] == "I keep bees in my garden"
+
+
+def test_optimize_prompt_says_local_is_not_a_model(cli, tmp_path):
+    prompt = tmp_path / "p.md"
+    prompt.write_text("You are helpful.\n")
+    result = cli("optimize-prompt", prompt, "-t", ROOT / "fixtures" / "trajectories" / "support.jsonl",
+                 "--model", "local", code=2)
+    assert "needs a model" in result.stderr and "Traceback" not in result.output

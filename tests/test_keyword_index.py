@@ -25,6 +25,7 @@ def both(store, query, namespace=None, k=20, moment=None):
     store.searches = 0
     fts = keyword_ranking(store, query, k, Scope(store, namespace, None, None, None, moment))
     store.searches = 2
+    assert store.keyword_index(wait=True) is not None
     memory = keyword_ranking(store, query, k, Scope(store, namespace, None, None, None, moment))
     return fts, memory
 
@@ -56,6 +57,53 @@ def test_stays_fresh_after_writes_from_another_connection(filled, db_path, embed
 
 def test_warm_search_uses_the_memory_index(filled):
     filled.search("tea", mode="keyword")
-    assert filled._keywords is None
+    assert filled._keywords is None  # one search (a cold CLI): FTS5 only, nothing built
     hits = filled.search("tea", mode="keyword", limit=5)
-    assert filled._keywords is not None and hits
+    assert filled._keywords is not None and hits  # the second starts the build
+    assert filled.keyword_index(wait=True) is not None
+
+
+def test_no_search_waits_for_the_index_build(filled, monkeypatch):
+    """A warm process's first searches are as fast as a cold one's: the index is built in a
+    background thread and FTS5 answers (same ranking) until it is ready."""
+    import threading
+    import time
+
+    from langmem_cli.store.sqlite import keyword_index
+
+    release = threading.Event()
+    real_load = keyword_index.KeywordIndex.load
+
+    def slow_load(conn):
+        release.wait(20)
+        return real_load(conn)
+
+    monkeypatch.setattr(keyword_index.KeywordIndex, "load", staticmethod(slow_load))
+    filled.prepare_search()  # what the MCP server does at start
+    started = time.perf_counter()
+    answers = [filled.search(q, mode="hybrid", limit=5) for q in ("tea", "running cats", "Berlin bakery", "tea")]
+    assert time.perf_counter() - started < 5 and all(answers)
+    assert filled.keyword_index() is None  # still building: FTS5 answered
+    release.set()
+    assert filled.keyword_index(wait=True) is not None
+    again = filled.search("tea", mode="hybrid", limit=5)
+    assert [h.memory.id for h in again] == [h.memory.id for h in answers[0]]
+    assert [h.score for h in again] == pytest.approx([h.score for h in answers[0]], rel=1e-6)
+
+
+def test_a_purge_drops_the_index_and_the_next_one_is_fresh(filled):
+    victim = filled.search("tea", mode="keyword", limit=1)[0].memory
+    filled.keyword_index(wait=True)
+    filled.purge([victim.id], reclaim=False)
+    assert filled._keywords is None
+    filled.search("tea", mode="keyword")
+    filled.keyword_index(wait=True)
+    assert victim.id not in [h.memory.id for h in filled.search("tea", mode="keyword", limit=300)]
+
+
+def test_prepare_search_loads_the_vectors_in_the_background(filled):
+    filled.prepare_search()
+    warmer = filled._keywords
+    hits = filled.search("tea", limit=3)
+    assert hits and warmer.vector_model is None  # the first search took the warmer's vectors
+    assert filled.vector_index() is filled._index and len(filled._index.ids) == 300

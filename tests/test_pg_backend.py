@@ -126,7 +126,7 @@ def _kill_backend(url: str, pid: int) -> None:
 
 
 def test_a_connection_lost_mid_unit_rolls_it_back_and_a_rerun_completes(pg_url: str) -> None:
-    from langmem_cli.core.manager import Operation
+    from langmem_cli.core.extraction import Operation
 
     store = open_pg(pg_url)
     keep = store.put("lost/ns", "already here")

@@ -16,14 +16,7 @@ from langmem_cli.formats import FORMATS, ReadReport, detect_format, flatten_cont
 from langmem_cli.core.conversation import Conversation, Message, normalize_role
 from langmem_cli.errors import ExitCode, InvalidInputError, UsageError
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
-FIXTURE_FORMATS = {
-    "messages.jsonl": "messages",
-    "conversations.jsonl": "conversations",
-    "langchain.jsonl": "langchain",
-    "claude-code.jsonl": "claude-code",
-    "chatgpt-conversations.json": "chatgpt",
-}
+from support.transcript_fixtures import ALL_FIXTURES as FIXTURE_FORMATS, FIXTURES
 
 
 def write(tmp_path: Path, data: str | bytes, name: str = "t.jsonl") -> Path:

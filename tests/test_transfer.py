@@ -177,6 +177,12 @@ BAD_FILES = [
     ('{"namespace": "a", "content": "x", "created_at": "yesterday"}\n', 1, "ISO 8601"),
     ('{"type": "weird", "namespace": "a", "content": "x"}\n', 1, "unknown line type"),
     ('{"type": "history", "memory_id": "m", "namespace": "a", "action": "explode", "at": "2024-01-01T00:00:00"}\n', 1, "action"),
+    ('{"namespace": "a", "content": "x", "metadata": {"score": NaN}}\n', 1, "NaN is not valid JSON"),
+    ('{"namespace": "a", "kind": "k", "content": {"w": Infinity}}\n', 1, "Infinity is not valid JSON"),
+    ('{"namespace": "a", "kind": "k", "content": {"w": -Infinity}}\n', 1, "-Infinity is not valid JSON"),
+    ('{"namespace": "a", "content": "x", "id": 5}\n', 1, "'id': Input should be a valid string"),
+    ('{"namespace": "a", "content": "x", "source": ["f"]}\n', 1, "'source'"),
+    ('\ufeff{"namespace": "a", "content": "a BOM only counts on the first line"}\n', 1, "Unexpected UTF-8 BOM"),
 ]
 
 
@@ -251,3 +257,31 @@ def test_reimport_after_delete_restores_the_memory_everywhere(db_path, cli):
         hits = reader.search("zebra stripes striking", mode="vector")
         assert [h.memory.id for h in hits] == ["z1"]
         assert cli.json("import", "-", input=exported)["inserted"] == 0  # and still idempotent
+
+
+def test_import_accepts_a_utf8_bom(cli, tmp_path):
+    f = tmp_path / "bom.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + b'{"namespace": "a", "content": "saved by Notepad"}\n{"namespace": "a", "content": "two"}\n')
+    assert cli.json("import", f)["inserted"] == 2
+    assert sorted(m["text"] for m in cli.json("list")) == ["saved by Notepad", "two"]
+
+
+def test_nan_never_reaches_the_store_or_the_output(cli, tmp_path):
+    f = tmp_path / "nan.jsonl"
+    f.write_text('{"namespace": "a", "content": "x", "metadata": {"w": NaN}}\n')
+    result = cli("import", f, "--skip-invalid")
+    assert json.loads(result.stdout)["invalid"] == 1
+    out = cli("export").stdout
+    assert "NaN" not in out and out == ""
+
+
+def test_nan_is_refused_on_every_way_in(cli, store):
+    from langmem_cli.errors import InvalidInputError
+
+    result = cli("put", '{"w": NaN}', "--kind", "k", "--new-kind", code=4)
+    assert "NaN is not valid JSON" in result.stderr
+    with pytest.raises(InvalidInputError, match="NaN and Infinity"):
+        store.put("a", {"w": float("inf")}, kind="k")
+    with pytest.raises(InvalidInputError, match="NaN and Infinity"):
+        store.put("a", "text", metadata={"score": float("nan")})
+    assert store.count() == 0

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import FAKE
-from langmem_cli.core.manager import Operation
+from langmem_cli.core.extraction import Operation
 from langmem_cli.core.records import NewMemory
 from langmem_cli.errors import UsageError
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -27,6 +28,12 @@ def progress(db: Path, path: Path):
 
 def messages_extracted(events) -> int:
     return sum(e["messages"] for e in events)
+
+
+def inserted(events) -> int:
+    """Memories the extractions reported: the database must hold exactly these (what the extractor
+    makes of a message, and what the grounding gate keeps, is not this file's business)."""
+    return sum(e["inserted"] for e in events)
 
 
 @pytest.fixture
@@ -52,7 +59,7 @@ def test_debounce_one_extraction_after_the_last_message(folder, db_path):
         assert events[0]["seen"] - last >= 0.9, "extracted before the conversation was quiet for --idle"
         assert w.stop() == 0
     state, memories = progress(db_path, chat)
-    assert state["-"].count == 5 and memories == 5
+    assert state["-"].count == 5 and memories == inserted(events)
 
 
 def test_polling_fallback_sees_appends_and_new_files(folder, db_path):
@@ -120,7 +127,8 @@ def test_restart_extracts_only_what_came_while_stopped(folder, db_path):
     chat = folder / "a.jsonl"
     append(chat, "My sister is Ana", "She lives in Rome")
     with WatchProcess(db_path, folder, "--idle", IDLE) as w:
-        assert w.ready().extracted(1)[0]["messages"] == 2
+        first = w.ready().extracted(1)
+        assert first[0]["messages"] == 2
         assert w.stop(signal.SIGINT) == 0
     append(chat, "Ana has twins")  # written while no watcher runs
     with WatchProcess(db_path, folder, "--idle", IDLE) as w:
@@ -129,7 +137,7 @@ def test_restart_extracts_only_what_came_while_stopped(folder, db_path):
         assert [e["messages"] for e in w.of("extracted")] == [1] and events[0]["lines"] == [3, 3]
         assert w.stop() == 0
     state, memories = progress(db_path, chat)
-    assert state["-"].count == 3 and memories == 3
+    assert state["-"].count == 3 and memories == inserted(first + events)
 
 
 def test_kill_9_mid_extraction_resumes_without_loss_or_duplicates(folder, db_path, openai_server):
@@ -158,10 +166,10 @@ def test_kill_9_mid_extraction_resumes_without_loss_or_duplicates(folder, db_pat
         assert len(w.of("extracted")) == 1 and events[0]["messages"] == 2
         assert w.stop() == 0
     state, memories = progress(db_path, chat)
-    assert state["-"].count == 2 and memories == 2
+    assert state["-"].count == 2 and memories == inserted(events)
     with Store.open(db_path, embedding_model="hash:64") as store:
         assert store.watch_leases() == []
-        assert sorted(m.text for m in store.list(limit=10)) == ["I start at 5 am", "I work at a bakery"]
+        assert "never stored" not in [m.text for m in store.list(limit=10)]
 
 
 def test_rewrites_and_truncation_give_no_duplicates_and_lose_nothing(folder, db_path):
@@ -184,12 +192,14 @@ def test_rewrites_and_truncation_give_no_duplicates_and_lose_nothing(folder, db_
         assert len(w.of("extracted")) == 3 and events[2]["messages"] == 1 and events[2]["lines"] == [1, 1]
         # Appending after the rotation goes on from there.
         append(chat, "five")
-        assert w.extracted(4)[3]["messages"] == 1
+        events = w.extracted(4)
+        assert events[3]["messages"] == 1 and messages_extracted(events) == 5
         assert w.stop() == 0
     state, memories = progress(db_path, chat)
-    # five messages extracted once each; "one", said again after the rotation, is the same fact
-    # and is stored once (extract de-duplicates against the namespace)
-    assert memories == 4 and state["-"].count == 3
+    # five messages extracted once each; "one", said again after the rotation, is the same fact and
+    # is stored at most once (extract de-duplicates against the namespace): the database holds
+    # exactly what the extractions reported inserting
+    assert memories == inserted(events) and state["-"].count == 3
 
 
 def test_rotation_by_rename_extracts_the_messages_it_had_read(folder, db_path):
@@ -202,9 +212,10 @@ def test_rotation_by_rename_extracts_the_messages_it_had_read(folder, db_path):
         append(chat, "I visit Oslo in May")
         w.wait_for(lambda p: messages_extracted(p.of("extracted")) >= 2, 30, "both messages")
         time.sleep(1.0)
-        assert messages_extracted(w.of("extracted")) == 2  # the one that left with the old file too
+        events = w.of("extracted")
+        assert messages_extracted(events) == 2  # the one that left with the old file too
         assert w.stop() == 0
-    assert progress(db_path, chat)[1] == 2
+    assert progress(db_path, chat)[1] == inserted(events)
 
 
 def test_a_half_written_line_is_waited_for(folder, db_path):
@@ -253,7 +264,7 @@ def test_two_watchers_on_one_database_extract_each_conversation_once(folder, db_
     from langmem_cli import Store
 
     with Store.open(db_path, embedding_model="hash:64") as store:
-        assert store.count() == 24 and store.watch_leases() == []
+        assert store.count() == inserted(events) and store.watch_leases() == []
 
 
 def test_bad_arguments_are_one_line_usage_errors(cli, folder):
@@ -273,5 +284,5 @@ def test_human_lines_on_stderr(folder, db_path):
                            "--model", "fake/test", "--no-json"], env=watch_env(db_path), capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == ""
     lines = done.stderr.splitlines()
-    assert lines[0].startswith(f"extracted {folder / 'a.jsonl'} [-] lines 1-1 (1 message) -> default: +1 ~0 -0")
-    assert json.dumps  # keep the import used
+    assert re.match(rf"extracted {re.escape(str(folder / 'a.jsonl'))} \[-\] lines 1-1 \(1 message\) -> default: "
+                    r"\+\d+ ~\d+ -\d+ \(\w+, [\d.]+ s\)$", lines[0]), lines

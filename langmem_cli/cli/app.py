@@ -139,6 +139,7 @@ def _register() -> None:
     app.command("import")(transfer_cmd.import_)
     app.command("stats")(stats_cmd.stats)
     app.command("reindex")(reindex_cmd.reindex)
+    app.command("vacuum")(delete_cmd.vacuum)
     app.command("runs")(runs_cmd.runs)
     app.command("path")(path_cmd.path)
     app.command("mcp")(mcp_cmd.mcp)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 from typing_extensions import Annotated
 
 from langmem_cli.cli.options import JsonOpt, KindOpt, NamespaceOpt, PrefixOpt, state
-from langmem_cli.errors import UsageError
+from langmem_cli.errors import NotFoundError, UsageError
 
 
 def delete(
@@ -16,6 +16,8 @@ def delete(
     prefix: PrefixOpt = None,
     kind: KindOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm a bulk delete (namespace or prefix).")] = False,
+    purge: Annotated[bool, typer.Option("--purge", help="Also erase the content from history (a tombstone stays) "
+                                        "and reclaim the space: the privacy path. Works on deleted memories too.")] = False,
     json_mode: JsonOpt = None,
 ) -> None:
     """Delete memories by id, or all of a namespace (--namespace/--prefix with --yes)."""
@@ -32,10 +34,12 @@ def delete(
     store = st.store()
     if ids:
         ids = list(dict.fromkeys(ids))  # a repeated id is deleted once, not reported missing
+        if purge:
+            with st.run("delete", {"ids": ids, "purge": True}) as store:
+                result = store.purge(ids, reclaim=False)
+            return _report_purge(st, store, result)
         missing = [i for i in ids if i not in store.get_many(ids)]
         if missing:
-            from langmem_cli.errors import NotFoundError
-
             raise NotFoundError(f"no memory with id {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
         with st.run("delete", {"ids": ids}) as store, store.transaction():
             for memory_id in ids:
@@ -44,7 +48,43 @@ def delete(
     else:
         n = store.count(namespace, prefix, kind)
         if not yes:
-            raise UsageError(f"refusing to delete {n} memories without --yes")
-        with st.run("delete", {"namespace": namespace, "prefix": prefix, "kind": kind}) as store:
+            raise UsageError(f"refusing to {'purge' if purge else 'delete'} {n} memories without --yes")
+        arguments = {"namespace": namespace, "prefix": prefix, "kind": kind}
+        if purge:
+            with st.run("delete", {**arguments, "purge": True}) as store:
+                result = store.purge_where(namespace, prefix, kind, reclaim=False)
+            return _report_purge(st, store, result)
+        with st.run("delete", arguments) as store:
             count = store.delete_where(namespace, prefix, kind)
     st.output.data({"deleted": count}, lambda c: c.print(f"deleted {count} memor{'y' if count == 1 else 'ies'}"))
+
+
+def _report_purge(st, store, result: dict[str, Any]) -> None:
+    """Reclaim the space (after the run is recorded, so its row is rewritten too) and report."""
+    from langmem_cli.errors import DatabaseError
+
+    try:
+        result.update(store.vacuum())
+    except DatabaseError as exc:
+        raise DatabaseError(f"purged {result['tombstones']} memories, but the space was not reclaimed ({exc}); "
+                            "run `langmem vacuum` when no other process uses the database") from None
+    n = result["tombstones"]
+    st.output.data({"deleted": result["memories"], **result}, lambda c: c.print(
+        f"purged {n} memor{'y' if n == 1 else 'ies'}: {result['memories']} deleted, content erased from "
+        f"{result['history']} history entries (a purge entry stays); file {size(result['size_before'])} -> "
+        f"{size(result['size_after'])}"))
+
+
+def size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def vacuum(ctx: typer.Context, json_mode: JsonOpt = None) -> None:
+    """Give the space of deleted memories back to the file system (rewrites the file)."""
+    st = state(ctx, json_mode)
+    result = st.store().vacuum()
+    st.output.data(result, lambda c: c.print(f"file {size(result['size_before'])} -> {size(result['size_after'])}"))

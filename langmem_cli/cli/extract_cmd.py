@@ -9,7 +9,6 @@ from typing_extensions import Annotated
 from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
                                      check_format, extract_option_group, make_client, state)
 from langmem_cli.errors import ExitCode
-from langmem_cli.jobs.locks import extract_locks
 
 
 @extract_option_group
@@ -53,6 +52,7 @@ def extract(
                  "dry_run": dry_run, "force": force}
     outcome = RunOutcome()
     from langmem_cli.jobs.extract import estimate_calls
+    from langmem_cli.jobs.locks import extract_locks  # here: --parse-only loads no job module
 
     if client is not None:
         calls = estimate_calls(conversations, opts)

@@ -27,6 +27,7 @@ def mcp(
     store = st.store()
     tools = MemoryTools(store, ns, schema, enabled)
     store.embedder.embed(["warm up"])  # load the model now, not at the first call
+    store.prepare_search()  # the keyword index builds in the background; no call waits for it
     from langmem_cli.mcp.server import build_server
 
     server = build_server(tools)

@@ -51,6 +51,9 @@ def optimize_prompt(
         raise UsageError(f"no trajectories file {trajectories}")
     trajs = read_trajectories(trajectories)
     model_name = config.llm_model(model, default=config.BUNDLED_LLM)  # rewriting a prompt needs a model
+    if model_name == config.DEFAULT_MODEL:
+        raise UsageError("optimize-prompt needs a model: 'local' extracts without one; give --model "
+                         f"{config.BUNDLED_LLM} (the `local` extra) or any litellm model")
     usage = Usage()
     opts = OptimizeOptions(kind, min_steps, max_steps, retries)
     recording = contextlib.nullcontext(None) if check else st.run(

@@ -63,7 +63,7 @@ class ExtractArgs:
 
     def options(self, retries: int, dry_run: bool = False, force: bool = False):
         """``jobs.extract.ExtractOptions`` (schemas loaded, --var parsed, --instructions read)."""
-        from langmem_cli.core.manager import Policy
+        from langmem_cli.core.extraction import Policy
         from langmem_cli.formats.schema_files import load_schemas
         from langmem_cli.jobs.extract import ExtractOptions
 

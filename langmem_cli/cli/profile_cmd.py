@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -165,23 +161,20 @@ def edit_profile(
 
 
 def _edit_in_editor(out, current: dict[str, Any], schema, kind: str) -> dict[str, Any] | None:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "profile.json"
-        path.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n")
-        for attempt in range(MAX_EDITS):
-            try:
-                status = subprocess.call([*shlex.split(editor), str(path)])
-            except OSError as exc:
-                raise LangmemError(f"cannot start editor {editor!r}: {exc.strerror}; nothing saved") from None
-            if status != 0:
-                raise LangmemError(f"editor exited with status {status}; nothing saved", exit_code=ExitCode.FAILURE)
-            text = path.read_text()
-            try:
-                edited = json.loads(text)
-                if edited == current:
-                    return None
-                return _validate(schema, kind, edited)
-            except ValueError as exc:
-                out.warn(f"not saved: {str(exc).splitlines()[0]} (reopening the editor)")
-        raise InvalidInputError(f"the profile still does not fit kind {kind!r} after {MAX_EDITS} edits; nothing saved")
+    """$VISUAL / $EDITOR through click.edit; an invalid document reopens the editor on it."""
+    import click
+
+    text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
+    for attempt in range(MAX_EDITS):
+        try:
+            text = click.edit(text, extension=".json", require_save=False)
+        except click.ClickException as exc:
+            raise LangmemError(f"{exc.format_message()}; nothing saved", exit_code=ExitCode.FAILURE) from None
+        try:
+            edited = json.loads(text or "")
+            if edited == current:
+                return None
+            return _validate(schema, kind, edited)
+        except ValueError as exc:
+            out.warn(f"not saved: {str(exc).splitlines()[0]} (reopening the editor)")
+    raise InvalidInputError(f"the profile still does not fit kind {kind!r} after {MAX_EDITS} edits; nothing saved")

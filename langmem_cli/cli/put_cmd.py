@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -32,12 +31,14 @@ def read_content(content: str | None, file: Path | None) -> tuple[str, str]:
 
 
 def parse_content(text: str, kind: str, source: str):
+    from langmem_cli.core.lines import loads
+
     if kind in TEXT_KINDS:
         if not text.strip():
             raise UsageError("content is empty")
         return text.strip()
     try:
-        value = json.loads(text)
+        value = loads(text)  # strict: NaN and Infinity are not JSON
     except ValueError as exc:
         raise InvalidInputError(f"invalid JSON content for kind {kind!r}: {exc}", location=source if source != "cli" else None) from None
     if not isinstance(value, dict) or not value:

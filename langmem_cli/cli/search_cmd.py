@@ -15,37 +15,29 @@ from langmem_cli.core.filters import parse_filters
 from langmem_cli.core.timestamps import as_of_moment
 from langmem_cli.store.base import SEARCH_MODES as MODES, VECTOR_WEIGHT
 
-QUERY_KEYS = {"query", "id", "namespace", "prefix", "kind", "filter", "limit", "offset", "mode", "vector_weight",
-              "neighbor_weight", "as_of", "include_expired"}
-
-
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    if isinstance(obj, str):
-        obj = {"query": obj}
-    if not isinstance(obj, dict) or not isinstance(obj.get("query"), str):
-        raise InvalidInputError("each line must be a string or an object with a string 'query'", location=location)
-    unknown = set(obj) - QUERY_KEYS
-    if unknown:
-        raise InvalidInputError(f"unknown keys {sorted(unknown)}", location=location)
+    """(id, search arguments) of one --queries line, validated by core.lines.QueryLine."""
+    from langmem_cli.core.lines import query_line
+
+    try:
+        q = query_line(obj)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), location=location) from None
     args = dict(defaults)
     for key in ("namespace", "prefix", "limit", "offset", "mode", "vector_weight", "neighbor_weight", "as_of",
                 "include_expired"):
-        if key in obj:
-            args[key] = obj[key]
-    if args.get("as_of") is not None:
+        if getattr(q, key) is not None:
+            args[key] = getattr(q, key)
+    if q.kind is not None:
+        args["kinds"] = q.kind if isinstance(q.kind, list) else [q.kind]
+    if q.filter is not None:
+        f = q.filter
         try:
-            as_of_moment(args["as_of"])
-        except (ValueError, TypeError):
-            raise InvalidInputError(f"'as_of' is not an ISO 8601 date or date-time: {args['as_of']!r}",
-                                    location=location) from None
-    if not isinstance(args.get("include_expired", False), bool):
-        raise InvalidInputError("'include_expired' must be true or false", location=location)
-    if "kind" in obj:
-        args["kinds"] = obj["kind"] if isinstance(obj["kind"], list) else [obj["kind"]]
-    if "filter" in obj:
-        f = obj["filter"]
-        args["filters"] = parse_filters([f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in f.items()] if isinstance(f, dict) else f)
-    return obj.get("id"), args
+            args["filters"] = parse_filters([f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in f.items()]
+                                            if isinstance(f, dict) else f)
+        except UsageError as exc:
+            raise InvalidInputError(str(exc), location=location) from None
+    return q.id, args
 
 
 def search(
@@ -92,6 +84,8 @@ def search(
 
 def _run_batch(st, store, queries: Path, defaults: dict[str, Any]) -> None:
     """Validate every line first (file:line on error), then answer each: one JSON line per query."""
+    from langmem_cli.core.lines import loads
+
     parsed = []
     with open_input(queries) as (handle, name):
         number = 0
@@ -101,7 +95,7 @@ def _run_batch(st, store, queries: Path, defaults: dict[str, Any]) -> None:
                     continue
                 location = f"{name}:{number}"
                 try:
-                    obj = json.loads(line)
+                    obj = loads(line, number)
                 except ValueError as exc:
                     raise InvalidInputError(f"invalid JSON: {exc}", location=location) from None
                 qid, args = _batch_query(obj, location, defaults)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from langmem_cli.core.llm import ChatClient, Usage, structured_call
-from langmem_cli.core.manager import (
+from langmem_cli.core.extraction import (
     MAX_OPERATIONS, Existing, ExtractReply, Operation, Policy, _validated, claim_target, reply_schema,
 )
 from langmem_cli.core.schemas import Schema

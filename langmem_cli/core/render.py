@@ -10,7 +10,9 @@ TEXT_KINDS = ("memory",)
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """The stored form. NaN and Infinity raise ValueError: they are not JSON, and strict parsers
+    would reject what export and get print."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def content_hash(kind: str, content: Any) -> str:

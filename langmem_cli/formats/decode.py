@@ -57,16 +57,10 @@ def _records(number: int, raw: bytes, lines: Iterator[tuple[int, bytes]], name: 
             return
         lines = chain([following], lines)
     try:
-        value = json.loads(text)
+        value = _parse(text, location)
     except json.JSONDecodeError:
         yield from _document(number, raw, lines, name)
         return
-    except ValueError as exc:  # e.g. an integer with too many digits
-        raise InvalidInputError(f"invalid JSON: {str(exc).splitlines()[0][:160]}", location=location) from None
-    except RecursionError:
-        raise InvalidInputError("JSON nested too deeply", location=location) from None
-    if SURROGATE_ESCAPE.search(text):
-        check_unicode(value, location)
     if isinstance(value, list):
         following = next(((n, r) for n, r in lines if r.strip()), None)
         if following is None:  # one line, one array: a document (e.g. ChatGPT's conversations.json)
@@ -131,9 +125,18 @@ def decode_utf8(raw: bytes, location: str) -> str:
 
 def loads(text: str, location: str) -> Any:
     try:
-        value = json.loads(text)
+        return _parse(text, location)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"invalid JSON: {exc.msg} at column {exc.colno}", location=location) from None
+
+
+def _parse(text: str, location: str) -> Any:
+    """``json.loads``: a syntax error (JSONDecodeError) is the caller's to handle; any other
+    failure is one line at ``location``; lone surrogates are refused."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
     except ValueError as exc:  # e.g. an integer with too many digits
         raise InvalidInputError(f"invalid JSON: {str(exc).splitlines()[0][:160]}", location=location) from None
     except RecursionError:

@@ -10,9 +10,10 @@ import numpy as np
 from langmem_cli.core import grounding
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.grounding import Candidate, Rejected
-from langmem_cli.core.manager import Operation
+from langmem_cli.core.extraction import Operation
 
 LOCAL = "local"  # the name of the offline extractor in summaries and runs
+SMALL = 5000  # a namespace up to this size is compared whole; a larger one through vector search
 DUPLICATE = 0.85  # cosine with a stored memory (or an earlier statement) above which a statement is a copy
 
 
@@ -49,13 +50,20 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     accepted, rejected = gate(store, conversation, statements(conversation), embed=False)
     if not accepted:
         return [], rejected
+    from langmem_cli.core.records import NewMemory
+
     vectors = store.embedder.embed([c.text for c, _ in accepted])
-    stored = store.nearest(namespace, vectors, kinds=[kind]) if store.count(namespace=namespace) else []
+    hashes = [store.prepare(NewMemory(namespace, c.text, kind)).content_hash for c, _ in accepted]
+    store.offer_embeddings(dict(zip(hashes, vectors)))  # the store need not embed them again
+    size = store.count(namespace=namespace, kinds=[kind])
+    stored = np.stack([v for m, v in store.embedded(namespace) if m.kind == kind]) if 0 < size <= SMALL else None
     operations: list[Operation] = []
     kept: list[np.ndarray] = []
     for n, (candidate, evidence) in enumerate(accepted):
-        if stored and stored[n][1] >= DUPLICATE:
+        if stored is not None and stored.size and float((stored @ vectors[n]).max()) >= DUPLICATE:
             continue  # already remembered
+        if size > SMALL and store.nearest(namespace, vectors[n:n + 1], kinds=[kind])[0][1] >= DUPLICATE:
+            continue
         if any(float(np.dot(vectors[n], other)) >= DUPLICATE for other in kept):
             continue
         kept.append(vectors[n])

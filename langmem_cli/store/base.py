@@ -26,7 +26,7 @@ from langmem_cli.core.namespaces import validate
 from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
 from langmem_cli.core.timestamps import moment, now
-from langmem_cli.errors import UsageError
+from langmem_cli.errors import InvalidInputError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -119,7 +119,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
-        """Apply a model's decisions (``core.manager.Operation``: action, kind, content, id,
+        """Apply a model's decisions (``core.extraction.Operation``: action, kind, content, id,
         metadata, valid_from) to ``namespace`` in one transaction. An insert adds a memory; an
         update *supersedes* its target (the old row stays with ``valid_until`` and
         ``superseded_by``; a new row holds the new content); a delete *invalidates* (sets
@@ -204,6 +204,10 @@ class Store(abc.ABC):
 
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         """Optional: embed ahead, outside a transaction, what writes inside it will need."""
+
+    def offer_embeddings(self, vectors: dict[str, "np.ndarray"]) -> None:
+        """Optional: vectors a caller already computed with this store's embedder ({content hash:
+        vector}), so writes of that content need not embed it again."""
 
     # -- runs ------------------------------------------------------------------
     @abc.abstractmethod
@@ -311,6 +315,26 @@ class Store(abc.ABC):
     def integrity_check(self) -> str:
         """"ok", or the database's description of what is wrong."""
 
+    # Forgetting that forgets (issue 16.3). Not abstract, so that a backend without them still
+    # opens; each backend should implement them (the SQLite one: store/sqlite/purge.py).
+    def purge(self, ids: Sequence[str], source: str | None = "cli", reclaim: bool = True) -> dict[str, int]:
+        """Delete these memories (live or deleted) and erase their content from history, keeping a
+        content-free ``purge`` entry (the tombstone); with ``reclaim``, then ``vacuum``. Returns
+        counts: memories, history (entries blanked), tombstones, and sizes after a reclaim."""
+        raise UsageError(f"purge is not supported by the {type(self).__name__} backend yet")
+
+    def purge_where(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
+                    source: str | None = "cli", reclaim: bool = True) -> dict[str, int]:
+        """``purge`` every memory (live or deleted) of a namespace or prefix, optionally of some kinds."""
+        raise UsageError(f"purge is not supported by the {type(self).__name__} backend yet")
+
+    def vacuum(self) -> dict[str, int]:
+        """Give freed space back to the file system; {"size_before", "size_after"} in bytes."""
+        raise UsageError(f"vacuum is not supported by the {type(self).__name__} backend yet")
+
+    def prepare_search(self) -> None:
+        """Optional: start loading search indexes in the background (long-lived processes)."""
+
     # -- shared, no SQL ----------------------------------------------------------------
     def chain_history(self, memory_id: str) -> list[HistoryEntry]:
         """The history of a memory and of its supersede chain, in the order it happened (an
@@ -332,7 +356,11 @@ class Store(abc.ABC):
             raise UsageError("kind must be a non-empty name")
         # The canonical form (sorted keys) is what the database keeps; render the text from it
         # too, so that text, export and import agree whatever key order the caller used.
-        content = json.loads(canonical_json(normalize_content(item.kind, item.content)))
+        try:
+            content = json.loads(canonical_json(normalize_content(item.kind, item.content)))
+            canonical_json(item.metadata or {})
+        except ValueError as exc:  # NaN or Infinity (json's own message names neither)
+            raise InvalidInputError("content and metadata must be JSON: NaN and Infinity are not") from exc
         if content in (None, "", {}, []) or (isinstance(content, dict) and content.get("content", None) == ""
                                              and len(content) == 1):
             raise UsageError("content is empty")

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
-from langmem_cli.core.namespaces import validate
+from langmem_cli.core import lines as line_models
 from langmem_cli.core.records import HistoryEntry, NewMemory
-from langmem_cli.core.render import content_hash, normalize_content, render
-from langmem_cli.core.timestamps import moment, now
-from langmem_cli.core.untrusted import check_value
-from langmem_cli.errors import InvalidInputError, LangmemError
+from langmem_cli.core.render import content_hash
+from langmem_cli.core.timestamps import now
+from langmem_cli.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from langmem_cli.store.base import Store
 
 FORMAT_VERSION = 1
 MEMORY_FIELDS = ("id", "namespace", "kind", "content", "metadata", "source", "created_at", "updated_at")
-VALIDITY_FIELDS = ("valid_from", "valid_until", "superseded_by")
-HISTORY_ACTIONS = ("insert", "update", "delete", "supersede", "invalidate")
+VALIDITY_FIELDS = line_models.VALIDITY_FIELDS
 
 
 def export_lines(store: "Store", namespace: str | None = None, prefix: str | None = None, history: bool = False) -> Iterator[str]:
@@ -50,81 +47,6 @@ class ImportReport:
         return {k: getattr(self, k) for k in ("inserted", "updated", "skipped", "invalid", "history", "errors")}
 
 
-def _timestamp(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be an ISO 8601 string")
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{name} is not an ISO 8601 timestamp: {value[:40]!r}") from None
-    return value
-
-
-def _parse_memory(obj: dict[str, Any]) -> dict[str, Any]:
-    namespace = obj.get("namespace")
-    if not isinstance(namespace, str):
-        raise ValueError("missing 'namespace'")
-    try:
-        validate(namespace)
-    except LangmemError as exc:
-        raise ValueError(str(exc)) from None
-    kind = obj.get("kind", "memory")
-    if not isinstance(kind, str) or not kind:
-        raise ValueError("'kind' must be a non-empty string")
-    if "content" not in obj:
-        raise ValueError("missing 'content'")
-    content = normalize_content(kind, obj["content"])
-    # The same rule as Store.prepare, checked here so that the error has its file:line.
-    if content in (None, "", {}, []) or not render(kind, content).strip():
-        raise ValueError("'content' is empty")
-    metadata = obj.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise ValueError("'metadata' must be an object")
-    mid = obj.get("id")
-    if mid is not None and (not isinstance(mid, str) or not mid or len(mid) > 200):
-        raise ValueError("'id' must be a non-empty string")
-    source = obj.get("source")
-    if source is not None and not isinstance(source, str):
-        raise ValueError("'source' must be a string")
-    return {
-        "id": mid,
-        "namespace": namespace,
-        "kind": kind,
-        "content": content,
-        "metadata": metadata,
-        "source": source,
-        "created_at": _timestamp(obj.get("created_at"), "created_at"),
-        "updated_at": _timestamp(obj.get("updated_at"), "updated_at"),
-        **_validity(obj),
-    }
-
-
-def _validity(obj: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key in VALIDITY_FIELDS[:2]:
-        value = obj.get(key)
-        out[key] = None if value is None else moment(value, key)
-    if out["valid_from"] and out["valid_until"] and out["valid_until"] < out["valid_from"]:
-        raise ValueError("'valid_until' is before 'valid_from'")
-    successor = obj.get("superseded_by")
-    if successor is not None and (not isinstance(successor, str) or not successor):
-        raise ValueError("'superseded_by' must be a memory id")
-    out["superseded_by"] = successor
-    return out
-
-
-def _parse_history(obj: dict[str, Any]) -> dict[str, Any]:
-    for key in ("memory_id", "namespace", "action", "at"):
-        if not isinstance(obj.get(key), str):
-            raise ValueError(f"history line needs a string '{key}'")
-    if obj["action"] not in HISTORY_ACTIONS:
-        raise ValueError(f"unknown history action {obj['action']!r}")
-    _timestamp(obj["at"], "at")
-    return {k: obj.get(k) for k in ("memory_id", "namespace", "action", "before", "after", "at", "run_id", "source")}
-
-
 def parse_lines(lines: Iterable[str | bytes], name: str, skip_invalid: bool, report: ImportReport):
     """Yield ('memory'|'history', record, location); raise on the first bad line unless skipping."""
     for number, raw in enumerate(lines, start=1):
@@ -134,17 +56,8 @@ def parse_lines(lines: Iterable[str | bytes], name: str, skip_invalid: bool, rep
                 raw = raw.decode("utf-8")
             if not raw.strip():
                 continue
-            obj = json.loads(raw)
-            if not isinstance(obj, dict):
-                raise ValueError("each line must be a JSON object")
-            check_value(obj)  # lone surrogates, absurd nesting: fail here, with the line, not in the store
-            kind = obj.get("type", "memory")
-            if kind == "memory":
-                yield "memory", _parse_memory(obj), location
-            elif kind == "history":
-                yield "history", _parse_history(obj), location
-            else:
-                raise ValueError(f"unknown line type {kind!r}")
+            record = line_models.import_record(line_models.loads(raw, number))  # strict JSON, pydantic models
+            yield record.type, record.model_dump(exclude={"type"}), location
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             message = (
                 f"invalid UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"

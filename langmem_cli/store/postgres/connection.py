@@ -24,10 +24,11 @@ def _psycopg():
 def connect(url: str):
     """An autocommit connection (writes open explicit transactions)."""
     psycopg = _psycopg()
+    conninfo = "postgresql://" + url.split("://", 1)[1] if url.startswith("postgresql+psycopg://") else url
     try:
         # prepare_threshold=None: no server-side prepared statements, whose generic plans would
         # hide literal values from the planner (and break behind a transaction-pooling proxy).
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, prepare_threshold=None,
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, prepare_threshold=None,
                                application_name="langmem")
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot connect to {mask(url)}: {_first_line(exc, url)}") from None

@@ -28,6 +28,7 @@ from langmem_cli.store.postgres.clauses import (
 from langmem_cli.store.postgres.connection import connect, pg_errors
 from langmem_cli.store.postgres.grounding_marks import GroundingMarksMixin
 from langmem_cli.store.postgres.meta import MetaMixin
+from langmem_cli.store.postgres.purge import PurgeMixin
 from langmem_cli.store.postgres.reads import ReadMixin
 from langmem_cli.store.postgres.url import mask
 from langmem_cli.store.postgres.watch_state import WatchStateMixin
@@ -45,7 +46,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, Planner, Store):
+class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, PurgeMixin, Planner, Store):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -279,6 +280,9 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
             self._record_many([("delete", m.id, m.namespace, m, None, source) for m in gone])
             self.conn.execute(f"DELETE FROM memories WHERE {where}", params)
         return len(rows)
+
+    def offer_embeddings(self, vectors) -> None:
+        self._pending_vectors.update(vectors)
 
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:

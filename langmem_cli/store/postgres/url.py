@@ -6,7 +6,7 @@ import re
 import urllib.parse
 
 SCHEMES = ("postgresql://", "postgres://")
-_USERINFO = re.compile(r"(?P<scheme>postgres(?:ql)?://)(?P<user>[^:@/?#]*):(?P<password>[^@/?#]*)@")
+_USERINFO = re.compile(r"(?P<scheme>postgres(?:ql)?(?:\+psycopg)?://)(?P<user>[^:@/?#]*):(?P<password>[^/?#]*)@")
 
 
 def is_postgres_url(value: object) -> bool:

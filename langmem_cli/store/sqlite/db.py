@@ -29,6 +29,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise DatabaseError(f"cannot create database {path}: {exc.strerror or exc}") from exc
     if not os.access(path, os.R_OK):
         raise DatabaseError(f"cannot read database {path}: permission denied")
+    started = time.monotonic()
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -42,7 +43,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
-        raise translate(exc, path) from exc
+        raise translate(exc, path, time.monotonic() - started) from exc
     _restrict_sidecars(path)
     return conn
 
@@ -71,11 +72,12 @@ def _restrict_sidecars(path: Path) -> None:
                 side.chmod(0o600)
 
 
-def translate(exc: BaseException, path: Path | str) -> DatabaseError:
-    """One-line message for a sqlite3 error."""
+def translate(exc: BaseException, path: Path | str, waited: float | None = None) -> DatabaseError:
+    """One-line message for a sqlite3 error; ``waited``: seconds spent before SQLite gave up."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return DatabaseError(f"database {path} is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)")
+        how_long = (f"waited {waited:.1f} s" if waited is not None else "gave up") + f", busy timeout {BUSY_TIMEOUT_MS / 1000:g} s"
+        return DatabaseError(f"database {path} is locked by another process ({how_long})")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return DatabaseError(f"{path} is not a langmem database or is corrupt ({text})")
     if "readonly" in text or "read-only" in text:
@@ -87,10 +89,12 @@ def translate(exc: BaseException, path: Path | str) -> DatabaseError:
 
 @contextlib.contextmanager
 def sqlite_errors(path: Path | str) -> Iterator[None]:
+    """Translate sqlite3 errors; a lock error says how long the block waited before SQLite gave up."""
+    started = time.monotonic()
     try:
         yield
     except sqlite3.DatabaseError as exc:
-        raise translate(exc, path) from exc
+        raise translate(exc, path, time.monotonic() - started) from exc
 
 
 @contextlib.contextmanager
@@ -106,7 +110,8 @@ def file_lock(db_path: Path | str, name: str = "consolidate") -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            raise BusyError(f"another {name} run holds the lock on {db_path} (pid {holder}); try again later") from None
+            raise BusyError(f"another {name} run holds the lock on {db_path} (pid {holder}); "
+                            "did not wait (a run can take minutes): try again later") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

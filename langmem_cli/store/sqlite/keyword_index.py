@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from langmem_cli.store.sqlite.records_sql import in_batches
 from langmem_cli.store.sqlite.vectors import RowFilter, _generation
 
 K1 = 1.2
@@ -64,30 +65,19 @@ class KeywordIndex(RowFilter):
         try:
             index.last_history_id, index.reindexed_at = _generation(conn)
             rows = conn.execute("SELECT rowid, id, namespace, kind FROM memories ORDER BY rowid").fetchall()
-            by_rowid = {r[0]: i for i, r in enumerate(rows)}
-            index.ids = [r[1] for r in rows]
-            index.namespaces = [r[2] for r in rows]
-            index.kinds = [r[3] for r in rows]
-            index.alive = np.ones(len(rows), dtype=bool)
-            index.position = {mid: i for i, mid in enumerate(index.ids)}
-            # Streamed term by term (fts5vocab returns instances sorted by term): no list of
-            # millions of tuples at 100k memories.
-            all_docs, all_tf = [], []
-            instances = conn.execute("SELECT term, doc FROM memories_fts_instance")
-            for term, group in itertools.groupby(instances, key=lambda row: row[0]):
-                positions = np.fromiter((by_rowid.get(doc, -1) for _, doc in group), dtype=np.int64)
-                docs, tf = np.unique(positions[positions >= 0], return_counts=True)
-                if docs.size:
-                    index.postings[term] = (docs.astype(np.int32), tf.astype(np.float32))
-                    all_docs.append(docs)
-                    all_tf.append(tf)
+            # One row per term, its documents joined by SQLite (fts5vocab returns instances sorted
+            # by term, so GROUP BY needs no sort): ~10x faster than a Python loop over instances.
+            grouped = conn.execute("SELECT term, group_concat(doc) FROM memories_fts_instance GROUP BY term").fetchall()
         finally:
             if own:
                 conn.execute("COMMIT")
-        index.lengths = (
-            np.bincount(np.concatenate(all_docs), weights=np.concatenate(all_tf), minlength=len(rows)).astype(np.float32)
-            if all_docs else np.zeros(len(rows), dtype=np.float32)
-        )
+        index.ids = [r[1] for r in rows]
+        index.namespaces = [r[2] for r in rows]
+        index.kinds = [r[3] for r in rows]
+        index.alive = np.ones(len(rows), dtype=bool)
+        index.position = {mid: i for i, mid in enumerate(index.ids)}
+        index.postings, index.lengths = _postings(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                                                  grouped)
         return index
 
     def _add(self, instances: list[tuple[str, int]]) -> None:
@@ -122,11 +112,8 @@ class KeywordIndex(RowFilter):
             if pos is not None:
                 self.alive[pos] = False
         rows = []
-        for start in range(0, len(changed), 500):
-            chunk = changed[start:start + 500]
-            rows += conn.execute(
-                f"SELECT id, namespace, kind, text FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall()
+        for chunk, marks in in_batches(changed):
+            rows += conn.execute(f"SELECT id, namespace, kind, text FROM memories WHERE id IN ({marks})", chunk).fetchall()
         if not rows:
             return
         first = len(self.ids)
@@ -178,3 +165,36 @@ class KeywordIndex(RowFilter):
         part = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         order = part[np.lexsort((part, -scores[part]))]
         return [(self.ids[p], float(scores[p])) for p in order]
+
+
+def _postings(rowids: np.ndarray, grouped: list[tuple[str, str]]) -> tuple[dict, np.ndarray]:
+    """term -> (positions, term frequencies), and the length of every document, from
+    (term, "rowid,rowid,...") rows; ``rowids`` sorted, position i holds rowid ``rowids[i]``."""
+    n = len(rowids)
+    if not grouped or n == 0:
+        return {}, np.zeros(n, dtype=np.float32)
+    terms = [g[0] for g in grouped]
+    counts = np.fromiter((g[1].count(",") + 1 for g in grouped), dtype=np.int64, count=len(grouped))
+    docs = np.fromstring(",".join(g[1] for g in grouped), dtype=np.int64, sep=",")  # parsed in C
+    term_of = np.repeat(np.arange(len(terms), dtype=np.int64), counts)
+    if rowids[0] >= 0 and rowids[-1] < 8 * n + 1_000_000:
+        lookup = np.full(int(rowids[-1]) + 2, -1, dtype=np.int64)  # rowid -> position; -1: no memory row
+        lookup[rowids] = np.arange(n)
+        pos = lookup[np.clip(docs, 0, len(lookup) - 1)]
+    else:  # sparse rowids: binary search instead of a table
+        pos = np.minimum(np.searchsorted(rowids, docs), n - 1)
+        pos[rowids[pos] != docs] = -1
+    known = pos >= 0  # an FTS row without a memory row cannot be searched
+    keys = term_of[known] * n + pos[known]
+    if keys.size and not np.all(keys[1:] >= keys[:-1]):
+        keys.sort()
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else np.zeros(0, dtype=np.int64)
+    unique = keys[starts]
+    tf = np.diff(np.append(starts, keys.size)).astype(np.float32)
+    at = (unique % n).astype(np.int32)
+    bounds = np.searchsorted(unique // n, np.arange(len(terms) + 1))
+    postings = {terms[t]: (at[bounds[t]:bounds[t + 1]], tf[bounds[t]:bounds[t + 1]])
+                for t in np.flatnonzero(bounds[1:] > bounds[:-1])}
+    lengths = np.bincount(at, weights=tf, minlength=n).astype(np.float32)
+    return postings, lengths
+

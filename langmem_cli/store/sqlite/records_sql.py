@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterable, Iterator
+
+from sqlite_utils.utils import chunks
 
 from langmem_cli.core.namespaces import like_pattern, validate
 from langmem_cli.core.records import HistoryEntry, Memory
@@ -88,6 +90,13 @@ def where_clause(
         parts.append(VALID_AT.format(col=col))
         params.extend([moment, moment])
     return (" AND ".join(parts) or "1"), params
+
+
+def in_batches(values: Iterable[Any], size: int = 500) -> Iterator[tuple[list[Any], str]]:
+    """(batch, "?,?,…") for ``IN (…)`` queries, at most ``size`` values a batch (sqlite_utils' chunks)."""
+    for chunk in chunks(list(values), size):
+        batch = list(chunk)
+        yield batch, ",".join("?" * len(batch))
 
 
 VALID_AT = "({col}valid_from IS NULL OR {col}valid_from <= ?) AND ({col}valid_until IS NULL OR {col}valid_until > ?)"

@@ -9,7 +9,7 @@ from langmem_cli.core.keywords import match_expression, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
 from langmem_cli.store.base import SEARCH_MODES, VECTOR_WEIGHT
-from langmem_cli.store.sqlite.records_sql import where_clause
+from langmem_cli.store.sqlite.records_sql import in_batches, where_clause
 
 if TYPE_CHECKING:
     from langmem_cli.store.sqlite.store import SQLiteStore
@@ -45,13 +45,15 @@ class Scope:
 def keyword_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> list[tuple[str, float]]:
     """(id, bm25 relevance) best first; relevance is -bm25 so that higher is better.
 
-    The first search of a Store asks FTS5; from the second on (a warm process: MCP server,
-    API user, benchmark) the in-memory index answers with the same ranking, much faster."""
+    The first search of a Store asks FTS5; the second starts building the in-memory index in the
+    background (a warm process: MCP server, API user, benchmark), which answers with the same
+    ranking, much faster, once it is ready. No search waits for it."""
     expression = match_expression(query)
     if expression is None:
         return []
-    if store.searches > 1:
-        return store.keyword_index().top(terms(query), k, scope.mask(store, store.keyword_index()))
+    index = store.keyword_index() if store.searches > 1 or store._keywords is not None else None
+    if index is not None:  # None while the background thread still builds it: FTS5 answers
+        return index.top(terms(query), k, scope.mask(store, index))
     if scope.only_validity:
         # No filter but validity: FTS5 sorts by its own rank column (= bm25) and stops after the
         # k best plus as many as may be dropped, so only those are joined to memories (about 2x
@@ -83,9 +85,8 @@ def vector_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> li
 
 def sources_of(store: "SQLiteStore", ids: list[str]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    for chunk, marks in in_batches(ids):
+        out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({marks})", chunk))
     return out
 
 

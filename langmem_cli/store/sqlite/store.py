@@ -19,6 +19,7 @@ from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
 from langmem_cli.store.sqlite.grounding_marks import GroundingMarks
+from langmem_cli.store.sqlite.purge import Purging
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
     MEMORY_COLUMNS,
@@ -37,12 +38,13 @@ INSERT_MEMORY = (
 )
 
 
-def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Batches for ``IN (…)`` queries (sqlite_utils' chunks)."""
+    for chunk in sqlite_utils.utils.chunks(items, size):
+        yield list(chunk)
 
 
-class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
+class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None):
@@ -57,7 +59,7 @@ class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
             if migrations.pending(self.db):
                 migrations.apply(self.db)
         self._index: VectorIndex | None = None
-        self._keywords = None  # KeywordIndex, built from the second search on (warm processes)
+        self._keywords = None  # warm.Warmer: started by the second search or prepare_search()
         self.searches = 0
 
     @property
@@ -156,6 +158,9 @@ class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         blobs = self._vectors_for([(m.content_hash, m.text) for m in memories])
         self._pending_vectors.update((m.content_hash, b) for m, b in zip(memories, blobs))
+
+    def offer_embeddings(self, vectors) -> None:
+        self._pending_vectors.update((h, encode(v)) for h, v in vectors.items())
 
     def embedding(self, memory_id: str):
         rows = self._query("SELECT embedding FROM memories WHERE id = ?", (memory_id,))
@@ -324,22 +329,33 @@ class SQLiteStore(Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     # -- search ----------------------------------------------------------------
     def vector_index(self) -> VectorIndex:
         with dbmod.sqlite_errors(self.path):
+            if self._index is None and self._keywords is not None:
+                self._index = self._keywords.take_vectors(self.embedding_model)  # loaded by prepare_search
             if self._index is None or self._index.model != self.embedding_model:
                 self._index = VectorIndex.load(self.conn, self.embedding_model)
             else:
                 self._index.refresh(self.conn)
         return self._index
 
-    def keyword_index(self):
-        """The in-memory BM25 index (same ranking as FTS5), loaded once and kept fresh."""
-        from langmem_cli.store.sqlite.keyword_index import KeywordIndex
+    def keyword_index(self, wait: bool = False):
+        """The in-memory BM25 index (same ranking as FTS5), kept fresh; None while the background
+        thread still builds it (``wait=True``: wait for it)."""
+        self.prepare_search()
+        index = self._keywords.wait() if wait else self._keywords.ready()
+        if index is not None:
+            with dbmod.sqlite_errors(self.path):
+                index.refresh(self.conn)
+        return index
 
-        with dbmod.sqlite_errors(self.path):
-            if self._keywords is None:
-                self._keywords = KeywordIndex.load(self.conn)
-            else:
-                self._keywords.refresh(self.conn)
-        return self._keywords
+    def prepare_search(self) -> None:
+        """Load the vectors, then the keyword index, in a background thread (store/sqlite/warm.py).
+        No search waits for the keyword index (FTS5 answers until it is ready); one that needs
+        the vectors meanwhile waits only for the rest of their load."""
+        from langmem_cli.store.sqlite.warm import Warmer
+
+        if self._keywords is None:
+            self._keywords = Warmer(self.path, self.embedding_model if self._index is None else None)
+        self._keywords.start()
 
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None, prefix: str | None = None,
                kinds: list[str] | None = None, filters: list[tuple[str, Any]] | None = None, limit: int = 10,

@@ -1,4 +1,4 @@
-"""The memory manager core: operations from a scripted client, with no I/O."""
+"""core/extraction.py: operations from a scripted client, with no I/O."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.llm import Completion, LLMError, Usage
-from langmem_cli.core.manager import Existing, Policy, manage, manage_profile, reply_schema
+from langmem_cli.core.extraction import Existing, Policy, manage, manage_profile, reply_schema
 from langmem_cli.core.schemas import BUILTIN, from_json_schema
 
 

@@ -1,4 +1,4 @@
-"""The memory manager: messages + existing memories + schemas -> operations. No I/O.
+"""Extraction: messages + existing memories + schemas -> memory operations (the model's decisions). No I/O.
 
 One LLM call per transcript chunk. Existing memories are shown with short local ids (m1, m2…);
 operations on ids that were not shown are rejected, deletes only when enabled, and content that
@@ -40,7 +40,10 @@ class Operation:
     quotes: list[str] | None = None  # the transcript's words the model says this comes from (checked by the gate)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
+        out = {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
+        if self.valid_from:
+            out["valid_from"] = self.valid_from
+        return out
 
 
 class OpModel(BaseModel):
