@@ -119,7 +119,7 @@ def load(store, people: list[Person]) -> None:
 
 
 def questions(people: list[Person], seed: int) -> tuple[list, list]:
-    """(dated, current): (namespace, question, as_of or None, expected id)."""
+    """(dated, current): (namespace, question, as_of or None, expected id, ids of the same attribute)."""
     rng = random.Random(seed + 1)
     end = SESSIONS[-1] + timedelta(days=200)
     dated, current = [], []
@@ -127,23 +127,32 @@ def questions(people: list[Person], seed: int) -> tuple[list, list]:
         ns = "ku/" + person.name.replace(" ", "_").lower()
         for attribute, timeline in person.timelines.items():
             q = ATTRIBUTES[attribute][2].format(name=person.name)
-            current.append((ns, q, None, timeline[-1].id))
+            versions = frozenset(f.id for f in timeline)
+            current.append((ns, q, None, timeline[-1].id, versions))
             if len(timeline) < 2:
                 continue
             for k, fact in enumerate(timeline):
                 until = timeline[k + 1].since if k + 1 < len(timeline) else end
                 day = fact.since + timedelta(days=rng.randrange((until - fact.since).days))
-                dated.append((ns, q, day.isoformat(), fact.id))
+                dated.append((ns, q, day.isoformat(), fact.id, versions))
     return dated, current
 
 
 def top1(store, items, mode: str, time_blind: bool = False) -> float:
-    hits = 0
-    for ns, q, as_of, expected in items:
+    return answers(store, items, mode, time_blind)[0]
+
+
+def answers(store, items, mode: str, time_blind: bool = False) -> tuple[float, float]:
+    """(% top-1 is the expected fact, % top-1 is another version of the asked attribute: a stale
+    or premature answer, the failure time-awareness is about)."""
+    hits = stale = 0
+    for ns, q, as_of, expected, versions in items:
         found = store.search(q, mode=mode, namespace=ns, limit=10, as_of=None if time_blind else as_of,
                              include_expired=time_blind)
-        hits += bool(found) and found[0].memory.id == expected
-    return 100.0 * hits / len(items)
+        top = found[0].memory.id if found else None
+        hits += top == expected
+        stale += top in versions and top != expected
+    return 100.0 * hits / len(items), 100.0 * stale / len(items)
 
 
 def main() -> None:
@@ -163,12 +172,12 @@ def main() -> None:
         load(store, people)
         dated, current = questions(people, args.seed)
         memories = store.count(include_expired=True)
-        figures = {
-            "dated top-1 (as_of)": top1(store, dated, args.mode),
-            "current top-1 (no date)": top1(store, current, args.mode),
-            "time-blind dated top-1": top1(store, dated, args.mode, time_blind=True),
-            "time-blind current top-1": top1(store, current, args.mode, time_blind=True),
-        }
+        figures = {}
+        for label, items in (("dated (as_of)", dated), ("current (no date)", current)):
+            for blind in (False, True):
+                hit, stale = answers(store, items, args.mode, blind)
+                prefix = ("time-blind " if blind else "") + label
+                figures[f"{prefix} top-1"], figures[f"{prefix} stale top-1"] = hit, stale
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
               f"{platform.processor() or platform.platform()}, Python {platform.python_version()}",
               "people": len(people), "memories": memories, "dated_questions": len(dated),

@@ -63,8 +63,12 @@ def memory_lines(sample: dict) -> list[str]:
     return lines
 
 
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+
+
 def evaluate(store, samples: list[dict], mode: str, neighbor_weight: float) -> dict:
     recalls = {k: [] for k in KS}
+    by_category: dict[int, list[float]] = {}  # R@10 per question, by LoCoMo category
     latencies = []
     for sample in samples:
         namespace = "locomo/" + re.sub(r"[^A-Za-z0-9_.@:+=-]+", "_", str(sample.get("sample_id", "sample")))
@@ -79,8 +83,10 @@ def evaluate(store, samples: list[dict], mode: str, neighbor_weight: float) -> d
             found = [h.memory.metadata.get("dia_id") for h in hits]
             for k in KS:
                 recalls[k].append(len(evidence & set(found[:k])) / len(evidence))
+            by_category.setdefault(qa.get("category"), []).append(len(evidence & set(found[:10])) / len(evidence))
     return {
         "questions": len(recalls[1]),
+        "categories": {c: (len(v), 100 * statistics.fmean(v)) for c, v in sorted(by_category.items(), key=str)},
         **{f"R@{k}": 100 * statistics.fmean(v) for k, v in recalls.items()},
         "median_ms": 1000 * statistics.median(latencies),
     }
@@ -112,11 +118,19 @@ def main() -> int:
     modes = ["vector", "keyword", "hybrid"] if args.mode == "all" else [args.mode]
     print("| mode | neighbour weight | questions | R@1 | R@5 | R@10 | R@20 | median ms/query |")
     print("|---|---|---|---|---|---|---|---|")
+    per_category = []
     for mode in modes:
         for weight in sorted({0.0, args.neighbor_weight}):
             r = evaluate(store, samples, mode, weight)
             print(f"| {mode} | {weight} | {r['questions']} | {r['R@1']:.1f} | {r['R@5']:.1f} | {r['R@10']:.1f} | "
                   f"{r['R@20']:.1f} | {r['median_ms']:.1f} |")
+            per_category.append((mode, weight, r["categories"]))
+    print("\nR@10 by LoCoMo category (questions):\n")
+    names = [f"{c} {CATEGORIES.get(c, '')}".strip() for c in per_category[0][2]]
+    print("| mode | neighbour weight | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for mode, weight, cats in per_category:
+        print(f"| {mode} | {weight} | " + " | ".join(f"{r:.1f} ({n})" for n, r in cats.values()) + " |")
     return 0
 
 

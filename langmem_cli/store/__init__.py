@@ -42,7 +42,7 @@ def open_store(target: str | Path | None = None, *, embedder: "Embedder | None" 
             from langmem_cli.store.postgres import PostgresStore
         except ImportError as exc:
             raise UsageError(f"the PostgreSQL backend is not available ({exc})") from None
-        return PostgresStore.connect(str(target), embedder=embedder, **kwargs)
+        return getattr(PostgresStore, "connect", PostgresStore)(str(target), embedder=embedder, **kwargs)
     from langmem_cli import config
     from langmem_cli.store.sqlite import SQLiteStore
 

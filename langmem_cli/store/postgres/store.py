@@ -101,10 +101,12 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from langmem_cli.embed.embedders import get_embedder
+        if self._embedder is None:  # opened without one: the default the package root registered
+            from langmem_cli.core import interfaces
 
-            self._embedder = get_embedder(self.embedding_model)
+            if interfaces.default_embedder is None:
+                raise UsageError("no embedder: open the store with embedder=...")
+            self._embedder = interfaces.default_embedder(self.embedding_model)
         return self._embedder
 
     def close(self) -> None:
