@@ -12,7 +12,6 @@ from langmem_cli.cli.options import (AsOfOpt, FilterOpt, IncludeExpiredOpt, Json
 from langmem_cli.cli.output import memory_table
 from langmem_cli.errors import InvalidInputError, UsageError
 from langmem_cli.core.filters import parse_filters
-from langmem_cli.core.timestamps import as_of_moment
 from langmem_cli.store.base import SEARCH_MODES as MODES, VECTOR_WEIGHT
 
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from langmem_cli.core import dates
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.core.grounding import STOPWORDS, Candidate, content_words, eligible, words
+from langmem_cli.core.grounding import Candidate, content_words, eligible, words
 
 USER = "The user"  # the speaker's name when the transcript gives none
 RATIO = 0.19  # share of the people's words kept as memory

@@ -15,7 +15,7 @@ from langmem_cli.core.consolidation import consolidate_cluster
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation
 from langmem_cli.core.schemas import BUILTIN, Schema
-from langmem_cli.errors import BusyError, ConnectionLostError, LangmemError, NotFoundError  # noqa: F401 (BusyError: re-exported)
+from langmem_cli.errors import ConnectionLostError, LangmemError, NotFoundError
 
 
 def run_lock(db_path: Path) -> ContextManager[None]:

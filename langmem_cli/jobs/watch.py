@@ -311,13 +311,14 @@ class Watcher:
     def _consolidate_if_due(self) -> None:
         if self.next_consolidation is None or time.time() < self.next_consolidation or self.stopping:
             return
-        from langmem_cli.jobs.consolidate import BusyError, ConsolidateOptions, run_consolidate, run_lock
+        from langmem_cli.errors import BusyError
+        from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate
 
         self.next_consolidation = time.time() + (self.opts.consolidate_every or 0)
         if self.store.count() == 0:
             return
         try:
-            with run_lock(self.opts.database or self.store.location):
+            with self.store.run_lock("consolidate"):  # a file lock on SQLite, an advisory lock on PostgreSQL
                 report = run_consolidate(self.store, self.client,
                                          ConsolidateOptions(all=True, retries=self.extract.retries),
                                          self.extract.schemas)

@@ -39,27 +39,6 @@ class Bookkeeping:
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return list(self.db["runs"].rows_where(order_by="started_at desc", limit=limit))
 
-    def record_run_counts(self, run_id: str | None, counts: dict[str, Any]) -> None:
-        if not run_id:
-            return
-        keep = {k: v for k, v in counts.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        with self.transaction():
-            self.db["runs"].update(run_id, {"rejected": int(counts.get("rejected") or 0), "counts": canonical_json(keep)})
-
-    # -- consolidation clusters that keep failing -----------------------------------
-    def cluster_failures(self, cluster: str) -> dict[str, Any] | None:
-        rows = list(self.db["consolidate_marks"].rows_where("cluster = ?", [cluster]))
-        return rows[0] if rows else None
-
-    def record_cluster_failure(self, cluster: str, namespace: str, error: str, park_after: int) -> bool:
-        before = self.cluster_failures(cluster)
-        failures = (before["failures"] if before else 0) + 1
-        with self.transaction():
-            self.db["consolidate_marks"].upsert({"cluster": cluster, "namespace": namespace, "failures": failures,
-                                                 "last_error": error[:500], "parked": int(failures >= park_after),
-                                                 "at": now()}, pk="cluster")
-        return failures >= park_after
-
     # -- procedural memory: prompt versions --------------------------------------
     def record_prompt_version(self, name: str, text: str, kind: str, trajectories: int, rationale: str,
                               changed: bool) -> dict[str, Any]:

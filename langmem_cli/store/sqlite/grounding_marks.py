@@ -27,10 +27,10 @@ class GroundingMarks:
 
     def record_cluster_failure(self, cluster: str, namespace: str, error: str, park_after: int) -> bool:
         """Count one more failure of a cluster; True when it is now parked (not sent again until it changes)."""
-        before = self.cluster_failures(cluster)
-        failures = (before["failures"] if before else 0) + 1
-        parked = failures >= park_after
-        with self.transaction():
+        with self.transaction():  # read and write in one transaction: two runs count both failures
+            before = self.cluster_failures(cluster)
+            failures = (before["failures"] if before else 0) + 1
+            parked = failures >= park_after
             self.db["consolidate_marks"].upsert({"cluster": cluster, "namespace": namespace, "failures": failures,
                                                  "last_error": error[:500], "parked": int(parked), "at": _now()},
                                                 pk="cluster")
