@@ -1,10 +1,11 @@
 """Warm search latency (figure P2 of bench/speed.py) of two code trees on the same database, in one run.
 
-    python bench/warm_compare.py --before /path/to/main --after . [--n 100000] [--expired 0.1]
+    python bench/warm_compare.py --before /path/to/main --after . [--n 100000] [--expired 0.1] [--namespace bench/ns007]
 
 Builds (once, cached in bench/out/speed/) the same 100k-memory database as speed.py's figure 2
 (real MiniLM vectors), then for each tree, alternately, in a fresh process: opens it with the
 bundled model, warms up, and times ``Store.search(q, limit=10, mode=...)`` over LoCoMo questions.
+``--namespace NS`` searches one namespace (about 1% of the memories) instead of all of them.
 ``--expired F`` also measures the after-tree on a copy where a share F of the memories has been
 superseded (their validity closed), the case the validity filter has to skip.
 """
@@ -28,17 +29,18 @@ WORKER = r"""
 import json, sys, time
 from langmem_cli.store import Store
 db, queries, warm = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+namespace = sys.argv[4] or None
 store = Store.open(db)
 store.embedder.embed(["warm up"])
 modes = ("vector", "hybrid", "keyword")
 for q in warm:
     for m in modes:
-        store.search(q, limit=10, mode=m)
+        store.search(q, limit=10, mode=m, namespace=namespace)
 times = {m: [] for m in modes}
 for i, q in enumerate(queries):
     for m in modes[i % 3:] + modes[:i % 3]:
         t0 = time.perf_counter()
-        store.search(q, limit=10, mode=m)
+        store.search(q, limit=10, mode=m, namespace=namespace)
         times[m].append(time.perf_counter() - t0)
 print(json.dumps(times))
 """
@@ -49,10 +51,10 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run(tree: Path, db: Path, queries: list[str], warm: list[str]) -> dict[str, list[float]]:
+def run(tree: Path, db: Path, queries: list[str], warm: list[str], namespace: str = "") -> dict[str, list[float]]:
     env = {**os.environ, "PYTHONPATH": str(tree), "LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2",
            "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", WORKER, str(db), json.dumps(queries), json.dumps(warm)], env=env,
+    out = subprocess.run([sys.executable, "-c", WORKER, str(db), json.dumps(queries), json.dumps(warm), namespace], env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -83,6 +85,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--expired", type=float, default=0.0)
+    parser.add_argument("--namespace", default="", help="search this namespace only (e.g. bench/ns007)")
     args = parser.parse_args()
 
     import numpy as np
@@ -101,12 +104,12 @@ def main() -> None:
     for _ in range(args.rounds):
         for name, tree in (("before", args.before), ("after", args.after)):
             t0 = time.perf_counter()
-            for mode, values in run(tree.resolve(), db, queries, warm).items():
+            for mode, values in run(tree.resolve(), db, queries, warm, args.namespace).items():
                 results[name].setdefault(mode, []).extend(values)
             print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if args.expired:
         copy = expire_copy(db, args.expired)
-        results[f"after, {args.expired:.0%} expired"] = run(args.after.resolve(), copy, queries, warm)
+        results[f"after, {args.expired:.0%} expired"] = run(args.after.resolve(), copy, queries, warm, args.namespace)
     rows = []
     for name, by_mode in results.items():
         for mode, values in by_mode.items():

@@ -96,6 +96,23 @@ def test_search_matches_the_sqlite_reference(b: Cli, ref: Cli, args) -> None:
     assert all(r["namespace"].startswith("team/") for r in got) if "team" in args else True
 
 
+def test_a_term_in_most_of_the_scope_does_not_make_every_memory_a_keyword_hit(b: Cli) -> None:
+    """A person's name in their own namespace tells nothing apart: in a scoped search the keyword
+    side keeps the terms that do ("live"), on every backend; alone, the name still finds them all."""
+    for text in ("Carol lives in Porto", "Carol works as a chef at Casa Nova", "Carol has two cats",
+                 "Carol likes jazz and Carol plays the piano", "Carol was born in 1990", "Carol speaks Portuguese",
+                 "Carol runs on Sundays", "Carol drinks green tea", "Carol's sister is called Ana",
+                 "Carol is allergic to nuts"):
+        b.put(text, "-n", "team/carol")
+    b.put("Dan lives in Oslo and Dan knows Carol", "-n", "team/dan")
+    hits = b.json("search", "Where does Carol live?", "--mode", "keyword", "-n", "team/carol")
+    assert [r["text"] for r in hits] == ["Carol lives in Porto"]
+    prefixed = b.json("search", "Where does Carol live?", "--mode", "keyword", "--prefix", "team")
+    assert sorted(r["text"] for r in prefixed) == ["Carol lives in Porto", "Dan lives in Oslo and Dan knows Carol"]
+    assert len(b.json("search", "Carol", "--mode", "keyword", "-n", "team/carol")) == 10
+    assert b.json("search", "Where does Carol live?", "-n", "team/carol")[0]["text"] == "Carol lives in Porto"
+
+
 def test_batch_search(b: Cli, tmp_path: Path) -> None:
     fill(b)
     queries = tmp_path / "q.jsonl"

@@ -38,6 +38,28 @@ def test_same_scores_as_fts5(filled, query, namespace):
     assert {i for i, _ in fts} == {i for i, _ in memory} or len(fts) == 20
 
 
+@pytest.mark.parametrize("query", ["Where does Alice live?", "Alice", "Alice Prague", "alice zzz"])
+def test_scope_common_terms_left_out_alike(store, query):
+    """Both paths leave a term found in most of a scoped search's memories out of the keyword
+    side (core.keywords.discriminating) and score the rest alike."""
+    rng = random.Random(5)
+    store.put_many([NewMemory("people/alice", "Alice " + " ".join(rng.choices(WORDS, k=rng.randint(2, 9))))
+                    for _ in range(40)] + [NewMemory("people/alice", "Alice lives in Prague")]
+                   + [NewMemory("people/bob", "Bob lives in Berlin, not with Alice")])
+    fts, memory = both(store, query, "people/alice")
+    assert [s for _, s in memory] == pytest.approx([s for _, s in fts], rel=1e-6)
+    assert {i for i, _ in fts} == {i for i, _ in memory} or len(fts) == 20  # ties at the cut: either
+    texts = {store.get(i).text for i, _ in fts}
+    if query == "Where does Alice live?":
+        assert texts == {"Alice lives in Prague"}
+    elif query == "Alice":  # nothing else to go on: the name finds them all
+        assert len(texts) == 20  # k
+    elif query == "alice zzz":  # the name tells nothing apart, and nothing has "zzz"
+        assert texts == set()
+    else:
+        assert all("Prague" in t for t in texts) and "Alice lives in Prague" in texts
+
+
 def test_stays_fresh_after_writes_from_another_connection(filled, db_path, embedder):
     from langmem_cli import Store
 

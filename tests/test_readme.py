@@ -37,3 +37,34 @@ def test_import_example(cli, monkeypatch, first):
     for command in commands[:2]:
         got += cli(*command.split()[1:], "--no-json").stdout.splitlines()
     assert got == expected[:2]
+
+
+def _normalised(lines: list[str]) -> list[str]:
+    """Ids differ on every run, and so may the seconds; the model's one-time preparation note is
+    not part of the example."""
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    ids: dict[str, str] = {}
+    out = []
+    for line in lines:
+        if line.startswith("preparing the embedding model"):
+            continue
+        line = uuid.sub(lambda m: ids.setdefault(m.group(0), f"<id{len(ids)}>"), line)
+        out.append(re.sub(r"\d+\.\d s$", "<s> s", line))
+    return out
+
+
+def test_offline_consolidate_example(cli, model_env, tmp_path):
+    """The consolidate example with the real embedding model, offline: same changes, same counts,
+    the same ids in the same places."""
+    import shlex
+
+    commands, expected = example("export LANGMEM_DB=/tmp/consolidate-demo")
+    next_commands, next_expected = example("langmem --no-json consolidate --all\nconsolidate (local): 2 namespaces, 4")
+    env = {"LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2", "LANGMEM_CACHE_DIR": str(model_env)}
+    got = []
+    for command in commands[1:] + next_commands:
+        args = shlex.split(command.replace(" >/dev/null", ""))[1:]
+        result = cli(*args, env=env)
+        if ">/dev/null" not in command:
+            got += (result.stdout + result.stderr).splitlines()
+    assert _normalised(got) == _normalised(expected + next_expected)

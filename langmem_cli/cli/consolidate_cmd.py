@@ -70,13 +70,11 @@ def _print(out, report, model: str, dry_run: bool) -> None:
         for r in report.results:
             if r.status in ("applied", "dry-run"):
                 for op in r.operations:
-                    text = op.content.get("content", op.content) if isinstance(op.content, dict) else op.content
-                    out.console.print(f"{'[dry-run] ' if dry_run else ''}{r.namespace} {op.action} {op.id or '(new)'}"
-                                      f"{': ' + str(text) if text is not None else ''}", markup=False)
+                    out.console.print(f"{'[dry-run] ' if dry_run else ''}{r.namespace} {_change(op)}", markup=False)
         out.console.print(
             f"consolidate ({model}): {s['namespaces']} namespaces, {s['memories']} memories, {s['clusters']} clusters "
             f"({s['unchanged_since_last_run']} unchanged since last run), {s['sent']} sent: {s['inserted']} inserted, "
-            f"{s['updated']} updated, {s['deleted']} deleted, {s['failed']} failed, {s['parked']} parked, "
+            f"{s['updated']} updated, {s['deleted']} closed, {s['failed']} failed, {s['parked']} parked, "
             f"{s['pending']} left for next run, {s['contradictions']} possible contradictions left for a model run; "
             f"{s['calls']} LLM calls, {s['prompt_tokens'] + s['completion_tokens']} tokens, ${s['cost']:.4f}, {s['seconds']:.1f} s",
             markup=False,
@@ -86,3 +84,13 @@ def _print(out, report, model: str, dry_run: bool) -> None:
             out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories), skipped: {r.error}")
         for a, b, why in r.contradictions:
             out.info(f"possible contradiction in {r.namespace} ({why}): {a} and {b}: left for a run with --model")
+
+
+def _change(op) -> str:
+    """One operation as the log shows it. Consolidation never erases: a dropped memory is closed,
+    superseded by the one that carries its fact on, or invalidated."""
+    if op.action == "delete":
+        successor = (op.metadata or {}).get("superseded_by")
+        return f"supersede {op.id} by {successor}" if successor else f"invalidate {op.id}"
+    text = op.content.get("content", op.content) if isinstance(op.content, dict) else op.content
+    return f"{op.action} {op.id or '(new)'}{': ' + str(text) if text is not None else ''}"

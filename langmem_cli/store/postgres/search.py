@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg import sql
 
 from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
-from langmem_cli.core.keywords import terms
+from langmem_cli.core.keywords import discriminating, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
 from langmem_cli.store.base import SEARCH_MODES, VECTOR_WEIGHT
@@ -78,12 +78,18 @@ def vector_ranking(store: "PostgresStore", query_text: str, k: int, scoped: bool
     return exact_vector_ranking(store, query, k, where, params)
 
 
-def keyword_ranking(store: "PostgresStore", query: str, k: int, where: str, params: list[Any]) -> list[tuple[str, float]]:
+def keyword_ranking(store: "PostgresStore", query: str, k: int, where: str, params: list[Any],
+                    scoped: bool = False) -> list[tuple[str, float]]:
     """(id, relevance) best first: any query term may match (as on SQLite), ranked by ts_rank
-    with length normalisation, ties in insertion order."""
+    with length normalisation, ties in insertion order. In a scoped search the scope's too common
+    terms are left out (``core.keywords.discriminating``, as on SQLite)."""
     words = terms(query)
     if not words:
         return []
+    if scoped:
+        counts = ", ".join(["count(*) FILTER (WHERE tsv @@ plainto_tsquery('english'::regconfig, %s))"] * len(words))
+        row = store._q(f"SELECT count(*), {counts} FROM memories WHERE {where}", [*words, *params])[0]
+        words = discriminating(words, dict(zip(words, row[1:])), int(row[0]))
     tsquery = " || ".join(["plainto_tsquery('english'::regconfig, %s)"] * len(words))
     rows = store._q(
         f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q) query "
@@ -129,7 +135,7 @@ def search(
     if mode in ("hybrid", "vector"):
         vec = vector_ranking(store, query, depth, scoped, where, params)
     if mode in ("hybrid", "keyword"):
-        kw = keyword_ranking(store, query, depth, where, params)
+        kw = keyword_ranking(store, query, depth, where, params, bool(namespace or prefix or kinds or filters))
 
     vec_scores, kw_scores = dict(vec), dict(kw)
     if not fuse:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from langmem_cli.core.keywords import discriminating
 from langmem_cli.store.sqlite.records_sql import in_batches
 from langmem_cli.store.sqlite.vectors import RowFilter, _generation
 
@@ -134,23 +135,31 @@ class KeywordIndex(RowFilter):
             seen.setdefault(term, None)
         return list(seen)
 
-    def top(self, words: list[str], k: int, keep: np.ndarray) -> list[tuple[str, float]]:
-        """(id, -bm25) best first over the rows in ``keep``: FTS5's formula and statistics."""
+    def live_postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        entry = self.postings.get(term)
+        if entry is None:
+            return None
+        docs, tf = entry
+        live = self.alive[docs]
+        return (docs[live], tf[live]) if live.any() else None
+
+    def top(self, words: list[str], k: int, keep: np.ndarray, scoped: bool = False) -> list[tuple[str, float]]:
+        """(id, -bm25) best first over the rows in ``keep``: FTS5's formula and statistics.
+        ``scoped``: ``keep`` is a search's scope, whose too common terms are left out
+        (``core.keywords.discriminating``, as the FTS5 path does)."""
         n_rows = int(self.alive.sum())
         if n_rows == 0 or k <= 0:
             return []
         avgdl = float(self.lengths[self.alive].sum()) / n_rows
+        postings = {term: self.live_postings(term) for term in self.query_terms(words)}
+        if scoped:
+            in_scope = self.alive & keep
+            df = {term: 0 if entry is None else int(in_scope[entry[0]].sum()) for term, entry in postings.items()}
+            postings = {term: postings[term] for term in discriminating(list(postings), df, int(in_scope.sum()))}
+        postings = {term: entry for term, entry in postings.items() if entry is not None}
         scores = np.zeros(len(self.ids), dtype=np.float64)
         hit = np.zeros(len(self.ids), dtype=bool)
-        for term in self.query_terms(words):
-            entry = self.postings.get(term)
-            if entry is None:
-                continue
-            docs, tf = entry
-            live = self.alive[docs]
-            docs, tf = docs[live], tf[live]
-            if docs.size == 0:
-                continue
+        for docs, tf in postings.values():
             idf = np.log((n_rows - docs.size + 0.5) / (docs.size + 0.5))
             if idf <= 0.0:
                 idf = 1e-6

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
-from langmem_cli.core.keywords import match_expression, terms
+from langmem_cli.core.keywords import discriminating, match_expression, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
 from langmem_cli.store.base import SEARCH_MODES, VECTOR_WEIGHT
@@ -48,12 +48,15 @@ def keyword_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> l
     The first search of a Store asks FTS5; the second starts building the in-memory index in the
     background (a warm process: MCP server, API user, benchmark), which answers with the same
     ranking, much faster, once it is ready. No search waits for it."""
-    expression = match_expression(query)
-    if expression is None:
+    words = terms(query)
+    if not words:
         return []
     index = store.keyword_index() if store.searches > 1 or store._keywords is not None else None
     if index is not None:  # None while the background thread still builds it: FTS5 answers
-        return index.top(terms(query), k, scope.mask(store, index))
+        return index.top(words, k, scope.mask(store, index), scoped=not scope.only_validity)
+    if not scope.only_validity:
+        words = discriminating(words, *scope_frequencies(store, words, scope))
+    expression = match_expression(words)
     if scope.only_validity:
         # No filter but validity: FTS5 sorts by its own rank column (= bm25) and stops after the
         # k best plus as many as may be dropped, so only those are joined to memories (about 2x
@@ -72,6 +75,17 @@ def keyword_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> l
         [expression, *scope.params, k],
     )
     return [(r[0], -float(r[1])) for r in rows]
+
+
+def scope_frequencies(store: "SQLiteStore", words: list[str], scope: Scope) -> tuple[dict[str, int], int]:
+    """In how many of the scope's memories each word occurs, and how many memories it has: one
+    query (each word's FTS5 matches are looked up once, as a set)."""
+    columns = ", ".join(["sum(m.rowid IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?))"] * len(words))
+    row = store._query(
+        f"SELECT count(*), {columns} FROM memories m WHERE {scope.where}",
+        [*(match_expression([w]) for w in words), *scope.params],
+    )[0]
+    return {w: int(c or 0) for w, c in zip(words, row[1:])}, int(row[0])
 
 
 def vector_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> list[tuple[str, float]]:
