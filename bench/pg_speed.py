@@ -267,9 +267,10 @@ def main() -> None:
         r["langgraph"] = langgraph_figures(server.database_url("langgraph"), texts, namespaces, table, embedder,
                                            queries, qns, questions[-50:])
         log(f"  {r['langgraph']}")
-    log(f"4 writers for {args.writers_seconds:.0f} s, server restarted half-way")
-    r["writers"] = writers_figures(server, url, args.writers_seconds)
-    log(f"  {r['writers']}")
+    if args.writers_seconds > 0:
+        log(f"4 writers for {args.writers_seconds:.0f} s, server restarted half-way")
+        r["writers"] = writers_figures(server, url, args.writers_seconds)
+        log(f"  {r['writers']}")
     server.stop()
     (OUT / "results.json").write_text(json.dumps(r, indent=2, default=str))
     print(report(r))
@@ -277,7 +278,7 @@ def main() -> None:
 
 def report(r: dict) -> str:
     ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
-    m, w = r["machine"], r["writers"]
+    m, w = r["machine"], r.get("writers")
     lines = [
         f"Run: {m['date']} · {m['arch']} · {m['cpu']} ({m['cores']} cores, shared) · load {m['load'][0]:.2f} · {m['code']}",
         f"Server: {r['server']} ({r['flavour']}, throwaway, shared_buffers 512MB) on the same machine, Unix socket.",
@@ -304,11 +305,12 @@ def report(r: dict) -> str:
     n = r["size"]
     lines += ["", f"Bulk import (Store.put_many in batches of {BATCH}, history rows written, vectors precomputed):"
               f" PostgreSQL {n / r['pg_import_s']:,.0f} memories/s ({r['pg_import_s']:.0f} s) + HNSW build"
-              f" {r['hnsw_build_s']:.0f} s; SQLite {n / r['sqlite_import_s']:,.0f} memories/s ({r['sqlite_import_s']:.0f} s).",
-              "", f"Writers: 4 processes, {w['units']:,} units of 3 memories (one transaction each), server restarted"
-              f" half-way ({w['restart_s']:.1f} s): {w['interrupted']} units interrupted and retried"
-              f" ({w['landed_before_loss']} had committed before the loss), {w['lost']} lost, {w['partial']} partial,"
-              f" {w['errors']} errors, exit codes {w['exit_codes']}."]
+              f" {r['hnsw_build_s']:.0f} s; SQLite {n / r['sqlite_import_s']:,.0f} memories/s ({r['sqlite_import_s']:.0f} s)."]
+    if w:
+        lines += ["", f"Writers: 4 processes, {w['units']:,} units of 3 memories (one transaction each), server restarted"
+                  f" half-way ({w['restart_s']:.1f} s): {w['interrupted']} units interrupted and retried"
+                  f" ({w['landed_before_loss']} had committed before the loss), {w['lost']} lost, {w['partial']} partial,"
+                  f" {w['errors']} errors, exit codes {w['exit_codes']}."]
     return "\n".join(lines)
 
 
