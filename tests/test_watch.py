@@ -9,12 +9,20 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from support.watcher import WatchProcess, append, message, run_once, watch_env
+
+# Runs a command where inotify cannot be used: in a user namespace of its own whose limit of
+# inotify instances is 0 (that namespace's limit only: the system's is left alone).
+NO_INOTIFY = ("unshare", "--user", "--map-root-user", "sh", "-c",
+              'echo 0 > /proc/sys/user/max_inotify_instances && exec "$@"', "sh")
+INOTIFY_FAILS = "import ctypes, sys; sys.exit(0 if ctypes.CDLL(None).inotify_init1(0) == -1 else 1)"
 
 IDLE = "0.5"
 
@@ -72,6 +80,35 @@ def test_polling_fallback_sees_appends_and_new_files(folder, db_path):
         events = w.extracted(2)
         assert sorted(Path(e["file"]).name for e in events) == ["new.jsonl", "other.jsonl"]
         assert w.stop() == 0
+
+
+def test_without_file_events_it_polls_by_itself_and_still_extracts(folder, tmp_path, db_path):
+    """The watcher in a process that cannot create an inotify instance (a real condition, see
+    NO_INOTIFY; nothing is patched): it warns once on stderr, though it builds two notifiers (a
+    folder, and a named file elsewhere), polls, and extracts what is appended and created."""
+    probe = subprocess.run([*NO_INOTIFY, sys.executable, "-c", INOTIFY_FAILS], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot run a process without inotify here: {probe.stderr.decode().strip()[:200]}")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    named = other / "single.jsonl"
+    append(folder / "early.jsonl", "I grow tomatoes")
+    with WatchProcess(db_path, folder, named, "--idle", IDLE, wrap=NO_INOTIFY) as w:
+        assert w.ready().of("watching")[0]["polling"] is True, w.describe()
+        append(folder / "early.jsonl", "and basil")
+        append(named, "I fly kites")
+        append(folder / "new.jsonl", "I moved to Lyon")
+        w.wait_for(lambda p: messages_extracted(p.of("extracted")) >= 4, 30, "four messages")
+        time.sleep(1.0)
+        events = w.of("extracted")
+        per_file: dict[str, int] = {}
+        for e in events:
+            per_file[Path(e["file"]).name] = per_file.get(Path(e["file"]).name, 0) + e["messages"]
+        assert per_file == {"early.jsonl": 2, "new.jsonl": 1, "single.jsonl": 1}, w.describe()
+        assert w.stop() == 0
+    warnings = [line for line in w.stderr if "file events unavailable" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: "), w.stderr
+    assert "polling every" in " ".join(w.stderr)
 
 
 def test_conversations_inside_one_file_are_tracked_apart(folder, db_path):
