@@ -85,8 +85,20 @@ def watch(
         out.info("stopped: the conversation being extracted was rolled back; it is extracted on the next start")
     out.info(f"{'done' if once else 'stopped'}: {summary['extracted']} conversations extracted, "
              f"{summary['memories']} memories inserted, {summary['failed']} failed, {summary['pending']} waiting")
+    _ending()
     if once and summary["failed"]:
         raise typer.Exit(ExitCode.FAILURE)
+
+
+def _ending() -> None:
+    """The process ends next: spare the interpreter's last walk over every object (after litellm's
+    import that walk alone took 1.4 s of an idle watcher's exit on SIGTERM, about 4 s on a loaded
+    machine). Nothing is lost: the store is closed and the output flushed."""
+    import gc
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
 
 
 def _run(watcher, out) -> bool:
