@@ -336,6 +336,61 @@ def test_sigterm_mid_extraction_finishes_the_conversation(folder, db_path, tmp_p
     assert state["-"].count == 2 and memories == inserted(events) > 0
 
 
+def test_a_long_extraction_keeps_its_lease_from_a_second_watcher(folder, backend_db, tmp_path):
+    """Two watchers on one database (each backend), leases of 1.5 s, and a model that takes 3 s to
+    answer: the lease is renewed while extracting, so the other watcher, free meanwhile, never takes
+    a conversation over; each is extracted exactly once. (Without the renewal the second watcher
+    takes an expired lease and extracts the conversation again.)"""
+    from langmem_cli import Store
+
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"delay": 3.0}))
+    env = watch_env(backend_db, LANGMEM_FAKE_SCRIPT=str(script))
+    files = [folder / f"c{i}.jsonl" for i in range(3)]
+    args = (folder, "--idle", IDLE, "--lease-ttl", "1500ms")
+    first, second = WatchProcess(backend_db, *args, env=env), WatchProcess(backend_db, *args, env=env)
+    with first, second:
+        first.ready()
+        second.ready()
+        for i, path in enumerate(files):
+            append(path, f"I have {i + 2} bikes")
+        both = lambda: first.of("extracted") + second.of("extracted")  # noqa: E731
+        first.wait_for(lambda _: len({e["file"] for e in both()}) == len(files), 90, "every conversation")
+        time.sleep(3.5)  # a second extraction of the last one would have ended by now
+        events = both()
+        assert sorted(Path(e["file"]).name for e in events) == [p.name for p in files], first.describe()
+        assert all(e["seconds"] > 1.5 for e in events)  # each outlasted the ttl of the lease it began with
+        assert not first.of("failed") + second.of("failed")
+        assert first.stop() == 0 and second.stop() == 0
+    with Store.open(backend_db, embedding_model="hash:64") as store:
+        assert store.count() == inserted(events) > 0 and store.watch_leases() == []
+        assert [store.watch_progress(str(p))["-"].count for p in files] == [1, 1, 1]
+
+
+def test_a_watcher_that_lost_its_lease_rolls_its_extraction_back(folder, db_path, tmp_path):
+    """The lease is taken from under a watcher while its model answers (through the store, as a
+    watcher on another host does once a lease has expired): its next renewal finds that out, and it
+    does not commit. Nothing is stored, the failure is reported, the conversation is still to do."""
+    from langmem_cli import Store
+
+    script, log = tmp_path / "script.json", tmp_path / "prompts.jsonl"
+    script.write_text(json.dumps({"delay": 3.0}))
+    env = watch_env(db_path, LANGMEM_FAKE_SCRIPT=str(script), LANGMEM_FAKE_LOG=str(log))
+    chat = folder / "a.jsonl"
+    append(chat, "I restore old clocks")
+    with WatchProcess(db_path, folder, "--idle", IDLE, "--lease-ttl", "1500ms", env=env) as w:
+        w.ready().wait_for(lambda _: log.exists() and log.read_text().strip() != "", 30, "the model call")
+        with Store.open(db_path, embedding_model="hash:64") as store:
+            [lease] = store.watch_leases()
+            store.release_watch_lease(str(chat), lease.holder)
+            assert store.acquire_watch_lease(str(chat), "elsewhere:1:z", "elsewhere", 1, 60, lambda _: True)
+        w.wait_for(lambda p: bool(p.of("failed")), 30, "the failed extraction")
+        assert "lease" in w.of("failed")[0]["error"] and not w.of("extracted"), w.describe()
+        assert w.stop() == 0
+    state, memories = progress(db_path, chat)
+    assert state == {} and memories == 0
+
+
 def test_bad_arguments_are_one_line_usage_errors(cli, folder):
     for args, text in ((["watch", folder / "missing" / "a.jsonl"], "no such file or folder"),
                        (["watch", folder, "--idle", "soon"], "--idle: invalid duration"),

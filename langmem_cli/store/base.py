@@ -305,6 +305,12 @@ class Store(abc.ABC):
         host still runs)."""
 
     @abc.abstractmethod
+    def renew_watch_lease(self, source: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s lease on ``source`` to ``ttl`` seconds from now; False when it does not
+        hold it any more. Safe from another thread while the store is in use (a transaction open):
+        it works on a short connection of its own."""
+
+    @abc.abstractmethod
     def release_watch_lease(self, source: str, holder: str) -> None: ...
 
     @abc.abstractmethod
