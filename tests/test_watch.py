@@ -394,7 +394,8 @@ def test_a_watcher_that_lost_its_lease_rolls_its_extraction_back(folder, db_path
 def test_bad_arguments_are_one_line_usage_errors(cli, folder):
     for args, text in ((["watch", folder / "missing" / "a.jsonl"], "no such file or folder"),
                        (["watch", folder, "--idle", "soon"], "--idle: invalid duration"),
-                       (["watch", folder, "--idle", "0"], "--idle: must be more than 0")):
+                       (["watch", folder, "--idle", "0"], "--idle: must be more than 0"),
+                       (["watch", folder, "--lease-ttl", "a while"], "--lease-ttl: invalid duration")):
         result = cli(*args, code=2)
         assert text in result.stderr and "Traceback" not in result.stderr
 
