@@ -93,9 +93,10 @@ def watch(
 
 
 def _ending() -> None:
-    """The process ends next: spare the interpreter's last walk over every object (after litellm's
-    import that walk alone took 1.4 s of an idle watcher's exit on SIGTERM, about 4 s on a loaded
-    machine). Nothing is lost: the store is closed and the output flushed."""
+    """The process ends next: move every object out of the garbage collector's sight, so that the
+    interpreter's last collection does not walk them (with litellm imported that walk was most of
+    an idle watcher's exit on SIGTERM: 1.5-1.9 s measured, 0.1-0.2 s without it). Nothing is lost:
+    the store is closed and the output flushed."""
     import gc
 
     sys.stdout.flush()
