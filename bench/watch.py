@@ -119,8 +119,10 @@ def main() -> None:
     time.sleep(args.quiet_window)
     cpu_quiet = (cpu_seconds(proc.pid) - quiet_start) / args.quiet_window
     rss_peak, rss_now = rss_mb(proc.pid), rss_mb(proc.pid, "VmRSS")
-    proc.terminate()
+    stopping = time.perf_counter()
+    proc.terminate()  # the watcher is idle now: how long SIGTERM takes to end it
     code = proc.wait(30)
+    exit_s = time.perf_counter() - stopping
 
     extracted = [(seen, e) for seen, e in events if e["event"] == "extracted"]
     per_file: dict[str, list] = {}
@@ -143,6 +145,7 @@ def main() -> None:
         "cpu_while_appending_pct": round(100 * cpu_active, 1),
         "rss_peak_mb": round(rss_peak, 1), "rss_end_mb": round(rss_now, 1),
         "rss_before_first_extraction_mb": round(rss_ready, 1), "exit_code": code,
+        "exit_after_sigterm_s": round(exit_s, 2),
         "catch_up_once_s": round(catch_up, 1), "catch_up_conversations": taken,
     }
     print(json.dumps(result, indent=2))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -118,6 +119,34 @@ def test_leases_exclude_live_holders_and_free_dead_ones(backend_store):
     assert len(store.watch_leases()) == 2
     store.release_watch_lease("/a", "h:3:y")
     assert [lease.holder for lease in store.watch_leases()] == ["far:5:q"]
+
+
+def test_a_lease_is_renewed_by_its_holder_only_and_from_another_thread(backend_store, backend_db):
+    from langmem_cli.store import is_url
+
+    store = backend_store
+    alive = {1: True, 2: True}.get
+    assert store.acquire_watch_lease("/r", "h:1:x", "h", 1, 1, alive)
+    before = store.watch_leases()[0].expires_at
+    renewed: list[bool] = []
+    renew = threading.Thread(target=lambda: renewed.append(store.renew_watch_lease("/r", "h:1:x", 60)))
+    if is_url(backend_db):  # renewed while the store's own connection is inside a transaction
+        with store.transaction():
+            store.save_watch_progress("/r", "-", Progress(1, "d", ""))
+            renew.start()
+            renew.join(30)
+    else:  # SQLite: a second writer waits for the transaction to end, so renew outside one
+        renew.start()
+        renew.join(30)
+    assert renewed == [True] and store.watch_leases()[0].expires_at >= before + 50
+    assert not store.acquire_watch_lease("/r", "far:2:y", "far", 2, 60, alive)  # renewed: still held
+    assert not store.renew_watch_lease("/r", "far:2:y", 60)  # only the holder renews
+    assert store.acquire_watch_lease("/s", "h:1:x", "h", 1, -1, alive)  # expired at once...
+    assert store.acquire_watch_lease("/s", "far:2:y", "far", 2, 60, alive)  # ...and taken over
+    assert not store.renew_watch_lease("/s", "h:1:x", 60)  # the old holder learns it lost it
+    store.release_watch_lease("/r", "h:1:x")
+    assert not store.renew_watch_lease("/r", "h:1:x", 60)  # released: renewing does not take it back
+    assert [lease.holder for lease in store.watch_leases()] == ["far:2:y"]
 
 
 def test_progress_and_sources_round_trip(backend_store):

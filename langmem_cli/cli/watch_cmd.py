@@ -36,6 +36,7 @@ def watch(
     once: Annotated[bool, typer.Option("--once", help="Extract what is idle now, then exit (for cron).")] = False,
     poll: Annotated[bool, typer.Option("--poll", help="Poll the files instead of file-system events (network filesystems).")] = False,
     consolidate_every: Annotated[Optional[str], typer.Option("--consolidate-every", help="Also consolidate all namespaces this often, e.g. 24h.", show_default=False)] = None,
+    lease_ttl: Annotated[str, typer.Option("--lease-ttl", help="A file's lease in the database lasts this long; renewed every third of it while extracting, so a watcher that died on another host frees its files after this.")] = "15m",
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
@@ -62,7 +63,8 @@ def watch(
         raise UsageError(f"cannot watch {missing[0]}: no such file or folder")
     template_fields(namespace)
     opts = WatchOptions(idle=_duration(idle, "--idle"), fmt=fmt, once=once, poll=poll,
-                        consolidate_every=_duration(consolidate_every, "--consolidate-every") if consolidate_every else None)
+                        consolidate_every=_duration(consolidate_every, "--consolidate-every") if consolidate_every else None,
+                        lease_ttl=_duration(lease_ttl, "--lease-ttl"))
     if glob:
         opts.globs = tuple(glob)
     st = state(ctx, json_mode)
@@ -85,8 +87,21 @@ def watch(
         out.info("stopped: the conversation being extracted was rolled back; it is extracted on the next start")
     out.info(f"{'done' if once else 'stopped'}: {summary['extracted']} conversations extracted, "
              f"{summary['memories']} memories inserted, {summary['failed']} failed, {summary['pending']} waiting")
+    _ending()
     if once and summary["failed"]:
         raise typer.Exit(ExitCode.FAILURE)
+
+
+def _ending() -> None:
+    """The process ends next: move every object out of the garbage collector's sight, so that the
+    interpreter's last collection does not walk them (with litellm imported that walk was most of
+    an idle watcher's exit on SIGTERM: 1.5-1.9 s measured, 0.1-0.2 s without it). Nothing is lost:
+    the store is closed and the output flushed."""
+    import gc
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
 
 
 def _run(watcher, out) -> bool:

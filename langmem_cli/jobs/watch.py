@@ -23,6 +23,7 @@ from langmem_cli.core.llm import Usage
 from langmem_cli.core.watch import Debouncer, Progress, chain_digest, message_key, new_messages, with_extra
 from langmem_cli.errors import InvalidInputError, LangmemError
 from langmem_cli.jobs.extract import ExtractOptions, extract_one, fill_namespace
+from langmem_cli.jobs.watch_lease import LeaseKeeper
 from langmem_cli.jobs.watch_files import DEFAULT_GLOBS, Changes, Selection, Snapshot, parse, read_complete, signature
 
 Emit = Callable[[dict[str, Any]], None]
@@ -36,7 +37,7 @@ class WatchOptions:
     once: bool = False
     poll: bool = False
     consolidate_every: float | None = None
-    lease_ttl: float = 900.0  # a holder on another host that died frees its sources after this
+    lease_ttl: float = 900.0  # renewed every ttl/3 while extracting; a dead holder on another host frees them after it
     database: Any = None  # what `consolidate`'s run lock is taken on (the --db path)
 
     @property
@@ -236,11 +237,12 @@ class Watcher:
             self.timers.postpone((path, key), time.time() + min(self.opts.idle, 2.0))
             return
         try:
-            self._extract(path, key)
+            with LeaseKeeper(self.store, path, self.holder, self.opts.lease_ttl, self.warn) as lease:
+                self._extract(path, key, lease)
         finally:
             self.store.release_watch_lease(path, self.holder)
 
-    def _extract(self, path: str, key: str) -> None:
+    def _extract(self, path: str, key: str, lease: LeaseKeeper) -> None:
         tracked = self.files[path]
         now = time.time()
         conversations = self._read(path, tracked, now)  # the file as it is now, under the lease
@@ -272,8 +274,12 @@ class Watcher:
         except LangmemError as exc:
             self._failed(path, key, event, str(exc), retry=False)
             return
-        result = extract_one(self.store, self.client, delta, namespace, self.extract,
-                             on_commit=lambda: self.store.save_watch_progress(path, key, after))
+
+        def committing() -> None:  # inside the transaction that writes the memories
+            lease.check()
+            self.store.save_watch_progress(path, key, after)
+
+        result = extract_one(self.store, self.client, delta, namespace, self.extract, on_commit=committing)
         self.usage.merge(result.usage)
         event.update(namespace=namespace, status=result.status, seconds=round(result.seconds, 3))
         if result.status == "failed":

@@ -305,6 +305,13 @@ class Store(abc.ABC):
         host still runs)."""
 
     @abc.abstractmethod
+    def renew_watch_lease(self, source: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s lease on ``source`` to ``ttl`` seconds from now; False when it does not
+        hold it any more. For a heartbeat thread while the store is in use: it works on a short
+        connection of its own, never in a transaction open on the store's (on SQLite a write
+        waits for that one to end)."""
+
+    @abc.abstractmethod
     def release_watch_lease(self, source: str, holder: str) -> None: ...
 
     @abc.abstractmethod

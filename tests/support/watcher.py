@@ -26,9 +26,11 @@ def watch_env(db: Path, **extra: str) -> dict[str, str]:
 class WatchProcess:
     """``langmem watch ARGS --json`` in a subprocess; ``events`` fills as it prints them."""
 
-    def __init__(self, db: Path, *args: str, env: dict[str, str] | None = None, model: tuple = ("--model", "fake/test")):
+    def __init__(self, db: Path, *args: str, env: dict[str, str] | None = None, model: tuple = ("--model", "fake/test"),
+                 wrap: tuple = ()):
+        """``wrap``: a command that runs the watcher (it must exec it, so that signals reach it)."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "langmem_cli", "watch", *map(str, args), *model, "--json"],
+            [*wrap, sys.executable, "-m", "langmem_cli", "watch", *map(str, args), *model, "--json"],
             env=env or watch_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.events: list[dict[str, Any]] = []
         self.stderr: list[str] = []

@@ -9,6 +9,7 @@ from typing import Callable
 
 from langmem_cli.core.timestamps import now as _now
 from langmem_cli.core.watch import Lease, Progress, SourceState, lease_is_free
+from langmem_cli.store.postgres.connection import connect, pg_errors
 from langmem_cli.store.postgres.schema import lock_key
 
 
@@ -60,6 +61,15 @@ class WatchStateMixin:
                 (source, holder, host, pid, now + ttl),
             )
         return True
+
+    def renew_watch_lease(self, source: str, holder: str, ttl: float) -> bool:
+        conn = connect(self.url)  # not self.conn: called from a heartbeat thread
+        try:
+            with pg_errors(self.url, conn):
+                return conn.execute("UPDATE watch_leases SET expires_at = %s WHERE source = %s AND holder = %s",
+                                    (time.time() + ttl, source, holder)).rowcount == 1
+        finally:
+            conn.close()
 
     def release_watch_lease(self, source: str, holder: str) -> None:
         with self.transaction():

@@ -16,6 +16,7 @@ from typing import Callable
 
 from langmem_cli.core.timestamps import now as _now
 from langmem_cli.core.watch import Lease, Progress, SourceState, lease_is_free
+from langmem_cli.store.sqlite import db as dbmod
 
 
 class WatchState:
@@ -72,6 +73,15 @@ class WatchState:
                 (source, holder, host, pid, now + ttl),
             )
         return True
+
+    def renew_watch_lease(self, source: str, holder: str, ttl: float) -> bool:
+        conn = dbmod.connect(self.path)  # not self.conn: called from a heartbeat thread
+        try:
+            with dbmod.sqlite_errors(self.path):
+                return conn.execute("UPDATE watch_leases SET expires_at = ? WHERE source = ? AND holder = ?",
+                                    (time.time() + ttl, source, holder)).rowcount == 1
+        finally:
+            conn.close()
 
     def release_watch_lease(self, source: str, holder: str) -> None:
         with self.transaction():
