@@ -51,18 +51,41 @@ def test_tools_create_update_search_delete_and_cli_sees_them(db_path, cli):
             return created, other, updated, hits, deleted
 
     created, other, updated, hits, deleted = run(session())
-    assert created["action"] == "created" and updated == {"action": "updated", "id": created["id"]}
-    assert deleted == {"action": "deleted", "id": other["id"]}
-    assert hits[0]["id"] == created["id"] and "cashews" in hits[0]["text"]
+    # the agent is a model: its update supersedes (a new version, the old one closed and linked) and
+    # its delete invalidates; nothing is erased
+    assert created["action"] == "created" and updated["action"] == "updated" and updated["replaces"] == created["id"]
+    assert deleted == {"action": "invalidated", "id": other["id"]}
+    assert hits[0]["id"] == updated["id"] and "cashews" in hits[0]["text"]
     assert {"score", "created_at", "updated_at", "content"} <= set(hits[0])
     # the CLI sees the same memory, the same record format as extract, and its history
-    memory = cli.json("get", created["id"])
+    memory = cli.json("get", updated["id"])
     assert memory["namespace"] == "memories/alice" and memory["content"] == {"content": "Alice is allergic to peanuts and cashews"}
     assert memory["source"] == "mcp"
+    old = cli.json("get", created["id"])
+    assert old["text"] == "Alice is allergic to peanuts" and old["superseded_by"] == updated["id"] and old["valid_until"]
     history = cli.json("history", created["id"])
-    assert [h["action"] for h in history] == ["insert", "update"] and history[0]["run_id"]
-    assert [h["action"] for h in cli.json("history", other["id"])] == ["insert", "delete"]
+    assert [h["action"] for h in history] == ["insert", "supersede", "insert"] and history[0]["run_id"]
+    gone = cli.json("get", other["id"])
+    assert gone["valid_until"] and not gone.get("superseded_by")
+    assert [h["action"] for h in cli.json("history", other["id"])] == ["insert", "invalidate"]
+    assert other["id"] not in {m["id"] for m in cli.json("list", "-n", "memories/alice")}
     assert [r for r in cli.json("runs") if r["command"] == "mcp"][0]["status"] == "ok"
+
+
+def test_an_agent_cannot_change_a_version_that_is_no_longer_valid(db_path, cli):
+    old = cli.put("Alice lives in Lyon", "-n", "memories/alice")
+
+    async def session():
+        async with Client(server_params(db_path, "-n", "memories/alice")) as client:
+            call = client.call_tool
+            new = payload(await call("manage_memory", {"action": "update", "id": old["id"], "content": "Alice lives in Porto"}))
+            again = await call("manage_memory", {"action": "update", "id": old["id"], "content": "Alice lives in Oslo"})
+            gone = await call("manage_memory", {"action": "delete", "id": old["id"]})
+            return new, error_text(again), error_text(gone)
+
+    new, again, gone = run(session())
+    assert again == gone and again.endswith(f"memory {old['id']} is no longer valid; its current version is {new['id']}")
+    assert [m["text"] for m in cli.json("list", "-n", "memories/alice")] == ["Alice lives in Porto"]
 
 
 def test_refusals_keep_the_server_running_and_write_nothing(db_path, cli):

@@ -11,7 +11,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from langmem_cli.core.extraction import Operation
 from langmem_cli.core.schemas import Schema
+from langmem_cli.core.timestamps import now
 from langmem_cli.errors import LangmemError, NotFoundError, UsageError
 from langmem_cli.jobs.extract import fill_namespace
 
@@ -90,13 +92,21 @@ class MemoryTools:
                 memory = self.store.put(self.namespace, self._content(content), kind=self.schema.name, source="mcp")
                 return {"action": "created", "id": memory.id}
             target = self._own(id)
+            if target.valid_until is not None:
+                later = f"; its current version is {target.superseded_by}" if target.superseded_by else ""
+                raise ToolInputError(f"memory {target.id} is no longer valid{later}")
+            # The agent is a model: its update supersedes (the old fact stays, closed now) and its
+            # delete invalidates; only a user's `langmem delete` erases.
             if action == "delete":
-                self.store.delete(target.id, source="mcp")
-                return {"action": "deleted", "id": target.id}
+                self.store.apply_operations(self.namespace, [Operation("delete", target.kind, None, target.id,
+                                                                       valid_from=now())], source="mcp")
+                return {"action": "invalidated", "id": target.id}
             if target.kind != self.schema.name:
                 raise ToolInputError(f"memory {target.id} is of kind {target.kind!r}, this server writes {self.schema.name!r}")
-            memory = self.store.update(target.id, self._content(content), source="mcp")
-            return {"action": "updated", "id": memory.id}
+            result = self.store.apply_operations(self.namespace, [Operation(
+                "update", target.kind, self._content(content), target.id, valid_from=now())], source="mcp")
+            new = result["updated"][0] if result["updated"] else target  # the same content: nothing to supersede
+            return {"action": "updated", "id": new.id, **({"replaces": target.id} if new.id != target.id else {})}
 
     def search(self, query: str, limit: int = 10, offset: int = 0, filter: dict[str, Any] | None = None,
                as_of: str | None = None) -> list[dict[str, Any]]:

@@ -74,9 +74,11 @@ def build_server(tools: MemoryTools):
         title=manage_title,
         description=(
             "Create, update or delete a long-term memory. action: create (content required; returns the new id), "
-            "update (id and the full new content), delete (id). Enabled actions: " + ", ".join(tools.actions) + ". "
+            "update (id and the full new content; returns the id of the new version, use it from then on), "
+            "delete (id; the memory is no longer valid and leaves searches). Enabled actions: "
+            + ", ".join(tools.actions) + ". "
             f"Content: {'text' if tools.schema.is_text else 'a JSON object of kind ' + tools.schema.name}, "
-            f"at most {MAX_CONTENT_CHARS} characters. An update keeps the old version in the history."
+            f"at most {MAX_CONTENT_CHARS} characters. Old versions and deleted memories stay in the history."
         ),
         annotations=ToolAnnotations(
             title=manage_title, read_only_hint=False, destructive_hint="delete" in tools.actions,
