@@ -151,12 +151,13 @@ class KeywordIndex(RowFilter):
         if n_rows == 0 or k <= 0:
             return []
         avgdl = float(self.lengths[self.alive].sum()) / n_rows
-        postings = {term: self.live_postings(term) for term in self.query_terms(words)}
-        if scoped:
+        query = self.query_terms(words)
+        postings = {term: entry for term in query if (entry := self.live_postings(term)) is not None}
+        if scoped:  # a term with no postings counts as found in no memory, as on the FTS5 path
             in_scope = self.alive & keep
-            df = {term: 0 if entry is None else int(in_scope[entry[0]].sum()) for term, entry in postings.items()}
-            postings = {term: postings[term] for term in discriminating(list(postings), df, int(in_scope.sum()))}
-        postings = {term: entry for term, entry in postings.items() if entry is not None}
+            df = {term: int(in_scope[docs].sum()) for term, (docs, _) in postings.items()}
+            chosen = discriminating(query, df, int(in_scope.sum()))
+            postings = {term: postings[term] for term in chosen if term in postings}
         scores = np.zeros(len(self.ids), dtype=np.float64)
         hit = np.zeros(len(self.ids), dtype=bool)
         for docs, tf in postings.values():
