@@ -115,7 +115,7 @@ def locate(quote: str, conversation: Conversation, allowed: list[bool]) -> tuple
     return None, "quote is the assistant's own claim (not confirmed by the user)"
 
 
-NAME_KEYS = ("user_id", "user", "user_name", "name", "speaker_a", "speaker_b")
+NAME_KEYS = ("user_id", "user", "user_name", "name")
 
 
 def speakers(conversation: Conversation) -> frozenset[str]:
