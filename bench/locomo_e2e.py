@@ -13,7 +13,7 @@ Reference, in the same run and searched the same way: the raw turns imported as 
 
 Reported over the questions: evidence R@10 (the turns the top-10 memories quote, from each
 memory's `metadata.evidence[]` line/message, or the raw turn's own dia_id), answer found in the
-top 10 (categories 1, 2, 4: every content word of the gold answer among the words of the top-10
+top 10 (categories 1, 2, 4 whose answer has a content word: every content word of the gold answer among the words of the top-10
 memory texts, a hit's `valid_from` adding its year, month name and day), words per sample of the
 stored memories; per category and per conversation.
 
@@ -36,7 +36,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from locomo import CATEGORIES, DEFAULT_DATA, iso_date, memory_lines, sessions  # noqa: E402
+from locomo import CATEGORIES, DEFAULT_DATA, iso_date, memory_lines, sessions, turn_text  # noqa: E402
 
 K = 10
 STOP = frozenset("""a an the of in on at to for and or but is are was were be been it its this that with by from as
@@ -137,7 +137,7 @@ def score(qs: list[dict], results: dict[str, list[dict]], where: dict) -> dict[s
             got = set().union(*(quoted(h, where, q["sample"]) for h in hits)) if hits else set()
             recall = len(q["evidence"] & got) / len(q["evidence"])
         found = None
-        if q["category"] in ANSWER_CATEGORIES:
+        if q["category"] in ANSWER_CATEGORIES and answer_words(q["answer"]):  # ("Yes" has no content word)
             words: set[str] = set()
             for h in hits:
                 words |= set(re.findall(r"[a-z0-9]+", str(h.get("text") or h.get("content") or "").lower()))
@@ -224,7 +224,7 @@ def main() -> int:
         results = search_all(raw, qs, workdir, "raw")
         rows.insert(0, summarise("raw turns", qs, score(qs, results, where), words_per_namespace(raw, samples)))
 
-    answered = sum(1 for q in qs if q["category"] in ANSWER_CATEGORIES)
+    answered = sum(1 for q in qs if q["category"] in ANSWER_CATEGORIES and answer_words(q["answer"]))
     print(f"\nLoCoMo end to end ({len(samples)} conversations, {len(qs)} questions, {answered} answer-scored), k={K}\n")
     print("| memory | evidence R@10 | answer found | words per sample |")
     print("|---|---|---|---|")
@@ -247,6 +247,10 @@ def main() -> int:
     for r in rows:
         print(f"| {r['label']} | " + " | ".join(
             f"{r['samples'][s][1]:.1f} / {r['samples'][s][2]:.1f} / {r['samples'][s][3]:,}" for s in ids) + " |")
+    undated = statistics.fmean(sum(len(turn_text(t).split()) for _, _, turns in sessions(s["conversation"]) for t in turns)
+                               for s in samples)
+    print(f"\nThe raw turns without their date suffix: {undated:,.0f} words per sample"
+          + (f"; extracted memory = {100 * rows[-1]['words'] / undated:.0f} % of that" if rows else ""))
     if args.json_out:
         args.json_out.write_text(json.dumps(rows, indent=1, default=str))
     return 0
