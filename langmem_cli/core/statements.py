@@ -22,6 +22,7 @@ from langmem_cli.core import dates
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words
 from langmem_cli.core.names import SELF_NAME, Naming, user_naming
+from langmem_cli.core.words import STOPWORDS
 
 USER = "The user"  # the speaker's name when the transcript gives none
 RATIO = 0.19  # share of the people's words kept as memory
@@ -108,11 +109,48 @@ def worth_keeping(sentence: str) -> bool:
     return True
 
 
+_INTRO = re.compile(r"^(?:here(?:'s| is| are)|below is|the following|this is (?:my|the|our) (?:code|error|output|file|log))\b", re.I)
+_ASK = re.compile(r"\b(?:i|we)(?:'d| would)? (?:need|want|like|would like|'d like) you to\b|"
+                  r"\b(?:i|we)(?:'d| would)? (?:like|love) (?:some )?help\b", re.I)
+
+
+def fragment(sentence: str) -> bool:
+    """Not a statement: it introduces something that follows (ends in a colon, "here's my code"),
+    or it asks the assistant to do something ("I want you to …")."""
+    text = sentence.rstrip()
+    return text.endswith(":") or bool(_INTRO.match(text)) or bool(_ASK.search(text))
+
+
+_INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
+_PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|these|those|they)\s+(?!'s|is\b|was\b)[a-z]", re.I)
+_PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
+_REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|codebase)\b", re.I)
+
+
+def dangling(sentence: str) -> bool:
+    """Its meaning hangs on something it does not say: "… instead", "it uses …", "we depend on it",
+    "this repo" (left when the transcript names no repository)."""
+    return bool(_INSTEAD.search(sentence) or _PRONOUN_SUBJECT.match(sentence) or _PRONOUN_END.search(sentence)
+                or _REPOSITORY.search(sentence))
+
+
+def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
+    """ "this repo" → "the kontora-api repository" when the transcript's metadata (``cwd``, ``repository``)
+    names it; and the words that added."""
+    import posixpath
+
+    where = next((metadata[k] for k in ("repository", "repo", "cwd") if isinstance(metadata.get(k), str) and metadata[k]), None)
+    if not where or not _REPOSITORY.search(sentence):
+        return sentence, frozenset()
+    name = posixpath.basename(where.replace("\\", "/").rstrip("/")) or where
+    return _REPOSITORY.sub(f"the {name} repository", sentence), frozenset(words(name)) | {"repository"}
+
+
 def _third_person(verb: str) -> str:
     low = verb.lower()
     if low in IRREGULAR:
         return IRREGULAR[low]
-    if low in KEEP_VERB or low.endswith("ed") or low.endswith("n't") or not low.isalpha():
+    if low in KEEP_VERB or (low.endswith("ed") and not low.endswith("eed")) or low.endswith("n't") or not low.isalpha():
         return verb
     if re.search(r"(?:s|sh|ch|x|z|o)$", low):
         return verb + "es"
@@ -126,6 +164,9 @@ _OBJECT = re.compile(r"(?<![\w-])(my|me|mine|myself)(?![\w-])", re.I)
 FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|kind of|sort of|literally|basically|"
                     r"definitely|honestly|truly)\s+(?=\w)", re.I)
 _CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
+
+
+_AND_VERB = re.compile(r"[^,;.]*?\band ()([a-z]+)(?= (?:as|at|in|on|for|to|with|from|into|the|a|an|my|some|every|all)\b)")
 
 
 def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset()) -> str:
@@ -147,7 +188,10 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
         word = verb.strip()
         if plural:
             return f"{who}{adverbs} {_THEY.get(word.lower(), word)}"
-        return f"{who}{adverbs} {_third_person(word)}"
+        inflected = _third_person(word)
+        if inflected != word:
+            present.append(f"{who}{adverbs} {inflected}")
+        return f"{who}{adverbs} {inflected}"
 
     def other(m: re.Match) -> str:
         low = m.group(1).lower()
@@ -155,7 +199,13 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
             return {"my": f"{name}'s", "mine": f"{name}'s", "me": name, "myself": name}[low]
         return {"my": "their", "mine": "theirs", "me": "them", "myself": "themselves"}[low]
 
+    present: list[str] = []  # "Priya lives": a second verb of the same subject agrees ("and works as …")
     text = _I_FORMS.sub(subject, sentence)
+    if present and present[0] in text:
+        at = text.index(present[0]) + len(present[0])
+        m = _AND_VERB.match(text, at)
+        if m and m.group(2) not in STOPWORDS and not re.search(r"(?:s|ed|ing)$", m.group(2)):
+            text = text[:m.start(2)] + _third_person(m.group(2)) + text[m.end(2):]
     text = _OBJECT.sub(other, text)
     if first < 0:
         text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
@@ -211,23 +261,41 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
     when_conv = conversation.started_at
     found: list[Statement] = []
     said_words = 0
+    previous: dict[str, str | None] = {}  # the speaker of the message just before -> its last full sentence
     for index, m in enumerate(conversation.messages):
         if not allowed[index] or m.role != "user":
             continue
         said_words += len(m.content.split())
         when = m.timestamp or when_conv
+        earlier = previous.get(m.speaker)  # the last full sentence of the previous user message, same speaker
+        before: str | None = None  # the last full sentence of this message so far
+        previous.clear()
         for raw in sentences(m.content):
-            sentence = clauses(clean(raw.replace("\u2019", "'")))
+            said = clauses(clean(raw.replace("\u2019", "'")))
+            if fragment(said):
+                continue
+            sentence, given = with_repository(said, conversation.metadata)
+            context = None
+            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
+                # "… instead" may hang on the plan of the message before; "it", "this" on this message only
+                context = before or (earlier if _INSTEAD.search(sentence) else None)
+                if context is None:
+                    continue
+                if context is before and found and found[-1].candidate.quotes[0] == before:
+                    found.pop()  # the sentence it completes is kept once, completed
+            if not ("?" in said or len(said.split()) < MIN_WORDS):
+                before = said
             if not worth_keeping(sentence):
                 continue
-            name, extra, given = _display(m.name), None, frozenset()
+            name, extra = _display(m.name), None
             if name is None and user is not None:
                 name = user.name
                 if user.quote is None:
-                    given = frozenset(words(user.name))  # not said here: a name known for this person
-                elif not SELF_NAME.search(sentence):
+                    given |= frozenset(words(user.name))  # not said here: a name known for this person
+                elif not SELF_NAME.search(said):
                     extra = user.quote
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given))
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
+        previous[m.speaker] = before
     budget = max(min_budget, int(said_words * ratio))
     kept: list[Statement] = []
     seen: list[set[str]] = []
@@ -264,13 +332,17 @@ def shorten(sentence: str) -> str:
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
                naming: str | None = None, proper: frozenset[str] = frozenset(),
-               given: frozenset[str] = frozenset()) -> Statement:
-    text = third_person(shorten(sentence).rstrip(" ,;"), name, proper)
+               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None) -> Statement:
+    said = shorten(sentence).rstrip(" ,;")
+    if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
+        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS else said)
+    text = third_person(said, name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()
     if len(cut) > MAX_WORDS:
         text = " ".join(cut[:MAX_WORDS]).rstrip(",;:-") + "…"
     if not text.endswith((".", "!", "…")):
         text += "."
-    candidate = Candidate(text=text, quotes=[sentence] + ([naming] if naming else []), date_words=added | given)
-    return Statement(candidate, index, score(sentence), when)
+    quotes = [quote or sentence] + ([context] if context else []) + ([naming] if naming else [])
+    candidate = Candidate(text=text, quotes=quotes, date_words=added | given)
+    return Statement(candidate, index, score(said), when)
