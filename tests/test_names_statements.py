@@ -33,9 +33,9 @@ def test_a_statement_hanging_on_a_reference_is_completed_from_the_transcript_or_
     kept = texts(["We were planning Tokyo for the autumn.",
                   "We decided against Tokyo. We're going to Seoul in October instead.",
                   "It uses too much memory on startup.",  # nothing in this message says what "it" is
-                  "We moved the billing service to Rust. It cut our memory use in half."], ratio=1.0)
+                  "We moved the billing service to Rust. It halved our memory use."], ratio=1.0)
     assert "The user says we decided against Tokyo; we're going to Seoul in October instead." in kept
-    assert "The user says we moved the billing service to Rust; it cut our memory use in half." in kept
+    assert "The user says we moved the billing service to Rust; it halved our memory use." in kept
     assert not any("startup" in t for t in kept)
     assert not any(t.startswith("The user says we're going to Seoul") for t in kept)
     # "this repo": named from the transcript's metadata (cwd), else not stored

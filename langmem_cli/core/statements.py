@@ -118,11 +118,27 @@ def fragment(sentence: str) -> bool:
     """Not a statement: it introduces something that follows (ends in a colon, "here's my code"),
     or it asks the assistant to do something ("I want you to …")."""
     text = sentence.rstrip()
-    return text.endswith(":") or bool(_INTRO.match(text)) or bool(_ASK.search(text))
+    if text.endswith(":") or _ASK.search(text):
+        return True
+    return bool(_INTRO.match(text)) and len(content_words(text)) <= 3  # "here's my code", not "here's my trophy from …"
+
+
+_SHARED = re.compile(r"^\[((?:shares|shared|sends|sent|attaches|attached|posts|posted)\b[^\]]*)\]$", re.I)
+
+
+def aside(sentence: str) -> str:
+    """A bracketed note of what the speaker shared ("[shares an image: a cup with a dog face]") as a
+    sentence about them ("shares an image: …" → attributed later like any sentence)."""
+    m = _SHARED.match(sentence.strip())
+    if not m:
+        return sentence
+    verb, _, rest = m.group(1).partition(" ")
+    past = {"shares": "shared", "sends": "sent", "attaches": "attached", "posts": "posted"}.get(verb.lower(), verb)
+    return f"I {past} {rest.replace(': ', ' of ', 1)}"
 
 
 _INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
-_PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|these|those|they)\s+(?!'s|is\b|was\b)[a-z]", re.I)
+_PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|they)\s+[a-z]", re.I)
 _PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
 _REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|codebase)\b", re.I)
 
@@ -130,8 +146,9 @@ _REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|code
 def dangling(sentence: str) -> bool:
     """Its meaning hangs on something it does not say: "… instead", "it uses …", "we depend on it",
     "this repo" (left when the transcript names no repository)."""
-    return bool(_INSTEAD.search(sentence) or _PRONOUN_SUBJECT.match(sentence) or _PRONOUN_END.search(sentence)
-                or _REPOSITORY.search(sentence))
+    # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
+    on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
+    return bool(_INSTEAD.search(sentence) or on_it or _REPOSITORY.search(sentence))
 
 
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
@@ -271,12 +288,15 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
         before: str | None = None  # the last full sentence of this message so far
         previous.clear()
         for raw in sentences(m.content):
-            said = clauses(clean(raw.replace("\u2019", "'")))
+            raw = raw.replace("\u2019", "'")
+            said = aside(raw)
+            shared = said != raw  # an aside ("[shares an image: …]") is self-contained
+            said = said if shared else clauses(clean(raw))
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
             context = None
-            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
+            if not shared and dangling(sentence):  # completed by the sentence it hangs on, or not kept
                 # "… instead" may hang on the plan of the message before; "it", "this" on this message only
                 context = before or (earlier if _INSTEAD.search(sentence) else None)
                 if context is None:
@@ -294,7 +314,8 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
                     given |= frozenset(words(user.name))  # not said here: a name known for this person
                 elif not SELF_NAME.search(said):
                     extra = user.quote
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
+            quote = raw.strip().strip("[]") if shared else said
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, quote))
         previous[m.speaker] = before
     budget = max(min_budget, int(said_words * ratio))
     kept: list[Statement] = []
