@@ -23,7 +23,7 @@ def test_fragments_and_requests_are_not_stored_but_facts_said_in_passing_are():
                   "I want you to summarize this thread in three bullets.",
                   "Can you write a retry loop for me?",
                   "By the way, I deploy to Fly.io from the main branch only. Anyway, fix the retry loop please.",
-                  "My cat Miso knocked my coffee over again."], ratio=1.0)
+                  "My cat Miso knocked my coffee over again."])
     assert kept == ["The user deploys to Fly.io from the main branch only.",
                     "The user's cat Miso knocked their coffee over again."]
     assert not any(t.rstrip(".").endswith(":") for t in kept)
@@ -33,16 +33,16 @@ def test_a_statement_hanging_on_a_reference_is_completed_from_the_transcript_or_
     kept = texts(["We were planning Tokyo for the autumn.",
                   "We decided against Tokyo. We're going to Seoul in October instead.",
                   "It uses too much memory on startup.",  # nothing in this message says what "it" is
-                  "We moved the billing service to Rust. It halved our memory use."], ratio=1.0)
+                  "We moved the billing service to Rust. It halved our memory use."])
     assert "The user says we decided against Tokyo; we're going to Seoul in October instead." in kept
     assert "The user says we moved the billing service to Rust; it halved our memory use." in kept
     assert not any("startup" in t for t in kept)
     assert not any(t.startswith("The user says we're going to Seoul") for t in kept)
     # "this repo": named from the transcript's metadata (cwd), else not stored
     said = ["Our CI for this repo runs on GitHub Actions with three Python versions."]
-    assert texts(said, {"cwd": "/home/priya/src/kontora-api"}, ratio=1.0) == [
+    assert texts(said, {"cwd": "/home/priya/src/kontora-api"}) == [
         "The user says our CI for the kontora-api repository runs on GitHub Actions with three Python versions."]
-    assert texts(said, ratio=1.0) == []
+    assert texts(said) == []
 
 
 def test_grammar_of_the_rewritten_statement():
@@ -127,18 +127,17 @@ def test_the_name_is_stored_with_the_namespace_on_each_backend(backend_db, tmp_p
 
 # -- issue 24 item 2: the selection ------------------------------------------------------------------
 
-def test_the_word_budget_keeps_memory_compact():
-    """Many informative sentences: the memory keeps the best of them, far fewer words than were said
-    (tripling the budget fails this)."""
-    said = [f"I visited {city} in {month} with my friend {friend} and we ate {food} at a small place near the river."
-            for city, month, friend, food in zip(
-                ["Lisbon", "Porto", "Madrid", "Seville", "Rome", "Naples", "Vienna", "Prague", "Krakow", "Berlin"],
-                ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October"],
-                ["Ana", "Rui", "Eva", "Luis", "Marco", "Gina", "Hans", "Jana", "Piotr", "Uwe"],
-                ["sardines", "francesinha", "churros", "gazpacho", "carbonara", "pizza", "schnitzel", "dumplings",
-                 "pierogi", "currywurst"])]
-    kept = texts(said)
-    words_said = sum(len(s.split()) for s in said)
-    words_kept = sum(len(t.split()) for t in kept)
-    assert 0 < words_kept <= 0.45 * words_said
-    assert len(kept) >= 2
+def test_the_budget_follows_what_was_said():
+    """Each turn keeps its best statement and the ones that are specific (a name, a number, a date);
+    other sentences of the same turn are left out. Keeping more per turn (e.g. tripling PER_TURN) fails this."""
+    turn = ("I love cooking slow stews on rainy weekends. I find baking bread very relaxing after work. "
+            "I enjoy long walks along quiet country roads. I prefer reading paper books over screens at night. "
+            "I started learning the cello with a teacher called Marta.")
+    kept = texts([turn])
+    assert len(kept) == 2 and "The user started learning the cello with a teacher called Marta." in kept
+    assert sum(len(t.split()) for t in kept) <= 0.5 * len(turn.split())
+    # every turn that says something keeps something: facts are not dropped to fit a word count
+    turns = [f"I visited {city} with my friend {friend} and we ate {food} near the river."
+             for city, friend, food in (("Lisbon", "Ana", "sardines"), ("Porto", "Rui", "francesinha"),
+                                        ("Madrid", "Eva", "churros"), ("Rome", "Marco", "carbonara"))]
+    assert len(texts(turns)) == 4

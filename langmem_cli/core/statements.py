@@ -8,8 +8,10 @@ people said, rewritten deterministically. Pure: no I/O, no model.
 3. Rewritten: the speaker's name replaces the first "I/my/me" ("Caroline: I went …" → "Caroline
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
    …"); relative dates are resolved against the message's (or conversation's) date.
-4. Kept: the most informative sentences (content words, first person, names, numbers, dates),
-   about ``RATIO`` of what the people said (at least ``MIN_BUDGET`` words), in the order said.
+4. Kept: the budget follows what was said: each turn keeps its most informative sentence
+   (content words, first person, names, numbers, dates) and every other sentence that is specific
+   (names someone or something, holds a number or a date); near-copies (content-word Jaccard >= 0.6)
+   are left out; in the order said.
 Each statement's quote is its source sentence, so the grounding gate can check it.
 """
 
@@ -25,8 +27,7 @@ from langmem_cli.core.names import SELF_NAME, Naming, user_naming
 from langmem_cli.core.words import STOPWORDS
 
 USER = "The user"  # the speaker's name when the transcript gives none
-RATIO = 0.19  # share of the people's words kept as memory
-MIN_BUDGET = 60  # words kept from a short conversation, at least
+PER_TURN = 1  # statements a turn keeps in any case (its best); more only when they are specific
 MAX_WORDS = 32  # one memory is one statement
 MIN_WORDS = 4
 MIN_CONTENT = 3  # content words a statement needs ("I'll try my best" has two)
@@ -121,20 +122,6 @@ def fragment(sentence: str) -> bool:
     if text.endswith(":") or _ASK.search(text):
         return True
     return bool(_INTRO.match(text)) and len(content_words(text)) <= 3  # "here's my code", not "here's my trophy from …"
-
-
-_SHARED = re.compile(r"^\[((?:shares|shared|sends|sent|attaches|attached|posts|posted)\b[^\]]*)\]$", re.I)
-
-
-def aside(sentence: str) -> str:
-    """A bracketed note of what the speaker shared ("[shares an image: a cup with a dog face]") as a
-    sentence about them ("shares an image: …" → attributed later like any sentence)."""
-    m = _SHARED.match(sentence.strip())
-    if not m:
-        return sentence
-    verb, _, rest = m.group(1).partition(" ")
-    past = {"shares": "shared", "sends": "sent", "attaches": "attached", "posts": "posted"}.get(verb.lower(), verb)
-    return f"I {past} {rest.replace(': ', ' of ', 1)}"
 
 
 _INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
@@ -265,11 +252,12 @@ class Statement:
     score: float
     valid_from: str | None
     rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
+    specific: bool = False  # names someone or something, or holds a number or a date
 
 
-def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int = MIN_BUDGET,
-               user: Naming | None = None) -> list[Candidate]:
-    """The statements worth keeping from ``conversation``, best first within the word budget.
+def statements(conversation: Conversation, user: Naming | None = None) -> list[Candidate]:
+    """The statements worth keeping from ``conversation``: the best of each turn, and the other
+    sentences of a turn that are specific (a name, a number, a date), without near-copies.
     ``user``: the name an unnamed user goes by (core.names.user_naming; by default, only a name they
     say in this conversation)."""
     allowed = eligible(conversation.messages)
@@ -277,26 +265,21 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
     proper = proper_words(conversation)
     when_conv = conversation.started_at
     found: list[Statement] = []
-    said_words = 0
     previous: dict[str, str | None] = {}  # the speaker of the message just before -> its last full sentence
     for index, m in enumerate(conversation.messages):
         if not allowed[index] or m.role != "user":
             continue
-        said_words += len(m.content.split())
         when = m.timestamp or when_conv
         earlier = previous.get(m.speaker)  # the last full sentence of the previous user message, same speaker
         before: str | None = None  # the last full sentence of this message so far
         previous.clear()
         for raw in sentences(m.content):
-            raw = raw.replace("\u2019", "'")
-            said = aside(raw)
-            shared = said != raw  # an aside ("[shares an image: …]") is self-contained
-            said = said if shared else clauses(clean(raw))
+            said = clauses(clean(raw.replace("\u2019", "'")))
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
             context = None
-            if not shared and dangling(sentence):  # completed by the sentence it hangs on, or not kept
+            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
                 # "… instead" may hang on the plan of the message before; "it", "this" on this message only
                 context = before or (earlier if _INSTEAD.search(sentence) else None)
                 if context is None:
@@ -314,13 +297,10 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
                     given |= frozenset(words(user.name))  # not said here: a name known for this person
                 elif not SELF_NAME.search(said):
                     extra = user.quote
-            quote = raw.strip().strip("[]") if shared else said
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, quote))
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
         previous[m.speaker] = before
-    budget = max(min_budget, int(said_words * ratio))
     kept: list[Statement] = []
     seen: list[set[str]] = []
-    used = 0
     rank: dict[int, int] = {}
     for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
         rank[s.index] = rank.get(s.index, -1) + 1
@@ -329,12 +309,10 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
         mine = content_words(s.candidate.text)
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
-        size = len(s.candidate.text.split())
-        if used + size > budget and kept:
-            continue
+        if s.rank >= PER_TURN and not s.specific:
+            continue  # the budget follows what was said: a turn's best statement, and what is specific
         kept.append(s)
         seen.append(mine)
-        used += size
     kept.sort(key=lambda s: s.index)
     for s in kept:
         s.candidate.valid_from = dates.iso(s.valid_from)
@@ -366,4 +344,5 @@ def _statement(sentence: str, message: Message, index: int, name: str, when: str
         text += "."
     quotes = [quote or sentence] + ([context] if context else []) + ([naming] if naming else [])
     candidate = Candidate(text=text, quotes=quotes, date_words=added | given)
-    return Statement(candidate, index, score(said), when)
+    specific = bool(added) or bool(re.search(r"\d|(?<!^)(?<![.!?;] )\b[A-Z][a-z]+", sentence))
+    return Statement(candidate, index, score(said), when, specific=specific)
