@@ -434,3 +434,15 @@ def test_asyncio_callers_share_the_store(lg: LangmemStore) -> None:
     got, found, spaces = asyncio.run(main())
     assert [g.value["content"] for g in got] == [f"async note {i}" for i in range(20)]
     assert len(found) == 20 and spaces == [("as",)]
+
+
+def test_an_unknown_embedding_provider_string_is_refused_clearly(tmp_path) -> None:
+    with pytest.raises(ValueError, match="nosuchprovider"):
+        LangmemStore(tmp_path / "m.db", index={"dims": 8, "embed": "nosuchprovider:model"})
+
+
+def test_a_failed_value_in_a_batch_leaves_earlier_updates_unwritten(lg: LangmemStore) -> None:
+    lg.put(("a",), "old", {"content": "before"})
+    with pytest.raises(ValueError):
+        lg.batch([PutOp(("a",), "old", {"content": "after"}), PutOp(("a",), "bad", {"x": object()})])
+    assert lg.get(("a",), "old").value == {"content": "before"}

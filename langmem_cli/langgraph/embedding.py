@@ -43,9 +43,15 @@ class CallerEmbedder:
     def __init__(self, embed: Any, dims: int, name: str | None = None):
         if not isinstance(dims, int) or isinstance(dims, bool) or dims < 1:
             raise ValueError(f"index dims must be a positive integer, got {dims!r}")
-        if isinstance(embed, str):
-            raise ValueError("index embed as a provider string is not supported here: pass "
-                             "langchain's init_embeddings(...) or a function")
+        if isinstance(embed, str):  # "openai:text-embedding-3-small": LangChain's init_embeddings
+            from langgraph.store.base.embed import ensure_embeddings
+
+            label = embed
+            try:
+                embed = ensure_embeddings(embed)
+            except Exception as exc:  # noqa: BLE001 - an unknown provider, a missing package or key
+                raise ValueError(f"index embed {label!r}: {exc}") from None
+            name = name or f"langgraph:{label}:{dims}"
         if not (hasattr(embed, "embed_documents") or callable(embed)):
             raise ValueError(f"index embed must be a LangChain Embeddings or a function, got {type(embed).__name__}")
         self._embed = embed

@@ -317,18 +317,22 @@ class LangmemStore(BaseStore):
 
     # -- put and delete ------------------------------------------------------------------
     def _put_all(self, ops: list[PutOp]) -> None:
+        """Every value is checked (and embedded where the adapter chooses the text) before
+        anything is written; the new keys are then inserted in one transaction."""
         latest: dict[tuple[str, str], PutOp] = {}
         for op in ops:  # the last put to a key in one batch wins
             latest[(self._path(op.namespace), self._key(op.key))] = op
+        prepared = {target: (None if op.value is None else self._prepare(*target, op))
+                    for target, op in latest.items()}
         inserts: list[tuple[NewMemory, np.ndarray | None]] = []
         moment = now()
-        for (path, key), op in latest.items():
+        for (path, key), ready in prepared.items():
             existing = self._find(path, key)
-            if op.value is None:
+            if ready is None:
                 if self._current(existing, moment):
                     self._store.apply_operations(path, [Operation("delete", existing.kind, id=existing.id)], SOURCE)
                 continue
-            new, vector = self._prepare(path, key, op)
+            new, vector = ready
             if existing is not None and self._current(existing, moment):
                 self._offer(new, vector)
                 self._store.update(existing.id, new.content, kind=KIND, metadata=new.metadata, source=SOURCE)
