@@ -446,3 +446,13 @@ def test_a_failed_value_in_a_batch_leaves_earlier_updates_unwritten(lg: LangmemS
     with pytest.raises(ValueError):
         lg.batch([PutOp(("a",), "old", {"content": "after"}), PutOp(("a",), "bad", {"x": object()})])
     assert lg.get(("a",), "old").value == {"content": "before"}
+
+
+def test_search_mode_vector_ranks_by_cosine_alone(backend_db: str) -> None:
+    with LangmemStore(backend_db, index={"dims": DIMS, "embed": word_vectors}, search_mode="vector") as lg:
+        lg.put(("s",), "a", {"content": "red apples"})
+        lg.put(("s",), "b", {"content": "green pears"})
+        hits = lg.search(("s",), query="red apples")
+        assert hits[0].key == "a" and hits[0].score == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ValueError, match="search_mode"):
+        LangmemStore(backend_db, search_mode="fuzzy")

@@ -52,6 +52,7 @@ from langmem_cli.errors import LangmemError, UsageError
 from langmem_cli.langgraph import mapping
 from langmem_cli.langgraph.embedding import CallerEmbedder
 from langmem_cli.store import open_store
+from langmem_cli.store.base import SEARCH_MODES
 
 SOURCE = "langgraph"
 KIND = "memory"
@@ -72,12 +73,16 @@ def _stamp(text: str) -> datetime:
 class LangmemStore(BaseStore):
     """A LangGraph store on a langmem database: ``LangmemStore("memories.db")`` or
     ``LangmemStore("postgresql://...")``, optionally with ``index`` (dims, embed, fields) and
-    ``ttl`` (default_ttl, refresh_on_read, sweep_interval_minutes). Thread- and asyncio-safe."""
+    ``ttl`` (default_ttl, refresh_on_read, sweep_interval_minutes). ``search_mode``: how a query
+    ranks: "hybrid" (vectors + BM25, the default), "vector" or "keyword". Thread- and asyncio-safe."""
 
     supports_ttl = True
 
     def __init__(self, conn: str | Path, *, index: IndexConfig | None = None, ttl: TTLConfig | None = None,
-                 embedder: Any = None) -> None:
+                 search_mode: str = "hybrid", embedder: Any = None) -> None:
+        if search_mode not in SEARCH_MODES:
+            raise ValueError(f"search_mode must be one of {', '.join(SEARCH_MODES)}, got {search_mode!r}")
+        self.search_mode = search_mode
         self.index_config = dict(index) if index else None
         self.ttl_config = dict(ttl) if ttl else None
         self._fields = self._default_fields(self.index_config)
@@ -109,8 +114,8 @@ class LangmemStore(BaseStore):
     @classmethod
     @contextlib.contextmanager
     def from_conn_string(cls, conn_string: str | Path, *, index: IndexConfig | None = None,
-                         ttl: TTLConfig | None = None) -> Iterator["LangmemStore"]:
-        store = cls(conn_string, index=index, ttl=ttl)
+                         ttl: TTLConfig | None = None, search_mode: str = "hybrid") -> Iterator["LangmemStore"]:
+        store = cls(conn_string, index=index, ttl=ttl, search_mode=search_mode)
         try:
             yield store
         finally:
@@ -324,6 +329,7 @@ class LangmemStore(BaseStore):
             latest[(self._path(op.namespace), self._key(op.key))] = op
         prepared = {target: (None if op.value is None else self._prepare(*target, op))
                     for target, op in latest.items()}
+        self._embed_fields([ready for ready in prepared.values() if ready is not None])
         inserts: list[tuple[NewMemory, np.ndarray | None]] = []
         moment = now()
         for (path, key), ready in prepared.items():
@@ -356,7 +362,19 @@ class LangmemStore(BaseStore):
         except UsageError:
             self._store.update(new.id, new.content, kind=KIND, metadata=new.metadata, source=SOURCE)
 
-    def _prepare(self, path: str, key: str, op: PutOp) -> tuple[NewMemory, np.ndarray | None]:
+    def _embed_fields(self, prepared: list[list]) -> None:
+        """Replace the texts chosen by ``index``/``fields`` by their vectors, in one embed call
+        ("" and index=False: a zero vector, which no query ranks)."""
+        texts = [ready[1] for ready in prepared if isinstance(ready[1], str) and ready[1].strip()]
+        vectors = iter(self._store.embedder.embed(texts)) if texts else iter(())
+        for ready in prepared:
+            if isinstance(ready[1], str):
+                ready[1] = (next(vectors) if ready[1].strip()
+                            else np.zeros(self._store.embedder.dim, dtype=np.float32))
+
+    def _prepare(self, path: str, key: str, op: PutOp) -> list:
+        """[the memory to write, what to embed]: None (the store embeds the rendered text), a text
+        from the index's fields, or "" (nothing to embed)."""
         value = op.value
         if not isinstance(value, dict):
             raise ValueError(f"value must be a dict (or None to delete), got {type(value).__name__}")
@@ -375,20 +393,17 @@ class LangmemStore(BaseStore):
             self._store.prepare(new)
         except LangmemError as exc:  # e.g. a value with no text at all ({} or only empty fields)
             raise ValueError(f"value of {key!r} cannot be stored: {exc}") from None
-        vector: np.ndarray | None = None
+        text: str | None = None
         if op.index is False:
             meta["index"] = False
-            vector = np.zeros(self._store.embedder.dim, dtype=np.float32)
+            text = ""
         else:
             fields = list(op.index) if op.index else self._fields
             if fields != ["$"]:
                 if op.index:
                     meta["index"] = fields
-                texts = [t for field in fields for t in get_text_at_path(value, tokenize_path(field)) if t]
-                text = "\n".join(texts)
-                vector = (self._store.embedder.embed([text])[0] if text.strip()
-                          else np.zeros(self._store.embedder.dim, dtype=np.float32))
-        return new, vector
+                text = "\n".join(t for field in fields for t in get_text_at_path(value, tokenize_path(field)) if t)
+        return [new, text]
 
     def _offer(self, new: NewMemory, vector: np.ndarray | None) -> None:
         if vector is not None:
@@ -423,7 +438,8 @@ class LangmemStore(BaseStore):
         """The project's hybrid search, asked for more until ``want`` rows pass the checks here."""
         asked = max(want, 10)
         while True:
-            hits = self._store.search(query, prefix=prefix, filters=narrow or None, limit=asked)
+            hits = self._store.search(query, mode=self.search_mode, prefix=prefix, filters=narrow or None,
+                                      limit=asked)
             kept = [(h.memory, h.score) for h in hits if keep(h.memory) and self._indexed(h.memory)]
             if len(kept) >= want or len(hits) < asked:
                 return kept
