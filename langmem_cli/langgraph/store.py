@@ -218,13 +218,17 @@ class LangmemStore(BaseStore):
 
     def _find(self, path: str, key: str) -> Memory | None:
         """The memory of (namespace, key), current or not."""
-        mid = mapping.key_id(path, key)
-        found = self._store.get_many([mid]).get(mid)
-        if found is None and _is_uuid(key):
-            other = self._store.get_many([key]).get(key)
-            if other is not None and other.namespace == path and self.key_of(other) == key:
-                found = other
-        return found
+        return self._find_many([(path, key)]).get((path, key))
+
+    def _find_many(self, targets: list[tuple[str, str]]) -> dict[tuple[str, str], Memory]:
+        ids = {mapping.key_id(path, key): (path, key) for path, key in targets}
+        out = {ids[mid]: m for mid, m in self._store.get_many(list(ids)).items()}
+        foreign = [key for path, key in targets if (path, key) not in out and _is_uuid(key)]
+        if foreign:  # a memory the CLI or an extraction made: its id is its key
+            for m in self._store.get_many(foreign).values():
+                if (m.namespace, m.id) in dict.fromkeys(targets) and self.key_of(m) == m.id:
+                    out[(m.namespace, m.id)] = m
+        return out
 
     @staticmethod
     def _current(memory: Memory | None, moment: str) -> bool:
@@ -332,8 +336,9 @@ class LangmemStore(BaseStore):
         self._embed_fields([ready for ready in prepared.values() if ready is not None])
         inserts: list[tuple[NewMemory, np.ndarray | None]] = []
         moment = now()
+        found = self._find_many(list(prepared))
         for (path, key), ready in prepared.items():
-            existing = self._find(path, key)
+            existing = found.get((path, key))
             if ready is None:
                 if self._current(existing, moment):
                     self._store.apply_operations(path, [Operation("delete", existing.kind, id=existing.id)], SOURCE)
