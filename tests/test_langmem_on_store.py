@@ -62,14 +62,14 @@ def test_search_tool_passes_filters_limit_and_offset(lg: LangmemStore) -> None:
 
 
 def test_an_agent_with_a_scripted_model_uses_the_tools(lg: LangmemStore) -> None:
-    from langgraph.prebuilt import create_react_agent
+    from langchain.agents import create_agent
 
     model = ScriptedChatModel(script=[
         tool_call("manage_memory", {"content": "User's dog is called Max", "action": "create"}),
         lambda messages: tool_call("search_memory", {"query": "dog name"}, "call_2"),
         lambda messages: AIMessageFrom(messages),
     ])
-    agent = create_react_agent(model, tools=[create_manage_memory_tool(namespace=("memories", "{user_id}")),
+    agent = create_agent(model, tools=[create_manage_memory_tool(namespace=("memories", "{user_id}")),
                                              create_search_memory_tool(namespace=("memories", "{user_id}"))],
                                store=lg)
     result = agent.invoke({"messages": [{"role": "user", "content": "My dog is Max. What is his name?"}]},
