@@ -21,8 +21,6 @@ import concurrent.futures
 import contextlib
 import json
 import threading
-import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -31,7 +29,6 @@ from langgraph.store.base import (
     BaseStore,
     GetOp,
     IndexConfig,
-    InvalidNamespaceError,
     Item,
     ListNamespacesOp,
     Op,
@@ -44,30 +41,17 @@ from langgraph.store.base import (
 from langgraph.store.base.embed import get_text_at_path, tokenize_path
 
 from langmem_cli.core.extraction import Operation
-from langmem_cli.core.namespaces import MAX_LENGTH
 from langmem_cli.core.records import Memory, NewMemory
 from langmem_cli.core.render import canonical_json, content_hash
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import LangmemError, UsageError
-from langmem_cli.langgraph import mapping
+from langmem_cli.langgraph import items, mapping
 from langmem_cli.langgraph.embedding import CallerEmbedder
+from langmem_cli.langgraph.sweeper import Sweeper
 from langmem_cli.store import open_store
 from langmem_cli.store.base import SEARCH_MODES
 
-SOURCE = "langgraph"
-KIND = "memory"
-META = "langgraph"  # metadata key of the item's key, TTL and index choice
 PAGE = 200  # rows read at a time when a filter is checked here
-
-
-def _bound(name: str, value: Any, low: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return value
-
-
-def _stamp(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class LangmemStore(BaseStore):
@@ -98,8 +82,7 @@ class LangmemStore(BaseStore):
                                  f"{self._store.embedding_model} has {self._store.embedder.dim}: pass embed=... "
                                  "or drop dims")
         self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
+        self._sweeper = Sweeper(self.sweep_ttl)
         self._closed = False
 
     @staticmethod
@@ -174,48 +157,7 @@ class LangmemStore(BaseStore):
         ops = list(ops)
         return await asyncio.get_running_loop().run_in_executor(None, self.batch, ops)
 
-    # -- names -----------------------------------------------------------------------
-    @staticmethod
-    def _path(namespace: tuple[str, ...], allow_empty: bool = False) -> str | None:
-        if not isinstance(namespace, tuple):
-            namespace = tuple(namespace)
-        if not namespace:
-            if allow_empty:
-                return None
-            raise InvalidNamespaceError("Namespace cannot be empty.")
-        for label in namespace:
-            if not isinstance(label, str):
-                raise InvalidNamespaceError(f"Invalid namespace label '{label}' found in {namespace}. Namespace "
-                                            f"labels must be strings, but got {type(label).__name__}.")
-            if not label:
-                raise InvalidNamespaceError(f"Namespace labels cannot be empty strings. Got {label} in {namespace}")
-            if "." in label:
-                raise InvalidNamespaceError(f"Invalid namespace label '{label}' found in {namespace}. Namespace "
-                                            "labels cannot contain periods ('.').")
-            if "\x00" in label:
-                raise InvalidNamespaceError(f"Invalid namespace label '{label}' found in {namespace}. Namespace "
-                                            "labels cannot contain NUL bytes ('\\x00').")
-        path = mapping.to_path(namespace)
-        if len(path) > MAX_LENGTH:
-            raise InvalidNamespaceError(f"namespace {namespace} is too long: {len(path)} characters once escaped, "
-                                        f"at most {MAX_LENGTH}")
-        return path
-
-    @staticmethod
-    def _key(key: Any) -> str:
-        if not isinstance(key, str):
-            raise ValueError(f"key must be a string, got {type(key).__name__}")
-        if not key:
-            raise ValueError("key must not be empty")
-        return key
-
-    @staticmethod
-    def key_of(memory: Memory) -> str:
-        meta = memory.metadata.get(META) if isinstance(memory.metadata, dict) else None
-        if isinstance(meta, dict) and isinstance(meta.get("key"), str):
-            return meta["key"]
-        return memory.id  # a memory made by the CLI or an extraction: its id is its key
-
+    # -- finding memories -----------------------------------------------------------------
     def _find(self, path: str, key: str) -> Memory | None:
         """The memory of (namespace, key), current or not."""
         return self._find_many([(path, key)]).get((path, key))
@@ -223,35 +165,12 @@ class LangmemStore(BaseStore):
     def _find_many(self, targets: list[tuple[str, str]]) -> dict[tuple[str, str], Memory]:
         ids = {mapping.key_id(path, key): (path, key) for path, key in targets}
         out = {ids[mid]: m for mid, m in self._store.get_many(list(ids)).items()}
-        foreign = [key for path, key in targets if (path, key) not in out and _is_uuid(key)]
+        foreign = [key for path, key in targets if (path, key) not in out and items.is_uuid(key)]
         if foreign:  # a memory the CLI or an extraction made: its id is its key
             for m in self._store.get_many(foreign).values():
-                if (m.namespace, m.id) in dict.fromkeys(targets) and self.key_of(m) == m.id:
+                if (m.namespace, m.id) in dict.fromkeys(targets) and items.key_of(m) == m.id:
                     out[(m.namespace, m.id)] = m
         return out
-
-    @staticmethod
-    def _current(memory: Memory | None, moment: str) -> bool:
-        if memory is None:
-            return False
-        if memory.valid_until is not None and memory.valid_until <= moment:
-            return False
-        if memory.valid_from is not None and memory.valid_from > moment:
-            return False
-        meta = memory.metadata.get(META) if isinstance(memory.metadata, dict) else None
-        expires = meta.get("expires_at") if isinstance(meta, dict) else None
-        return not (isinstance(expires, str) and expires <= moment)
-
-    @staticmethod
-    def _indexed(memory: Memory) -> bool:
-        meta = memory.metadata.get(META) if isinstance(memory.metadata, dict) else None
-        return not (isinstance(meta, dict) and meta.get("index") is False)
-
-    def _item(self, memory: Memory, score: float | None = None, search: bool = False) -> Item:
-        value = memory.content if isinstance(memory.content, dict) else {"content": memory.content}
-        fields = dict(namespace=mapping.to_tuple(memory.namespace), key=self.key_of(memory), value=value,
-                      created_at=_stamp(memory.created_at), updated_at=_stamp(memory.updated_at))
-        return SearchItem(score=score, **fields) if search else Item(**fields)
 
     # -- TTL -------------------------------------------------------------------------
     def _refresh_wanted(self, requested: bool | None) -> bool:
@@ -260,69 +179,44 @@ class LangmemStore(BaseStore):
         return (self.ttl_config or {}).get("refresh_on_read", True)
 
     def _refreshed(self, memory: Memory) -> Memory:
-        meta = memory.metadata.get(META) if isinstance(memory.metadata, dict) else None
+        meta = memory.metadata.get(items.META) if isinstance(memory.metadata, dict) else None
         if not isinstance(meta, dict) or not meta.get("ttl"):
             return memory
         metadata = dict(memory.metadata)
-        metadata[META] = {**meta, "expires_at": _expiry(meta["ttl"])}
-        return self._store.update(memory.id, memory.content, kind=memory.kind, metadata=metadata, source=SOURCE)
+        metadata[items.META] = {**meta, "expires_at": items.expiry(meta["ttl"])}
+        return self._store.update(memory.id, memory.content, kind=memory.kind, metadata=metadata, source=items.SOURCE)
+
+    def start_ttl_sweeper(self, sweep_interval_minutes: float | None = None) -> concurrent.futures.Future:
+        """Sweep every ``sweep_interval_minutes`` (else the TTL config's, else 5) in a thread."""
+        minutes = sweep_interval_minutes or (self.ttl_config or {}).get("sweep_interval_minutes") or 5
+        return self._sweeper.start(float(minutes))
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        return self._sweeper.stop(timeout)
 
     def sweep_ttl(self) -> int:
         """Erase the items whose TTL has run out; how many."""
         with self._lock:
             moment = now()
-            rows = self._store.list(filters=[(f"{META}.expiring", "yes")], limit=None, include_expired=True)
-            gone = [m for m in rows if not self._current(m, moment) and isinstance(m.metadata.get(META), dict)
-                    and isinstance(m.metadata[META].get("expires_at"), str)
-                    and m.metadata[META]["expires_at"] <= moment]
+            rows = self._store.list(filters=[(f"{items.META}.expiring", "yes")], limit=None, include_expired=True)
+            gone = [m for m in rows if not items.is_current(m, moment) and isinstance(m.metadata.get(items.META), dict)
+                    and isinstance(m.metadata[items.META].get("expires_at"), str)
+                    and m.metadata[items.META]["expires_at"] <= moment]
             if gone:
                 with self._store.transaction():
                     for m in gone:
-                        self._store.delete(m.id, source=SOURCE)
+                        self._store.delete(m.id, source=items.SOURCE)
             return len(gone)
-
-    def start_ttl_sweeper(self, sweep_interval_minutes: float | None = None) -> concurrent.futures.Future:
-        """Sweep every ``sweep_interval_minutes`` (else the TTL config's, else 5) in a thread."""
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        if self._sweeper is not None and self._sweeper.is_alive():
-            future.add_done_callback(lambda f: self._stop.set() if f.cancelled() else None)
-            return future
-        interval = float(sweep_interval_minutes or (self.ttl_config or {}).get("sweep_interval_minutes") or 5)
-        self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.wait(interval * 60):
-                try:
-                    self.sweep_ttl()
-                except Exception:  # noqa: BLE001 - a failed sweep waits for the next one
-                    if self._closed:
-                        break
-            future.set_result(None)
-
-        self._sweeper = threading.Thread(target=loop, daemon=True, name="langmem-ttl-sweeper")
-        self._sweeper.start()
-        future.add_done_callback(lambda f: self._stop.set() if f.cancelled() else None)
-        return future
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        if self._sweeper is None or not self._sweeper.is_alive():
-            return True
-        self._stop.set()
-        self._sweeper.join(timeout)
-        if self._sweeper.is_alive():
-            return False
-        self._sweeper = None
-        return True
 
     # -- get ---------------------------------------------------------------------------
     def _get(self, op: GetOp) -> Item | None:
-        path = self._path(op.namespace)
-        memory = self._find(path, self._key(op.key))
-        if not self._current(memory, now()):
+        path = items.namespace_path(op.namespace)
+        memory = self._find(path, items.check_key(op.key))
+        if not items.is_current(memory, now()):
             return None
         if self._refresh_wanted(op.refresh_ttl):
             memory = self._refreshed(memory)
-        return self._item(memory)
+        return items.to_item(memory)
 
     # -- put and delete ------------------------------------------------------------------
     def _put_all(self, ops: list[PutOp]) -> None:
@@ -330,7 +224,7 @@ class LangmemStore(BaseStore):
         anything is written; the new keys are then inserted in one transaction."""
         latest: dict[tuple[str, str], PutOp] = {}
         for op in ops:  # the last put to a key in one batch wins
-            latest[(self._path(op.namespace), self._key(op.key))] = op
+            latest[(items.namespace_path(op.namespace), items.check_key(op.key))] = op
         prepared = {target: (None if op.value is None else self._prepare(*target, op))
                     for target, op in latest.items()}
         self._embed_fields([ready for ready in prepared.values() if ready is not None])
@@ -340,16 +234,16 @@ class LangmemStore(BaseStore):
         for (path, key), ready in prepared.items():
             existing = found.get((path, key))
             if ready is None:
-                if self._current(existing, moment):
-                    self._store.apply_operations(path, [Operation("delete", existing.kind, id=existing.id)], SOURCE)
+                if items.is_current(existing, moment):
+                    self._store.apply_operations(path, [Operation("delete", existing.kind, id=existing.id)], items.SOURCE)
                 continue
             new, vector = ready
-            if existing is not None and self._current(existing, moment):
+            if existing is not None and items.is_current(existing, moment):
                 self._offer(new, vector)
-                self._store.update(existing.id, new.content, kind=KIND, metadata=new.metadata, source=SOURCE)
+                self._store.update(existing.id, new.content, kind=items.KIND, metadata=new.metadata, source=items.SOURCE)
             else:
                 if existing is not None:  # deleted or expired: the key starts again
-                    self._store.delete(existing.id, source=SOURCE)
+                    self._store.delete(existing.id, source=items.SOURCE)
                 inserts.append((new, vector))
         if inserts:
             for new, vector in inserts:
@@ -365,7 +259,7 @@ class LangmemStore(BaseStore):
         try:
             self._store.put_many([new])
         except UsageError:
-            self._store.update(new.id, new.content, kind=KIND, metadata=new.metadata, source=SOURCE)
+            self._store.update(new.id, new.content, kind=items.KIND, metadata=new.metadata, source=items.SOURCE)
 
     def _embed_fields(self, prepared: list[list]) -> None:
         """Replace the texts chosen by ``index``/``fields`` by their vectors, in one embed call
@@ -392,8 +286,8 @@ class LangmemStore(BaseStore):
         if ttl is not None:
             if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
                 raise ValueError(f"ttl must be a positive number of minutes (or None), got {ttl!r}")
-            meta.update(ttl=ttl, expires_at=_expiry(ttl), expiring="yes")
-        new = NewMemory(path, value, KIND, {META: meta}, SOURCE, id=mapping.key_id(path, key))
+            meta.update(ttl=ttl, expires_at=items.expiry(ttl), expiring="yes")
+        new = NewMemory(path, value, items.KIND, {items.META: meta}, items.SOURCE, id=mapping.key_id(path, key))
         try:
             self._store.prepare(new)
         except LangmemError as exc:  # e.g. a value with no text at all ({} or only empty fields)
@@ -412,14 +306,14 @@ class LangmemStore(BaseStore):
 
     def _offer(self, new: NewMemory, vector: np.ndarray | None) -> None:
         if vector is not None:
-            self._store.offer_embeddings({content_hash(KIND, new.content): vector})
+            self._store.offer_embeddings({content_hash(items.KIND, new.content): vector})
 
     # -- search --------------------------------------------------------------------------
     def _search(self, op: SearchOp) -> list[SearchItem]:
-        limit = _bound("limit", op.limit, 0)
-        offset = _bound("offset", op.offset, 0)
+        limit = items.bound("limit", op.limit, 0)
+        offset = items.bound("offset", op.offset, 0)
         mapping.check_filter(op.filter)
-        prefix = self._path(tuple(op.namespace_prefix), allow_empty=True)
+        prefix = items.namespace_path(tuple(op.namespace_prefix), allow_empty=True)
         want = limit + offset
         if limit == 0:
             return []
@@ -427,7 +321,7 @@ class LangmemStore(BaseStore):
         narrow = mapping.prefilter(op.filter)
 
         def keep(m: Memory) -> bool:
-            return self._current(m, moment) and mapping.matches(self._item(m).value, op.filter)
+            return items.is_current(m, moment) and mapping.matches(items.to_item(m).value, op.filter)
 
         scored: list[tuple[Memory, float | None]]
         if op.query and op.query.strip():
@@ -437,7 +331,7 @@ class LangmemStore(BaseStore):
         page = scored[offset:want]
         if self._refresh_wanted(op.refresh_ttl):
             page = [(self._refreshed(m), s) for m, s in page]
-        return [self._item(m, s, search=True) for m, s in page]
+        return [items.to_item(m, s, search=True) for m, s in page]
 
     def _ranked(self, query: str, prefix: str | None, narrow, want: int, keep) -> list[tuple[Memory, float | None]]:
         """The project's hybrid search, asked for more until ``want`` rows pass the checks here."""
@@ -445,7 +339,7 @@ class LangmemStore(BaseStore):
         while True:
             hits = self._store.search(query, mode=self.search_mode, prefix=prefix, filters=narrow or None,
                                       limit=asked)
-            kept = [(h.memory, h.score) for h in hits if keep(h.memory) and self._indexed(h.memory)]
+            kept = [(h.memory, h.score) for h in hits if keep(h.memory) and items.is_indexed(h.memory)]
             if len(kept) >= want or len(hits) < asked:
                 return kept
             asked *= 4
@@ -465,16 +359,16 @@ class LangmemStore(BaseStore):
 
     # -- namespaces ----------------------------------------------------------------------
     def _list_namespaces(self, op: ListNamespacesOp) -> list[tuple[str, ...]]:
-        limit = _bound("limit", op.limit, 0)
-        offset = _bound("offset", op.offset, 0)
+        limit = items.bound("limit", op.limit, 0)
+        offset = items.bound("offset", op.offset, 0)
         if op.max_depth is not None:
-            _bound("max_depth", op.max_depth, 1)
+            items.bound("max_depth", op.max_depth, 1)
         fixed: list[str] = []
         for condition in op.match_conditions or ():
             if condition.match_type not in ("prefix", "suffix"):
                 raise ValueError(f"unknown match type {condition.match_type!r}: prefix or suffix")
             labels = tuple(condition.path)
-            self._path(tuple(label for label in labels if label != "*"), allow_empty=True)
+            items.namespace_path(tuple(label for label in labels if label != "*"), allow_empty=True)
             if condition.match_type == "prefix" and not fixed:
                 for label in labels:
                     if label == "*":
@@ -486,12 +380,3 @@ class LangmemStore(BaseStore):
         return mapping.list_namespaces(found, op.match_conditions, op.max_depth, limit, offset)
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        return str(uuid.UUID(text)) == text
-    except ValueError:
-        return False
-
-
-def _expiry(minutes: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(minutes=float(minutes))).isoformat(timespec="microseconds")
