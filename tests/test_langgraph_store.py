@@ -456,3 +456,12 @@ def test_search_mode_vector_ranks_by_cosine_alone(backend_db: str) -> None:
         assert hits[0].key == "a" and hits[0].score == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(ValueError, match="search_mode"):
         LangmemStore(backend_db, search_mode="fuzzy")
+
+
+def test_a_query_with_a_filter_still_fills_the_page_when_the_filter_drops_the_best_hits(lg: LangmemStore) -> None:
+    for i in range(40):
+        text = f"green tea note {i}" if i < 30 else f"black coffee note {i}"
+        lg.put(("q",), f"k{i:02d}", {"content": text, "i": i})
+    hits = lg.search(("q",), query="green tea", filter={"i": {"$gte": 30}}, limit=10)
+    assert sorted(h.value["i"] for h in hits) == list(range(30, 40))
+    assert len(lg.search(("q",), query="green tea", filter={"i": {"$gte": 30}}, limit=4, offset=8)) == 2
