@@ -465,3 +465,36 @@ def test_a_query_with_a_filter_still_fills_the_page_when_the_filter_drops_the_be
     hits = lg.search(("q",), query="green tea", filter={"i": {"$gte": 30}}, limit=10)
     assert sorted(h.value["i"] for h in hits) == list(range(30, 40))
     assert len(lg.search(("q",), query="green tea", filter={"i": {"$gte": 30}}, limit=4, offset=8)) == 2
+
+
+def test_keys_map_to_the_same_id_in_every_process(lg: LangmemStore, backend_db: str) -> None:
+    from langmem_cli.langgraph import mapping
+
+    lg.put(("users", "a b"), "favourite colour", {"content": "blue"})
+    expected = mapping.key_id("users/a=20b", "favourite colour")
+    assert Cli(backend_db).json("get", expected)["content"] == {"content": "blue"}
+    code = ("import sys; from langmem_cli.langgraph import LangmemStore; "
+            "s = LangmemStore(sys.argv[1]); print(s.get(('users', 'a b'), 'favourite colour').value['content'])")
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code, backend_db], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": root}, check=True)
+    assert out.stdout.strip() == "blue"
+
+
+def test_abatch_and_search_refresh_ttl(backend_db: str) -> None:
+    with LangmemStore(backend_db, ttl={"default_ttl": 0.01}) as lg:
+        async def main():
+            return await lg.abatch([PutOp(("r",), "k", {"content": "searched often"}, ttl=0.01),
+                                    SearchOp(("r",), None, 10, 0, None, None)])
+        assert asyncio.run(main())[1][0].key == "k"
+        for _ in range(4):
+            time.sleep(0.25)
+            assert [i.key for i in lg.search(("r",))] == ["k"]  # each search gives it 0.6 s more
+        time.sleep(0.25)
+        assert [i.key for i in lg.search(("r",), refresh_ttl=False)] == ["k"]
+        time.sleep(0.7)
+        assert lg.search(("r",)) == []
