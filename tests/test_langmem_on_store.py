@@ -113,3 +113,26 @@ def shown_id(messages) -> str:
 
     [found] = set(re.findall(r"\b[0-9a-f]{32}\b", " ".join(str(m.content) for m in messages)))
     return found
+
+
+def test_async_tools_and_manager_and_a_model_proposed_removal(lg: LangmemStore, backend_db: str) -> None:
+    import asyncio
+
+    manage = create_manage_memory_tool(namespace=("memories", "{user_id}"), store=lg)
+    model = ScriptedChatModel(script=[tool_call("Memory", {"content": "Alice has a cat named Tom"})])
+    manager = create_memory_store_manager(model, namespace=("facts", "{user_id}"), store=lg, enable_deletes=True)
+
+    async def main():
+        await manage.ainvoke({"content": "Alice prefers mornings", "action": "create"}, config=CONFIG)
+        await manager.ainvoke({"messages": [{"role": "user", "content": "My cat is Tom."}]}, config=CONFIG)
+        model.script.append(lambda messages: tool_call("RemoveDoc", {"json_doc_id": shown_id(messages)}, "c3"))
+        await manager.ainvoke({"messages": [{"role": "user", "content": "Tom ran away, forget him."}]},
+                              config=CONFIG)
+        return await lg.asearch(("memories", "alice")), await lg.asearch(("facts", "alice"))
+
+    tool_items, manager_items = asyncio.run(main())
+    assert [i.value for i in tool_items] == [{"content": "Alice prefers mornings"}]
+    assert manager_items == []  # removed by the model: closed, kept for the record
+    closed = Cli(backend_db).json("list", "--namespace", "facts/alice", "--include-expired")
+    assert [r["content"]["content"]["content"] for r in closed] == ["Alice has a cat named Tom"]
+    assert closed[0]["valid_until"]

@@ -34,5 +34,6 @@ class ScriptedChatModel(BaseChatModel):
             reply = reply(list(messages))
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> "ScriptedChatModel":
-        return self
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        # a binding, as real chat models return (trustcall reaches the model through ``.bound``)
+        return self.bind()
