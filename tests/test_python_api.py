@@ -81,3 +81,24 @@ def test_importing_the_package_and_the_api_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == "[]"
+
+
+def test_extract_with_a_model_over_http_supersedes_on_update(tmp_path: Path, openai_server) -> None:
+    db = tmp_path / "m.db"
+    openai_server.reset([{"json": {"operations": [{"action": "insert", "id": None, "content": "The user lives in Lisbon",
+                                                   "quotes": ["I live in Lisbon"]}]}}])
+    first = langmem_cli.extract([{"role": "user", "content": "I live in Lisbon.", "timestamp": "2024-01-05T09:00:00Z"}],
+                                namespace="org/alice", db=db, model="openai/scripted", api_base=openai_server.base)
+    [insert] = first.operations
+    # the model sees the stored memory as "m1" (short ids in the prompt)
+    openai_server.reset([{"json": {"operations": [{"action": "update", "id": "m1",
+                                                   "content": "The user moved to Porto",
+                                                   "quotes": ["I moved to Porto"]}]}}])
+    second = langmem_cli.extract([{"role": "user", "content": "I moved to Porto.", "timestamp": "2024-06-01T09:00:00Z"}],
+                                 namespace="org/alice", db=db, model="openai/scripted", api_base=openai_server.base)
+    assert [(op["action"], str(op["content"])) for op in second] == [("update", "{'content': 'The user moved to Porto'}")]
+    assert second.summary["calls"] >= 1
+    assert [h.memory.text for h in langmem_cli.search("where does Alice live", namespace="org/alice", db=db)] == [
+        "The user moved to Porto"]
+    old = Cli(db).json("get", insert["id"])
+    assert old["valid_until"].startswith("2024-06-01") and old["superseded_by"]  # time decides, nothing lost
