@@ -378,10 +378,14 @@ def test_items_are_ordinary_memories_the_cli_shows(lg: LangmemStore, backend_db:
     assert cli.json("search", "green tea", "--namespace", "org/user=201")[0]["id"] == row["id"]
     assert "Prefers green tea" in cli("export").stdout
     # and a memory the CLI made is an item too, its id as its key
-    made = cli.put("Likes long walks", "-n", "org/user=201")
+    made = cli.put("Likes long walks", "-n", "org/user=201", "-m", "topic=hobbies")
     item = lg.get(("org", "user 1"), made["id"])
     assert item.value == {"content": "Likes long walks"}
     assert made["id"] in {i.key for i in lg.search(("org",))}
+    lg.put(("org", "user 1"), made["id"], {"content": "Likes long walks by the sea"})  # an agent's update
+    updated = cli.json("get", made["id"])
+    assert updated["content"] == {"content": "Likes long walks by the sea"}
+    assert updated["metadata"]["topic"] == "hobbies"  # what the memory had stays
 
 
 def test_a_batch_of_mixed_operations_runs_in_order(lg: LangmemStore) -> None:

@@ -167,8 +167,9 @@ class LangmemStore(BaseStore):
         out = {ids[mid]: m for mid, m in self._store.get_many(list(ids)).items()}
         foreign = [key for path, key in targets if (path, key) not in out and items.is_uuid(key)]
         if foreign:  # a memory the CLI or an extraction made: its id is its key
+            wanted = set(targets)
             for m in self._store.get_many(foreign).values():
-                if (m.namespace, m.id) in dict.fromkeys(targets) and items.key_of(m) == m.id:
+                if (m.namespace, m.id) in wanted and items.key_of(m) == m.id:
                     out[(m.namespace, m.id)] = m
         return out
 
@@ -240,7 +241,9 @@ class LangmemStore(BaseStore):
             new, vector = ready
             if existing is not None and items.is_current(existing, moment):
                 self._offer(new, vector)
-                self._store.update(existing.id, new.content, kind=items.KIND, metadata=new.metadata, source=items.SOURCE)
+                # the memory's other metadata (e.g. an extraction's evidence) stays
+                metadata = {**(existing.metadata if isinstance(existing.metadata, dict) else {}), **new.metadata}
+                self._store.update(existing.id, new.content, kind=items.KIND, metadata=metadata, source=items.SOURCE)
             else:
                 if existing is not None:  # deleted or expired: the key starts again
                     self._store.delete(existing.id, source=items.SOURCE)
