@@ -5,8 +5,8 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, state)
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, model_opt, state)
 from langmem_cli.errors import ExitCode
 
 
@@ -16,7 +16,7 @@ def extract(
     files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT); - for stdin.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
-    model: ModelOpt = None,
+    model: model_opt("the offline extractor keeps what people said about themselves (rewritten, with its quote), no LLM.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
