@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from langmem_cli.llm.fake_llm import FAULTS, SCRIPT
+from support.fake_llm import FAULTS, SCRIPT
 from support.openai_server import closed_port
 
 PY = sys.executable

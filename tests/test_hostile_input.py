@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 from langmem_cli.formats.prompt_files import load_prompt_file
 from langmem_cli.formats import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation

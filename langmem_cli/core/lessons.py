@@ -396,7 +396,8 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
 def trajectory_lessons(messages: list[tuple[str, str]], feedback: Any, source: str, trajectory: int,
                        step: str | None = None) -> list[Lesson]:
     """Lessons from one trajectory: its feedback value, then each user turn that follows an
-    assistant reply. ``messages``: (role, text) pairs."""
+    assistant reply. ``messages``: (role, text) pairs. A high score makes the comments praise
+    (read only where a clause itself corrects)."""
     out: list[Lesson] = []
     score = score_of(feedback)
     negative = (score is not None and score < 0.5) or _negative_label(feedback)
@@ -408,7 +409,8 @@ def trajectory_lessons(messages: list[tuple[str, str]], feedback: Any, source: s
     after_assistant = False
     for role, text in messages:
         if role == "user" and after_assistant:
-            out += lessons_from_text(text, negative=False, source=source, origin="turn", trajectory=trajectory,
+            # a turn corrects when it says so (too, instead, always...) or the trajectory was scored low
+            out += lessons_from_text(text, negative=negative, source=source, origin="turn", trajectory=trajectory,
                                      step=step)
         if role in ("user", "assistant"):
             after_assistant = role == "assistant"
@@ -426,20 +428,34 @@ class Decision:
     below_support: int  # groups seen fewer than min_support times (not standing rules)
 
 
+SIMILAR_COSINE = 0.7  # two instructions with this cosine (unit vectors) say the same
+
+
 def _similar(a: frozenset, b: frozenset) -> bool:
     if not a or not b:
         return False
     return len(a & b) / len(a | b) >= 0.6
 
 
-def _groups(lessons: list[Lesson]) -> list[list[Lesson]]:
+def _close(x: Lesson, y: Lesson, vectors: dict[str, Any] | None) -> bool:
+    """The same lesson in other words: shared content words, or (with sentence vectors) a cosine of
+    at least SIMILAR_COSINE."""
+    if _similar(x.key, y.key):
+        return True
+    if not vectors or x.instruction not in vectors or y.instruction not in vectors:
+        return False
+    u, v = vectors[x.instruction], vectors[y.instruction]
+    return sum(a * b for a, b in zip(u, v)) >= SIMILAR_COSINE
+
+
+def _groups(lessons: list[Lesson], vectors: dict[str, Any] | None = None) -> list[list[Lesson]]:
     groups: list[list[Lesson]] = []
     for lesson in lessons:
         for g in groups:
             head = g[0]
             same_length = lesson.length and lesson.length == head.length
             if same_length or (lesson.polarity == head.polarity and not (lesson.length or head.length)
-                               and _similar(lesson.key, head.key)):
+                               and _close(lesson, head, vectors)):
                 g.append(lesson)
                 break
         else:
@@ -466,9 +482,12 @@ def _wording(group: list[Lesson]) -> str:
     return max(counts, key=lambda t: (counts[t], -list(counts).index(t)))
 
 
-def decide(lessons: list[Lesson], existing: list[str], min_support: int = 2) -> Decision:
-    """Which lessons become new instructions, given the instructions already in the section."""
-    groups = _groups(lessons)
+def decide(lessons: list[Lesson], existing: list[str], min_support: int = 2,
+           vectors: dict[str, Any] | None = None) -> Decision:
+    """Which lessons become new instructions, given the instructions already in the section.
+    ``vectors``: unit sentence vectors of the instructions (and of ``existing``), to group lessons
+    said in other words; without them lessons group by shared content words."""
+    groups = _groups(lessons, vectors)
     existing_lessons = [[Lesson(t, _key(_words(t)), -1 if re.match(r"(?i)(do not|don't|never|avoid)\b", t) else 1,
                                 0, True, Evidence("", t, "section"), -1)] for t in existing]
     for g in existing_lessons:
@@ -494,9 +513,9 @@ def decide(lessons: list[Lesson], existing: list[str], min_support: int = 2) -> 
     for i, g in enumerate(groups):
         if i in dropped:
             continue
-        already = next((e for e in existing_lessons if _opposed(e, g) or _same(e[0], g[0])), None)
+        already = next((e for e in existing_lessons if _opposed(e, g) or _same(e[0], g[0], vectors)), None)
         if already is not None:
-            if _same(already[0], g[0]):
+            if _same(already[0], g[0], vectors):
                 continue  # in the section already: never duplicated
             conflicts.append(f"{_wording(g)!r} contradicts the kept instruction {already[0].instruction!r}: "
                              "the kept one stays (edit the prompt to change it)")
@@ -509,10 +528,10 @@ def decide(lessons: list[Lesson], existing: list[str], min_support: int = 2) -> 
     return Decision(new, conflicts, below)
 
 
-def _same(a: Lesson, b: Lesson) -> bool:
+def _same(a: Lesson, b: Lesson, vectors: dict[str, Any] | None = None) -> bool:
     if a.length and b.length:
         return a.length == b.length
-    return a.polarity == b.polarity and _similar(a.key, b.key)
+    return a.polarity == b.polarity and (a.instruction == b.instruction or _close(a, b, vectors))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -117,20 +117,42 @@ def run_offline(store: "Store | None", prompt_files: list[PromptFile], path: Pat
         target = step if step in names else specs[0].name
         messages = [(m.role, m.content) for m in conv.messages]
         routed[target] += L.trajectory_lessons(messages, conv.metadata.get("feedback"), conv.source, i, step)
+    vectors = _vectors(routed, specs, report)
     for spec in specs:
         lessons = routed[spec.name]
         if not lessons and spec is not specs[0]:
             continue
-        report.outcomes.append(_offline_outcome(spec, lessons, opts.min_support))
+        report.outcomes.append(_offline_outcome(spec, lessons, opts.min_support, vectors))
     _record_and_write(store, report, specs, OFFLINE_KIND, write, output)
     return report
 
 
-def _offline_outcome(spec: PromptSpec, lessons: list, min_support: int) -> Outcome:
+def _vectors(routed: dict[str, list], specs: list[PromptSpec], report: OptimizeReport) -> dict[str, Any] | None:
+    """Unit vectors of the distinct instructions (the on-device embedder), to group lessons said in
+    other words; None (group by shared words) when the embedder cannot be loaded."""
+    from langmem_cli.core import lessons as L
+    from langmem_cli.embed.embedders import get_embedder
+    from langmem_cli.errors import ModelError
+
+    texts = sorted({l.instruction for ls in routed.values() for l in ls}
+                   | {t for s in specs for t in L.section_instructions(s.prompt)})
+    if len(texts) < 2:
+        return None
+    try:
+        embedder = get_embedder()
+        vectors = embedder.embed(texts)
+    except ModelError as exc:
+        report.classifier = f"lessons grouped by shared words (the embedder could not be loaded: {exc})"
+        return None
+    report.classifier = f"lessons grouped by shared words and {getattr(embedder, 'name', 'the embedder')} similarity"
+    return {t: [float(x) for x in v] for t, v in zip(texts, vectors)}
+
+
+def _offline_outcome(spec: PromptSpec, lessons: list, min_support: int, vectors: dict[str, Any] | None) -> Outcome:
     from langmem_cli.core import lessons as L
 
     kept = L.section_instructions(spec.prompt)
-    decision = L.decide(lessons, kept, min_support)
+    decision = L.decide(lessons, kept, min_support, vectors)
     shown = [L.Instruction(t, kept=True).to_dict() for t in kept] + [i.to_dict() for i in decision.instructions]
     if not decision.instructions:
         why = "no feedback to learn from" if not lessons else (
