@@ -3,7 +3,7 @@ providers registered as litellm custom providers so every call takes the same pa
 
 - ``local/smollm2-135m``: SmolLM2-135M-Instruct in process via llama-cpp-python;
 - any provider named in ``LANGMEM_LITELLM_PROVIDERS`` (``PROVIDER=module:attribute``): the tests
-  register their scripted model ``fake/NAME`` (tests/support/fake_llm.py) this way.
+  register their scripted model (tests/support/fake_llm.py) this way.
 """
 
 from __future__ import annotations
