@@ -33,7 +33,8 @@ def test_optimize_prompt_example(cli, monkeypatch, model_env):
     assert [line for line in got if not line.startswith("preparing the embedding model")] == expected
     evidence = re.search(r"```json\n(.*?)```", README[README.index(commands[0]):], re.S).group(1)
     shown = json.loads(evidence)
-    got = cli.json(*commands[0].split()[1:], "--json", code=1)["prompts"][0]["instructions"]
+    args = [a for a in commands[0].split()[1:] if a != "--diff"]
+    got = cli.json(*args, "--json", code=1)["prompts"][0]["instructions"]
     assert shown in got
 
 
