@@ -99,7 +99,8 @@ def test_check_then_in_place_then_nothing_to_change(cli, prompt, db_path):
     cli("optimize-prompt", prompt, "-t", CORRECTIONS, "--in-place")
     first = prompt.read_text()
     assert first.startswith(PROMPT.rstrip("\n")) and L.SECTION_START in first and first.count(L.SECTION_END) == 1
-    cli("optimize-prompt", prompt, "-t", CORRECTIONS, "--check", code=0)  # a second run changes nothing
+    again = cli("optimize-prompt", prompt, "-t", CORRECTIONS, "--check", code=0)  # a second run changes nothing
+    assert "contradictory" not in again.stderr and "0 new instructions" in again.stderr
     cli("optimize-prompt", prompt, "-t", CORRECTIONS, "--in-place")
     assert prompt.read_text() == first
     history = cli.json("prompt-history", "support")
