@@ -83,8 +83,12 @@ def _is_past(word: str) -> bool:
 
 
 def _is_comparative(word: str) -> bool:
+    """"shorter", "simpler" - not "number" (a noun first: "numb" + "-er" is the rare reading)."""
     w = word.lower()
-    lem = _lemmas(w).get("ADJ")
+    lemmas = _lemmas(w)
+    lem = lemmas.get("ADJ")
+    if w in lemmas.get("NOUN", ()) or w in lemmas.get("VERB", ()):
+        return False
     return bool(lem) and w.endswith("er") and lem[0] != w
 
 
@@ -215,6 +219,14 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
+def head_verb(instruction: str) -> str | None:
+    """The lemma of the verb an instruction starts with (after always/never/do not/avoid)."""
+    words = [w.lower() for w in words_of(instruction)]
+    while words and words[0] in ("always", "never", "do", "not", "don't", "just", "only"):
+        words = words[1:]
+    return _lemma(words[0], "VERB") if words and "VERB" in _lemmas(words[0]) else None
+
+
 def key_of(words: Iterable[str]) -> frozenset:
     out = set()
     for w in words:
@@ -283,7 +295,8 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
         return []
 
     # "too long and generic", "too much jargon"
-    if "too" in low:
+    # ("too" last means "also": "always add docstrings too")
+    if "too" in low[:-1]:
         j = low.index("too")
         rest = [w for w in words[j + 1:]]
         if rest and rest[0].lower() in ("much", "many") and len(rest) > 1:
@@ -291,6 +304,12 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
         out = []
         for part in " ".join(rest).split(" and "):
             pw = words_of(part)
+            # the adjective(s) only: "too casual for a bank" -> "too casual"
+            k = 0
+            while k < min(len(pw), 2) and ("ADJ" in _lemmas(pw[k]) or "ADV" in _lemmas(pw[k])) and \
+                    pw[k].lower() not in ("for", "to", "in", "on", "at", "with"):
+                k += 1
+            pw = pw[:k] if k and k < len(pw) and pw[k].lower() in ("for", "to", "in", "on", "at", "with") else pw
             if pw and ("ADJ" in _lemmas(pw[0]) or "ADV" in _lemmas(pw[0])) and len(pw) <= 3:
                 out.append((f"avoid answers that are too {' '.join(pw).lower()}", ["too", *pw], -1))
         return out
@@ -373,9 +392,10 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
             return []
 
     # a complaint about what the assistant did, in negative feedback: "rambled", "ignored my question"
-    if negative and _is_past(low[0]) and len(low) <= 6 and "ADJ" not in _lemmas(low[0]):
-        verb = _lemma(low[0], "VERB")
-        return [(f"do not {verb} {_rewrite(words[1:])}".strip(), [verb, *words[1:]], -1)]
+    k = 1 if low[0] in ("you", "it") and len(low) > 1 else 0  # "you ignored the stack trace"
+    if negative and _is_past(low[k]) and len(low) <= 6 + k and "ADJ" not in _lemmas(low[k]):
+        verb = _lemma(low[k], "VERB")
+        return [(f"do not {verb} {_rewrite(words[k + 1:])}".strip(), [verb, *words[k + 1:]], -1)]
     return []
 
 

@@ -34,8 +34,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from langmem_cli.core.feedback import (Evidence, Lesson, key_of, length_of, lessons_from_text, score_of,  # noqa: F401
-                                       trajectory_lessons, words_of)
+from langmem_cli.core.feedback import (Evidence, Lesson, head_verb, key_of, length_of,  # noqa: F401
+                                       lessons_from_text, score_of, trajectory_lessons, words_of)
 
 SECTION_START = "<!-- langmem:lessons (kept up to date by `langmem optimize-prompt`; edit freely) -->"
 SECTION_END = "<!-- /langmem:lessons -->"
@@ -71,16 +71,21 @@ class Decision:
 SIMILAR_COSINE = 0.7  # two instructions with this cosine (unit vectors) say the same
 
 
-def _similar(a: frozenset, b: frozenset) -> bool:
+def _similar(a: frozenset, b: frozenset, verbs: tuple = ()) -> bool:
+    """Shared content words: most of them (Jaccard >= 0.6), or what the instructions are about (a
+    word that is not their verb) and half of the shorter one."""
     if not a or not b:
         return False
-    return len(a & b) / len(a | b) >= 0.6
+    shared = a & b
+    if len(shared) / len(a | b) >= 0.6:
+        return True
+    return bool(shared - set(verbs)) and len(shared) / min(len(a), len(b)) >= 0.5
 
 
 def _close(x: Lesson, y: Lesson, vectors: dict[str, Any] | None) -> bool:
     """The same lesson in other words: shared content words, or (with sentence vectors) a cosine of
     at least SIMILAR_COSINE."""
-    if _similar(x.key, y.key):
+    if _similar(x.key, y.key, (head_verb(x.instruction), head_verb(y.instruction))):
         return True
     if not vectors or x.instruction not in vectors or y.instruction not in vectors:
         return False
@@ -111,7 +116,8 @@ def _opposed(a: list[Lesson], b: list[Lesson]) -> bool:
     x, y = a[0], b[0]
     if x.length and y.length:
         return x.length == -y.length
-    return x.polarity == -y.polarity and not (x.length or y.length) and _similar(x.key, y.key)
+    return x.polarity == -y.polarity and not (x.length or y.length) and _similar(
+        x.key, y.key, (head_verb(x.instruction), head_verb(y.instruction)))
 
 
 def _wording(group: list[Lesson]) -> str:
