@@ -63,6 +63,16 @@ def test_corrective_clauses_become_instructions(text, negative, expected):
     assert all(l.evidence.quote in text for l in got)  # the quote is the feedback's own words
 
 
+def test_feedback_records_scores_and_labels():
+    assert L.score_of(0.2) == 0.2 and L.score_of({"rating": 5}) == 1.0 and L.score_of(True) == 1.0
+    assert L.score_of([{"key": "helpful", "score": 1}, {"key": "length", "score": 0}]) == 0.0
+    lessons = L.trajectory_lessons([("user", "q"), ("assistant", "a")],
+                                   [{"key": "length", "score": 0, "comment": "rambled"}], "t:1", 0)
+    assert [l.instruction for l in lessons] == ["Do not ramble."]
+    assert L.trajectory_lessons([], {"label": "thumbs down", "comment": "rambled"}, "t:1", 0)
+    assert L.trajectory_lessons([], {"score": 1, "comment": "rambled, but fine"}, "t:1", 0) == []
+
+
 @pytest.mark.parametrize("text", ["Short and direct, great.", "Thanks! Now how do I rotate a key?",
                                   "Explain how to rotate a key.", "I don't have a credit card, how do I pay?",
                                   "Perfect, exactly what I needed."])

@@ -121,6 +121,9 @@ class Lesson:
 def score_of(feedback: Any) -> float | None:
     """A score in 0..1 when the feedback has one (a number, ``score``/``rating``; 1-5 and 1-10 scales
     are scaled, booleans are 1/0)."""
+    if isinstance(feedback, list):  # several feedback records (e.g. one per criterion): the lowest
+        scores = [x for x in (score_of(item) for item in feedback) if x is not None]
+        return min(scores) if scores else None
     value = feedback
     if isinstance(feedback, dict):
         value = next((feedback[k] for k in ("score", "rating", "value", "reward") if k in feedback), None)
@@ -145,7 +148,7 @@ def comments_of(feedback: Any) -> list[str]:
     if isinstance(feedback, str):
         return [feedback]
     if isinstance(feedback, dict):
-        return [v for k, v in feedback.items() if isinstance(v, str) and k not in ("reviewer", "user", "id", "step",
+        return [v for k, v in feedback.items() if isinstance(v, str) and k not in ("reviewer", "user", "id", "key", "step",
                                                                                       "prompt", "date", "at")]
     if isinstance(feedback, list):
         return [c for item in feedback for c in comments_of(item)]
@@ -153,6 +156,8 @@ def comments_of(feedback: Any) -> list[str]:
 
 
 def _negative_label(feedback: Any) -> bool:
+    if isinstance(feedback, list):
+        return any(_negative_label(item) for item in feedback)
     label = feedback.get("label") if isinstance(feedback, dict) else None
     if not isinstance(label, str):
         return False
