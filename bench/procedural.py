@@ -5,8 +5,9 @@
 bench/data/procedural/{dev,heldout,heldout2}.jsonl: trajectories whose ``lessons`` field lists the
 distinct corrective lessons their feedback teaches (written by hand). dev is tuned on; heldout was
 written before any run on it, measured once, then looked at (so no longer held out: its first
-figure is in RESULTS.md); heldout2 was written after that and before any run on it. lessons.json gives per lesson id the words an instruction for it contains,
-and the contradictions (the side that must lose). Reported per split:
+figure is in RESULTS.md); heldout2 was written after that and before any run on it. lessons.json
+gives per lesson id the words an instruction for it contains, and the contradictions (the side
+that must lose). Reported per split:
 
 - feedback coverage: share of distinct lessons (less the losing side of a contradiction) that end up
   as an instruction backed by a trajectory labelled with that lesson;
