@@ -22,7 +22,7 @@ KINDS = (OFFLINE_KIND, *MODEL_KINDS)
 
 def optimize_prompt(
     ctx: typer.Context,
-    prompt_files: Annotated[list[Path], typer.Argument(help="One or more prompts: .txt/.md (one prompt each), or .json/.yaml with one or more {name, prompt, ...}.", show_default=False)],
+    prompt_files: Annotated[list[Path], typer.Argument(metavar="PROMPT_FILE", help="One or more prompts: .txt/.md (one prompt each), or .json/.yaml with one or more {name, prompt, ...}.", show_default=False)],
     trajectories: Annotated[Path, typer.Option("--trajectories", "-t", help="JSONL: one conversation per line ({\"messages\": [...]}) with its \"feedback\" (and optionally the \"step\": the prompt it concerns).")],
     kind: Annotated[Optional[choice(KINDS)], typer.Option("--kind", help="lessons (offline: instructions from the feedback; the default without a model), or with a model gradient (its default), metaprompt, prompt_memory.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here (same format; one prompt file).")] = None,
