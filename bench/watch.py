@@ -73,7 +73,7 @@ def main() -> None:
 
         register()
     env = {**os.environ, "LANGMEM_DB": str(db), "LANGMEM_EMBEDDING_MODEL": "hash:64", "HF_HUB_OFFLINE": "1",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     model = [] if args.offline else ["--model", "fake/test"]
     base = [sys.executable, "-m", "langmem_cli", "watch", str(folder), *model, "--json"]
     started = time.perf_counter()
