@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from support.fake_llm import register
+from support.fake_registry import register
 
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.cli.app import app

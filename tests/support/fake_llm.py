@@ -20,29 +20,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from langmem_cli.llm.litellm_env import litellm_module
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
-PROVIDER = "fake=support.fake_llm:FakeProvider"
-
-
-def register(environ=os.environ) -> None:
-    """Make ``fake/NAME`` available in this process and in the subprocesses it starts with
-    ``environ``: the provider named in LANGMEM_LITELLM_PROVIDERS, tests/ on PYTHONPATH."""
-    if str(TESTS_DIR) not in sys.path:
-        sys.path.insert(0, str(TESTS_DIR))
-    providers = [p for p in environ.get("LANGMEM_LITELLM_PROVIDERS", "").split(",") if p and not p.startswith("fake=")]
-    environ["LANGMEM_LITELLM_PROVIDERS"] = ",".join([*providers, PROVIDER])
-    paths = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if str(TESTS_DIR) not in paths:
-        environ["PYTHONPATH"] = os.pathsep.join([*paths, str(TESTS_DIR)])
+from support.fake_registry import PROVIDER, TESTS_DIR, register  # noqa: F401  (re-exported for the benchmarks)
 
 
 def fake_script() -> str | None:
