@@ -51,7 +51,6 @@ def extract(
                  "dry_run": dry_run, "force": force}
     outcome = RunOutcome()
     from langmem_cli.jobs.extract import estimate_calls
-    from langmem_cli.jobs.locks import extract_locks  # here: --parse-only loads no job module
 
     if client is not None:
         calls = estimate_calls(conversations, opts)
@@ -59,12 +58,11 @@ def extract(
             out.info(f"about {calls} LLM calls ahead ({len(conversations)} conversations, {opts.chunk_tokens}-token chunks)"
                      + (f"; --max-llm-calls {max_llm_calls} stops earlier" if max_llm_calls is not None else
                         "; --max-llm-calls N sets a limit"))
-    with st.run("extract", arguments, model=model_name, outcome=outcome) as store, \
-            extract_locks(store.path, conversations, opts.namespace) as locked:
+    with st.run("extract", arguments, model=model_name, outcome=outcome) as store:
         steps = estimate_calls(conversations, opts) if client is not None else len(conversations)
         with out.progress("extracting", steps) as advance:
             report = run_extract(store, client, conversations, opts, progress=lambda r: None,
-                                 step=lambda n=1: advance(n), locked=locked)
+                                 step=lambda n=1: advance(n))
         outcome.usage = report.usage
         store.record_run_counts(store.run_id, report.summary())
         if report.interrupted:

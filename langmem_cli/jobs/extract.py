@@ -134,12 +134,8 @@ def run_extract(
     opts: ExtractOptions,
     progress: Callable[[ConversationResult], None] | None = None,
     step: Callable[..., None] | None = None,
-    locked: Callable[[str, str], Any] | None = None,
 ) -> ExtractReport:
-    """``step(n)`` after each LLM call's chunk (each conversation offline); ``locked(namespace, hash)``
-    a lock held while a conversation is processed (see jobs/locks.py)."""
-    import contextlib
-
+    """``step(n)`` after each LLM call's chunk (each conversation offline)."""
     if not opts.schemas:
         raise UsageError("no schema to extract")
     conversations = list(conversations)
@@ -153,8 +149,7 @@ def run_extract(
             if budget is not None and client is not None and report.usage.calls + needed > budget:
                 report.pending += 1
                 continue
-            with (locked(namespace, conversation.content_hash) if locked else contextlib.nullcontext()):
-                result = extract_one(store, client, conversation, namespace, opts, step=step)
+            result = extract_one(store, client, conversation, namespace, opts, step=step)
             report.results.append(result)
             report.usage.merge(result.usage)
             if step and client is None:
@@ -181,7 +176,20 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
                 on_commit: Callable[[], None] | None = None) -> ConversationResult:
     """One conversation, one transaction. ``on_commit()`` runs inside that transaction (``watch``
     records there what it has extracted); it does not run when nothing is written (skipped, dry-run,
-    failed)."""
+    failed).
+
+    Outside a dry run the conversation is claimed first (``store.claim``): another process
+    extracting the same conversation into the same namespace waits, then finds it processed, so
+    parallel runs neither pay twice nor store twice, on SQLite and on PostgreSQL."""
+    import contextlib
+
+    claim = contextlib.nullcontext() if opts.dry_run else store.claim(namespace, conversation.content_hash)
+    with claim:
+        return _extract_one(store, client, conversation, namespace, opts, step, on_commit)
+
+
+def _extract_one(store, client: ChatClient | None, conversation: Conversation, namespace: str, opts: ExtractOptions,
+                 step: Callable[..., None] | None, on_commit: Callable[[], None] | None) -> ConversationResult:
     result = ConversationResult(conversation.source, namespace, "failed")
     started = time.perf_counter()
     digest = conversation.content_hash
@@ -205,18 +213,19 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         if opts.dry_run:
             result.status = "dry-run"
             return result
-        operations = _without_stored_copies(store, namespace, operations)
-        _stamp(operations, conversation)
-        result.operations = operations
-        counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+        with store.claim(namespace, ""):  # the namespace, while its copies are checked and the result written
+            operations = _without_stored_copies(store, namespace, operations)
+            _stamp(operations, conversation)
+            result.operations = operations
+            counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
 
-        def committing(_) -> None:
-            store.mark_processed(namespace, digest, conversation.source,
-                                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
-            if on_commit is not None:
-                on_commit()
+            def committing(_) -> None:
+                store.mark_processed(namespace, digest, conversation.source,
+                                     {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
+                if on_commit is not None:
+                    on_commit()
 
-        written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
+            written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"

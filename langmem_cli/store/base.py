@@ -276,6 +276,12 @@ class Store(abc.ABC):
 
     # -- locks ---------------------------------------------------------------------
     @abc.abstractmethod
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        """Hold one conversation (namespace + content hash) while it is extracted: another process
+        claiming the same one waits, then finds it processed. Released when the block ends or the
+        process dies (a lock file's byte on SQLite, a session advisory lock on PostgreSQL)."""
+
+    @abc.abstractmethod
     def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
         """An exclusive lock for a named job across processes (on a server: across hosts), released
         when the block ends or the process dies. BusyError (exit 75) if another run holds it."""

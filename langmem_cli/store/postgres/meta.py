@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
@@ -81,6 +82,20 @@ class MetaMixin:
                 (namespace, conversation_hash, source, self.run_id, now(), counts.get("inserted", 0),
                  counts.get("updated", 0), counts.get("deleted", 0)),
             )
+
+    @contextlib.contextmanager
+    def claim(self, namespace: str, conversation_hash: str) -> Iterator[None]:
+        """A session advisory lock per conversation: waits while another session holds it; the
+        server releases it if this session dies."""
+        from langmem_cli.store.postgres.schema import lock_key
+
+        key = lock_key(f"claim:{namespace}\0{conversation_hash}")
+        self._q("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self._q("SELECT pg_advisory_unlock(%s)", (key,))
 
     def consolidation_marks(self, namespace: str) -> dict[str, str]:
         return {r[0]: r[1] for r in self._q(

@@ -69,6 +69,11 @@ class Bookkeeping:
                  counts.get("updated", 0), counts.get("deleted", 0)),
             )
 
+    def claim(self, namespace: str, conversation_hash: str):
+        from langmem_cli.store.sqlite.db import byte_lock
+
+        return byte_lock(self.path, "extract", f"{namespace}\0{conversation_hash}")
+
     # -- consolidation marks -------------------------------------------------------
     def consolidation_marks(self, namespace: str) -> dict[str, str]:
         return dict(self._query("SELECT c.memory_id, c.content_hash FROM consolidated c "
