@@ -361,7 +361,8 @@ def test_runs_human(cli):
     assert "put" in out and "ok" in out
 
 
-def test_path(cli, db_path):
+def test_path(cli_for, db_path):
+    cli = cli_for(db_path)
     assert cli("path").stdout == f"{db_path}\n"
     assert cli.json("path", "--json") == {"path": str(db_path), "exists": False}
     cli.put("now it exists")
@@ -391,7 +392,8 @@ def test_help_lists_every_command_and_the_environment(cli):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_command_help(cli, command):
+def test_command_help(cli_for, tmp_path, command):
+    cli = cli_for(tmp_path / "never-created.db")
     result = cli(command, "--help")
     assert result.stdout.startswith(f"Usage: langmem {command}")
     assert "error" not in result.stderr
@@ -478,6 +480,19 @@ def test_no_import_circle_between_the_onnx_modules():
 
 
 # -- clear small messages (issue 16.6) -------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["list"], ["search", "tea"], ["stats"], ["namespaces"], ["export"], ["get", "x"],
+                                     ["runs"], ["history", "x"], ["show-profile", "-n", "a"]])
+def test_read_only_command_on_a_missing_file_exits_5_and_creates_nothing(cli_for, tmp_path, command):
+    db = tmp_path / "typo.db"  # the folder exists, the file does not
+    cli = cli_for(db)
+    result = cli("--db", db, *command, code=5)
+    assert result.stderr.strip() == f"langmem: error: no database at {db} (nothing stored yet: put, import or extract creates it)"
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    cli("--db", db, "put", "Alice likes tea")  # a writing command creates it
+    assert db.exists()
+
 
 @pytest.mark.parametrize("command", [["list"], ["search", "tea"], ["stats"], ["namespaces"], ["export"], ["get", "x"]])
 def test_read_only_command_on_a_missing_folder_says_so_and_creates_nothing(cli, tmp_path, command):

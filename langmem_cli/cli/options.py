@@ -224,6 +224,8 @@ class State:
         if self.read_only and not db.parent.exists():
             raise DatabaseError(f"no database at {db}: the folder {db.parent} does not exist "
                                 "(nothing stored yet: put, import or extract creates it)")
+        if self.read_only and not db.exists():  # a typo must not create an empty database
+            raise DatabaseError(f"no database at {db} (nothing stored yet: put, import or extract creates it)")
 
     @contextlib.contextmanager
     def run(self, command: str, arguments: dict[str, Any], model: str | None = None,
