@@ -14,6 +14,7 @@ class ExitCode:
     UNAVAILABLE = 69  # the database server went away mid-run (EX_UNAVAILABLE): that unit rolled back, run again
     TEMPFAIL = 75  # another run holds the lock (EX_TEMPFAIL): try again later
     INTERRUPTED = 130
+    CLOSED_STDOUT = 141  # the reader of stdout went away (`langmem export | head -1`): 128 + SIGPIPE, as a shell shows it
 
 
 class LangmemError(Exception):

@@ -541,3 +541,35 @@ def test_put_unknown_structured_kind_says_so_unless_new_kind(cli):
     assert created["kind"] == "contact"
     assert cli.put('{"name": "Bob"}', "--kind", "contact")["kind"] == "contact"  # it exists now
     assert cli.put('{"title": "x", "summary": "y"}', "--kind", "episode", code=None) is not None
+
+
+# -- a closed stdout (issue 27.4) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("command,codes", [(["export"], {141}), (["list", "--jsonl", "--limit", "5000"], {141}),
+                                           (["list", "--json", "--limit", "5000"], {0, 141}),
+                                           (["list", "--no-json", "--limit", "5000"], {0, 141})])
+def test_a_reader_that_leaves_early_gets_a_quiet_exit_141(cli, db_path, command, codes):
+    """`langmem export | head -1`: no "Exception ignored", no traceback, exit 141 (128 + SIGPIPE).
+    (A result written in one call may be taken whole by the pipe before the reader leaves: then
+    the writer never learns, and exits 0.)"""
+    import os
+    import subprocess
+    import sys
+
+    rows = "".join(json.dumps({"namespace": "a", "content": f"memory {i} " + "padding " * 20}) + "\n" for i in range(4000))
+    (db_path.parent / "m.jsonl").write_text(rows)
+    cli("import", db_path.parent / "m.jsonl")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "LANGMEM_DB": str(db_path), "LANGMEM_EMBEDDING_MODEL": "hash:64",
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "langmem_cli", *command], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=root)
+    first = proc.stdout.readline()
+    assert first.strip()
+    proc.stdout.close()  # the reader goes away with ~1 MB still to come
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in codes
+    assert "Exception" not in err and "Traceback" not in err and "error" not in err and "lost" not in err
+    assert err == "" or err.startswith("showing 1-4000 of 4001")
