@@ -56,8 +56,24 @@ def report_error(message: str, code: int) -> None:
     sys.exit(code)
 
 
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
+
+
 class LangmemGroup(TyperGroup):
     """Turns every expected error into one line on stderr and its exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``-q``/``-v`` also after the command (``langmem extract FILE -q``): moved before it.
+        Nothing after a ``--`` moves (it may be content)."""
+        names = set(self.list_commands(ctx))
+        at = next((i for i, a in enumerate(args) if a in names), None)
+        if at is not None:
+            head, tail = args[:at + 1], args[at + 1:]
+            end = tail.index("--") if "--" in tail else len(tail)
+            moved = [a for a in tail[:end] if a in GLOBAL_FLAGS]
+            if moved:
+                args = moved + head + [a for a in tail[:end] if a not in GLOBAL_FLAGS] + tail[end:]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:

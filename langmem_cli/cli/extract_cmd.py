@@ -80,28 +80,33 @@ def extract(
 ESTIMATE_FROM = 20  # LLM calls from which extract says the estimate before starting
 
 
+def summary_line(model: str, summary: dict) -> str:
+    """The run in one line: what a terminal shows, and what cron logs (stdout not a terminal)."""
+    return (f"extract ({model}): {summary['conversations']} conversations, {summary['inserted']} inserted, "
+            f"{summary['updated']} updated, {summary['deleted']} deleted, {summary['rejected']} rejected, "
+            f"{summary['skipped']} skipped, {summary['failed']} failed"
+            + (f", {summary['pending']} pending" if summary.get("pending") else "")
+            + (f", {summary['truncated']} messages cut at {summary['message_limit']} characters" if summary.get("truncated") else "")
+            + f"; {summary['calls']} LLM calls, {summary['prompt_tokens'] + summary['completion_tokens']} tokens, "
+            f"${summary['cost']:.4f}, {summary['seconds']:.1f} s")
+
+
 def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) -> None:
     summary = report.summary()
-    if out.json:
+    form = out.report_form
+    if form == "json":
         out.data({"model": model, "extractor": model, **report.to_dict()})
+    elif form == "line":
+        out.text(summary_line(model, summary))
     else:
-        from rich.table import Table
-
         console = out.console
         if dry_run:
             for r in report.results:
                 for op in r.operations:
                     target = f" {op.id}" if op.id else ""
                     console.print(f"[dry-run] {r.namespace} {op.action} {op.kind}{target}: {op.content}", markup=False)
-        table = Table(title=f"extract ({model})")
-        for key in ("conversations", "inserted", "updated", "deleted", "rejected", "skipped", "failed", "calls",
-                    "prompt_tokens", "completion_tokens", "cost", "seconds"):
-            table.add_column(key.replace("_tokens", " tok").replace("completion", "compl."), justify="right")
-        table.add_row(*[str(summary[k]) for k in ("conversations", "inserted", "updated", "deleted", "rejected", "skipped",
-                                                   "failed", "calls", "prompt_tokens", "completion_tokens")],
-                      f"{summary['cost']:.4f}", f"{summary['seconds']:.1f}")
-        console.print(table)
-    if show_rejected and not out.json:
+        console.print(summary_line(model, summary), markup=False)
+    if show_rejected and form != "json":
         for r in report.results:
             for rej in r.rejected:
                 out.console.print(f"rejected {r.source} ({r.namespace}): {rej.candidate.text} — {rej.reason}",

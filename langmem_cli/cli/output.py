@@ -30,6 +30,7 @@ class Output:
         self.stdout_tty = sys.stdout.isatty()
         self.stderr_tty = sys.stderr.isatty()
         self.json = (not self.stdout_tty) if json_mode is None else json_mode
+        self.json_asked = json_mode is not None  # --json/--no-json given (else: JSON because piped)
         self.quiet = quiet
         self.verbose = verbose
         self._console = None
@@ -39,7 +40,19 @@ class Output:
         """A command-level --json/--no-json overrides the global one."""
         if json_mode is not None:
             self.json = json_mode
+            self.json_asked = True
         return self
+
+    @property
+    def report_form(self) -> str:
+        """How a job (extract, consolidate, watch) reports its run: ``json`` (the whole report, when
+        --json is given), ``line`` (one summary line: stdout is not a terminal and no --json, as
+        under cron), or ``human`` (a terminal, or --no-json)."""
+        if self.json and self.json_asked:
+            return "json"
+        if not self.stdout_tty and not self.json_asked:
+            return "line"
+        return "json" if self.json else "human"
 
     @property
     def console(self):

@@ -85,8 +85,12 @@ def watch(
             outcome.status = "partial"
     if interrupted:
         out.info("stopped: the conversation being extracted was rolled back; it is extracted on the next start")
-    out.info(f"{'done' if once else 'stopped'}: {summary['extracted']} conversations extracted, "
-             f"{summary['memories']} memories inserted, {summary['failed']} failed, {summary['pending']} waiting")
+    line = (f"{'done' if once else 'stopped'}: {summary['extracted']} conversations extracted, "
+            f"{summary['memories']} memories inserted, {summary['failed']} failed, {summary['pending']} waiting")
+    if out.report_form == "line":  # cron: the run's one line on stdout, even with -q
+        out.text(f"watch ({model_name}): {line}")
+    else:
+        out.info(line)
     if once and summary["failed"]:
         raise typer.Exit(ExitCode.FAILURE)
 
@@ -118,7 +122,7 @@ def _run(watcher, out) -> bool:
 
 def _emit(out, event: dict[str, Any]) -> None:
     event = {"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), **event}
-    if out.json:
+    if out.report_form == "json":
         out.jsonl([event])
         sys.stdout.flush()
         return
