@@ -46,3 +46,68 @@ def test_a_warning_repeated_every_night_is_a_count_with_a_way_to_list_it(cli, tm
         assert len(result.stdout.splitlines()) == 1
     listed = cli("consolidate", "-n", "u/a", "--threshold", "0.3", "--show-contradictions").stderr
     assert "possible contradiction in u/a" in listed and "left for a run with --model" in listed
+
+
+# -- terminals from 60 columns up (27.5) -----------------------------------------------------------
+
+def render(renderable, width: int) -> list[str]:
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(renderable)
+    return buffer.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 140])
+def test_the_text_column_is_always_visible(store, width):
+    from langmem_cli.cli.output import memory_table
+
+    store.put("users/alice/personal-assistant", "Alice moved to a new flat in Leeds near the river in March")
+    store.put("users/bob", "Bob plays the cello", valid_from="2024-03-01")
+    memories = store.list()
+    lines = render(memory_table(memories, scores=[0.9, 0.5]), width)
+    assert all(len(line) <= width for line in lines)
+    shown = " ".join(lines)
+    words = " ".join(m.text for m in memories).split()
+    assert all(word in shown for word in words), shown  # every word of every text, wrapped not cut
+    assert all(m.id[:8] in shown and m.id not in shown for m in memories)  # short ids in tables
+    assert "2024-03-01" in shown  # the validity, as a column or with the text
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_the_extract_summary_is_readable_at_any_width(cli, width):
+    from langmem_cli.cli.extract_cmd import summary_line
+
+    report = json.loads(cli("extract", CONVERSATIONS, "-n", "demo/{user_id}", "--json").stdout)
+    text = " ".join(render(summary_line("local", report["summary"]), width))
+    for part in ("4 conversations", "5 inserted", "0 updated", "0 skipped", "0 failed", "0 LLM calls"):
+        assert part in text
+
+
+def test_json_keeps_ids_whole(cli):
+    memory = cli.put("Alice likes tea")
+    assert [m["id"] for m in cli.json("list")] == [memory["id"]] and len(memory["id"]) == 36
+
+
+# -- short ids (27.7) --------------------------------------------------------------------------------
+
+def test_a_unique_prefix_of_8_works_wherever_an_id_is_taken(cli):
+    memory = cli.put("Alice likes tea")
+    short = memory["id"][:8]
+    assert cli.json("get", short)["id"] == memory["id"]
+    assert cli.json("history", short)[0]["memory_id"] == memory["id"]
+    cli("get", memory["id"][:7], code=3)  # shorter than 8: an id like any other, not found
+    cli("delete", short)
+    assert cli.json("list") == []
+
+
+def test_an_ambiguous_prefix_exits_2_listing_the_matches(cli):
+    first = cli.put("Alice likes tea", "--id", "abc7878d-one")
+    second = cli.put("Alice likes coffee", "--id", "abc7878d-two")
+    result = cli("get", "abc7878d", code=2)
+    assert "id abc7878d is ambiguous" in result.stderr
+    assert first["id"] in result.stderr and second["id"] in result.stderr
+    assert cli.json("get", "abc7878d-t")["text"] == "Alice likes coffee"
+    assert cli.json("get", "abc7878d-one")["text"] == "Alice likes tea"  # a whole id that prefixes nothing else

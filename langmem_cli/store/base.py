@@ -233,6 +233,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def prompt_versions(self, name: str) -> list[dict[str, Any]]: ...
 
+    @abc.abstractmethod
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Memory ids that start with ``prefix`` (sorted, at most ``limit``): short ids."""
+
     # -- processed sources and consolidation marks ----------------------------------
     @abc.abstractmethod
     def is_processed(self, namespace: str, conversation_hash: str) -> bool: ...

@@ -67,6 +67,10 @@ class MetaMixin:
         rows = self._q(f"SELECT {', '.join(PROMPT_COLUMNS)} FROM prompt_versions WHERE name = %s ORDER BY id", (name,))
         return [dict(zip(PROMPT_COLUMNS, r)) for r in rows]
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return [r[0] for r in self._q("SELECT id FROM memories WHERE left(id, %s) = %s ORDER BY id LIMIT %s",
+                                      (len(prefix), prefix, limit))]
+
     # -- processed conversations and consolidation marks --------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._q("SELECT 1 FROM processed WHERE namespace = %s AND conversation_hash = %s",

@@ -52,6 +52,10 @@ class Bookkeeping:
     def prompt_versions(self, name: str) -> list[dict[str, Any]]:
         return list(self.db["prompt_versions"].rows_where("name = ?", [name], order_by="id"))
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return [r[0] for r in self._query("SELECT id FROM memories WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+                                          (len(prefix), prefix, limit))]
+
     # -- processed conversations -------------------------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._query("SELECT 1 FROM processed WHERE namespace = ? AND conversation_hash = ?",
