@@ -11,6 +11,7 @@ class ExitCode:
     INVALID_INPUT = 4  # a file or content that does not parse or validate (file:line)
     DATABASE = 5  # database cannot be opened, is locked past the timeout, or is corrupt
     MODEL = 6  # the embedding model cannot be loaded offline
+    ALL_FAILED = 65  # a batch where every file and conversation failed: nothing extracted (EX_DATAERR)
     UNAVAILABLE = 69  # the database server went away mid-run (EX_UNAVAILABLE): that unit rolled back, run again
     TEMPFAIL = 75  # another run holds the lock (EX_TEMPFAIL): try again later
     INTERRUPTED = 130

@@ -444,7 +444,7 @@ def test_logs_are_one_line_per_event_when_not_a_terminal(cli, fake, tmp_path):
     src = tmp_path / "t.jsonl"
     src.write_text('{"role": "user", "content": "I like tea"}\n')
     fake.reset([{"fault": "malformed"}] * 3, auto=False)
-    result = cli("extract", src, "-n", "org/a-rather-long-namespace-name/for-the-logs", *FAKE, "--no-json", code=1)
+    result = cli("extract", src, "-n", "org/a-rather-long-namespace-name/for-the-logs", *FAKE, "--no-json", code=65)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: failed ")]
     assert len(warnings) == 1 and len(warnings[0]) > 100 and "after 3 attempts" in warnings[0], result.stderr
 

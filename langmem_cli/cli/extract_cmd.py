@@ -7,13 +7,14 @@ from typing_extensions import Annotated
 
 from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
                                      check_format, extract_option_group, make_client, state)
-from langmem_cli.errors import ExitCode
+from langmem_cli.errors import ExitCode, LangmemError, UsageError
 
 
 @extract_option_group
 def extract(
     ctx: typer.Context,
-    files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT); - for stdin.")],
+    files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT) and folders (read recursively, see --glob); - for stdin.")],
+    glob: Annotated[Optional[List[str]], typer.Option("--glob", help="File names to read in folders; repeatable. Default: *.jsonl and *.json.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
     model: ModelOpt = None,
@@ -33,6 +34,7 @@ def extract(
 
     fmt, namespace, profile = shared.fmt, shared.namespace, shared.profile
     check_format(fmt)
+    files = expand_folders(files, glob)
     if parse_only:
         print_parse_only(state(ctx, json_mode).output, files, fmt)
         return
@@ -43,7 +45,15 @@ def extract(
     out = st.output
     opts = shared.options(retries, dry_run=dry_run, force=force)
     opts.max_llm_calls = max_llm_calls
-    conversations = read_transcripts(out, files, fmt)
+    unreadable: list[dict[str, str]] = []  # files that could not be read: listed, the rest extracted
+    conversations = read_transcripts(out, files, fmt, failures=unreadable)
+    if unreadable and len(unreadable) == len(files) and not conversations:
+        # Nothing could be read: the command fails as one bad file always did (exit 2 or 4), no run recorded.
+        for failure in unreadable[1:]:
+            out.warn(f"cannot extract {failure['error']}")
+        raise LangmemError(unreadable[0]["error"], exit_code=unreadable[0]["exit_code"])
+    for failure in unreadable:
+        out.warn(f"skipped {failure['error']}")
     plan_namespaces(conversations, opts)  # template errors before any model is loaded
     model_name = config.llm_model(model)
     client = make_client(model, api_base, timeout)
@@ -64,17 +74,45 @@ def extract(
             report = run_extract(store, client, conversations, opts, progress=lambda r: None,
                                  step=lambda n=1: advance(n))
         outcome.usage = report.usage
+        report.unreadable = unreadable
         store.record_run_counts(store.run_id, report.summary())
         if report.interrupted:
             outcome.status, outcome.error = "interrupted", report.kept_summary()
-        if report.failed:
-            outcome.status = "partial" if len(report.failed) < len(report.results) else "failed"
-            outcome.error = "; ".join(f"{r.source}: {r.error}" for r in report.failed)
+        if report.failed or unreadable:
+            outcome.status = "failed" if report.all_failed else "partial"
+            outcome.error = "; ".join([f"{r.source}: {r.error}" for r in report.failed] + [f["error"] for f in unreadable])
     _print(out, report, dry_run, model_name, show_rejected)
     if report.interrupted:
         raise typer.Exit(130)
-    if report.failed:
+    if report.all_failed:
+        raise typer.Exit(ExitCode.ALL_FAILED)
+    if report.failed or unreadable:
         raise typer.Exit(ExitCode.FAILURE)
+
+
+def expand_folders(paths: list[str], globs: list[str] | None) -> list[str]:
+    """Folders become the files under them (recursively, sorted; hidden names skipped) whose names
+    match ``globs``, as ``watch`` reads them; files and ``-`` stay as given."""
+    import fnmatch
+    import os
+
+    from langmem_cli.jobs.watch_files import DEFAULT_GLOBS
+
+    patterns = tuple(globs) if globs else DEFAULT_GLOBS
+    out: list[str] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            out.append(path)
+            continue
+        found = []
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found += [os.path.join(root, n) for n in sorted(names)
+                      if not n.startswith(".") and any(fnmatch.fnmatch(n, g) for g in patterns)]
+        if not found:
+            raise UsageError(f"no transcript in folder {path} (files named {' or '.join(patterns)}; --glob sets others)")
+        out += found
+    return out
 
 
 ESTIMATE_FROM = 20  # LLM calls from which extract says the estimate before starting
@@ -85,6 +123,7 @@ def summary_line(model: str, summary: dict) -> str:
     return (f"extract ({model}): {summary['conversations']} conversations, {summary['inserted']} inserted, "
             f"{summary['updated']} updated, {summary['deleted']} deleted, {summary['rejected']} rejected, "
             f"{summary['skipped']} skipped, {summary['failed']} failed"
+            + (f", {summary['files_failed']} files unreadable" if summary.get("files_failed") else "")
             + (f", {summary['pending']} pending" if summary.get("pending") else "")
             + (f", {summary['truncated']} messages cut at {summary['message_limit']} characters" if summary.get("truncated") else "")
             + f"; {summary['calls']} LLM calls, {summary['prompt_tokens'] + summary['completion_tokens']} tokens, "
@@ -121,3 +160,6 @@ def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) 
         out.warn(f"failed {r.source} ({r.namespace}): {r.error}")
     if report.failed:
         out.info("re-run the same command to retry only the failed conversations")
+    if report.unreadable:
+        out.info(f"{len(report.unreadable)} files could not be read (listed above): fix or remove them; "
+                 "the other files were extracted")

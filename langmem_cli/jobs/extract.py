@@ -62,6 +62,7 @@ class ExtractReport:
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: the conversations applied before it are kept
     pending: int = 0  # conversations left for the next run (--max-llm-calls)
+    unreadable: list[dict[str, str]] = field(default_factory=list)  # files that could not be read: {"file", "error"}
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -78,6 +79,11 @@ class ExtractReport:
     def failed(self) -> list[ConversationResult]:
         return [r for r in self.results if r.status == "failed"]
 
+    @property
+    def all_failed(self) -> bool:
+        """Something failed and nothing else was done (every file unreadable, every conversation failed)."""
+        return bool(self.failed or self.unreadable) and len(self.failed) == len(self.results)
+
     def summary(self) -> dict[str, Any]:
         return {
             "conversations": len(self.results),
@@ -87,13 +93,15 @@ class ExtractReport:
             "rejected": sum(len(r.rejected) for r in self.results),
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
+            "files_failed": len(self.unreadable),
             "pending": self.pending,
             **self.usage.to_dict(),
             "seconds": round(self.seconds, 2),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results]}
+        return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results],
+                "unreadable": self.unreadable}
 
 
 def template_fields(template: str) -> list[str]:
