@@ -111,3 +111,40 @@ def test_an_ambiguous_prefix_exits_2_listing_the_matches(cli):
     assert first["id"] in result.stderr and second["id"] in result.stderr
     assert cli.json("get", "abc7878d-t")["text"] == "Alice likes coffee"
     assert cli.json("get", "abc7878d-one")["text"] == "Alice likes tea"  # a whole id that prefixes nothing else
+
+
+# -- batches (27.3) ------------------------------------------------------------------------------------
+
+def test_extract_a_folder_recurses_with_glob_and_lists_the_bad_file(cli, tmp_path):
+    folder = tmp_path / "chats"
+    (folder / "2024" / "05").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    (folder / "2024" / "05" / "a.jsonl").write_text('{"role": "user", "content": "I like tea"}\n')
+    (folder / "b.jsonl").write_text('{"role": "user", "content": "I live in Porto"}\n')
+    (folder / "half-written.jsonl").write_text('{"role": "user", "content": "I like ')
+    (folder / "notes.txt").write_text("not a transcript")
+    (folder / ".hidden" / "c.jsonl").write_text("{")
+    result = cli("extract", folder, "-n", "me", "--json", code=1)  # some failed: the rest extracted
+    report = json.loads(result.stdout)
+    assert report["summary"]["conversations"] == 2 and report["summary"]["files_failed"] == 1
+    assert [f["file"] for f in report["unreadable"]] == [str(folder / "half-written.jsonl")]
+    assert f"warning: skipped {folder / 'half-written.jsonl'}:1: invalid JSON" in result.stderr
+    assert sorted(c["source"].split(":")[0] for c in report["conversations"]) == [
+        str(folder / "2024" / "05" / "a.jsonl"), str(folder / "b.jsonl")]
+    assert "The user lives in Porto." in {m["text"] for m in cli.json("list")}
+    only_a = cli("extract", folder, "-n", "other", "--glob", "a.*", "--json")
+    assert json.loads(only_a.stdout)["summary"]["conversations"] == 1
+    assert "no transcript in folder" in cli("extract", tmp_path / "chats" / ".hidden", "--glob", "*.md", code=2).stderr
+
+
+def test_all_failed_has_its_own_exit_code(cli, tmp_path, fake):
+    from conftest import FAKE
+
+    src = tmp_path / "t.jsonl"
+    src.write_text('{"role": "user", "content": "I like tea"}\n')
+    fake.reset([{"fault": "malformed"}] * 3, auto=False)
+    cli("extract", src, "-n", "a", *FAKE, code=65)  # its one conversation failed: nothing extracted
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{")
+    result = cli("extract", bad, tmp_path / "missing.jsonl", "-n", "a", code=4)  # nothing could be read
+    assert result.stderr.count("\n") == 2 and "missing.jsonl" in result.stderr

@@ -96,14 +96,14 @@ def expand_folders(paths: list[str], globs: list[str] | None) -> list[str]:
     import fnmatch
     import os
 
-    from langmem_cli.jobs.watch_files import DEFAULT_GLOBS
-
-    patterns = tuple(globs) if globs else DEFAULT_GLOBS
     out: list[str] = []
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             out.append(path)
             continue
+        from langmem_cli.jobs.watch_files import DEFAULT_GLOBS  # only for a folder: --parse-only of files stays light
+
+        patterns = tuple(globs) if globs else DEFAULT_GLOBS
         found = []
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
