@@ -148,3 +148,30 @@ def test_all_failed_has_its_own_exit_code(cli, tmp_path, fake):
     bad.write_text("{")
     result = cli("extract", bad, tmp_path / "missing.jsonl", "-n", "a", code=4)  # nothing could be read
     assert result.stderr.count("\n") == 2 and "missing.jsonl" in result.stderr
+
+
+# -- readers: role + text, lines of no known shape (27.12) -------------------------------------------
+
+SANITIZED = [
+    {"type": "session_meta", "id": "s1", "cwd": "/home/me/my project", "started": "2025-01-02T10:00:00Z"},
+    {"type": "message", "role": "user", "text": "I live in Porto and I work as a nurse."},
+    {"type": "message", "role": "assistant", "text": "Noted."},
+    {"type": "event", "name": "compaction"},
+]
+
+
+def test_role_and_text_lines_are_messages_and_other_lines_are_skipped_with_a_reason(cli, tmp_path):
+    path = tmp_path / "sanitized.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in SANITIZED))
+    parsed = cli.json("extract", "--parse-only", "--json", path)
+    [entry] = parsed["files"]
+    [conversation] = entry["conversations"]
+    assert [(m["role"], m["text"], m["line"]) for m in conversation["messages"]] == [
+        ("user", "I live in Porto and I work as a nurse.", 2), ("assistant", "Noted.", 3)]
+    assert entry["skipped_by_reason"] == {"no 'role': 'session_meta' line": 1, "no 'role': 'event' line": 1}
+    human = cli("extract", "--parse-only", "--no-json", path).stdout
+    assert "L1 skipped (no 'role': 'session_meta' line)" in human
+    report = json.loads(cli("extract", path, "-n", "me", "--json").stdout)
+    assert report["summary"]["inserted"] >= 1
+    evidence = [e for m in cli.json("list") for e in m["metadata"]["evidence"]]
+    assert {e["line"] for e in evidence} == {2}
