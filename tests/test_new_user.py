@@ -175,3 +175,29 @@ def test_role_and_text_lines_are_messages_and_other_lines_are_skipped_with_a_rea
     assert report["summary"]["inserted"] >= 1
     evidence = [e for m in cli.json("list") for e in m["metadata"]["evidence"]]
     assert {e["line"] for e in evidence} == {2}
+
+
+# -- namespace templates: {name|slug} (27.8) ------------------------------------------------------------
+
+def test_slug_filter_makes_a_namespace_of_any_title_and_errors_name_the_variable(cli, tmp_path):
+    path = tmp_path / "titled.jsonl"
+    rows = [{"title": "Trip to Köln / plans", "messages": [{"role": "user", "content": "I live in Porto."}]},
+            {"title": "東京", "messages": [{"role": "user", "content": "I work as a nurse."}]}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    result = cli("extract", path, "-n", "chats/{title}", code=2)
+    assert "{title} is 'Trip to Köln / plans', which cannot be part of a namespace" in result.stderr
+    assert "{title|slug} makes one of it" in result.stderr
+    cli("extract", path, "-n", "chats/{title|slug}", "--json")
+    namespaces = {row["namespace"] for row in cli.json("namespaces")}
+    assert "chats/trip-to-koln-plans" in namespaces
+    assert any(n.startswith("chats/x") and len(n) == len("chats/x") + 8 for n in namespaces)  # no Latin letter: a stable hash
+    assert "unknown filter 'upper'" in cli("extract", path, "-n", "c/{title|upper}", code=2).stderr
+    assert "{cwd|slug}" in cli("extract", path, "-n", "c/{cwd}", "--var", "cwd=/home/me/my project", code=2).stderr
+
+
+def test_slug_is_a_valid_segment_for_any_text():
+    from langmem_cli.core.namespaces import slug, validate
+
+    for text in ("Trip to Köln / plans", "  ", "..", "東京", "a" * 300, "--x--", "C:\\Users\\me"):
+        assert validate(slug(text)) == slug(text)
+    assert slug("Trip to Köln / plans") == "trip-to-koln-plans"
