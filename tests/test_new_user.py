@@ -201,3 +201,44 @@ def test_slug_is_a_valid_segment_for_any_text():
     for text in ("Trip to Köln / plans", "  ", "..", "東京", "a" * 300, "--x--", "C:\\Users\\me"):
         assert validate(slug(text)) == slug(text)
     assert slug("Trip to Köln / plans") == "trip-to-koln-plans"
+
+
+# -- errors that no retry fixes (27.9) ------------------------------------------------------------------
+
+def test_an_unknown_provider_fails_at_once_saying_what_to_fix(cli):
+    result = cli("extract", CONVERSATIONS, "-n", "a", "--model", "nonsense/model", code=2)
+    assert result.stderr.startswith("langmem: error: --model nonsense/model: unknown provider 'nonsense': give PROVIDER/MODEL")
+    assert result.stderr.count("\n") == 1 and "re-run" not in result.stderr
+
+
+@pytest.mark.parametrize("status,error,says", [
+    (404, "The model `nope` does not exist", "model not found (check the name given to --model)"),
+    (401, "Incorrect API key provided", "missing or invalid API key"),
+])
+def test_unknown_model_or_bad_key_is_asked_once_not_retried(cli, openai_server, status, error, says):
+    openai_server.reset([{"status": status, "error": error}] * 5)
+    result = cli("extract", CONVERSATIONS, "-n", "a", "--model", "openai/nope", "--api-base", openai_server.base,
+                 "--retries", "3", code=1)
+    assert len(openai_server.requests) == 1  # retrying cannot help: one request, then stop
+    assert says in result.stderr and result.stderr.count("\n") == 1 and "re-run the same command" not in result.stderr
+    assert cli.json("list") == []
+
+
+def test_invalid_json_message_says_starting_at_column_once(tmp_path):
+    from langmem_cli.errors import InvalidInputError
+    from langmem_cli.formats import read_conversations
+
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"role": "user", "content": "unterminated}\n')
+    with pytest.raises(InvalidInputError) as caught:
+        list(read_conversations(str(path)))
+    assert "starting at column" in str(caught.value) and "at at" not in str(caught.value)
+
+
+# -- watch on a missing path (27.9) ----------------------------------------------------------------------
+
+def test_watch_once_on_a_missing_path_is_an_error(cli, tmp_path):
+    result = cli("watch", tmp_path / "no-such-dir", "--once", code=2)
+    assert result.stderr == f"langmem: error: cannot watch {tmp_path / 'no-such-dir'}: no such file or folder\n"
+    result = cli("watch", tmp_path / "gone" / "a.jsonl", code=2)
+    assert "no such file or folder (nor its folder" in result.stderr
