@@ -242,3 +242,49 @@ def test_watch_once_on_a_missing_path_is_an_error(cli, tmp_path):
     assert result.stderr == f"langmem: error: cannot watch {tmp_path / 'no-such-dir'}: no such file or folder\n"
     result = cli("watch", tmp_path / "gone" / "a.jsonl", code=2)
     assert "no such file or folder (nor its folder" in result.stderr
+
+
+# -- huge messages (27.10) --------------------------------------------------------------------------------
+
+def filler(chars: int) -> str:
+    sentence = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt. "
+    return sentence * (chars // len(sentence))
+
+
+def test_a_huge_message_keeps_its_first_person_sentences_within_the_limit():
+    from langmem_cli.core.long_messages import MESSAGE_LIMIT, fit
+
+    text = filler(5_000_000) + "I like tea. " + filler(5_000_000) + "My sister lives in Oslo"
+    kept, cut = fit(text)
+    assert cut and len(kept) <= MESSAGE_LIMIT
+    assert "I like tea." in kept and "My sister lives in Oslo" in kept
+    for piece in kept.split(" … "):
+        assert piece in text  # verbatim: evidence quotes stay exact
+    assert fit("I like tea.") == ("I like tea.", False)
+    opening, cut = fit(filler(100_000))  # nothing in the first person: the opening is read
+    assert cut and opening and len(opening) <= MESSAGE_LIMIT // 10 and filler(100_000).startswith(opening)
+    blob, cut = fit("x" * 3_000_000)  # no sentence at all
+    assert cut and len(blob) <= MESSAGE_LIMIT
+
+
+def test_a_huge_message_is_cut_noted_in_the_report_and_its_fact_kept(cli, tmp_path):
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps({"role": "user", "content": filler(1_500_000) + " I like green tea. " + filler(1_500_000)}) + "\n")
+    report = json.loads(cli("extract", path, "-n", "h", "--json").stdout)
+    assert report["summary"]["truncated"] == 1 and report["summary"]["message_limit"] == 20_000
+    assert report["conversations"][0]["messages_cut"] == 1
+    [memory] = cli.json("list", "-n", "h")
+    assert memory["text"] == "The user likes green tea."
+    assert memory["metadata"]["evidence"][0]["quote"] == "I like green tea."
+    line = cli("extract", path, "-n", "h2").stdout
+    assert "1 messages cut at 20000 characters" in line
+
+
+def test_the_model_is_shown_the_fact_of_a_huge_message(cli, tmp_path, fake):
+    from conftest import FAKE
+
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps({"role": "user", "content": filler(2_000_000) + " I like tea. " + filler(2_000_000)}) + "\n")
+    cli("extract", path, "-n", "h", *FAKE, "--json")
+    prompts = "\n".join(str(p) for p in fake.prompts)
+    assert "I like tea." in prompts and len(fake.prompts) <= 12  # not hundreds of chunks of filler

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
+from langmem_cli.core.long_messages import MESSAGE_LIMIT
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
 from langmem_cli.core.namespaces import validate
@@ -45,6 +46,7 @@ class ConversationResult:
     seconds: float = 0.0
     rejected: list = field(default_factory=list)  # core.grounding.Rejected: candidates the gate refused
     ids: list[str | None] = field(default_factory=list)  # the id each operation wrote, in order
+    truncated: int = 0  # messages cut to the per-message limit (core/long_messages.py)
 
     def to_dict(self) -> dict[str, Any]:
         ops = [op.to_dict() for op in self.operations]
@@ -52,7 +54,8 @@ class ConversationResult:
             op["id"] = op["id"] or new_id
         return {"source": self.source, "namespace": self.namespace, "status": self.status,
                 "operations": ops, "rejected": [r.to_dict() for r in self.rejected], "error": self.error,
-                "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3)}
+                "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3),
+                **({"messages_cut": self.truncated} if self.truncated else {})}
 
 
 @dataclass
@@ -94,6 +97,8 @@ class ExtractReport:
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
             "files_failed": len(self.unreadable),
+            "truncated": sum(r.truncated for r in self.results),
+            "message_limit": MESSAGE_LIMIT,
             "pending": self.pending,
             **self.usage.to_dict(),
             "seconds": round(self.seconds, 2),
@@ -210,8 +215,10 @@ def run_extract(
 def estimate_calls(conversations: list[Conversation], opts: ExtractOptions) -> int:
     """LLM calls a run needs at least: one per chunk (per schema in profile mode), retries aside."""
     total = 0
+    from langmem_cli.core.long_messages import fit
+
     for conversation in conversations:
-        lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
+        lines = [f"{m.speaker}: {' '.join(fit(m.content)[0].split())}" for m in conversation.messages]
         total += len(chunk_lines(lines, opts.chunk_tokens)) * (len(opts.schemas) if opts.profile else 1)
     return total
 
@@ -242,6 +249,7 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
         if not opts.force and not opts.dry_run and store.is_processed(namespace, digest):
             result.status = "skipped"
             return result
+        conversation, result.truncated = _within_limit(conversation)
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
         if client is None:  # the offline extractor "local"
@@ -283,6 +291,24 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _within_limit(conversation: Conversation) -> tuple[Conversation, int]:
+    """The conversation with each message longer than the per-message limit cut to what can carry
+    a fact (core/long_messages.py), and how many were cut."""
+    import dataclasses
+
+    from langmem_cli.core.long_messages import fit
+
+    cut = 0
+    messages = []
+    for message in conversation.messages:
+        text, was_cut = fit(message.content)
+        cut += was_cut
+        messages.append(dataclasses.replace(message, content=text) if was_cut else message)
+    if not cut:
+        return conversation, 0
+    return Conversation(messages, conversation.metadata, conversation.source), cut
 
 
 def _stamp(operations: list[Operation], conversation: Conversation) -> None:
