@@ -288,3 +288,19 @@ def test_the_model_is_shown_the_fact_of_a_huge_message(cli, tmp_path, fake):
     cli("extract", path, "-n", "h", *FAKE, "--json")
     prompts = "\n".join(str(p) for p in fake.prompts)
     assert "I like tea." in prompts and len(fake.prompts) <= 12  # not hundreds of chunks of filler
+
+
+# -- the embedder cache (27.11) ---------------------------------------------------------------------------
+
+def test_the_embedder_cache_is_keyed_by_the_model_files_not_the_name(monkeypatch, tmp_path):
+    from langmem_cli.embed import embedders
+
+    opened = []
+    monkeypatch.setattr(embedders, "open_onnx", lambda name, source, directory: opened.append(directory) or object())
+    monkeypatch.delenv("LANGMEM_EMBEDDING_BACKEND", raising=False)
+    monkeypatch.setenv("LANGMEM_CACHE_DIR", str(tmp_path / "a"))
+    first = embedders.get_embedder("some-org/some-model")
+    assert embedders.get_embedder("some-org/some-model") is first  # same files: shared
+    monkeypatch.setenv("LANGMEM_CACHE_DIR", str(tmp_path / "b"))
+    second = embedders.get_embedder("some-org/some-model")
+    assert second is not first and [d.parent.name for d in opened] == ["a", "b"]
