@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -12,11 +11,11 @@ from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.long_messages import MESSAGE_LIMIT
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
-from langmem_cli.core.namespaces import validate
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
 from langmem_cli.jobs import grounded
+from langmem_cli.jobs.templates import fill_namespace, template_fields, template_parts  # noqa: F401 - their home before
 
 
 @dataclass
@@ -107,69 +106,6 @@ class ExtractReport:
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results],
                 "unreadable": self.unreadable}
-
-
-TEMPLATE_FILTERS = ("slug",)  # {name|slug}: see core.namespaces.slug
-
-
-def template_parts(template: str) -> list[tuple[str, list[str]]]:
-    """(variable, filters) of each ``{variable|filter...}`` in a namespace template."""
-    try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise UsageError(f"invalid namespace template {template!r}: {exc}") from None
-    parts = []
-    for field_ in fields:
-        name, *filters = [p.strip() for p in field_.split("|")]
-        if not name.isidentifier():
-            raise UsageError(f"invalid namespace template {template!r}: {{{field_}}} is not a variable name")
-        for f in filters:
-            if f not in TEMPLATE_FILTERS:
-                raise UsageError(f"invalid namespace template {template!r}: unknown filter {f!r} in {{{field_}}} "
-                                 f"(filters: {', '.join(TEMPLATE_FILTERS)})")
-        parts.append((name, filters))
-    return parts
-
-
-def template_fields(template: str) -> list[str]:
-    """The variables a namespace template needs (its filters checked)."""
-    return [name for name, _ in template_parts(template)]
-
-
-def fill_namespace(template: str, variables: dict[str, str], metadata: dict[str, Any], where: str) -> str:
-    """Fill ``{name}`` from --var first, then from the conversation's metadata; ``{name|slug}``
-    makes a namespace segment of any text. An invalid result names the variable and its value."""
-    from langmem_cli.core.namespaces import slug, valid_segment
-
-    template_parts(template)  # syntax, names and filters
-    filled: list[tuple[str, str]] = []  # (variable, the value that went in)
-    out = []
-    for literal, field_, _, _ in string.Formatter().parse(template):
-        out.append(literal)
-        if field_ is None:
-            continue
-        name, *filters = [p.strip() for p in field_.split("|")]
-        if name in variables:
-            value = variables[name]
-        elif metadata.get(name) not in (None, "") and isinstance(metadata.get(name), (str, int)):
-            value = str(metadata[name])
-        else:
-            raise UsageError(f"{where}: namespace template {template!r} needs {{{name}}}: pass --var {name}=VALUE or give the conversation a {name!r} field")
-        for f in filters:
-            value = slug(value) if f == "slug" else value
-        filled.append((field_, value))
-        out.append(value)
-    namespace = "".join(out)
-    try:
-        return validate(namespace)
-    except UsageError as exc:
-        bad = [(f, v) for f, v in filled if not all(valid_segment(seg) for seg in v.split("/"))]
-        if bad:
-            field_, value = bad[0]
-            name = field_.split("|")[0].strip()
-            raise UsageError(f"{where}: namespace template {template!r}: {{{field_}}} is {value!r}, which cannot be "
-                             f"part of a namespace (letters, digits and _ . @ : + = -); {{{name}|slug}} makes one of it") from None
-        raise UsageError(f"{where}: {exc}") from None
 
 
 def plan_namespaces(conversations: list[Conversation], opts: ExtractOptions) -> list[str]:

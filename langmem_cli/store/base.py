@@ -281,9 +281,8 @@ class Store(abc.ABC):
     # -- locks ---------------------------------------------------------------------
     @abc.abstractmethod
     def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
-        """Hold one conversation (namespace + content hash) while it is extracted: another process
-        claiming the same one waits, then finds it processed. Released when the block ends or the
-        process dies (a lock file's byte on SQLite, a session advisory lock on PostgreSQL)."""
+        """Hold a conversation (namespace + content hash) while it is extracted; another claimant
+        waits. Released when the block ends or the process dies."""
 
     @abc.abstractmethod
     def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
