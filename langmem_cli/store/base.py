@@ -233,6 +233,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def prompt_versions(self, name: str) -> list[dict[str, Any]]: ...
 
+    @abc.abstractmethod
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Memory ids that start with ``prefix`` (sorted, at most ``limit``): short ids."""
+
     # -- processed sources and consolidation marks ----------------------------------
     @abc.abstractmethod
     def is_processed(self, namespace: str, conversation_hash: str) -> bool: ...
@@ -275,6 +279,11 @@ class Store(abc.ABC):
         ((None, 0.0) when there is none)."""
 
     # -- locks ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        """Hold a conversation (namespace + content hash) while it is extracted; another claimant
+        waits. Released when the block ends or the process dies."""
+
     @abc.abstractmethod
     def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
         """An exclusive lock for a named job across processes (on a server: across hosts), released
