@@ -195,7 +195,7 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
             operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
         elif opts.profile:
             operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = grounded.gate_profile(store, conversation, operations)
+            operations, result.rejected = grounded.gate_profile(store, conversation, operations, opts.schemas, namespace)
         else:
             operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
             operations, result.rejected = grounded.gate_operations(
@@ -246,7 +246,7 @@ def _without_stored_copies(store, namespace: str, operations: list[Operation]) -
 
     kept = []
     for op in operations:
-        if op.action == "insert" and store.has_content(namespace, content_hash(op.kind, op.content)):
+        if op.action == "insert" and not (op.metadata or {}).get("profile") and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)
     return kept

@@ -143,21 +143,112 @@ def _properties(schema) -> dict[str, Any]:
 
 
 def local_profile(store, conversation: Conversation, namespace: str, schema) -> tuple[list[Operation], list[Rejected]]:
-    from langmem_cli.core.profile_rules import merge, profile_fields
+    """Offline profile fields: each value a person said (or said no longer holds), at the time
+    they said it, merged by time into the profile's versions."""
+    from langmem_cli.core.profile_rules import Observation, profile_fields
 
     properties = _properties(schema)
-    accepted, rejected = gate(store, conversation, profile_fields(conversation, properties), embed=False)
+    found = profile_fields(conversation, properties)
+    accepted, rejected = gate(store, conversation, [f.candidate for f in found], embed=False)
     if not accepted:
         return [], rejected
-    docs = store.list(namespace=namespace, kinds=[schema.name], limit=1)
-    current = docs[0].content if docs and isinstance(docs[0].content, dict) else {}
-    content = merge(current, [c for c, _ in accepted], properties)
-    if docs and content == current:
-        return [], rejected
-    evidence = [{**e, "field": c.field} for c, ev in accepted for e in ev]
-    op = Operation("update" if docs else "insert", schema.name, schema.validate(content), docs[0].id if docs else None,
-                   metadata={"profile": True})
-    return [with_evidence(op, evidence, _message_time(conversation, evidence) or conversation_time(conversation))], rejected
+    evidence = {id(c): e for c, e in accepted}
+    observations = [Observation(f.candidate.field, f.op, f.candidate.content,
+                                _said_at(conversation, f.message), (f.message, f.position),
+                                [{**e, "field": f.candidate.field} for e in evidence[id(f.candidate)]])
+                    for f in found if id(f.candidate) in evidence]
+    return revise_profile(store, namespace, schema, observations), rejected
+
+
+def _said_at(conversation: Conversation, message: int) -> str:
+    """When a message was said: its time, else the conversation's, else now (no time at all: the
+    order files are read in decides, as for memories)."""
+    from langmem_cli.core import dates
+    from langmem_cli.core.timestamps import now, try_moment
+
+    stamp = conversation.messages[message].timestamp if 0 <= message < len(conversation.messages) else None
+    return try_moment(dates.iso(stamp)) or try_moment(conversation_time(conversation)) or now()
+
+
+def _profile_rows(store, namespace: str, kind: str) -> list:
+    rows = store.list(namespace=namespace, kinds=[kind], limit=None, include_expired=True)
+    return [m for m in rows if m.valid_until is None or m.valid_from is None or m.valid_until > m.valid_from]
+
+
+def stored_log(rows: list, properties: dict[str, Any]) -> list:
+    """The observations a profile was folded from (kept in its newest version's metadata); a
+    profile written before the log existed, or edited by hand since, counts as said when written."""
+    from langmem_cli.core.profile_rules import Observation, fold
+    from langmem_cli.core.timestamps import try_moment
+
+    if not rows:
+        return []
+    newest = max(rows, key=lambda m: (m.valid_until is None, m.valid_from or "", m.updated_at))
+    logged = next((m for m in sorted(rows, key=lambda m: (m.valid_from or "", m.updated_at), reverse=True)
+                   if isinstance(m.metadata.get("observations"), list)), None)
+    log = [Observation.from_dict(d) for d in (logged.metadata["observations"] if logged else [])
+           if isinstance(d, dict) and {"field", "op", "at"} <= set(d)]
+    content = newest.content if isinstance(newest.content, dict) else {}
+    if newest.valid_until is not None or fold(log, properties) == content:
+        return log
+    at = try_moment(newest.updated_at if logged else (newest.valid_from or newest.created_at)) or newest.created_at
+    before = fold(log, properties)
+    for field in sorted(set(before) | set(content)):
+        old, new = before.get(field), content.get(field)
+        if old == new:
+            continue
+        if isinstance(new, list) or isinstance(old, list):
+            olds, news = list(old or []), list(new or [])
+            log += [Observation(field, "remove", v, at) for v in olds if v not in news]
+            log += [Observation(field, "add", v, at, (0, n)) for n, v in enumerate(news) if v not in olds]
+        elif new in (None, ""):
+            log.append(Observation(field, "remove", old, at))
+        else:
+            log.append(Observation(field, "set", new, at))
+    return log
+
+
+def revise_profile(store, namespace: str, schema, observations: list) -> list[Operation]:
+    """The operations that bring the stored versions of a profile to what all its statements say,
+    by their time: a statement older than the current version reshapes the versions from its time
+    on (split, retracted and new versions; nothing is erased)."""
+    import uuid
+
+    from langmem_cli.core import profile_rules as rules
+
+    properties = _properties(schema)
+    rows = _profile_rows(store, namespace, schema.name)
+    old_log = stored_log(rows, properties)
+    log = rules.merge_log(old_log, observations)
+    if len(log) == len(old_log) and rows:
+        return []  # nothing new was said (a re-run, the same words again)
+    wanted = rules.versions(log, properties)
+    for v in wanted:
+        v.content = schema.validate(v.content)
+    stored = [rules.Version(m.valid_from, m.valid_until, m.content, m.id) for m in rows]
+    steps = rules.revise(stored, wanted, lambda: str(uuid.uuid4()))
+    logged = [o.to_dict() for o in log]
+
+    def metadata(version) -> dict[str, Any]:
+        evidence = [e for o in log if o.at <= (version.valid_from or "") for e in o.evidence]
+        return {"profile": True, "evidence": evidence, "observations": logged}
+
+    operations: list[Operation] = []
+    for step in steps:
+        if step.action == "close":
+            operations.append(Operation("delete", schema.name, None, step.target, metadata={"superseded_by": step.successor},
+                                        valid_from=step.valid_from))
+            continue
+        v = step.version
+        operations.append(Operation(step.action, schema.name, v.content, step.target, metadata=metadata(v),
+                                    valid_from=v.valid_from, valid_until=v.valid_until, superseded_by=step.next_id,
+                                    row_id=v.id))
+    current = next((m for m in rows if m.valid_until is None), None)
+    if current is not None and not any(op.id == current.id for op in operations):
+        # the current version stays as it is; it keeps the log, so the next statement is merged with all of them
+        operations.append(Operation("update", schema.name, current.content, current.id,
+                                    metadata={"profile": True, "observations": logged}, valid_from=current.valid_from))
+    return operations
 
 
 def is_name_field(field: str) -> bool:
@@ -174,54 +265,70 @@ def said_name(value: str, said: list[str], conversation: Conversation) -> bool:
     return any(pattern.search(s.replace("\u2019", "'")) for s in said)
 
 
-def gate_profile(store, conversation: Conversation, operations: list[Operation]) -> tuple[list[Operation], list[Rejected]]:
-    """A model's profile: each field that changed keeps its new value only if the value's words are
-    in what a person said (the quote is the sentence that holds them); other fields keep the old value."""
+def gate_profile(store, conversation: Conversation, operations: list[Operation], schemas: dict,
+                 namespace: str) -> tuple[list[Operation], list[Rejected]]:
+    """A model's profile: each field that changed is a statement, kept only if its words are in
+    what a person said (the quote is the sentence that holds them), at the time it was said; a
+    value the model dropped goes only when a person said it no longer holds. The statements are
+    then merged by time like the offline ones."""
     from langmem_cli.core.grounding import eligible, words
+    from langmem_cli.core.profile_rules import Observation, negation_of
     from langmem_cli.core.statements import sentences
 
     allowed = eligible(conversation.messages)
-    said = [s for i, m in enumerate(conversation.messages) if allowed[i] for s in sentences(m.content)]
+    said = [(i, s) for i, m in enumerate(conversation.messages) if allowed[i] for s in sentences(m.content)]
     kept: list[Operation] = []
     rejected: list[Rejected] = []
     for op in operations:
-        before = {}
-        if op.id:
-            before = store.get(op.id).content
+        schema = schemas.get(op.kind)
+        if schema is None:
+            continue
+        before = store.get(op.id).content if op.id else {}
+        before = before if isinstance(before, dict) else {}
         content = dict(op.content) if isinstance(op.content, dict) else {}
-        evidence: list[dict[str, Any]] = []
-        for field, value in list(content.items()):
-            if before.get(field) == value:
-                continue
-            items = value if isinstance(value, list) else [value]
-            old = before.get(field) if isinstance(before.get(field), list) else []
-            good = []
-            for item in items:
-                if item in old:
-                    good.append(item)  # grounded when it was written
-                    continue
-                text = item if isinstance(item, str) else str(item)
-                if is_name_field(field) and not said_name(text, said, conversation):
-                    rejected.append(Rejected(Candidate(text, [], op.kind, field=field), "a name nobody said is theirs"))
-                    continue
-                mine = set(words(text))
-                quote = max(said, key=lambda s: len(mine & set(words(s))), default="")
-                candidate = Candidate(text, [quote] if quote else [], op.kind, field=field)
-                ok, refused = gate(store, conversation, [candidate])
-                if ok:
-                    good.append(item)
-                    evidence += [{**e, "field": field} for e in ok[0][1]]
-                else:
-                    rejected += refused
-            if isinstance(value, list):
-                content[field] = good
-            elif good:
-                content[field] = value
-            elif field in before:
-                content[field] = before[field]
+        observations: list[Observation] = []
+
+        def observe(field: str, action: str, item: Any) -> None:
+            text = item if isinstance(item, str) else str(item)
+            if action == "remove":
+                found = negation_of(text, [s for _, s in said])
+                if found is None:
+                    return  # dropped without anyone saying so: the value stays
+                quote = found
             else:
-                del content[field]
-        if evidence and content != before:
-            op.content = content
-            kept.append(with_evidence(op, evidence, conversation_time(conversation)))
+                if is_name_field(field) and not said_name(text, [s for _, s in said], conversation):
+                    rejected.append(Rejected(Candidate(text, [], op.kind, field=field), "a name nobody said is theirs"))
+                    return
+                mine = set(words(text))
+                quote = max((s for _, s in said), key=lambda s: len(mine & set(words(s))), default="")
+            candidate = Candidate(text, [quote] if quote else [], op.kind, field=field)
+            ok, refused = gate(store, conversation, [candidate], embed=action != "remove")
+            if not ok:
+                rejected.extend(refused)
+                return
+            evidence = [{**e, "field": field} for e in ok[0][1]]
+            message = evidence[0]["message"] if evidence else 0
+            position = conversation.messages[message].content.find(quote) if evidence else 0
+            observations.append(Observation(field, action, item, _said_at(conversation, message),
+                                            (message, max(position, 0)), evidence))
+
+        for field in sorted(set(before) | set(content)):
+            old, new = before.get(field), content.get(field)
+            if old == new:
+                continue
+            if isinstance(new, list) or isinstance(old, list):
+                olds = old if isinstance(old, list) else []
+                news = new if isinstance(new, list) else []
+                for item in news:
+                    if item not in olds:
+                        observe(field, "add", item)
+                for item in olds:
+                    if item not in news:
+                        observe(field, "remove", item)
+            elif new in (None, ""):
+                observe(field, "remove", old)
+            else:
+                observe(field, "set", new)
+        if observations:
+            kept += revise_profile(store, namespace, schema, observations)
     return kept, rejected
