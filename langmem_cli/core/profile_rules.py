@@ -309,9 +309,14 @@ def revise(stored: list[Version], wanted: list[Version], new_id) -> list[Step]:
     if k == len(wanted) and k == len(stored):
         return []
     fresh = wanted[k:]
+    start = fresh[0].valid_from if fresh else None
+    if (fresh and k < len(stored) and stored[k].valid_from == fresh[0].valid_from and stored[k].content == fresh[0].content
+            and fresh[0].valid_until is not None and (stored[k].valid_until is None or stored[k].valid_until > fresh[0].valid_until)):
+        # the same version, now ending earlier (the usual case: a newer statement): it is split
+        # where the next one begins
+        start, fresh = fresh[0].valid_until, fresh[1:]
     for v in fresh:
         v.id = new_id()
-    start = fresh[0].valid_from if fresh else None
 
     def covering(moment: str | None) -> Version | None:
         for v in fresh:

@@ -308,7 +308,8 @@ def gate_profile(store, conversation: Conversation, operations: list[Operation],
                 return
             evidence = [{**e, "field": field} for e in ok[0][1]]
             message = evidence[0]["message"] if evidence else 0
-            position = conversation.messages[message].content.find(quote) if evidence else 0
+            words_at = conversation.messages[message].content.lower().find(text.lower()) if evidence else 0
+            position = words_at if words_at >= 0 else conversation.messages[message].content.find(quote)
             observations.append(Observation(field, action, item, _said_at(conversation, message),
                                             (message, max(position, 0)), evidence))
 
