@@ -187,7 +187,7 @@ class RunOutcome:
 # Commands that only read: on a database that does not exist yet they say so instead of creating
 # its folder and reporting nothing.
 READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces", "stats", "runs", "export",
-                                "show-profile", "prompt-history"})
+                                "show-profile", "prompt-history", "timeline"})
 
 
 @dataclass
