@@ -48,6 +48,8 @@ def timeline(
 
 
 def _human(console, line) -> None:
+    import textwrap
+
     from rich.text import Text
 
     from langmem_cli.core.timeline import bar
@@ -69,4 +71,7 @@ def _human(console, line) -> None:
             head.append(bar(span, line, width), style="green" if span.current else "dim")
             head.append(f" {(span.valid_from or '…')[:10]} → {(span.valid_until or 'now')[:10]}", style=style)
             console.print(head, no_wrap=True, overflow="ellipsis")
-            console.print(Text(("  ↳ " if n else "  ") + " · ".join(span.text.split("\n")), style="" if span.current else "dim"), overflow="fold")
+            said = " · ".join(span.changes) if n and span.changes is not None else " · ".join(span.text.split("\n"))
+            lines = textwrap.wrap(("↳ " if n else "") + said, max(20, (console.width or 80) - 4), break_on_hyphens=False) or [""]
+            for text in lines:
+                console.print(Text("  " + text, style="" if span.current else "dim"))

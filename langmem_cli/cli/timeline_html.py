@@ -85,6 +85,8 @@ def page(line) -> str:
             out += [f'<article {attrs}>',
                     f'<div class="track"><div class="span" style="left:{_pct(left)};width:{_pct(max(0.0, right - left))}"></div></div>',
                     f'<p class="text"><span class="badge">{LABEL[span.state]}</span>{escape(span.text)}</p>',
+                    *([f'<p class="meta changes">changed: {escape(" · ".join(span.changes) or "nothing")}</p>']
+                      if span.changes is not None else []),
                     f'<p class="meta"><time datetime="{escape(span.valid_from or "")}">{escape((span.valid_from or "…")[:10])}</time>'
                     f' → <time datetime="{escape(span.valid_until or "")}">{escape((span.valid_until or "now")[:10])}</time>'
                     f' · {escape(span.kind)} · <code>{escape(span.id[:8])}</code>'

@@ -26,6 +26,7 @@ class Span:
     current: bool
     retracted: bool
     replaces: list[str] = field(default_factory=list)
+    changes: list[str] | None = None  # a structured memory (a profile): what differs from the version before
 
     @property
     def state(self) -> str:
@@ -34,7 +35,7 @@ class Span:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "text": self.text, "valid_from": self.valid_from,
                 "valid_until": self.valid_until, "superseded_by": self.superseded_by, "replaces": self.replaces,
-                "state": self.state, "current": self.current}
+                "state": self.state, "current": self.current, **({"changes": self.changes} if self.changes is not None else {})}
 
 
 @dataclass
@@ -115,13 +116,41 @@ def build(memories: Iterable[Memory], namespace: str, now: str, subject: str | N
         if subject and not any(about(m, subject) for m in members):
             continue
         members.sort(key=lambda m: (m.valid_from or m.created_at, m.valid_until or "\uffff", m.created_at, m.id))
-        chains.append(Chain([Span(m.id, m.kind, m.text, m.valid_from, m.valid_until, m.superseded_by,
-                                  current=m.is_valid_at(now),
-                                  retracted=bool(m.valid_until and m.valid_from and m.valid_until <= m.valid_from),
-                                  replaces=sorted(replaces.get(m.id, [])))
-                             for m in members]))
+        spans = [Span(m.id, m.kind, m.text, m.valid_from, m.valid_until, m.superseded_by,
+                      current=m.is_valid_at(now),
+                      retracted=bool(m.valid_until and m.valid_from and m.valid_until <= m.valid_from),
+                      replaces=sorted(replaces.get(m.id, [])))
+                 for m in members]
+        held = None  # the last version that held before this one (a retracted one never did)
+        for m, span in zip(members, spans):
+            if held is not None and not span.retracted and _structured(held.content) and _structured(m.content):
+                span.changes = changes(held.content, m.content)
+            if not span.retracted:
+                held = m
+        chains.append(Chain(spans))
     chains.sort(key=lambda c: (c.start, c.spans[0].id))
     return Timeline(namespace, subject, now, chains)
+
+
+def _structured(content: Any) -> bool:
+    return isinstance(content, dict) and set(content) != {"content"}  # a free-text memory is {"content": text}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What a version changed: "key: value" set, "+key: item" / "-key: item" in a list, "-key" gone."""
+    out: list[str] = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old, list) or isinstance(new, list):
+            olds, news = (old if isinstance(old, list) else []), (new if isinstance(new, list) else [])
+            out += [f"+{key}: {v}" for v in news if v not in olds] + [f"-{key}: {v}" for v in olds if v not in news]
+        elif new is None:
+            out.append(f"-{key}")
+        else:
+            out.append(f"{key}: {new}")
+    return out
 
 
 def _seconds(moment: str) -> float:
