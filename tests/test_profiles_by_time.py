@@ -192,3 +192,16 @@ def test_model_value_nobody_said_is_refused(cli, fake, tmp_path):
     cli("extract", jan, "-n", "u/p", "--schema", SCHEMA, "--profile", *FAKE)
     [current] = cli.json("show-profile", "-n", "u/p")
     assert current["content"] == {"name": "Priya"}
+
+
+def test_model_dropping_a_value_nobody_negated_keeps_it(cli, fake, tmp_path):
+    jan = story(tmp_path / "story")[0]
+    later = tmp_path / "later.jsonl"
+    later.write_text(json.dumps({"role": "user", "content": "Miso is asleep on the sofa again, and I'm still vegetarian.",
+                                 "timestamp": "2024-09-01T10:00:00Z"}) + "\n")
+    fake.replies.extend([reply({"name": "Priya", "pets": ["Miso"], "food_preferences": ["vegetarian"]}),
+                         reply({"name": "Priya", "pets": [], "food_preferences": []})])  # drops both: nobody said so
+    cli("extract", jan, "-n", "u/p", "--schema", SCHEMA, "--profile", *FAKE)
+    cli("extract", later, "-n", "u/p", "--schema", SCHEMA, "--profile", *FAKE)
+    [current] = cli.json("show-profile", "-n", "u/p")
+    assert current["content"] == {"name": "Priya", "pets": ["Miso"], "food_preferences": ["vegetarian"]}
