@@ -42,6 +42,12 @@ def test_a_value_goes_in_the_field_it_belongs_to_or_nowhere():
     assert got == {("hometown", "Porto"), ("allergies", "allergic to cats")}  # "working" hours is no job
 
 
+def test_names_keep_their_letters_and_capitals():
+    assert found("Call me Tomás.") == {("name", "set", "Tomás")}
+    assert found("I'm Zoë and I live in Oslo.") == {("name", "set", "Zoë"), ("city", "set", "Oslo")}
+    assert found("I'm Going home now.") == set()
+
+
 def test_negations_and_past_states_remove_not_add():
     assert found("I'm not vegetarian anymore, I eat fish now.") == {("food_preferences", "remove", "vegetarian")}
     assert found("I don't live in Berlin any more.") == {("city", "remove", "Berlin")}
@@ -205,3 +211,16 @@ def test_model_dropping_a_value_nobody_negated_keeps_it(cli, fake, tmp_path):
     cli("extract", later, "-n", "u/p", "--schema", SCHEMA, "--profile", *FAKE)
     [current] = cli.json("show-profile", "-n", "u/p")
     assert current["content"] == {"name": "Priya", "pets": ["Miso"], "food_preferences": ["vegetarian"]}
+
+
+def test_out_of_order_profile_on_every_backend(backend_db, tmp_path):
+    from conftest import Cli
+
+    b = Cli(backend_db)
+    b.env["LANGMEM_DB"] = backend_db
+    jan, mar, jun, aug = story(tmp_path / "story")
+    extract_all(b, [jun, aug, jan, mar])
+    [current] = b.json("show-profile", "-n", "u/priya")
+    assert current["content"] == CURRENT
+    assert [d["content"] for d in b.json("show-profile", "-n", "u/priya", "--as-of", "2024-02-15")] == [FEBRUARY]
+    assert_never_overlap(profile_rows(b))

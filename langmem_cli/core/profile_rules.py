@@ -33,7 +33,7 @@ from langmem_cli.core.statements import sentences
 _END = r"([^.,;!?]{2,80}?)(?=[.,;!?]|$| and | but | so )"
 NAME_FIELDS = ("name", "first_name", "full_name", "user_name", "preferred_name", "nickname")
 PATTERNS: list[tuple[tuple[str, ...], re.Pattern]] = [
-    (("name",), re.compile(r"\b(?i:my name is|i'm|i am|call me)\s+([A-Z][a-z]+)\b(?!\s+[a-z])")),
+    (("name",), re.compile(r"\b(?i:my name is|i'm|i am|call me)\s+([A-ZÀ-ÖØ-Þ][^\W\d_A-Z]+)\b(?!\s+(?!and\b|but\b|from\b|here\b)[a-z])")),  # "Tomás", "Zoë"
     (("job", "occupation", "work", "role", "profession", "employment", "career", "employer"),
      re.compile(r"(?i)\b(?:(?:i|and)(?: now| currently| also)? work|i'm working|i am working|new job|i'm employed|i am employed)\b"
                 r"[^.;!?]*?\bas (an? " + _END[1:])),

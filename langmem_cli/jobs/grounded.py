@@ -171,23 +171,32 @@ def _said_at(conversation: Conversation, message: int) -> str:
 
 
 def _profile_rows(store, namespace: str, kind: str) -> list:
-    rows = store.list(namespace=namespace, kinds=[kind], limit=None, include_expired=True)
-    return [m for m in rows if m.valid_until is None or m.valid_from is None or m.valid_until > m.valid_from]
+    """Every row of a profile, expired and never-valid ones too (they hold its statements)."""
+    return store.list(namespace=namespace, kinds=[kind], limit=None, include_expired=True)
+
+
+def _held(m) -> bool:
+    return m.valid_until is None or m.valid_from is None or m.valid_until > m.valid_from
 
 
 def stored_log(rows: list, properties: dict[str, Any]) -> list:
-    """The observations a profile was folded from (kept in its newest version's metadata); a
-    profile written before the log existed, or edited by hand since, counts as said when written."""
-    from langmem_cli.core.profile_rules import Observation, fold
+    """The observations a profile was folded from (each revision writes them all in the rows it
+    writes: their union is the latest); a profile written before the log existed, or edited by
+    hand since, counts as said when written."""
+    from langmem_cli.core.profile_rules import Observation, fold, merge_log
     from langmem_cli.core.timestamps import try_moment
 
-    if not rows:
-        return []
-    newest = max(rows, key=lambda m: (m.valid_until is None, m.valid_from or "", m.updated_at))
-    logged = next((m for m in sorted(rows, key=lambda m: (m.valid_from or "", m.updated_at), reverse=True)
-                   if isinstance(m.metadata.get("observations"), list)), None)
-    log = [Observation.from_dict(d) for d in (logged.metadata["observations"] if logged else [])
-           if isinstance(d, dict) and {"field", "op", "at"} <= set(d)]
+    log: list[Observation] = []
+    for m in rows:
+        entries = m.metadata.get("observations") if isinstance(m.metadata, dict) else None
+        if isinstance(entries, list):
+            log = merge_log(log, [Observation.from_dict(d) for d in entries
+                                  if isinstance(d, dict) and {"field", "op", "at"} <= set(d)])
+    held = [m for m in rows if _held(m)]
+    if not held:
+        return log
+    newest = max(held, key=lambda m: (m.valid_until is None, m.valid_from or "", m.updated_at))
+    logged = bool(log)
     content = newest.content if isinstance(newest.content, dict) else {}
     if newest.valid_until is not None or fold(log, properties) == content:
         return log
@@ -217,12 +226,22 @@ def revise_profile(store, namespace: str, schema, observations: list) -> list[Op
     from langmem_cli.core import profile_rules as rules
 
     properties = _properties(schema)
-    rows = _profile_rows(store, namespace, schema.name)
-    old_log = stored_log(rows, properties)
+    every = _profile_rows(store, namespace, schema.name)
+    rows = [m for m in every if _held(m)]
+    old_log = stored_log(every, properties)
     log = rules.merge_log(old_log, observations)
-    if len(log) == len(old_log) and rows:
+    if len(log) == len(old_log) and every:
         return []  # nothing new was said (a re-run, the same words again)
     wanted = rules.versions(log, properties)
+    if not wanted:
+        # Only values said to no longer hold, and nothing they remove yet (the files came newest
+        # first): a row that never held keeps these statements for the next file to be merged with.
+        noted: dict[str, Any] = {}
+        for o in log:
+            noted.setdefault(o.field, []).append(o.value)
+        return [Operation("insert", schema.name, noted, valid_from=log[0].at, valid_until=log[0].at,
+                          metadata={"profile": True, "pending": True, "observations": [o.to_dict() for o in log],
+                                    "evidence": [e for o in log for e in o.evidence]})]
     for v in wanted:
         v.content = schema.validate(v.content)
     stored = [rules.Version(m.valid_from, m.valid_until, m.content, m.id) for m in rows]
