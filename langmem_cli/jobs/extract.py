@@ -72,7 +72,7 @@ class ExtractReport:
                 f"updated); the one in progress was rolled back; run the same command again to continue")
 
     def operations(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if counted_as(op) == action)
 
     @property
     def failed(self) -> list[ConversationResult]:
@@ -94,6 +94,14 @@ class ExtractReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results]}
+
+
+def counted_as(op: Operation) -> str:
+    """A close that names its successor (a profile version replaced by another) is an update to
+    whoever reads the counts, not a delete."""
+    if op.action == "delete" and (op.metadata or {}).get("superseded_by"):
+        return "update"
+    return op.action
 
 
 def template_fields(template: str) -> list[str]:
@@ -208,7 +216,7 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         operations = _without_stored_copies(store, namespace, operations)
         _stamp(operations, conversation)
         result.operations = operations
-        counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+        counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
         def committing(_) -> None:
             store.mark_processed(namespace, digest, conversation.source,
