@@ -1,7 +1,8 @@
 """Profiles merged by time (issue 23 item 3): the same files in every order give the same current
 profile, keep every field no later statement changed, and one profile as of any date.
 
-    python bench/profile_orders.py
+    python bench/profile_orders.py                      # this checkout
+    LANGMEM_CODE=/path/to/other/checkout python bench/profile_orders.py   # the reference
 
 Two people, each over four conversations in three transcript formats (OpenAI messages, a ChatGPT
 export, a Claude Code session). "priya" is the test story (tests/support/profile_story.py), the
@@ -20,7 +21,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,8 +28,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent)]
+if os.environ.get("LANGMEM_CODE"):  # the same check on another checkout (e.g. main before this change), for reference
+    sys.path.insert(0, os.environ["LANGMEM_CODE"])
 
-from tests.support.profile_story import CURRENT, SCHEMA, _chatgpt, _claude_code, _openai, story  # noqa: E402
+def _story_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("profile_story", HERE.parent / "tests" / "support" / "profile_story.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_s = _story_module()
+CURRENT, SCHEMA, _chatgpt, _claude_code, _openai, story = _s.CURRENT, _s.SCHEMA, _s._chatgpt, _s._claude_code, _s._openai, _s.story
 
 
 def tomas(folder: Path) -> list[Path]:
@@ -63,11 +75,16 @@ PEOPLE = {"priya": (story, CURRENT, ["2024-01-20", "2024-04-01", "2024-07-01", "
 
 
 def langmem(db: Path, *args: object) -> str:
-    env = {**os.environ, "LANGMEM_EMBEDDING_MODEL": "hash:64", "HF_HUB_OFFLINE": "1",
-           "PYTHONPATH": str(HERE.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-m", "langmem_cli", "--db", str(db), *map(str, args)],
-                          env=env, capture_output=True, text=True, check=True)
-    return done.stdout
+    """One langmem command, in this process (the CLI's own entry, as a user runs it)."""
+    from typer.testing import CliRunner
+
+    from langmem_cli.cli.app import app
+
+    result = CliRunner().invoke(app, ["--db", str(db), *map(str, args)],
+                                env={"LANGMEM_EMBEDDING_MODEL": "hash:64", "HF_HUB_OFFLINE": "1"})
+    if result.exit_code != 0:
+        raise SystemExit(f"langmem {' '.join(map(str, args))}: exit {result.exit_code}: {result.stderr}")
+    return result.stdout
 
 
 def run_order(db: Path, files: list[Path], dates: list[str]) -> dict:
