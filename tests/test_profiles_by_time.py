@@ -10,8 +10,6 @@ import itertools
 import json
 import random
 
-import pytest
-
 from conftest import FAKE
 from support.profile_story import CURRENT, FEBRUARY, SCHEMA, story
 
@@ -224,3 +222,22 @@ def test_out_of_order_profile_on_every_backend(backend_db, tmp_path):
     assert current["content"] == CURRENT
     assert [d["content"] for d in b.json("show-profile", "-n", "u/priya", "--as-of", "2024-02-15")] == [FEBRUARY]
     assert_never_overlap(profile_rows(b))
+
+
+def test_two_statements_in_one_sentence_apply_in_the_text_order():
+    conversation = Conversation([Message("user", "I used to live in Berlin, but now I live in Lisbon.",
+                                         timestamp="2024-05-01T10:00:00")], source="t")
+    log = [rules.Observation(s.candidate.field, s.op, s.candidate.content, "2024-05-01T10:00:00+00:00", (s.message, s.position))
+           for s in rules.profile_fields(conversation, PROPERTIES)]
+    assert rules.fold(rules.merge_log([], log), PROPERTIES) == {"city": "Lisbon"}
+    assert rules.fold(rules.merge_log([], list(reversed(log))), PROPERTIES) == {"city": "Lisbon"}
+
+
+def test_conversations_without_timestamps_keep_file_order(cli, tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps({"role": "user", "content": "I live in Oslo."}) + "\n")
+    second.write_text(json.dumps({"role": "user", "content": "I live in Bergen."}) + "\n")
+    extract_all(cli, [first, second], "u/n")
+    assert cli.json("show-profile", "-n", "u/n")[0]["content"] == {"city": "Bergen"}
+    extract_all(cli, [second, first], "u/m")
+    assert cli.json("show-profile", "-n", "u/m")[0]["content"] == {"city": "Oslo"}

@@ -15,7 +15,7 @@ from langmem_cli.core.namespaces import validate
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
-from langmem_cli.jobs import grounded
+from langmem_cli.jobs import grounded, profiles
 
 
 @dataclass
@@ -200,10 +200,13 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
         if client is None:  # the offline extractor "local"
-            operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
+            if opts.profile:
+                operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
+            else:
+                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
         elif opts.profile:
             operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = grounded.gate_profile(store, conversation, operations, opts.schemas, namespace)
+            operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
         else:
             operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
             operations, result.rejected = grounded.gate_operations(
