@@ -241,3 +241,16 @@ def test_conversations_without_timestamps_keep_file_order(cli, tmp_path):
     assert cli.json("show-profile", "-n", "u/n")[0]["content"] == {"city": "Bergen"}
     extract_all(cli, [second, first], "u/m")
     assert cli.json("show-profile", "-n", "u/m")[0]["content"] == {"city": "Oslo"}
+
+
+def test_each_statement_is_kept_once_and_versions_cite_only_their_own_values(cli, tmp_path):
+    files = story(tmp_path / "story")
+    extract_all(cli, list(reversed(files)))
+    rows = profile_rows(cli)
+    kept = [json.dumps({k: o[k] for k in ("field", "op", "value", "at", "order")}, sort_keys=True)
+            for r in rows for o in r["metadata"].get("observations") or []]
+    assert kept and len(kept) == len(set(kept))  # stored once: the profile does not grow with its square
+    [current] = [r for r in rows if r["valid_until"] is None]
+    cited = {(e["field"], e["quote"]) for e in current["metadata"]["evidence"]}
+    assert {f for f, _ in cited} == set(CURRENT)
+    assert [q for f, q in cited if f == "food_preferences"] == ["I'm allergic to peanuts"]  # not the diet she left

@@ -226,9 +226,12 @@ def merge_log(log: list[Observation], new: list[Observation]) -> list[Observatio
     return sorted(out, key=Observation.sort_key)
 
 
-def fold(log: list[Observation], properties: dict[str, Any], through: str | None = None) -> dict[str, Any]:
-    """The profile the statements make, applied by time (those made by ``through`` when given)."""
+def fold(log: list[Observation], properties: dict[str, Any], through: str | None = None,
+         sources: list[Observation] | None = None) -> dict[str, Any]:
+    """The profile the statements make, applied by time (those made by ``through`` when given).
+    ``sources`` receives the statements the profile's values come from (its evidence)."""
     profile: dict[str, Any] = {}
+    made: dict[str, dict[str, Observation]] = {}  # field -> value -> the statement that put it there
     for o in sorted(log, key=Observation.sort_key):
         if through is not None and o.at > through:
             break
@@ -254,8 +257,15 @@ def fold(log: list[Observation], properties: dict[str, Any], through: str | None
             items.append(value)  # a restated item is its latest statement
             most = int(spec.get("maxItems") or 20)
             profile[o.field] = items[-most:]
+            made.setdefault(o.field, {})[_norm(value)] = o
         else:
             profile[o.field] = value
+            made[o.field] = {_norm(value): o}
+    if sources is not None:
+        for field, value in profile.items():
+            for item in (value if isinstance(value, list) else [value]):
+                if _norm(item) in made.get(field, {}):
+                    sources.append(made[field][_norm(item)])
     return profile
 
 
