@@ -105,7 +105,9 @@ def stored_log(rows: list, properties: dict[str, Any]) -> list:
 def revise_profile(store, namespace: str, schema, observations: list) -> list[Operation]:
     """The operations that bring the stored versions of a profile to what all its statements say,
     by their time: a statement older than the current version reshapes the versions from its time
-    on (split, retracted and new versions; nothing is erased)."""
+    on (split, retracted and new versions; nothing is erased). Each statement is kept once, in the
+    metadata of the row written when it was first merged; a version's evidence is that of the
+    statements its values come from."""
     import uuid
 
     from langmem_cli.core import profile_rules as rules
@@ -117,6 +119,9 @@ def revise_profile(store, namespace: str, schema, observations: list) -> list[Op
     log = rules.merge_log(old_log, observations)
     if len(log) == len(old_log) and every:
         return []  # nothing new was said (a re-run, the same words again)
+    persisted = {rules.Observation.from_dict(d).key() for m in every
+                 for d in (m.metadata.get("observations") or []) if isinstance(d, dict) and {"field", "op", "at"} <= set(d)}
+    unsaved = [o.to_dict() for o in log if o.key() not in persisted]
     wanted = rules.versions(log, properties)
     if not wanted:
         # Only values said to no longer hold, and nothing they remove yet (the files came newest
@@ -125,33 +130,39 @@ def revise_profile(store, namespace: str, schema, observations: list) -> list[Op
         for o in log:
             noted.setdefault(o.field, []).append(o.value)
         return [Operation("insert", schema.name, noted, valid_from=log[0].at, valid_until=log[0].at,
-                          metadata={"profile": True, "pending": True, "observations": [o.to_dict() for o in log],
+                          metadata={"profile": True, "pending": True, "observations": unsaved,
                                     "evidence": [e for o in log for e in o.evidence]})]
     for v in wanted:
         v.content = schema.validate(v.content)
     stored = [rules.Version(m.valid_from, m.valid_until, m.content, m.id) for m in rows]
     steps = rules.revise(stored, wanted, lambda: str(uuid.uuid4()))
-    logged = [o.to_dict() for o in log]
 
     def metadata(version) -> dict[str, Any]:
-        evidence = [e for o in log if o.at <= (version.valid_from or "") for e in o.evidence]
-        return {"profile": True, "evidence": evidence, "observations": logged}
+        sources: list = []
+        rules.fold(log, properties, through=version.valid_from, sources=sources)
+        first = not any(op.action == "insert" for op in operations)
+        return {"profile": True, "evidence": [e for o in sources for e in o.evidence],
+                "observations": unsaved if first else []}
+
+    def close(target: str, at: str | None, successor: str | None) -> Operation:
+        return Operation("delete", schema.name, None, target, metadata={"superseded_by": successor}, valid_from=at)
 
     operations: list[Operation] = []
     for step in steps:
         if step.action == "close":
-            operations.append(Operation("delete", schema.name, None, step.target, metadata={"superseded_by": step.successor},
-                                        valid_from=step.valid_from))
+            operations.append(close(step.target, step.valid_from, step.successor))
             continue
         v = step.version
-        operations.append(Operation(step.action, schema.name, v.content, step.target, metadata=metadata(v),
-                                    valid_from=v.valid_from, valid_until=v.valid_until, superseded_by=step.next_id,
-                                    row_id=v.id))
-    current = next((m for m in rows if m.valid_until is None), None)
-    if current is not None and not any(op.id == current.id for op in operations):
-        # the current version stays as it is; it keeps the log, so the next statement is merged with all of them
-        operations.append(Operation("update", schema.name, current.content, current.id,
-                                    metadata={"profile": True, "observations": logged}, valid_from=current.valid_from))
+        if step.action == "update":  # the stored version ends where this one begins
+            operations.append(close(step.target, v.valid_from, v.id))
+        operations.append(Operation("insert", schema.name, v.content, None, metadata=metadata(v), valid_from=v.valid_from,
+                                    valid_until=v.valid_until, superseded_by=step.next_id, row_id=v.id))
+    if not any(op.action == "insert" for op in operations):
+        # no version changed: the newest keeps the new statements, so the next one is merged with them
+        newest = max(rows, key=lambda m: (m.valid_until is None, m.valid_from or "", m.updated_at))
+        kept = list(newest.metadata.get("observations") or [])
+        operations.append(Operation("update", schema.name, newest.content, newest.id,
+                                    metadata={"profile": True, "observations": kept + unsaved}, valid_from=newest.valid_from))
     return operations
 
 
