@@ -150,3 +150,28 @@ def test_html_to_a_missing_folder_is_one_line(cli, store, tmp_path):
     store.put("u/x", "Priya likes tea.")
     result = cli("timeline", "-n", "u/x", "--html", tmp_path / "no" / "such" / "t.html", code=2)
     assert result.stderr.count("\n") == 1 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_timeline_imports_no_model_code(store, db_path, tmp_path):
+    """Light: the command reads the store and draws; no model, LLM or job code is imported."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    chain_store(store)
+    store.close()
+    script = (
+        "import sys, json\n"
+        "from langmem_cli.cli.app import main\n"
+        f"sys.argv = ['langmem', '--db', {str(db_path)!r}, 'timeline', '-n', 'u/p', '--html', {str(tmp_path / 'p.html')!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('litellm', 'torch', 'onnxruntime', 'transformers',"
+        " 'sentence_transformers', 'llama_cpp') or m.startswith(('langmem_cli.llm', 'langmem_cli.jobs')))\n"
+        "print(json.dumps(heavy), file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LANGMEM_EMBEDDING_MODEL"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stderr.strip().splitlines()[-1]) == []
+    assert json.loads(result.stdout)["memories"] == 4 and (tmp_path / "p.html").exists()
