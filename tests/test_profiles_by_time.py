@@ -254,3 +254,10 @@ def test_each_statement_is_kept_once_and_versions_cite_only_their_own_values(cli
     cited = {(e["field"], e["quote"]) for e in current["metadata"]["evidence"]}
     assert {f for f, _ in cited} == set(CURRENT)
     assert [q for f, q in cited if f == "food_preferences"] == ["I'm allergic to peanuts"]  # not the diet she left
+
+
+def test_show_profile_as_of_gives_one_profile_even_for_old_overlapping_rows(cli, store):
+    store.put("u/old", {"city": "Berlin"}, kind="profile", metadata={"profile": True}, valid_from="2024-01-01")
+    store.put("u/old", {"city": "Lisbon"}, kind="profile", metadata={"profile": True}, valid_from="2024-02-01")
+    assert [d["content"] for d in cli.json("show-profile", "-n", "u/old", "--as-of", "2024-02-15")] == [{"city": "Lisbon"}]
+    assert [d["content"] for d in cli.json("show-profile", "-n", "u/old", "--as-of", "2024-01-15")] == [{"city": "Berlin"}]
