@@ -51,6 +51,7 @@ def test_negations_and_past_states_remove_not_add():
     assert found("I don't live in Berlin any more.") == {("city", "remove", "Berlin")}
     assert found("I used to work as a nurse.") == {("job", "remove", "a nurse")}
     assert found("I'm no longer moving to Oslo.") == {("city", "remove", "Oslo")}
+    assert found("We haven't moved to Lisbon yet.") == {("city", "remove", "Lisbon")}
     assert found("I don't eat eggs.") == {("food_preferences", "add", "doesn't eat eggs")}  # a plain fact
 
 

@@ -65,7 +65,7 @@ _NEGATORS = [
     (re.compile(r"(?i)\bI was (?=(?:an? )?\w+\b)"), "I'm "),  # "I was vegetarian for years"
     (re.compile(r"(?i),? any ?more\b"), ""),
 ]
-_NEGATED_BEFORE = re.compile(r"(?i)\b(?:not|n't|no longer|never|used to)\s+(?:\w+\s+){0,2}$")
+_NEGATED_BEFORE = re.compile(r"(?i)(?:\b(?:not|no longer|never|used to)|n't)\s+(?:\w+\s+){0,2}$")
 
 
 def field_words(name: str) -> set[str]:
