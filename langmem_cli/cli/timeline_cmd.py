@@ -41,9 +41,10 @@ def timeline(
             html.write_text(page(line), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {html}: {exc.strerror or exc}") from None
-        st.output.info(f"wrote {html} ({sum(len(c.spans) for c in line.chains)} memories)")
-        if not st.output.json:
-            return
+        count = sum(len(c.spans) for c in line.chains)
+        st.output.data({"html": str(html), "memories": count, "current": sum(1 for c in line.chains for s in c.spans if s.current)},
+                       lambda console: console.print(f"wrote {html} ({count} memories)", markup=False, highlight=False))
+        return
     st.output.data(line.to_dict(), lambda console: _human(console, line))
 
 
