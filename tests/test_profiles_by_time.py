@@ -262,3 +262,38 @@ def test_show_profile_as_of_gives_one_profile_even_for_old_overlapping_rows(cli,
     store.put("u/old", {"city": "Lisbon"}, kind="profile", metadata={"profile": True}, valid_from="2024-02-01")
     assert [d["content"] for d in cli.json("show-profile", "-n", "u/old", "--as-of", "2024-02-15")] == [{"city": "Lisbon"}]
     assert [d["content"] for d in cli.json("show-profile", "-n", "u/old", "--as-of", "2024-01-15")] == [{"city": "Berlin"}]
+
+
+def test_revise_reaches_the_wanted_versions_from_any_history():
+    """Statements arrive in random batches; after each, the steps ``revise`` asks for (applied as
+    the store applies them: a close ends a row, an insert adds one) leave exactly the wanted
+    versions among the rows that hold, and no row is ever removed."""
+    rng = random.Random(5)
+    values = {"city": ["Berlin", "Lisbon", "Oslo"], "pets": ["Miso", "Rex"]}
+    for trial in range(60):
+        statements = []
+        for n in range(rng.randint(1, 9)):
+            field = rng.choice(list(values))
+            op = rng.choice(["remove", "add" if field == "pets" else "set"])
+            statements.append(obs(field, op, rng.choice(values[field]), f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", n))
+        rng.shuffle(statements)
+        rows: dict[str, list] = {}  # id -> [from, until, content]
+        log: list = []
+        ids = itertools.count()
+        while statements:
+            batch = [statements.pop(0) for _ in range(min(len(statements), rng.randint(1, 3)))]
+            log = rules.merge_log(log, batch)
+            wanted = rules.versions(log, PROPERTIES)
+            held = [rules.Version(f, u, c, i) for i, (f, u, c) in rows.items() if u is None or u > f]
+            before = set(rows)
+            for step in rules.revise(held, wanted, lambda: f"r{next(ids)}"):
+                if step.action in ("close", "update"):
+                    row = rows[step.target]
+                    assert row[1] is None or step.valid_from < row[1] or step.valid_from == row[1]
+                    row[1] = step.valid_from
+                if step.action in ("insert", "update"):
+                    v = step.version
+                    rows[v.id] = [v.valid_from, v.valid_until, v.content]
+            assert before <= set(rows)  # nothing removed
+            now_held = sorted((f, u, json.dumps(c, sort_keys=True)) for f, u, c in rows.values() if u is None or u > f)
+            assert now_held == [(v.valid_from, v.valid_until, json.dumps(v.content, sort_keys=True)) for v in wanted], trial
