@@ -270,7 +270,7 @@ def test_revise_reaches_the_wanted_versions_from_any_history():
     versions among the rows that hold, and no row is ever removed."""
     rng = random.Random(5)
     values = {"city": ["Berlin", "Lisbon", "Oslo"], "pets": ["Miso", "Rex"]}
-    for trial in range(60):
+    for trial in range(400):
         statements = []
         for n in range(rng.randint(1, 9)):
             field = rng.choice(list(values))
@@ -297,3 +297,12 @@ def test_revise_reaches_the_wanted_versions_from_any_history():
             assert before <= set(rows)  # nothing removed
             now_held = sorted((f, u, json.dumps(c, sort_keys=True)) for f, u, c in rows.values() if u is None or u > f)
             assert now_held == [(v.valid_from, v.valid_until, json.dumps(v.content, sort_keys=True)) for v in wanted], trial
+
+
+def test_revise_retracts_a_version_whose_value_was_said_removed_at_its_start():
+    v = rules.Version
+    stored = [v("2024-01-01", "2024-02-01", {"city": "Berlin"}, "a"), v("2024-03-01", "2024-04-01", {"city": "Oslo"}, "b"),
+              v("2024-05-01", None, {"city": "Rome"}, "c")]
+    wanted = [v("2024-01-01", "2024-02-01", {"city": "Berlin"}), v("2024-05-01", None, {"city": "Rome"})]
+    steps = rules.revise(stored, wanted, lambda: "n")
+    assert ("close", "b", "2024-03-01") in [(s.action, s.target, s.valid_from) for s in steps]

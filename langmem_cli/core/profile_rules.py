@@ -337,10 +337,13 @@ def revise(stored: list[Version], wanted: list[Version], new_id) -> list[Step]:
     steps: list[Step] = []
     updated = False
     for s in stored[k:]:
-        if start is not None and s.valid_until is not None and s.valid_until <= start:
-            continue  # ends before the first difference (a gap in old data): stays as it is
         begins = s.valid_from or ""
-        close_at = start if start is not None and begins < start else s.valid_from
+        if start is not None and s.valid_until is not None and s.valid_until <= start:
+            if s.valid_from is None:
+                continue  # an old row with no start, ended before the difference: left as it was
+            close_at = s.valid_from  # it held where nothing holds now (a value said removed earlier): retracted
+        else:
+            close_at = start if start is not None and begins < start else s.valid_from
         successor = covering(close_at)
         if (not updated and fresh and successor is fresh[0] and s.content != fresh[0].content
                 and close_at == fresh[0].valid_from):
