@@ -212,7 +212,7 @@ def resolve_id(store: "Store", memory_id: str) -> str:
 # Commands that only read: on a database that does not exist yet they say so instead of creating
 # its folder and reporting nothing.
 READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces", "stats", "runs", "export",
-                                "show-profile", "prompt-history"})
+                                "show-profile", "prompt-history", "timeline"})
 
 
 @dataclass

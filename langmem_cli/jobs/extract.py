@@ -14,7 +14,7 @@ from langmem_cli.core.extraction import Existing, Operation, Policy, manage, man
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
-from langmem_cli.jobs import grounded
+from langmem_cli.jobs import grounded, profiles
 from langmem_cli.jobs.templates import fill_namespace, template_fields, template_parts  # noqa: F401 - their home before
 
 
@@ -75,7 +75,7 @@ class ExtractReport:
                 f"updated); the one in progress was rolled back; run the same command again to continue")
 
     def operations(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if counted_as(op) == action)
 
     @property
     def failed(self) -> list[ConversationResult]:
@@ -106,6 +106,14 @@ class ExtractReport:
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results],
                 "unreadable": self.unreadable}
+
+
+def counted_as(op: Operation) -> str:
+    """A close that names its successor (a profile version replaced by another) is an update to
+    whoever reads the counts, not a delete."""
+    if op.action == "delete" and (op.metadata or {}).get("superseded_by"):
+        return "update"
+    return op.action
 
 
 def plan_namespaces(conversations: list[Conversation], opts: ExtractOptions) -> list[str]:
@@ -189,10 +197,13 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
         if client is None:  # the offline extractor "local"
-            operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
+            if opts.profile:
+                operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
+            else:
+                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
         elif opts.profile:
             operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = grounded.gate_profile(store, conversation, operations)
+            operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
         else:
             operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
             operations, result.rejected = grounded.gate_operations(
@@ -206,7 +217,7 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
             operations = _without_stored_copies(store, namespace, operations)
             _stamp(operations, conversation)
             result.operations = operations
-            counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+            counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
             def committing(_) -> None:
                 store.mark_processed(namespace, digest, conversation.source,
@@ -262,7 +273,7 @@ def _without_stored_copies(store, namespace: str, operations: list[Operation]) -
 
     kept = []
     for op in operations:
-        if op.action == "insert" and store.has_content(namespace, content_hash(op.kind, op.content)):
+        if op.action == "insert" and not (op.metadata or {}).get("profile") and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)
     return kept
