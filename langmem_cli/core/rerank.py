@@ -24,7 +24,7 @@ source (nothing learnt, nothing about a data set):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Hashable, Mapping, Sequence
 
 from langmem_cli.core.words import MONTHS, STOPWORDS, WEEKDAYS, stem, words
@@ -74,12 +74,25 @@ class Weights:
     person: float = 0.0
     diversity: float = 0.0
 
+    @property
+    def any(self) -> bool:
+        return self.neighbor > 0 or self.time > 0 or self.person > 0 or self.diversity > 0
+
 
 # The defaults of search (hybrid), chosen on the LoCoMo dev conversations under the rule that each
 # raised most of them individually (bench/RESULTS.md, issue 24).
 NEIGHBOR_WEIGHT = 0.4
 DEFAULT = Weights(neighbor=NEIGHBOR_WEIGHT, time=0.1, person=0.2, diversity=0.1)
 OFF = Weights()
+
+
+def weights_for(mode: str, neighbor_weight: float | None, enabled: bool = True) -> Weights:
+    """The re-ranking of a search: hybrid gets ``DEFAULT`` (with ``neighbor_weight`` when given);
+    the single-retriever modes keep their own order, with neighbours only when asked for;
+    ``enabled`` False: neighbours only when asked for, nothing else."""
+    if enabled and mode == "hybrid":
+        return replace(DEFAULT, neighbor=DEFAULT.neighbor if neighbor_weight is None else neighbor_weight)
+    return Weights(neighbor=neighbor_weight or 0.0)
 
 
 def places(source: str | None, metadata: Mapping | None) -> tuple[tuple[str, int], ...]:

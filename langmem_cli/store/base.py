@@ -185,9 +185,12 @@ class Store(abc.ABC):
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None,
                prefix: str | None = None, kinds: list[str] | None = None,
                filters: list[tuple[str, Any]] | None = None, limit: int = 10, offset: int = 0,
-               vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
-               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
-        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search."""
+               vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
+               as_of: str | None = None, include_expired: bool = False, rerank: bool = True) -> list[SearchHit]:
+        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search. Hybrid
+        results are re-ranked by ``core.rerank`` (neighbours, time, people, diversity) unless
+        ``rerank`` is False; ``neighbor_weight`` None = the default (``core.rerank.NEIGHBOR_WEIGHT``
+        in hybrid, 0 in the single-retriever modes)."""
 
     @abc.abstractmethod
     def embedding(self, memory_id: str) -> "np.ndarray | None": ...
