@@ -165,8 +165,8 @@ def names_in(query: str) -> list[str]:
     return found
 
 
-def _names(text: str) -> set[str]:
-    return {w[:-2] if w.endswith("'s") else w for w in words(text)}
+def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.I)
 
 
 def _signature(text: str) -> frozenset[str]:
@@ -180,23 +180,37 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def boost(query: str, candidates: Sequence[Candidate], weights: Weights) -> dict[Hashable, float]:
-    """Fused scores with the neighbour, time and people bonuses added."""
+def boost(query: str, candidates: Sequence[Candidate], weights: Weights, reach: int | None = None) -> dict[Hashable, float]:
+    """Fused scores with the neighbour, time and people bonuses added. With ``reach``, only the
+    candidates that can still get into the best ``reach`` are read (the same first ``reach``,
+    less work): those whose score plus the largest bonus reaches the ``reach``-th score."""
     scores = smooth_by_neighbours(candidates, weights.neighbor)
     when = weights.time > 0 and asks_when(query)
     people = names_in(query) if weights.person > 0 else []
     if not when and not people:
         return scores
-    out = {}
+    most = (weights.time if when else 0.0) + (weights.person if people else 0.0)
+    floor = float("-inf")
+    if reach is not None and len(scores) > reach:
+        floor = sorted(scores.values(), reverse=True)[reach - 1] - most
+    named = _name_pattern(people) if people else None
+    out = dict(scores)
     for c in candidates:
         score = scores[c.id]
+        if score < floor:
+            continue
         if when:
             score += weights.time * min(time_mentions(c.text), TIME_MENTIONS) / TIME_MENTIONS
-        if people:
-            named = _names(c.text)
-            score += weights.person * sum(1 for p in people if p in named) / len(people)
+        if named is not None:
+            found = {m.lower().replace("’", "'") for m in named.findall(c.text)}
+            score += weights.person * len(found) / len(people)
         out[c.id] = score
     return out
+
+
+def diversity_pool(k: int) -> int:
+    """How many of the best candidates the diversified first ``k`` are chosen from."""
+    return k + 10
 
 
 def diversify(ranked_items: Sequence[tuple[Hashable, float]], texts: Mapping[Hashable, str], k: int,
@@ -205,7 +219,7 @@ def diversify(ranked_items: Sequence[tuple[Hashable, float]], texts: Mapping[Has
     rest follow in their order. Scores are kept."""
     if weight <= 0 or k <= 1 or len(ranked_items) <= 1:
         return list(ranked_items)
-    pool = list(ranked_items[: max(k * 3, k + 10)])
+    pool = list(ranked_items[:diversity_pool(k)])
     rest = list(ranked_items[len(pool):])
     signatures = {item: _signature(texts.get(item, "")) for item, _ in pool}
     chosen: list[tuple[Hashable, float]] = []
@@ -221,7 +235,7 @@ def diversify(ranked_items: Sequence[tuple[Hashable, float]], texts: Mapping[Has
 
 def rerank(query: str, candidates: Sequence[Candidate], weights: Weights, k: int) -> list[tuple[Hashable, float]]:
     """(id, score) best first, the first ``k`` diversified when ``weights.diversity`` > 0."""
-    scores = boost(query, candidates, weights)
+    scores = boost(query, candidates, weights, diversity_pool(k) if weights.diversity > 0 else k)
     order = sorted(scores.items(), key=lambda kv: -kv[1])
     if weights.diversity > 0:
         order = diversify(order, {c.id: c.text for c in candidates}, k, weights.diversity)

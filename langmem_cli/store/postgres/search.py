@@ -102,7 +102,8 @@ def keyword_ranking(store: "PostgresStore", query: str, k: int, where: str, para
 
 def candidates_of(store: "PostgresStore", scores: dict[str, float]) -> list[Candidate]:
     """The fused candidates as ``core.rerank`` reads them (text and places), in one read."""
-    rows = store._q("SELECT id, text, source, metadata -> 'evidence' FROM memories WHERE id = ANY(%s)", [list(scores)])
+    rows = store._q("SELECT id, text, source, metadata::jsonb -> 'evidence' FROM memories WHERE id = ANY(%s)",
+                    [list(scores)])
     return [Candidate(r[0], scores[r[0]], r[1] or "", places(r[2], {"evidence": r[3]} if r[3] else None)) for r in rows]
 
 
