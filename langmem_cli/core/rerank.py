@@ -18,7 +18,7 @@ source (nothing learnt, nothing about a data set):
 4. diversity: the page is chosen greedily by maximal marginal relevance, so that a question with
    several parts ("What do Ann and Bo like?") is not answered by near copies of one memory:
    each next hit maximises ``score - diversity x (highest word overlap with a hit already
-   chosen)``. Scores shown stay the relevance scores.
+   chosen)``, and that is the score it shows.
 """
 
 from __future__ import annotations
@@ -215,8 +215,10 @@ def diversity_pool(k: int) -> int:
 
 def diversify(ranked_items: Sequence[tuple[Hashable, float]], texts: Mapping[Hashable, str], k: int,
               weight: float) -> list[tuple[Hashable, float]]:
-    """The first ``k`` of ``ranked_items`` (best first) chosen by maximal marginal relevance; the
-    rest follow in their order. Scores are kept."""
+    """The first ``k`` of ``ranked_items`` (best first) chosen by maximal marginal relevance from
+    the best ``diversity_pool(k)``, each with its marginal score (its score less ``weight`` x its
+    highest word overlap with a hit chosen before it: never higher than the hit before); the rest
+    follow in their order with their scores."""
     if weight <= 0 or k <= 1 or len(ranked_items) <= 1:
         return list(ranked_items)
     pool = list(ranked_items[:diversity_pool(k)])
@@ -226,10 +228,10 @@ def diversify(ranked_items: Sequence[tuple[Hashable, float]], texts: Mapping[Has
     nearest = {item: 0.0 for item, _ in pool}
     while pool and len(chosen) < k:
         best = max(range(len(pool)), key=lambda i: (pool[i][1] - weight * nearest[pool[i][0]], -i))
-        item = pool.pop(best)
-        chosen.append(item)
+        item, score = pool.pop(best)
+        chosen.append((item, score - weight * nearest[item]))
         for other, _ in pool:
-            nearest[other] = max(nearest[other], overlap(signatures[other], signatures[item[0]]))
+            nearest[other] = max(nearest[other], overlap(signatures[other], signatures[item]))
     return chosen + pool + rest
 
 
