@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "locomo-dev.json"
+# ../shared next to the checkout, or next to the folder of worktrees (/work/wt/<name>)
+DEFAULT_DATA = next((d / "shared" / "data" / "locomo-dev.json" for d in (HERE.parent.parent, HERE.parent.parent.parent)
+               if (d / "shared" / "data" / "locomo-dev.json").exists()), HERE.parent.parent / "shared" / "data" / "locomo-dev.json")
 KS = (1, 5, 10, 20)
 
 
