@@ -125,9 +125,23 @@ def main() -> int:
     modes = ["vector", "keyword", "hybrid"] if args.mode == "all" else [args.mode]
     runs = [(f"{mode}, fused", mode, {"neighbor_weight": 0.0, "rerank": False}) for mode in modes]
     if "hybrid" in modes:
-        runs.append(("hybrid, neighbours only", "hybrid", {"neighbor_weight": args.neighbor_weight, "rerank": False}))
-        runs.append(("hybrid, default", "hybrid", {"neighbor_weight": args.neighbor_weight}))
-    results = [(name, evaluate(store, samples, mode, **options)) for name, mode, options in runs]
+        # Each rule of core.rerank added in turn (the module's DEFAULT swapped in this process only),
+        # so that each is judged on every conversation; "default" is what search does.
+        from dataclasses import replace
+
+        from langmem_cli.core import rerank
+
+        default = rerank.DEFAULT if args.neighbor_weight is None else replace(rerank.DEFAULT, neighbor=args.neighbor_weight)
+        steps = [("hybrid, + neighbours", replace(rerank.OFF, neighbor=default.neighbor)),
+                 ("hybrid, + people", replace(rerank.OFF, neighbor=default.neighbor, person=default.person)),
+                 ("hybrid, default (+ diversity)", default),
+                 ("hybrid, default + time 0.1 (off by default)", replace(default, time=0.1))]
+        runs += [(name, "hybrid", {"weights": weights}) for name, weights in steps]
+    results = []
+    for name, mode, options in runs:
+        if "weights" in options:
+            rerank.DEFAULT = options.pop("weights")
+        results.append((name, evaluate(store, samples, mode, **options)))
     print("| search | questions | R@1 | R@5 | R@10 | R@20 | median ms/query |")
     print("|---|---|---|---|---|---|---|")
     for name, r in results:
@@ -141,6 +155,12 @@ def main() -> int:
         print("|---|" + "---|" * len(keys))
         for name, r in results:
             print(f"| {name} | " + " | ".join(f"{r[key][c][1]:.1f} ({r[key][c][0]})" for c in keys) + " |")
+    keys = list(results[0][1]["samples"])
+    print("\nConversations raised / lowered (R@10) by each row against the row before:\n")
+    for (_, before), (name, after) in zip(results, results[1:]):
+        up = sum(after["samples"][k][1] > before["samples"][k][1] + 1e-9 for k in keys)
+        down = sum(after["samples"][k][1] < before["samples"][k][1] - 1e-9 for k in keys)
+        print(f"- {name}: {up} up, {down} down of {len(keys)}")
     return 0
 
 
