@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# ../shared next to the checkout, or next to the folder of worktrees (/work/wt/<name>)
-DEFAULT_DATA = next((d / "shared" / "data" / "locomo-dev.json" for d in (HERE.parent.parent, HERE.parent.parent.parent)
-               if (d / "shared" / "data" / "locomo-dev.json").exists()), HERE.parent.parent / "shared" / "data" / "locomo-dev.json")
+# ../shared/data next to the checkout (or next to a folder of worktrees holding it)
+DEFAULT_DATA = next((p / "shared" / "data" / "locomo-dev.json" for p in HERE.parents
+                     if (p / "shared" / "data" / "locomo-dev.json").exists()),
+                    HERE.parent.parent / "shared" / "data" / "locomo-dev.json")
 KS = (1, 5, 10, 20)
 
 
@@ -37,6 +38,23 @@ def sessions(conversation: dict):
         turns = conversation.get(f"session_{n}")
         if isinstance(turns, list) and turns:
             yield n, conversation.get(f"session_{n}_date_time", ""), turns
+
+
+DATE_FORMATS = ("%I:%M %p on %d %B, %Y", "%I:%M %p on %d %b, %Y", "%d %B, %Y", "%d %B %Y")
+
+
+def iso_date(text: str | None) -> str | None:
+    """LoCoMo's session date ("1:56 pm on 8 May, 2023") as ISO 8601 ("2023-05-08T13:56:00"); None if unreadable.
+
+    The format is LoCoMo's: it is converted here, so the readers only ever see ISO 8601."""
+    from datetime import datetime
+
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime((text or "").strip(), fmt).isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def turn_text(turn: dict, date: str = "") -> str:

@@ -180,6 +180,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stats(self) -> dict[str, Any]: ...
 
+    # -- the person a namespace is about (issue 23: one name per person) -------------
+    @abc.abstractmethod
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        """namespace -> {"name", "since", "source"}: the name its user goes by, for namespaces that have one."""
+
+    @abc.abstractmethod
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        """Record the name the user of ``namespace`` goes by from ``since`` (ISO 8601 or None) on."""
+
     # -- search and vectors --------------------------------------------------------
     @abc.abstractmethod
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None,

@@ -165,6 +165,7 @@ class ReadMixin:
             "embedding_model": self.embedding_model,
             "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
             "migrations": schema.applied_names(self.conn),
+            "people": {ns: p["name"] for ns, p in self.person_names().items()},
         }
 
     def integrity_check(self) -> str:
