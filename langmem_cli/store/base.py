@@ -196,10 +196,8 @@ class Store(abc.ABC):
                filters: list[tuple[str, Any]] | None = None, limit: int = 10, offset: int = 0,
                vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
                as_of: str | None = None, include_expired: bool = False, rerank: bool = True) -> list[SearchHit]:
-        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search. Hybrid
-        results are re-ranked by ``core.rerank`` (neighbours, time, people, diversity) unless
-        ``rerank`` is False; ``neighbor_weight`` None = the default (``core.rerank.NEIGHBOR_WEIGHT``
-        in hybrid, 0 in the single-retriever modes)."""
+        """Hybrid (vector + BM25, fused, then ``core.rerank`` unless ``rerank`` is False), vector or
+        keyword search; ``neighbor_weight`` None: ``core.rerank.weights_for``."""
 
     @abc.abstractmethod
     def embedding(self, memory_id: str) -> "np.ndarray | None": ...
