@@ -196,8 +196,7 @@ class Store(abc.ABC):
                filters: list[tuple[str, Any]] | None = None, limit: int = 10, offset: int = 0,
                vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
                as_of: str | None = None, include_expired: bool = False, rerank: bool = True) -> list[SearchHit]:
-        """Hybrid (vector + BM25, fused, then ``core.rerank`` unless ``rerank`` is False), vector or
-        keyword search; ``neighbor_weight`` None: ``core.rerank.weights_for``."""
+        """Hybrid (fused, then ``core.rerank`` unless not ``rerank``), vector or keyword search."""
 
     @abc.abstractmethod
     def embedding(self, memory_id: str) -> "np.ndarray | None": ...
