@@ -50,7 +50,7 @@ def search(
     limit: LimitOpt = 10,
     offset: OffsetOpt = 0,
     vector_weight: Annotated[float, typer.Option("--vector-weight", min=0.0, max=1.0, help="Hybrid: share of the vector score (the rest is BM25).")] = VECTOR_WEIGHT,
-    neighbor_weight: Annotated[Optional[float], typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of the best score of the memories one message away in its conversation (half that two away); 0 = off. Default: 0.4 in hybrid mode, 0 otherwise.", show_default=False)] = None,
+    neighbor_weight: Annotated[Optional[float], typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of the best score one message away in its conversation (and half this share of the best two away); 0 = off. Default: 0.4 in hybrid mode, 0 otherwise.", show_default=False)] = None,
     rerank: Annotated[bool, typer.Option("--rerank/--no-rerank", help="Hybrid: re-rank after fusion (neighbours, time questions, people named, diversity).")] = True,
     as_of: AsOfOpt = None,
     include_expired: IncludeExpiredOpt = False,
