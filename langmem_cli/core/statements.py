@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from langmem_cli.core import dates
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words
+from langmem_cli.core.names import SELF_NAME, Naming, user_naming
 
 USER = "The user"  # the speaker's name when the transcript gives none
 RATIO = 0.19  # share of the people's words kept as memory
@@ -47,7 +48,6 @@ _DROP_START = re.compile(
     r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
     r"that is|it's|this is|you|your|glad|happy for|same|me too)\b", re.I)
 _REQUEST = re.compile(r"^(?:remind me|note|fyi|just so you know|for the record|remember)\s*(?:that)?\s*[:,-]?\s*", re.I)
-_SELF_NAME = re.compile(r"\b(?i:my name is|i'm|i am|call me)\s+([A-Z][a-z]+)\b(?!\s+[a-z])")
 FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
@@ -181,16 +181,6 @@ def proper_words(conversation: Conversation) -> frozenset[str]:
     return frozenset(found)
 
 
-def self_name(conversation: Conversation) -> tuple[str, str] | None:
-    """A name the user said ("I'm Carol", "my name is Carol"), and the words that said it."""
-    for m in conversation.messages:
-        if m.role == "user" and not m.context and not m.name:
-            found = _SELF_NAME.search(m.content.replace("\u2019", "'"))
-            if found:
-                return found.group(1), found.group(0)
-    return None
-
-
 def score(sentence: str) -> float:
     said = words(sentence)
     value = min(len(content_words(sentence)), 14)
@@ -210,10 +200,13 @@ class Statement:
     rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
 
 
-def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int = MIN_BUDGET) -> list[Candidate]:
-    """The statements worth keeping from ``conversation``, best first within the word budget."""
+def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int = MIN_BUDGET,
+               user: Naming | None = None) -> list[Candidate]:
+    """The statements worth keeping from ``conversation``, best first within the word budget.
+    ``user``: the name an unnamed user goes by (core.names.user_naming; by default, only a name they
+    say in this conversation)."""
     allowed = eligible(conversation.messages)
-    said_name = self_name(conversation)
+    user = user if user is not None else user_naming(conversation)
     proper = proper_words(conversation)
     when_conv = conversation.started_at
     found: list[Statement] = []
@@ -227,10 +220,14 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
             sentence = clauses(clean(raw.replace("\u2019", "'")))
             if not worth_keeping(sentence):
                 continue
-            name, extra = _display(m.name), None
-            if name is None and said_name and not _SELF_NAME.search(sentence):
-                name, extra = said_name
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper))
+            name, extra, given = _display(m.name), None, frozenset()
+            if name is None and user is not None:
+                name = user.name
+                if user.quote is None:
+                    given = frozenset(words(user.name))  # not said here: a name known for this person
+                elif not SELF_NAME.search(sentence):
+                    extra = user.quote
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given))
     budget = max(min_budget, int(said_words * ratio))
     kept: list[Statement] = []
     seen: list[set[str]] = []
@@ -266,7 +263,8 @@ def shorten(sentence: str) -> str:
 
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
-               naming: str | None = None, proper: frozenset[str] = frozenset()) -> Statement:
+               naming: str | None = None, proper: frozenset[str] = frozenset(),
+               given: frozenset[str] = frozenset()) -> Statement:
     text = third_person(shorten(sentence).rstrip(" ,;"), name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()
@@ -274,5 +272,5 @@ def _statement(sentence: str, message: Message, index: int, name: str, when: str
         text = " ".join(cut[:MAX_WORDS]).rstrip(",;:-") + "…"
     if not text.endswith((".", "!", "…")):
         text += "."
-    candidate = Candidate(text=text, quotes=[sentence] + ([naming] if naming else []), date_words=added)
+    candidate = Candidate(text=text, quotes=[sentence] + ([naming] if naming else []), date_words=added | given)
     return Statement(candidate, index, score(sentence), when)

@@ -196,11 +196,16 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
         conversation, result.truncated = _within_limit(conversation)
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
+        from langmem_cli.core.names import replaces, user_naming
+
+        stored_name = store.person_names(namespace).get(namespace)
+        naming = user_naming(conversation, opts.variables.get("user_name"), stored_name)
         if client is None:  # the offline extractor "local"
             if opts.profile:
                 operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
             else:
-                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
+                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile,
+                                                             user=naming)
         elif opts.profile:
             operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
             operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
@@ -220,6 +225,8 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
             counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
             def committing(_) -> None:
+                if replaces(naming, stored_name):  # one name per person: later conversations use it too
+                    store.set_person_name(namespace, naming.name, naming.since, naming.source)
                 store.mark_processed(namespace, digest, conversation.source,
                                      {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
                 if on_commit is not None:

@@ -43,11 +43,13 @@ def conversation_time(conversation: Conversation) -> str | None:
     return dates.iso(conversation.started_at)
 
 
-def local_operations(store, conversation: Conversation, namespace: str, kind: str) -> tuple[list[Operation], list[Rejected]]:
-    """The offline extractor: statements → gate → not already stored (by meaning) → inserts."""
+def local_operations(store, conversation: Conversation, namespace: str, kind: str,
+                     user=None) -> tuple[list[Operation], list[Rejected]]:
+    """The offline extractor: statements → gate → not already stored (by meaning) → inserts.
+    ``user``: the name the unnamed user goes by (core.names.Naming)."""
     from langmem_cli.core.statements import statements
 
-    accepted, rejected = gate(store, conversation, statements(conversation), embed=False)
+    accepted, rejected = gate(store, conversation, statements(conversation, user=user), embed=False)
     if not accepted:
         return [], rejected
     from langmem_cli.core.records import NewMemory
@@ -120,7 +122,7 @@ def _message_time(conversation: Conversation, evidence: list[dict[str, Any]]) ->
     return next((dates.iso(s) for s in stamps if dates.iso(s)), None)
 
 
-def local(store, conversation: Conversation, namespace: str, schemas: dict, profile: bool
+def local(store, conversation: Conversation, namespace: str, schemas: dict, profile: bool, user=None
           ) -> tuple[list[Operation], list[Rejected]]:
     """The offline extractor for each schema: statements for free-text kinds (profiles: see
     jobs/profiles.py); a structured kind without --profile gets nothing offline (it needs a model)."""
@@ -129,7 +131,7 @@ def local(store, conversation: Conversation, namespace: str, schemas: dict, prof
     for name, schema in schemas.items():
         if profile or not schema.is_text:
             continue
-        ops, rej = local_operations(store, conversation, namespace, name)
+        ops, rej = local_operations(store, conversation, namespace, name, user=user)
         operations += ops
         rejected += rej
     return operations, rejected

@@ -17,6 +17,20 @@ PROMPT_COLUMNS = ("id", "name", "hash", "text", "kind", "trajectories", "rationa
 
 
 class MetaMixin:
+    # -- the person a namespace is about ------------------------------------------
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        from langmem_cli.store.people import PERSON, people
+
+        rows = self._q("SELECT key, value FROM meta WHERE left(key, %s) = %s ORDER BY key", (len(PERSON), PERSON))
+        return people(rows, prefix)
+
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        from langmem_cli.store.people import PERSON
+
+        with self.transaction():
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                              (PERSON + namespace, canonical_json({"name": name, "since": since, "source": source})))
+
     # -- runs --------------------------------------------------------------------
     def start_run(self, command: str, arguments: dict[str, Any] | None = None, model: str | None = None) -> str:
         run_id = str(uuid.uuid4())

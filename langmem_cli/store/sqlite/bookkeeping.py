@@ -9,6 +9,7 @@ from typing import Any, Sequence
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError
+from langmem_cli.store.people import PERSON, people
 
 
 class Bookkeeping:
@@ -113,7 +114,19 @@ class Bookkeeping:
             "embedding_model": self.embedding_model,
             "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
             "migrations": [r[0] for r in q("SELECT name FROM _migrations ORDER BY rowid")],
+            "people": {ns: p["name"] for ns, p in self.person_names().items()},
         }
 
     def integrity_check(self) -> str:
         return self._query("PRAGMA integrity_check")[0][0]
+
+    # -- the person a namespace is about --------------------------------------------
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        rows = self._query("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key", [len(PERSON), PERSON])
+        return people(rows, prefix)
+
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                              (PERSON + namespace, canonical_json({"name": name, "since": since, "source": source})))
+
