@@ -42,7 +42,7 @@ RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retri
 
 # What extract and watch share: where memories go, what kinds, and how the model is asked.
 NamespaceTemplateOpt = Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")]
-VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")]
+VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; user_name=NAME names the user in memories when the transcript does not; repeatable.")]
 SchemaOpt = Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")]
 InstructionsOpt = Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")]
 ProfileOpt = Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")]
