@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -107,11 +108,11 @@ def date_words(value: str | None) -> set[str]:
     return {str(moment.year), MONTHS[moment.month - 1], str(moment.day)}
 
 
-def search_all(db: Path, qs: list[dict], workdir: Path, label: str) -> dict[str, list[dict]]:
+def search_all(db: Path, qs: list[dict], workdir: Path, label: str, options: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     path = workdir / f"queries-{label}.jsonl"
     path.write_text("".join(json.dumps({"id": q["id"], "query": q["query"], "namespace": q["namespace"], "limit": K}) + "\n"
                             for q in qs))
-    out = langmem(db, "search", "--queries", str(path))
+    out = langmem(db, "search", "--queries", str(path), *options)
     return {obj["id"]: obj["results"] for obj in map(json.loads, filter(None, out.splitlines()))}
 
 
@@ -186,6 +187,8 @@ def main() -> int:
     parser.add_argument("--model", default=None, help="extract --model (default: the offline extractor)")
     parser.add_argument("--no-reference", action="store_true", help="skip the raw turns (for quick iteration only)")
     parser.add_argument("--json-out", type=Path, default=None, help="also write the figures as JSON")
+    parser.add_argument("--compare-search", default=None, metavar="OPTIONS",
+                        help='also search both memories with these search options, e.g. "--no-rerank --neighbor-weight 0"')
     args = parser.parse_args()
 
     os.environ.setdefault("LANGMEM_THREADS", "2")
@@ -214,6 +217,11 @@ def main() -> int:
     search_seconds = time.perf_counter() - start
     rows.append(summarise(f"`extract` ({args.model or 'local'})", qs, score(qs, results, where),
                           words_per_namespace(extracted, samples)))
+    compare = tuple(shlex.split(args.compare_search)) if args.compare_search else ()
+    if compare:
+        results = search_all(extracted, qs, workdir, "extract-compare", compare)
+        rows.append(summarise(f"`extract` ({args.model or 'local'}), search {' '.join(compare)}", qs,
+                              score(qs, results, where), words_per_namespace(extracted, samples)))
     print(f"extract: {extract_seconds:.1f} s for {sum(len(list(sessions(s['conversation']))) for s in samples)} sessions; "
           f"search: {search_seconds:.1f} s for {len(qs)} questions", file=sys.stderr)
     if not args.no_reference:
@@ -223,6 +231,10 @@ def main() -> int:
         langmem(raw, "import", str(turns))
         results = search_all(raw, qs, workdir, "raw")
         rows.insert(0, summarise("raw turns", qs, score(qs, results, where), words_per_namespace(raw, samples)))
+        if compare:
+            results = search_all(raw, qs, workdir, "raw-compare", compare)
+            rows.insert(1, summarise(f"raw turns, search {' '.join(compare)}", qs, score(qs, results, where),
+                                     words_per_namespace(raw, samples)))
 
     answered = sum(1 for q in qs if q["category"] in ANSWER_CATEGORIES and answer_words(q["answer"]))
     print(f"\nLoCoMo end to end ({len(samples)} conversations, {len(qs)} questions, {answered} answer-scored), k={K}\n")

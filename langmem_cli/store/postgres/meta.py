@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
@@ -80,6 +81,10 @@ class MetaMixin:
         rows = self._q(f"SELECT {', '.join(PROMPT_COLUMNS)} FROM prompt_versions WHERE name = %s ORDER BY id", (name,))
         return [dict(zip(PROMPT_COLUMNS, r)) for r in rows]
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return [r[0] for r in self._q("SELECT id FROM memories WHERE left(id, %s) = %s ORDER BY id LIMIT %s",
+                                      (len(prefix), prefix, limit))]
+
     # -- processed conversations and consolidation marks --------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._q("SELECT 1 FROM processed WHERE namespace = %s AND conversation_hash = %s",
@@ -95,6 +100,20 @@ class MetaMixin:
                 (namespace, conversation_hash, source, self.run_id, now(), counts.get("inserted", 0),
                  counts.get("updated", 0), counts.get("deleted", 0)),
             )
+
+    @contextlib.contextmanager
+    def claim(self, namespace: str, conversation_hash: str) -> Iterator[None]:
+        """A session advisory lock per conversation: waits while another session holds it; the
+        server releases it if this session dies."""
+        from langmem_cli.store.postgres.schema import lock_key
+
+        key = lock_key(f"claim:{namespace}\0{conversation_hash}")
+        self._q("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self._q("SELECT pg_advisory_unlock(%s)", (key,))
 
     def consolidation_marks(self, namespace: str) -> dict[str, str]:
         return {r[0]: r[1] for r in self._q(

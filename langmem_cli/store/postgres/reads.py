@@ -193,7 +193,7 @@ class ReadMixin:
     def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
         from langmem_cli.store.postgres.search import search
 
-        return search(self, query, **kwargs)
+        return search(self, query, rerank_hits=kwargs.pop("rerank", True), **kwargs)
 
     def reindex(self, batch_size: int = 256, force: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> int:

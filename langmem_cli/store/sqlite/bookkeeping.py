@@ -53,6 +53,10 @@ class Bookkeeping:
     def prompt_versions(self, name: str) -> list[dict[str, Any]]:
         return list(self.db["prompt_versions"].rows_where("name = ?", [name], order_by="id"))
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return [r[0] for r in self._query("SELECT id FROM memories WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+                                          (len(prefix), prefix, limit))]
+
     # -- processed conversations -------------------------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._query("SELECT 1 FROM processed WHERE namespace = ? AND conversation_hash = ?",
@@ -69,6 +73,11 @@ class Bookkeeping:
                 (namespace, conversation_hash, source, self.run_id, now(), counts.get("inserted", 0),
                  counts.get("updated", 0), counts.get("deleted", 0)),
             )
+
+    def claim(self, namespace: str, conversation_hash: str):
+        from langmem_cli.store.sqlite.db import byte_lock
+
+        return byte_lock(self.path, "extract", f"{namespace}\0{conversation_hash}")
 
     # -- consolidation marks -------------------------------------------------------
     def consolidation_marks(self, namespace: str) -> dict[str, str]:
