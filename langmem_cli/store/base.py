@@ -1,8 +1,7 @@
 """The Store interface: every read and write of langmem's data, whatever the database.
 
-Callers (jobs, the CLI, the MCP server, transfer, the Python API) use only the methods listed
-here; the SQL lives in one backend package per database (``store/sqlite``, ``store/postgres``).
-A backend never decides what to remember: it keeps what it is given.
+Callers (jobs, CLI, MCP server, transfer, Python API) use only the methods here and in ``People``; the SQL
+lives in one backend package per database. A backend never decides what to remember: it keeps what it is given.
 
 Conventions shared by every backend:
 - timestamps are ISO 8601 text in UTC (``core.timestamps.now()``);
@@ -27,6 +26,7 @@ from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
 from langmem_cli.core.timestamps import moment, now
 from langmem_cli.errors import InvalidInputError, UsageError
+from langmem_cli.store.people import People
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,7 +46,7 @@ VECTOR_WEIGHT = 0.4
 OnCommit = Callable[[dict[str, list[Memory]]], None]
 
 
-class Store(abc.ABC):
+class Store(People):
     """One langmem database. Open with ``langmem_cli.store.open_store(url_or_path, embedder=...)``
     (or ``Store.open(path)``); close it or use ``with``."""
 
@@ -179,15 +179,6 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def stats(self) -> dict[str, Any]: ...
-
-    # -- the person a namespace is about (issue 23: one name per person) -------------
-    @abc.abstractmethod
-    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
-        """namespace -> {"name", "since", "source"}: the name its user goes by, for namespaces that have one."""
-
-    @abc.abstractmethod
-    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
-        """Record the name the user of ``namespace`` goes by from ``since`` (ISO 8601 or None) on."""
 
     # -- search and vectors --------------------------------------------------------
     @abc.abstractmethod
