@@ -38,11 +38,21 @@ class Operation:
     metadata: dict[str, Any] | None = None  # for inserts; metadata["evidence"] holds the provenance
     valid_from: str | None = None  # when the fact became true (the conversation's time), ISO 8601
     quotes: list[str] | None = None  # the transcript's words the model says this comes from (checked by the gate)
+    # An insert placed in time by update detection (core/updates.py): its id, given ahead so that
+    # other operations of the batch can name it, and, for a statement older than the fact that
+    # replaced it, the end of its validity and that fact (it is stored already closed).
+    new_id: str | None = None
+    valid_until: str | None = None
+    superseded_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
         if self.valid_from:
             out["valid_from"] = self.valid_from
+        if self.valid_until:
+            out["valid_until"] = self.valid_until
+        if self.superseded_by or (self.metadata or {}).get("superseded_by") and self.action == "supersede":
+            out["superseded_by"] = self.superseded_by or (self.metadata or {}).get("superseded_by")
         return out
 
 

@@ -46,12 +46,22 @@ class ConversationResult:
     rejected: list = field(default_factory=list)  # core.grounding.Rejected: candidates the gate refused
     ids: list[str | None] = field(default_factory=list)  # the id each operation wrote, in order
 
+    @property
+    def contradictions(self) -> list[dict[str, Any]]:
+        """Statements kept beside a memory they contradict with nothing to tell which holds (said
+        at the same moment, no cue of change): reported once, by the run that stores them (the new
+        memory's metadata["contradicts"] marks the pair)."""
+        return [{"ids": [op.new_id or op.id, other], "text": op.content}
+                for op in self.operations if op.action == "insert"
+                for other in (op.metadata or {}).get("contradicts", [])]
+
     def to_dict(self) -> dict[str, Any]:
         ops = [op.to_dict() for op in self.operations]
         for op, new_id in zip(ops, self.ids):
             op["id"] = op["id"] or new_id
         return {"source": self.source, "namespace": self.namespace, "status": self.status,
                 "operations": ops, "rejected": [r.to_dict() for r in self.rejected], "error": self.error,
+                "contradictions": self.contradictions,
                 "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3)}
 
 
@@ -72,7 +82,8 @@ class ExtractReport:
                 f"updated); the one in progress was rolled back; run the same command again to continue")
 
     def operations(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations
+                   if counted_as(op) == action)
 
     @property
     def failed(self) -> list[ConversationResult]:
@@ -85,6 +96,7 @@ class ExtractReport:
             "updated": self.operations("update"),
             "deleted": self.operations("delete"),
             "rejected": sum(len(r.rejected) for r in self.results),
+            "contradictions": sum(len(r.contradictions) for r in self.results),
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
             "pending": self.pending,
@@ -94,6 +106,12 @@ class ExtractReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results]}
+
+
+def counted_as(op: Operation) -> str:
+    """The action an operation counts as in summaries: a supersede (a stored memory closed by a newer
+    statement, offline) is an update."""
+    return "update" if op.action == "supersede" else op.action
 
 
 def template_fields(template: str) -> list[str]:
@@ -208,7 +226,7 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         operations = _without_stored_copies(store, namespace, operations)
         _stamp(operations, conversation)
         result.operations = operations
-        counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+        counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
         def committing(_) -> None:
             store.mark_processed(namespace, digest, conversation.source,
@@ -246,6 +264,9 @@ def _without_stored_copies(store, namespace: str, operations: list[Operation]) -
 
     kept = []
     for op in operations:
+        if op.new_id:  # placed in time against the stored memories already (jobs/updates.py)
+            kept.append(op)
+            continue
         if op.action == "insert" and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)

@@ -39,21 +39,32 @@ class Planner:
 
     def _plan(self, namespace: str, operations: Sequence[Any], source: str | None) -> Plan:
         plan = Plan()
-        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete")])
+        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete", "supersede")])
         latest: dict[str, Memory] = {}  # target id -> the row that holds its fact after earlier operations
         for op in operations:
-            if op.action not in ("insert", "update", "delete"):
+            if op.action not in ("insert", "update", "delete", "supersede"):
                 raise UsageError(f"unknown operation {op.action!r}")
             since = self._moment(getattr(op, "valid_from", None))
             if op.action == "insert":
-                plan.inserts.append(self.prepare(NewMemory(namespace, op.content, op.kind, op.metadata or {}, source,
-                                                           valid_from=since)))
+                # an insert may come already closed (an older statement learnt after the one that
+                # replaced it) and with its id given ahead (other operations of the batch name it)
+                plan.inserts.append(self.prepare(NewMemory(
+                    namespace, op.content, op.kind, op.metadata or {}, source, id=getattr(op, "new_id", None),
+                    valid_from=since, valid_until=self._moment(getattr(op, "valid_until", None)),
+                    superseded_by=getattr(op, "superseded_by", None))))
                 continue
             target = latest.get(op.id) or targets.get(op.id)
             if target is None or target.namespace != namespace:
                 raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
             if op.action == "update":
                 self._plan_update(plan, target, op, since, source, latest)
+            elif op.action == "supersede":
+                # a later fact replaces this one from ``valid_from`` (also one already closed later:
+                # a fact learnt late that fits between it and its successor)
+                until = since or now()
+                successor = (op.metadata or {}).get("superseded_by") or getattr(op, "superseded_by", None)
+                if target.valid_until is None or until < target.valid_until:
+                    self._close(plan, target, until, successor, "supersede", source)
             elif target.valid_until is None:
                 # a merge names the memory that carries the fact on: superseded, not just invalidated
                 successor = (op.metadata or {}).get("superseded_by")

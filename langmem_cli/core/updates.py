@@ -1,0 +1,230 @@
+"""Offline update detection: does a later statement change a fact an earlier one stated? Pure: no
+I/O, no model (the caller passes the cosine of two statements under its embedder).
+
+A statement is read for its structure, not matched against examples:
+- its *subject*: the person it is about (the name the extractor wrote first, "Dana's sister" for a
+  possessive; "the user" is compatible with any single name);
+- its *attribute*: the kind of fact it states, from the head words of its predicate (where someone
+  lives, works, what they eat, use, learn, plan, who they are with …); some attributes hold one value
+  at a time (a home, an employer, a diet), others many (tools, hobbies);
+- its *cues of change*: a verb of change (moved, switched, quit, started, dropped …), a past state
+  ("used to", "no longer", "anymore", "not … any more"), a contrast with an earlier plan ("instead",
+  "rather than", "decided against", "changed … mind"), a "now" that sets a new state apart;
+- its *polarity* (a negation) and its *values* (names, numbers, the content words that are not the
+  attribute's).
+
+Two statements about the same subject are related when they share the attribute, or their cosine
+is high, or one names the other's value. The later one then:
+- *restates* the earlier (no new value, same polarity): it adds nothing and closes nothing;
+- *changes* it: a cue of change, a flipped polarity, or a new value of a one-value attribute;
+- *conflicts* with it when they were said at the same moment with different values or polarity and
+  neither carries a cue (nothing tells which holds): both are kept and the pair is reported.
+Time decides which statement is the later one; the caller orders them (``Fact.order``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from langmem_cli.core.words import STOPWORDS, content_words, negated, stem, words
+
+RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
+CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
+RESTATED = 0.8  # share of the later statement's value words the earlier already holds: a restatement
+
+# Attribute families: the head words (stemmed below) that say what kind of fact a statement is.
+# General vocabulary of everyday facts about a person; one-value families first.
+FAMILIES: dict[str, tuple[bool, str]] = {
+    # family: (holds one value at a time, head words)
+    "home": (True, """live lives living lived reside resides residing resident home apartment flat house moved move
+                    moving relocate relocated relocating based settle settled neighborhood neighbourhood city town
+                    country rent renting hometown"""),
+    "work": (True, """work works working worked job jobs employer employed employ hired hire joined join quit
+                    freelance freelancing freelancer position role company startup firm office career retired retire
+                    resign resigned laid fired promoted contract contractor consultant consulting boss team
+                    unemployed intern internship"""),
+    "diet": (True, """eat eats eating ate vegetarian vegan pescatarian diet meat fish dairy gluten keto carnivore
+                    omnivore food foods meal meals"""),
+    "partner": (True, """dating date married marry engaged engagement partner girlfriend boyfriend wife husband
+                    divorced divorce single relationship fiance fiancee spouse"""),
+    "name": (True, """name named call called nickname"""),
+    "commute": (True, """commute commuting drive drives driving car bike cycle cycling train bus subway transit"""),
+    "school": (True, """school university college degree studying student enrolled graduate graduated major phd
+                    masters bachelor"""),
+    "plan": (False, """plan plans planning planned trip trips travel travelling traveling vacation holiday holidays
+                    visit visiting fly flying flight book booked going wedding honeymoon"""),
+    "tools": (False, """use uses using used framework frameworks library libraries stack editor ide language tool
+                    tools app apps database backend frontend platform deploy deploying hosting host laptop phone
+                    os"""),
+    "learning": (False, """learn learning learned study lessons lesson tutor course courses class classes practice
+                    practicing teacher app"""),
+    "hobby": (False, """hobby hobbies play plays playing climb climbing run running gym yoga swim swimming hike
+                    hiking paint painting guitar piano knit knitting sport sports"""),
+    "drink": (True, """drink drinks drinking coffee tea alcohol sober beer wine"""),
+    "pet": (False, """pet pets dog dogs cat cats puppy kitten"""),
+}
+_FAMILY_OF: dict[str, str] = {}
+for _family, (_, _heads) in FAMILIES.items():
+    for _w in _heads.split():
+        _FAMILY_OF.setdefault(stem(_w), _family)
+SINGLE = frozenset(f for f, (one, _) in FAMILIES.items() if one)
+_HEADS = frozenset(_FAMILY_OF)
+
+# Cues of change (general English, whatever the attribute).
+CHANGE_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing started starting
+began quit quitting left leaving stopped stopping dropped dropping gave replaced replacing became become joined
+retired resigned converted transferred ditched scrapped scratch cancelled canceled postponed abandoned swapped
+traded upgraded downgraded sold adopted picked took returned reverted migrated ported rewrote gotten""".split())
+_PHRASES = re.compile(
+    r"\b(?:no longer|not any ?more|any ?more|these days|nowadays|instead|rather than|decided against|decided not|"
+    r"changed (?:my|their|his|her|our) mind|used to|gave up|given up|went back|switched|now|from now on|"
+    r"not \w+ (?:any ?more|any longer)|any longer|from \w+ to|ended up|in place of)\b", re.I)
+_FROM_VALUE = re.compile(r"\b(?:from|against|instead of|rather than|no longer|replac\w* |quit|left|dropped|ditched|"
+                         r"scratch|scrapped|stopped|gave up(?: on)?|not)\s+(?:the |a |an |my |their |our )?([\w'-]+)",
+                         re.I)
+_LEAD = re.compile(r"^[^:]{0,40}:\s+")
+_SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:'s\s+([a-z]+))?(?=\s+(?:[a-z]|'))")
+
+
+@dataclass
+class Reading:
+    """What the detector reads in one statement."""
+
+    subject: str  # lower case: "priya", "priya's sister", "the user"
+    families: frozenset[str]
+    cue: bool
+    negative: bool
+    values: frozenset[str]  # stemmed content words that are neither the subject nor an attribute head
+    words: frozenset[str]  # all stemmed content words
+    named: frozenset[str]  # values the statement says are over (after "from", "instead of", "no longer" …)
+
+
+def read(text: str) -> Reading:
+    body = _LEAD.sub("", text.strip(), count=1)
+    subject = ""
+    m = _SUBJECT.search(body)
+    if m:
+        subject = m.group(1).lower() + (f"'s {m.group(2)}" if m.group(2) and m.group(2) not in ("name",) else "")
+    said = content_words(body)
+    heads = {w for w in said if w in _HEADS}
+    families = frozenset(_FAMILY_OF[w] for w in heads)
+    subject_words = {stem(w) for w in words(subject)}
+    low = body.lower()
+    cue = bool(_PHRASES.search(low)) or any(stem(w) in CHANGE_VERBS for w in words(low))
+    values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
+                       and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
+    named = frozenset(stem(g.lower()) for g in _FROM_VALUE.findall(body) if g.lower() not in STOPWORDS)
+    return Reading(subject, families, cue, negated(body), values, frozenset(said), named)
+
+
+def same_subject(a: Reading, b: Reading) -> bool:
+    if not a.subject or not b.subject:
+        return False
+    if a.subject == b.subject:
+        return True
+    plain = lambda s: "'" not in s  # noqa: E731
+    return plain(a.subject) and plain(b.subject) and "the user" in (a.subject, b.subject)
+
+
+SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
+
+
+def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
+             readings: tuple[Reading, Reading] | None = None) -> str | None:
+    """How ``newer`` (said later, or at the same moment) stands to ``older``: SAME, CHANGES,
+    CONFLICT or None (unrelated, or both can hold)."""
+    a, b = readings or (read(older), read(newer))
+    if not same_subject(a, b):
+        return None
+    shared = a.families & b.families
+    overlap = len(a.words & b.words) / max(1, len(a.words | b.words))
+    names_old = bool(b.named & a.values) or bool(a.named & b.values and same_moment)
+    related = bool(shared) or cosine >= RELATED or names_old or overlap >= 0.5
+    if not related:
+        return None
+    flipped = a.negative != b.negative
+    new_values = b.values - a.values
+    lost_values = a.values - b.values
+    if not flipped and not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)):
+        return SAME  # nothing the earlier statement did not say
+    cue = b.cue and (bool(shared) or names_old or cosine >= RELATED)
+    flip = flipped and (overlap >= 0.4 or cosine >= CLOSE or (bool(shared) and bool(a.values & b.values)))
+    one_value = bool(shared & SINGLE) and bool(new_values) and bool(lost_values) and (
+        cosine >= RELATED * 0.8 or overlap >= 0.2)
+    if same_moment and not (b.cue or a.cue):
+        return CONFLICT if (flip or one_value) else None
+    if same_moment and a.cue and not b.cue:
+        return None  # the earlier sentence carries the change: it is the later state
+    if cue or flip or one_value:
+        return CHANGES
+    return None
+
+
+@dataclass
+class Fact:
+    """A statement or a stored memory placed in time. ``order`` sorts facts by when they were said
+    (time first, then processing order for equal or missing times)."""
+
+    key: str
+    text: str
+    order: tuple
+    moment: str | None  # ISO time it became true (None: unknown)
+    until: str | None = None  # ISO time it stopped being true (None: still current)
+    superseded_by: str | None = None
+    stored: bool = True
+    reading: Reading | None = None
+
+    def __post_init__(self) -> None:
+        if self.reading is None:
+            self.reading = read(self.text)
+
+    def current_at(self, other: "Fact") -> bool:
+        return self.until is None or (other.moment is not None and self.until > other.moment)
+
+
+@dataclass
+class Placement:
+    """Where a new statement goes: skipped (a restatement), or inserted with its interval; the
+    facts it closes (key, at) and the pairs it conflicts with."""
+
+    skip: bool = False
+    until: str | None = None
+    superseded_by: str | None = None
+    closes: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float]) -> Placement:
+    """Place ``new`` among the related ``known`` facts (stored ones and earlier new ones), by time."""
+    out = Placement()
+    before: list[tuple[float, Fact]] = []
+    after: list[tuple[float, Fact]] = []
+    for fact in known:
+        if fact.key == new.key:
+            continue
+        similarity = cosine(fact, new)
+        later = fact.order > new.order
+        older, newer = (new, fact) if later else (fact, new)
+        same_moment = older.moment is not None and older.moment == newer.moment
+        verdict = relation(older.text, newer.text, similarity, same_moment, (older.reading, newer.reading))
+        if verdict is None:
+            continue
+        if verdict == SAME:
+            if later or fact.current_at(new):
+                out.skip = True  # said before (or restated later): nothing new, nothing closed
+                return out
+            continue
+        if verdict == CONFLICT:
+            out.conflicts.append(fact.key)
+            continue
+        (after if later else before).append((similarity, fact))
+    if after:
+        successor = min(after, key=lambda p: p[1].order)[1]
+        out.until, out.superseded_by = successor.moment, successor.key
+    for _, fact in sorted(before, key=lambda p: p[1].order, reverse=True):
+        if fact.current_at(new):
+            out.closes.append(fact.key)
+            break  # the latest earlier state it changes
+    return out

@@ -1,0 +1,109 @@
+"""Update detection in the jobs: the offline extractor's statements placed in time among the
+namespace's memories (core/updates.py decides; this module reads the store and writes operations).
+
+Time decides, not the order files are read in: a statement older than the memory it would replace
+is stored already closed (valid until that memory's time, superseded by it) and closes at most the
+state before it; a newer one closes the memory it changes. A statement without a time counts as
+said when it is read (conversations without timestamps keep file order).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Sequence
+
+import numpy as np
+
+from langmem_cli.core import updates
+from langmem_cli.core.extraction import Operation
+from langmem_cli.core.timestamps import now, try_moment
+
+SMALL = 5000  # a namespace up to this size is compared whole; a larger one through vector search
+NEIGHBOURS = 24  # stored memories compared with each statement (the most similar ones)
+DUPLICATE = 0.85  # cosine with a memory current at the statement's time above which it is a copy
+
+
+def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors: np.ndarray
+                 ) -> tuple[list[updates.Fact], np.ndarray]:
+    """The namespace's memories of ``kind`` (closed ones too) that may relate to the statements
+    whose ``vectors`` are given, as facts in time, with their vectors."""
+    size = store.count(namespace=namespace, kinds=[kind], include_expired=True)
+    if size == 0:
+        return [], np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    if size <= SMALL:
+        pairs = [(m, v) for m, v in store.embedded(namespace, include_expired=True) if m.kind == kind]
+    else:
+        ids: dict[str, Any] = {}
+        for text in texts:
+            for hit in store.search(text, mode="vector", namespace=namespace, kinds=[kind], limit=NEIGHBOURS,
+                                    include_expired=True):
+                ids[hit.memory.id] = hit.memory
+        pairs = [(m, store.embedding(m.id)) for m in ids.values()]
+        pairs = [(m, v) for m, v in pairs if v is not None]
+    if not pairs:
+        return [], np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    if len(pairs) > NEIGHBOURS:
+        matrix = np.stack([v for _, v in pairs])
+        best = (matrix @ vectors.T).max(axis=1)
+        keep = sorted(np.argsort(-best)[:NEIGHBOURS * max(1, len(vectors))].tolist())
+        pairs = [pairs[i] for i in keep]
+    facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, m.valid_until,
+                          m.superseded_by) for n, (m, _) in enumerate(pairs)]
+    return facts, np.stack([v for _, v in pairs])
+
+
+def place_statements(store, namespace: str, kind: str, statements: Sequence[tuple[str, str | None, dict]],
+                     vectors: np.ndarray) -> tuple[list[Operation], list[dict[str, Any]]]:
+    """``statements``: (text, time, metadata with evidence) in the order said. Returns the operations
+    (inserts, some already closed, and supersedes of stored memories) and the contradictions found
+    ({"ids": [new, old], "texts": [...]}: kept both, reported here once and marked on the new memory)."""
+    known, known_vectors = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
+    stamp = now()
+    by_key: dict[str, updates.Fact] = {f.key: f for f in known}
+    vector_of: dict[str, np.ndarray] = {f.key: known_vectors[i] for i, f in enumerate(known)}
+    fresh: list[updates.Fact] = []
+    for n, (text, when, _) in enumerate(statements):
+        moment = try_moment(when)
+        fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False)
+        fresh.append(fact)
+        vector_of[fact.key] = vectors[n]
+
+    def cosine(a: updates.Fact, b: updates.Fact) -> float:
+        return float(np.dot(vector_of[a.key], vector_of[b.key]))
+
+    inserts: dict[str, Operation] = {}
+    supersedes: dict[str, Operation] = {}
+    contradictions: list[dict[str, Any]] = []
+    placed: list[updates.Fact] = []
+    for fact in sorted(fresh, key=lambda f: f.order):
+        n = fact.order[2]
+        text, _, metadata = statements[n]
+        pool = known + placed
+        result = updates.place(fact, pool, cosine)
+        if result.skip:
+            continue
+        if not result.closes and result.superseded_by is None and not result.conflicts and any(
+                cosine(fact, other) >= DUPLICATE and other.current_at(fact) for other in pool):
+            continue  # a copy of what is remembered
+        fact.until = result.until if result.superseded_by is None else by_key[result.superseded_by].order[0]
+        fact.superseded_by = result.superseded_by
+        meta = dict(metadata)
+        if result.conflicts:
+            meta["contradicts"] = list(result.conflicts)
+            contradictions += [{"ids": [fact.key, other], "texts": [text, by_key[other].text]}
+                               for other in result.conflicts]
+        op = Operation("insert", kind, text, metadata=meta, valid_from=fact.moment, new_id=fact.key,
+                       valid_until=fact.until, superseded_by=fact.superseded_by)
+        inserts[fact.key] = op
+        for key in result.closes:
+            closed = by_key[key]
+            at = fact.moment or fact.order[0]
+            closed.until, closed.superseded_by = at, fact.key
+            if closed.stored:
+                supersedes[key] = Operation("supersede", kind, None, key, valid_from=at, superseded_by=fact.key)
+            else:
+                inserts[key].valid_until, inserts[key].superseded_by = at, fact.key
+        by_key[fact.key] = fact
+        placed.append(fact)
+    ordered = [inserts[f.key] for f in sorted(fresh, key=lambda f: f.order[2]) if f.key in inserts]
+    return ordered + list(supersedes.values()), contradictions
