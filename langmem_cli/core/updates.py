@@ -196,13 +196,15 @@ class Placement:
     conflicts: list[str] = field(default_factory=list)
 
 
-def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float]) -> Placement:
-    """Place ``new`` among the related ``known`` facts (stored ones and earlier new ones), by time."""
+def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float],
+          ignore: frozenset[str] = frozenset()) -> Placement:
+    """Place ``new`` among the related ``known`` facts (stored ones and earlier new ones), by time;
+    ``ignore``: keys not to compare with (the statement a remainder is carried from)."""
     out = Placement()
     before: list[tuple[float, Fact]] = []
     after: list[tuple[float, Fact]] = []
     for fact in known:
-        if fact.key == new.key:
+        if fact.key == new.key or fact.key in ignore:
             continue
         similarity = cosine(fact, new)
         later = fact.order > new.order
@@ -228,3 +230,75 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
             out.closes.append(fact.key)
             break  # the latest earlier state it changes
     return out
+
+
+# -- the part of a statement a change leaves standing ---------------------------------------------
+_JOIN = re.compile(r",?\s+(?:and|but|while)\s+(?=(?:they|their)\b)|[,;]\s+(?=(?:they|their)\b)")
+_BE = {"are": "is", "were": "was", "have": "has", "do": "does", "don't": "doesn't", "haven't": "hasn't",
+       "aren't": "isn't", "weren't": "wasn't", "'re": " is", "'ve": " has"}
+
+
+def _singular(verb: str) -> str:
+    low = verb.lower()
+    if low in _BE:
+        return _BE[low]
+    if not low.isalpha() or low.endswith(("ed", "s")) or low in ("can", "could", "will", "would", "should", "might",
+                                                                  "must", "may", "did", "had", "also", "still"):
+        return verb
+    if re.search(r"(?:sh|ch|x|z|o)$", low):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def clauses(text: str) -> list[str]:
+    """A statement's clauses, where a later clause goes on about the same person ("…, and they …")."""
+    parts = [p.strip() for p in _JOIN.split(text.strip()) if p and p.strip()]
+    return parts if len(parts) > 1 else [text.strip()]
+
+
+def _standalone(clause: str, subject: str) -> str:
+    """A later clause made to stand alone: "they are allergic…" → "Priya is allergic…"."""
+    m = re.match(r"(they|their)\b\s*('re|'ve)?\s*([\w']+)?", clause)
+    if not m:
+        return clause
+    if m.group(1) == "their":
+        return f"{subject}'s" + clause[len("their"):]
+    if m.group(2):
+        return f"{subject}{_BE[m.group(2)]}" + clause[m.end(2):]
+    verb = m.group(3) or ""
+    return f"{subject} {_singular(verb)}" + clause[m.end(3):] if verb else clause
+
+
+def remainder(older: str, newer: str) -> str | None:
+    """What of ``older`` still holds once ``newer`` changed it: its clauses that ``newer`` leaves
+    alone, as one statement; None when every clause is changed (or nothing tells which)."""
+    parts = clauses(older)
+    if len(parts) < 2:
+        return None
+    subject_match = _SUBJECT.search(_LEAD.sub("", parts[0], count=1))
+    if not subject_match:
+        return None
+    subject = subject_match.group(0) if subject_match.group(2) else subject_match.group(1)
+    b = read(newer)
+    first = read(parts[0])
+    standing: list[str] = []
+    changed = 0
+    for n, part in enumerate(parts):
+        text = part if n == 0 else _standalone(part, subject)
+        a = read(text) if n else first
+        a.subject = first.subject  # a later clause is about the first clause's person
+        touched = relation(text, newer, 0.0, readings=(a, b)) == CHANGES and bool(a.families & b.families or
+                                                                                   b.named & a.values)
+        if touched:
+            changed += 1
+        else:
+            standing.append(text)
+    if not changed or not standing:
+        return None
+    head, rest = standing[0], standing[1:]
+    if head is not parts[0] and head[:1].islower():
+        head = head[:1].upper() + head[1:]
+    joined = ", and ".join([head.rstrip(" .!…,")] + [r.rstrip(" .!…,") for r in rest])
+    return joined + "."

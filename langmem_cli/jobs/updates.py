@@ -24,12 +24,12 @@ DUPLICATE = 0.85  # cosine with a memory current at the statement's time above w
 
 
 def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors: np.ndarray
-                 ) -> tuple[list[updates.Fact], np.ndarray]:
+                 ) -> tuple[list[updates.Fact], np.ndarray, dict[str, dict]]:
     """The namespace's memories of ``kind`` (closed ones too) that may relate to the statements
     whose ``vectors`` are given, as facts in time, with their vectors."""
     size = store.count(namespace=namespace, kinds=[kind], include_expired=True)
     if size == 0:
-        return [], np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+        return [], np.zeros((0, vectors.shape[1]), dtype=np.float32), {}
     if size <= SMALL:
         pairs = [(m, v) for m, v in store.embedded(namespace, include_expired=True) if m.kind == kind]
     else:
@@ -41,7 +41,7 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
         pairs = [(m, store.embedding(m.id)) for m in ids.values()]
         pairs = [(m, v) for m, v in pairs if v is not None]
     if not pairs:
-        return [], np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        return [], np.zeros((0, vectors.shape[1]), dtype=np.float32), {}
     if len(pairs) > NEIGHBOURS:
         matrix = np.stack([v for _, v in pairs])
         best = (matrix @ vectors.T).max(axis=1)
@@ -49,23 +49,23 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
         pairs = [pairs[i] for i in keep]
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, m.valid_until,
                           m.superseded_by) for n, (m, _) in enumerate(pairs)]
-    return facts, np.stack([v for _, v in pairs])
+    return facts, np.stack([v for _, v in pairs]), {m.id: m.metadata for m, _ in pairs}
 
 
 def place_statements(store, namespace: str, kind: str, statements: Sequence[tuple[str, str | None, dict]],
                      vectors: np.ndarray) -> tuple[list[Operation], list[dict[str, Any]]]:
     """``statements``: (text, time, metadata with evidence) in the order said. Returns the operations
     (inserts, some already closed, and supersedes of stored memories) and the contradictions found
-    ({"ids": [new, old], "texts": [...]}: kept both, reported here once and marked on the new memory)."""
-    known, known_vectors = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
+    ({"ids": [new, old], "texts": [...]}: both kept, marked on the new memory's metadata)."""
+    known, known_vectors, metadata_of = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
     stamp = now()
     by_key: dict[str, updates.Fact] = {f.key: f for f in known}
     vector_of: dict[str, np.ndarray] = {f.key: known_vectors[i] for i, f in enumerate(known)}
-    fresh: list[updates.Fact] = []
-    for n, (text, when, _) in enumerate(statements):
+    queue: list[tuple[updates.Fact, dict]] = []
+    for n, (text, when, meta) in enumerate(statements):
         moment = try_moment(when)
         fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False)
-        fresh.append(fact)
+        queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
 
     def cosine(a: updates.Fact, b: updates.Fact) -> float:
@@ -75,35 +75,51 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     supersedes: dict[str, Operation] = {}
     contradictions: list[dict[str, Any]] = []
     placed: list[updates.Fact] = []
-    for fact in sorted(fresh, key=lambda f: f.order):
-        n = fact.order[2]
-        text, _, metadata = statements[n]
-        pool = known + placed
+    said: list[str] = []  # keys of inserts, in the order said
+
+    def carry(closed: updates.Fact, by: updates.Fact, meta: dict) -> None:
+        """The clauses of ``closed`` that ``by`` leaves standing go on as a memory of their own."""
+        rest = updates.remainder(closed.text, by.text)
+        if rest is None:
+            return
+        fact = updates.Fact(str(uuid.uuid4()), rest, (*closed.order, "rest"), closed.moment, stored=False)
+        vector_of[fact.key] = np.asarray(store.embedder.embed([rest])[0])
+        evidence = (meta or {}).get("evidence") or []
+        queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key}))
+
+    while queue:
+        queue.sort(key=lambda item: item[0].order)
+        fact, meta = queue.pop(0)
+        pool = [f for f in known + placed if f.key != meta.get("carried_from")]
         result = updates.place(fact, pool, cosine)
         if result.skip:
             continue
         if not result.closes and result.superseded_by is None and not result.conflicts and any(
                 cosine(fact, other) >= DUPLICATE and other.current_at(fact) for other in pool):
             continue  # a copy of what is remembered
-        fact.until = result.until if result.superseded_by is None else by_key[result.superseded_by].order[0]
-        fact.superseded_by = result.superseded_by
-        meta = dict(metadata)
+        if result.superseded_by is not None:
+            successor = by_key[result.superseded_by]
+            fact.until, fact.superseded_by = successor.order[0], successor.key
+        meta = dict(meta)
         if result.conflicts:
             meta["contradicts"] = list(result.conflicts)
-            contradictions += [{"ids": [fact.key, other], "texts": [text, by_key[other].text]}
+            contradictions += [{"ids": [fact.key, other], "texts": [fact.text, by_key[other].text]}
                                for other in result.conflicts]
-        op = Operation("insert", kind, text, metadata=meta, valid_from=fact.moment, new_id=fact.key,
-                       valid_until=fact.until, superseded_by=fact.superseded_by)
-        inserts[fact.key] = op
+        inserts[fact.key] = Operation("insert", kind, fact.text, metadata=meta, valid_from=fact.moment,
+                                      new_id=fact.key, valid_until=fact.until, superseded_by=fact.superseded_by)
+        said.append(fact.key)
+        by_key[fact.key] = fact
+        placed.append(fact)
+        if fact.superseded_by is not None:
+            carry(fact, by_key[fact.superseded_by], meta)
         for key in result.closes:
             closed = by_key[key]
             at = fact.moment or fact.order[0]
             closed.until, closed.superseded_by = at, fact.key
             if closed.stored:
                 supersedes[key] = Operation("supersede", kind, None, key, valid_from=at, superseded_by=fact.key)
+                carry(closed, fact, metadata_of.get(key, {}))
             else:
                 inserts[key].valid_until, inserts[key].superseded_by = at, fact.key
-        by_key[fact.key] = fact
-        placed.append(fact)
-    ordered = [inserts[f.key] for f in sorted(fresh, key=lambda f: f.order[2]) if f.key in inserts]
-    return ordered + list(supersedes.values()), contradictions
+                carry(closed, fact, inserts[key].metadata or {})
+    return [inserts[k] for k in said] + list(supersedes.values()), contradictions
