@@ -85,7 +85,29 @@ _FROM_VALUE = re.compile(r"\b(?:from|against|instead of|rather than|no longer|re
                          r"scratch|scrapped|stopped|gave up(?: on)?|not)\s+(?:the |a |an |my |their |our )?([\w'-]+)",
                          re.I)
 _LEAD = re.compile(r"^[^:]{0,40}:\s+")
-_SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:'s\s+([a-z]+))?(?=\s+(?:[a-z]|'))")
+_SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+([a-z]+)\b|(?=\s+[a-z]))")
+# a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
+# fact is the owner's ("Dana's side project")
+PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad parents parent partner wife husband
+son sons daughter daughters kid kids child children friend friends boss colleague colleagues coworker roommate
+flatmate girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfather aunt uncle cousin niece nephew
+neighbour neighbor manager family baby twin stepdad stepmom""".split())
+
+
+def candidates(text: str) -> list[tuple[str, str | None]]:
+    """(name, possessed word) of the people a statement may be about, in text order."""
+    body = _LEAD.sub("", text.strip(), count=1)
+    return [(m.group(1).lower(), m.group(2)) for m in _SUBJECT.finditer(body)]
+
+
+def subject_names(texts: Sequence[str]) -> frozenset[str]:
+    """The names that lead several statements: the people a namespace's memories are about."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        found = candidates(text)
+        if found:
+            counts[found[0][0]] = counts.get(found[0][0], 0) + 1
+    return frozenset(n for n, c in counts.items() if c >= 2) | {"the user"}
 
 
 @dataclass
@@ -101,12 +123,15 @@ class Reading:
     named: frozenset[str]  # values the statement says are over (after "from", "instead of", "no longer" …)
 
 
-def read(text: str) -> Reading:
+def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
+    """``names``: the people statements are known to be about (``subject_names``); the subject is
+    the first of them the statement names, else the first name-like word before a verb."""
     body = _LEAD.sub("", text.strip(), count=1)
     subject = ""
-    m = _SUBJECT.search(body)
-    if m:
-        subject = m.group(1).lower() + (f"'s {m.group(2)}" if m.group(2) and m.group(2) not in ("name",) else "")
+    found = candidates(text)
+    pick = next((c for c in found if c[0] in names), found[0] if found else None)
+    if pick:
+        subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
     heads = {w for w in said if w in _HEADS}
     families = frozenset(_FAMILY_OF[w] for w in heads)
@@ -175,10 +200,11 @@ class Fact:
     superseded_by: str | None = None
     stored: bool = True
     reading: Reading | None = None
+    names: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.reading is None:
-            self.reading = read(self.text)
+            self.reading = read(self.text, self.names)
 
     def current_at(self, other: "Fact") -> bool:
         return self.until is None or (other.moment is not None and self.until > other.moment)
@@ -271,23 +297,25 @@ def _standalone(clause: str, subject: str) -> str:
     return f"{subject} {_singular(verb)}" + clause[m.end(3):] if verb else clause
 
 
-def remainder(older: str, newer: str) -> str | None:
+def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> str | None:
     """What of ``older`` still holds once ``newer`` changed it: its clauses that ``newer`` leaves
     alone, as one statement; None when every clause is changed (or nothing tells which)."""
     parts = clauses(older)
     if len(parts) < 2:
         return None
-    subject_match = _SUBJECT.search(_LEAD.sub("", parts[0], count=1))
-    if not subject_match:
+    first = read(parts[0], names)
+    found = candidates(parts[0])
+    pick = next((c for c in found if c[0] in names), found[0] if found else None)
+    if pick is None:
         return None
-    subject = subject_match.group(0) if subject_match.group(2) else subject_match.group(1)
-    b = read(newer)
-    first = read(parts[0])
+    m = next(m for m in _SUBJECT.finditer(_LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0])
+    subject = m.group(0) if m.group(2) in PEOPLE else m.group(1)
+    b = read(newer, names)
     standing: list[str] = []
     changed = 0
     for n, part in enumerate(parts):
         text = part if n == 0 else _standalone(part, subject)
-        a = read(text) if n else first
+        a = read(text, names) if n else first
         a.subject = first.subject  # a later clause is about the first clause's person
         touched = relation(text, newer, 0.0, readings=(a, b)) == CHANGES and bool(a.families & b.families or
                                                                                    b.named & a.values)

@@ -58,13 +58,16 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     (inserts, some already closed, and supersedes of stored memories) and the contradictions found
     ({"ids": [new, old], "texts": [...]}: both kept, marked on the new memory's metadata)."""
     known, known_vectors, metadata_of = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
+    names = updates.subject_names([f.text for f in known] + [s[0] for s in statements])
+    for f in known:
+        f.names, f.reading = names, updates.read(f.text, names)
     stamp = now()
     by_key: dict[str, updates.Fact] = {f.key: f for f in known}
     vector_of: dict[str, np.ndarray] = {f.key: known_vectors[i] for i, f in enumerate(known)}
     queue: list[tuple[updates.Fact, dict]] = []
     for n, (text, when, meta) in enumerate(statements):
         moment = try_moment(when)
-        fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False)
+        fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False, names=names)
         queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
 
@@ -79,10 +82,11 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
 
     def carry(closed: updates.Fact, by: updates.Fact, meta: dict) -> None:
         """The clauses of ``closed`` that ``by`` leaves standing go on as a memory of their own."""
-        rest = updates.remainder(closed.text, by.text)
+        rest = updates.remainder(closed.text, by.text, names)
         if rest is None:
             return
-        fact = updates.Fact(str(uuid.uuid4()), rest, (*closed.order, "rest"), closed.moment, stored=False)
+        fact = updates.Fact(str(uuid.uuid4()), rest, (*closed.order, "rest"), closed.moment, stored=False,
+                            names=names)
         vector_of[fact.key] = np.asarray(store.embedder.embed([rest])[0])
         evidence = (meta or {}).get("evidence") or []
         queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key}))
