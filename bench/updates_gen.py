@@ -143,7 +143,6 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
     steady = {"allergy": rng.choice(ALLERGIES), "birth": rng.choice(BIRTH)}
     steady["pet"], steady["pet_name"] = rng.choice(PETS)
     steady["sibling"], steady["sibling_name"] = rng.choice(SIBLINGS)
-    steady["sibling_city"] = rng.choice(CITIES)
     sessions = [[] for _ in dates]
     sessions[0].append(f"Hi, I'm {name}.")
     changed, unchanged = [], []
@@ -156,6 +155,8 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
         sessions[when].append(rng.choice(change).format(**v))
         changed.append({"attribute": attribute, "old": key_word(v["a"]), "new": key_word(v["b"]),
                         "session": when})
+    used = {w for c in changed for w in (c["old"], c["new"])}
+    steady["sibling_city"] = rng.choice([c for c in CITIES if c not in used])
     for template, key in zip(stay, ("allergy", "pet_name", "sibling_name", "birth")):
         sessions[0 if key != "sibling_name" else rng.randrange(0, 4)].append(template.format(**steady))
         unchanged.append({"attribute": key, "key": steady[key]})

@@ -41,7 +41,7 @@ FAMILIES: dict[str, tuple[bool, str]] = {
     "home": (True, """live lives living lived reside resides residing resident home apartment flat house moved move
                     moving relocate relocated relocating based settle settled neighborhood neighbourhood city town
                     country rent renting hometown"""),
-    "work": (True, """work works working worked job jobs employer employed employ hired hire joined join quit
+    "work": (True, """work works working worked job jobs employer employed employ hired hire
                     freelance freelancing freelancer position role company startup firm office career retired retire
                     resign resigned laid fired promoted contract contractor consultant consulting boss team
                     unemployed intern internship"""),
@@ -81,9 +81,10 @@ _PHRASES = re.compile(
     r"\b(?:no longer|not any ?more|any ?more|these days|nowadays|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|used to|gave up|given up|went back|switched|now|from now on|"
     r"not \w+ (?:any ?more|any longer)|any longer|from \w+ to|ended up|in place of)\b", re.I)
-_FROM_VALUE = re.compile(r"\b(?:from|against|instead of|rather than|no longer|replac\w* |quit|left|dropped|ditched|"
-                         r"scratch|scrapped|stopped|gave up(?: on)?|not)\s+(?:the |a |an |my |their |our )?([\w'-]+)",
-                         re.I)
+# what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
+_FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
+                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without)|n't)"
+                         r"((?:\s+[\w'.-]+){1,3})", re.I)
 _LEAD = re.compile(r"^[^:]{0,40}:\s+")
 _SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+([a-z]+)\b|(?=\s+[a-z]))")
 # a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
@@ -140,7 +141,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     cue = bool(_PHRASES.search(low)) or any(stem(w) in CHANGE_VERBS for w in words(low))
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
-    named = frozenset(stem(g.lower()) for g in _FROM_VALUE.findall(body) if g.lower() not in STOPWORDS)
+    named = frozenset(stem(w) for g in _FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
     return Reading(subject, families, cue, negated(body), values, frozenset(said), named)
 
 
@@ -212,25 +213,28 @@ class Fact:
 
 @dataclass
 class Placement:
-    """Where a new statement goes: skipped (a restatement), or inserted with its interval; the
-    facts it closes (key, at) and the pairs it conflicts with."""
+    """Where a new statement goes: skipped (a restatement of a fact current then), or inserted with
+    its interval (``until``/``superseded_by``: the first later fact that changes it); the facts it
+    closes, the later restatements it folds in (they are the same fact, said again) and the facts it
+    conflicts with."""
 
     skip: bool = False
     until: str | None = None
     superseded_by: str | None = None
     closes: list[str] = field(default_factory=list)
+    folds: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
 
-def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float],
-          ignore: frozenset[str] = frozenset()) -> Placement:
-    """Place ``new`` among the related ``known`` facts (stored ones and earlier new ones), by time;
-    ``ignore``: keys not to compare with (the statement a remainder is carried from)."""
+def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float]) -> Placement:
+    """Place ``new`` among the ``known`` facts (stored ones and earlier new ones), by time. A fact is
+    current when no later fact changes it, whatever order they were learnt in: ``new`` closes every
+    earlier fact still current at its time that it changes, and ends at the first later one that
+    changes it."""
     out = Placement()
-    before: list[tuple[float, Fact]] = []
-    after: list[tuple[float, Fact]] = []
+    after: list[Fact] = []
     for fact in known:
-        if fact.key == new.key or fact.key in ignore:
+        if fact.key == new.key:
             continue
         similarity = cosine(fact, new)
         later = fact.order > new.order
@@ -240,21 +244,21 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
         if verdict is None:
             continue
         if verdict == SAME:
-            if later or fact.current_at(new):
-                out.skip = True  # said before (or restated later): nothing new, nothing closed
+            if not later and fact.current_at(new):
+                out.skip = True  # said before and still holding: nothing new, nothing closed
                 return out
+            if later and fact.until is None:
+                out.folds.append(fact.key)  # said again later: one fact, from its first telling
             continue
         if verdict == CONFLICT:
             out.conflicts.append(fact.key)
-            continue
-        (after if later else before).append((similarity, fact))
-    if after:
-        successor = min(after, key=lambda p: p[1].order)[1]
-        out.until, out.superseded_by = successor.moment, successor.key
-    for _, fact in sorted(before, key=lambda p: p[1].order, reverse=True):
-        if fact.current_at(new):
+        elif later:
+            after.append(fact)
+        elif fact.current_at(new):
             out.closes.append(fact.key)
-            break  # the latest earlier state it changes
+    if after:
+        successor = min(after, key=lambda f: f.order)
+        out.until, out.superseded_by = successor.moment, successor.key
     return out
 
 

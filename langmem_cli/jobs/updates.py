@@ -109,6 +109,17 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
             meta["contradicts"] = list(result.conflicts)
             contradictions += [{"ids": [fact.key, other], "texts": [fact.text, by_key[other].text]}
                                for other in result.conflicts]
+        for key in result.folds:  # a later restatement of this fact: folded into it, evidence kept
+            folded = by_key[key]
+            theirs = (metadata_of.get(key) if folded.stored else inserts[key].metadata) or {}
+            meta["evidence"] = list(meta.get("evidence") or []) + [
+                e for e in theirs.get("evidence") or [] if e not in (meta.get("evidence") or [])]
+            folded.until, folded.superseded_by = folded.moment or folded.order[0], fact.key
+            if folded.stored:
+                supersedes[key] = Operation("supersede", kind, None, key, valid_from=folded.until,
+                                            superseded_by=fact.key)
+            else:
+                inserts[key].valid_until, inserts[key].superseded_by = folded.until, fact.key
         inserts[fact.key] = Operation("insert", kind, fact.text, metadata=meta, valid_from=fact.moment,
                                       new_id=fact.key, valid_until=fact.until, superseded_by=fact.superseded_by)
         said.append(fact.key)
