@@ -127,7 +127,8 @@ def measure(people: list[dict], db: Path, embedder) -> dict:
             out["fragments"] += sum(1 for m in every if FRAGMENT.search(m.text.strip()))
             for fact in p["changed"]:
                 old, new = fact["old"], fact["new"]
-                if not any(has(m.text, old) for m in every) or not any(has(m.text, new) for m in every):
+                if not any(has(m.text, old) and not has(m.text, new) for m in every) or \
+                        not any(has(m.text, new) for m in every):
                     out["changed_missing"] += 1
                     continue
                 out["changed"] += 1

@@ -55,11 +55,11 @@ FAMILIES: dict[str, tuple[bool, str]] = {
                     masters bachelor"""),
     "plan": (False, """plan plans planning planned trip trips travel travelling traveling vacation holiday holidays
                     visit visiting fly flying flight book booked going wedding honeymoon"""),
-    "tools": (False, """use uses using used framework frameworks library libraries stack editor ide language tool
-                    tools app apps database backend frontend platform deploy deploying hosting host laptop phone
+    "tools": (False, """use uses using used framework frameworks library libraries stack editor ide tool
+                    tools database backend frontend platform deploy deploying hosting host laptop phone
                     os"""),
     "learning": (False, """learn learning learned study lessons lesson tutor course courses class classes practice
-                    practicing teacher app"""),
+                    practicing practise practising"""),
     "hobby": (False, """hobby hobbies play plays playing climb climbing run running gym yoga swim swimming hike
                     hiking paint painting guitar piano knit knitting sport sports"""),
     "drink": (True, """drink drinks drinking coffee tea alcohol sober beer wine"""),
@@ -122,6 +122,7 @@ class Reading:
     values: frozenset[str]  # stemmed content words that are neither the subject nor an attribute head
     words: frozenset[str]  # all stemmed content words
     named: frozenset[str]  # values the statement says are over (after "from", "instead of", "no longer" …)
+    own: frozenset[str] = frozenset()  # the subject's words
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -142,7 +143,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
     named = frozenset(stem(w) for g in _FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
-    return Reading(subject, families, cue, negated(body), values, frozenset(said), named)
+    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words))
 
 
 def same_subject(a: Reading, b: Reading) -> bool:
@@ -166,7 +167,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
         return None
     shared = a.families & b.families
     overlap = len(a.words & b.words) / max(1, len(a.words | b.words))
-    names_old = bool(b.named & a.values) or bool(a.named & b.values and same_moment)
+    names_old = bool(b.named & (a.words - a.own)) or bool(a.named & (b.words - b.own) and same_moment)
     related = bool(shared) or cosine >= RELATED or names_old or overlap >= 0.5
     if not related:
         return None
@@ -175,7 +176,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     lost_values = a.values - b.values
     if not flipped and not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)):
         return SAME  # nothing the earlier statement did not say
-    cue = b.cue and (bool(shared) or names_old or cosine >= RELATED)
+    # a cue of change counts for the fact whose value it names, a one-value attribute both state, or a
+    # many-value attribute both state about the same thing (a shared value, or close in meaning)
+    cue = b.cue and (names_old or bool(shared & SINGLE) or cosine >= RELATED
+                     or (bool(shared) and (bool(a.values & b.values) or cosine >= RELATED * 0.8)))
     flip = flipped and (overlap >= 0.4 or cosine >= CLOSE or (bool(shared) and bool(a.values & b.values)))
     one_value = bool(shared & SINGLE) and bool(new_values) and bool(lost_values) and (
         cosine >= RELATED * 0.8 or overlap >= 0.2)
