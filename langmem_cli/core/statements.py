@@ -52,7 +52,7 @@ FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
 definitely already even sometimes currently truly honestly absolutely mostly only probably especially first
-then once later now almost barely hardly soon again""".split())
+then once later now almost barely hardly soon again""".split()) | {"no longer"}  # "I no longer work" is not "noes"
 KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
 shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
 knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell

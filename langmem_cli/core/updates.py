@@ -76,15 +76,17 @@ _HEADS = frozenset(_FAMILY_OF)
 CHANGE_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing started starting
 began quit quitting left leaving stopped stopping dropped dropping gave replaced replacing became become joined
 retired resigned converted transferred ditched scrapped scratch cancelled canceled postponed abandoned swapped
-traded upgraded downgraded sold adopted picked took returned reverted migrated ported rewrote gotten""".split())
+traded upgraded downgraded sold adopted picked took returned reverted migrated ported rewrote gotten went turned
+""".split())
 _PHRASES = re.compile(
     r"\b(?:no longer|not any ?more|any ?more|these days|nowadays|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|used to|gave up|given up|went back|switched|now|from now on|"
     r"not \w+ (?:any ?more|any longer)|any longer|from \w+ to|ended up|in place of)\b", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 _FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
-                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without)|n't)"
+                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about)|n't)"
                          r"((?:\s+[\w'.-]+){1,3})", re.I)
+_CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather".split())
 _LEAD = re.compile(r"^[^:]{0,40}:\s+")
 _SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+([a-z]+)\b|(?=\s+[a-z]))")
 # a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
@@ -123,6 +125,7 @@ class Reading:
     words: frozenset[str]  # all stemmed content words
     named: frozenset[str]  # values the statement says are over (after "from", "instead of", "no longer" …)
     own: frozenset[str] = frozenset()  # the subject's words
+    cues: frozenset[str] = frozenset()  # the words of its cues of change
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -143,7 +146,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
     named = frozenset(stem(w) for g in _FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
-    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words))
+    cues = frozenset(w for w in said if w in CHANGE_VERBS or w in _CUE_WORDS)
+    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues)
 
 
 def same_subject(a: Reading, b: Reading) -> bool:
@@ -174,15 +178,20 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     flipped = a.negative != b.negative
     new_values = b.values - a.values
     lost_values = a.values - b.values
-    if not flipped and not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)):
-        return SAME  # nothing the earlier statement did not say
+    said_a, said_b = a.words - a.own, b.words - b.own
+    if not flipped and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
+                        (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
+        return SAME  # nothing the earlier statement did not say (a change told again is the same change)
     # a cue of change counts for the fact whose value it names, a one-value attribute both state, or a
     # many-value attribute both state about the same thing (a shared value, or close in meaning)
-    cue = b.cue and (names_old or bool(shared & SINGLE) or cosine >= RELATED
+    common = bool(said_a & said_b)  # a word in common besides the person
+    cue = b.cue and (names_old or bool(shared & SINGLE) or (cosine >= RELATED and common)
                      or (bool(shared) and (bool(a.values & b.values) or cosine >= RELATED * 0.8)))
-    flip = flipped and (overlap >= 0.4 or cosine >= CLOSE or (bool(shared) and bool(a.values & b.values)))
-    one_value = bool(shared & SINGLE) and bool(new_values) and bool(lost_values) and (
-        cosine >= RELATED * 0.8 or overlap >= 0.2)
+    flip = flipped and (overlap >= 0.4 or (cosine >= CLOSE and common) or (bool(shared) and bool(a.values & b.values)))
+    # a new value of a one-value attribute: what is said of it differs both ways (heads included:
+    # "eats meat" / "vegan", "single" / "engaged to Sam")
+    one_value = bool(shared & SINGLE) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues) and (
+        cosine >= RELATED * 0.8 or overlap >= 0.2 or b.cue)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:

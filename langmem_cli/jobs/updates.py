@@ -10,7 +10,7 @@ said when it is read (conversations without timestamps keep file order).
 from __future__ import annotations
 
 import uuid
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -65,11 +65,13 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     by_key: dict[str, updates.Fact] = {f.key: f for f in known}
     vector_of: dict[str, np.ndarray] = {f.key: known_vectors[i] for i, f in enumerate(known)}
     queue: list[tuple[updates.Fact, dict]] = []
+    said_at: dict[str, str | None] = {}  # key -> the time as the transcript wrote it (kept on the operation)
     for n, (text, when, meta) in enumerate(statements):
         moment = try_moment(when)
         fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False, names=names)
         queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
+        said_at[fact.key] = when if moment else None
 
     def cosine(a: updates.Fact, b: updates.Fact) -> float:
         return float(np.dot(vector_of[a.key], vector_of[b.key]))
@@ -120,7 +122,8 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
                                             superseded_by=fact.key)
             else:
                 inserts[key].valid_until, inserts[key].superseded_by = folded.until, fact.key
-        inserts[fact.key] = Operation("insert", kind, fact.text, metadata=meta, valid_from=fact.moment,
+        inserts[fact.key] = Operation("insert", kind, fact.text, metadata=meta,
+                                      valid_from=said_at.get(fact.key) or fact.moment,
                                       new_id=fact.key, valid_until=fact.until, superseded_by=fact.superseded_by)
         said.append(fact.key)
         by_key[fact.key] = fact
@@ -138,3 +141,62 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
                 inserts[key].valid_until, inserts[key].superseded_by = at, fact.key
                 carry(closed, fact, inserts[key].metadata or {})
     return [inserts[k] for k in said] + list(supersedes.values()), contradictions
+
+
+def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Callable[[Any], bool]
+                     ) -> tuple[list[Operation], list[tuple[str, str, str]], list[Operation]]:
+    """Offline consolidation's update pass over a namespace's current memories: each memory new
+    since the last run (``marks``: id -> content hash then) is compared with its most similar
+    memories of the same kind; a later one that changes an earlier one closes it (at the later
+    one's time), leaving the clauses it does not touch as a memory of their own. Returns the
+    operations, the contradictions found for the first time ((id, id, why): both kept) and the
+    operations that mark those pairs so that they are not reported again."""
+    rows = [(m, v) for m, v in store.embedded(namespace) if not skip_kind(m)]
+    if len(rows) < 2:
+        return [], [], []
+    matrix = np.stack([v for _, v in rows])
+    texts = [m.text for m, _ in rows]
+    names = updates.subject_names(texts)
+    facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, names=names)
+             for n, (m, _) in enumerate(rows)]
+    fresh = [n for n, (m, _) in enumerate(rows) if marks.get(m.id) != m.content_hash]
+    operations: list[Operation] = []
+    marking: dict[str, Operation] = {}
+    contradictions: list[tuple[str, str, str]] = []
+    closed: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    for n in fresh:
+        scores = matrix @ matrix[n]
+        for k in np.argsort(-scores)[:NEIGHBOURS + 1].tolist():
+            pair = (min(n, k), max(n, k))
+            if k == n or pair in seen or rows[k][0].kind != rows[n][0].kind:
+                continue
+            seen.add(pair)
+            older, newer = sorted((facts[n], facts[k]), key=lambda f: f.order)
+            same_moment = older.moment is not None and older.moment == newer.moment
+            verdict = updates.relation(older.text, newer.text, float(scores[k]), same_moment,
+                                       (older.reading, newer.reading))
+            if verdict == updates.CHANGES and older.key not in closed:
+                closed.add(older.key)
+                at = newer.moment or newer.order[0]
+                kind = rows[n][0].kind
+                operations.append(Operation("supersede", kind, None, older.key, valid_from=at, superseded_by=newer.key))
+                rest = updates.remainder(older.text, newer.text, names)
+                if rest is not None:
+                    memory = store.get(older.key)
+                    operations.append(Operation(
+                        "insert", kind, rest, valid_from=older.moment, new_id=str(uuid.uuid4()),
+                        metadata={"evidence": list(memory.metadata.get("evidence") or []), "carried_from": older.key}))
+            elif verdict == updates.CONFLICT:
+                a, b = (rows[n][0], rows[k][0])
+                if b.id in (a.metadata.get("contradicts") or []) or a.id in (b.metadata.get("contradicts") or []):
+                    continue  # reported before
+                contradictions.append((older.key, newer.key, "said at the same time with different values"))
+                op = marking.get(newer.key) or Operation("update", b.kind if newer.key == b.id else a.kind, None,
+                                                         newer.key)
+                mine = a if newer.key == a.id else b
+                op.content = mine.content
+                op.metadata = {"contradicts": sorted({*(op.metadata or {}).get("contradicts", []),
+                                                      *(mine.metadata.get("contradicts") or []), older.key})}
+                marking[newer.key] = op
+    return operations, contradictions, list(marking.values())

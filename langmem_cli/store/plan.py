@@ -86,6 +86,22 @@ class Planner:
             new.valid_until, new.superseded_by = target.valid_from, target.id
             plan.replacements.append(new)
             return
+        if since is not None and target.valid_until is not None and since < target.valid_until \
+                and not any(r is target for r in plan.replacements):
+            # The target was already replaced by a later fact: the update fits between them (it
+            # ends where the target ended and hands on to its successor); the target ends now.
+            new.valid_until, new.superseded_by = target.valid_until, target.superseded_by
+            self._close(plan, target, since, new.id, "supersede", source)
+            plan.replacements.append(new)
+            latest[op.id] = new
+            return
+        if target.valid_until is not None and not any(r is target for r in plan.replacements):
+            # The target was replaced meanwhile and this fact is later still: it replaces the fact
+            # now current in the target's chain (never a second current version beside it).
+            head = self._chain_head(target)
+            if head is not target:
+                self._plan_update(plan, head, op, since, source, latest)
+                return
         if any(r is target for r in plan.replacements):  # updated twice in one batch: the second wins
             plan.replacements.remove(target)
             new.id, new.valid_from = target.id, new.valid_from or target.valid_from
@@ -93,6 +109,17 @@ class Planner:
             self._close(plan, target, since or now(), new.id, "supersede", source)
         plan.replacements.append(new)
         latest[op.id] = new
+
+    def _chain_head(self, memory: Memory) -> Memory:
+        """The memory that carries ``memory``'s fact on now: its successors followed to the last."""
+        seen = {memory.id}
+        while memory.superseded_by and memory.superseded_by not in seen:
+            found = self.get_many([memory.superseded_by]).get(memory.superseded_by)
+            if found is None:
+                break
+            memory = found
+            seen.add(memory.id)
+        return memory
 
     def _close(self, plan: Plan, target: Memory, until: str, successor: str | None, action: str,
                source: str | None) -> None:
