@@ -155,7 +155,7 @@ def measure(people: list[dict], db: Path, embedder) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "heldout"])
+    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "dev2", "heldout2"])
     parser.add_argument("--orders", type=int, default=3, help="shuffled orders besides the date order")
     parser.add_argument("--people", type=int, default=0, help="only the first N people (0: all)")
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model, or 'hash'")
@@ -201,10 +201,10 @@ def main() -> None:
               f"{unchanged:.1%} (not extracted {r['unchanged_missing']}), same current set: {r['same_current']}, "
               f"fragments {r['fragments']}/{r['memories']} = {r['fragments'] / max(1, r['memories']):.1%}, "
               f"{r['seconds'] / len(files):.3f} s/file")
-        if args.show and args.split == "dev":
+        if args.show and args.split.startswith("dev"):
             for f in r["failures"]:
                 print("   ", json.dumps(f))
-    if args.show and args.split == "dev":
+    if args.show and args.split.startswith("dev"):
         for namespace, texts in reference.items():
             diff = [(r["label"], sorted(set(r["current"][namespace]) ^ set(texts))) for r in results[1:]
                     if r["current"][namespace] != texts]

@@ -86,6 +86,55 @@ HELDOUT = {
     "drink": (["I have a cup of {a} every morning.", "Mornings are {a} for me."],
               ["I cut out {a}, it's {b} every morning now.", "I don't touch {a} any more, I switched to {b}."]),
 }
+# A second round (written together, after the first held-out figure): more varied phrasings to tune
+# on (dev2), and a fresh held-out pool (heldout2) not looked at while tuning.
+DEV2 = {
+    "home": (["Our place is in {a}, we love the neighbourhood.", "I've lived in {a} since college."],
+             ["We swapped {a} for {b} over the summer.", "I'm a {b} resident now, {a} was getting too pricey.",
+              "After five years in {a} I finally moved to {b}."]),
+    "work": (["I'm employed at {a} as a {x}.", "At {a} I work as a {x}."],
+             ["{b} offered me a role and I took it, so I'm done with {a}.", "I resigned from {a}; I start at {b} on Monday.",
+              "I've joined {b}, leaving {a} behind."]),
+    "diet": (["I stick to a strictly {a} diet.", "I eat {a}, always have."],
+             ["I've started eating {b} again, so I'm not {a} now.", "Turns out I'm done with being {a}, I eat {b} now."]),
+    "tool": (["All my side project's code is on {a}.", "The side project is built with {a}."],
+             ["We rewrote the side project in {b}, {a} is gone.", "I'm trying {b} instead of {a} for the side project.",
+              "The side project now runs on {b} rather than {a}."]),
+    "trip": (["This autumn we'll visit {a}.", "We're flying to {a} in October."],
+             ["We're heading to {b} in October, not {a}.", "Forget {a}; the autumn trip is to {b} now.",
+              "Plans changed, the trip is {b} and {a} is off."]),
+    "learning": (["My {x} lessons are with {a}.", "I learn {x} through {a}."],
+                 ["I'm learning {x} with {b} these days, {a} wasn't working.", "{b} replaced {a} for my {x} practice."]),
+    "commute": (["I ride the {a} to work.", "Work is a forty-minute trip by {a}."],
+                ["I've been taking the {b} to work since the {a} broke down.", "I switched to the {b} for my commute, no more {a}."]),
+    "hobby": (["My hobby is {a}.", "I spend Sundays on {a}."],
+              ["{A} is not for me anymore, I picked up {b}.", "These days my free time goes to {b}, I left {a} behind."]),
+    "drink": (["My morning drink is {a}.", "I'm a big {a} drinker."],
+              ["I've swapped {a} for {b}.", "No more {a} for me, I'm on {b} now."]),
+}
+HELDOUT2 = {
+    "home": (["I rent a place in {a}.", "My home is in {a}, near the old town."],
+             ["I live in {b} now, I left {a} in March.", "We moved out of {a}, we're in {b} these days.",
+              "I said goodbye to {a} and settled down in {b}."]),
+    "work": (["I work for {a}, I'm a {x} there.", "My job is {x} at {a}."],
+             ["I changed jobs: {b} instead of {a}.", "I'm not at {a} anymore, I work for {b}.",
+              "{A} let me go, so now I'm a {x} at {b}."]),
+    "diet": (["I've been {a} for a decade.", "I'm strictly {a}."],
+             ["I eat {b} now, being {a} didn't suit me.", "I quit being {a} and eat {b} these days."]),
+    "tool": (["My side project depends on {a}.", "I wrote my side project on top of {a}."],
+             ["I migrated my side project from {a} to {b}.", "Out with {a}, my side project is on {b} now.",
+              "My side project switched over to {b}, {a} was too slow."]),
+    "trip": (["We have a trip to {a} booked for the autumn.", "In October we're going to {a}."],
+             ["Our trip moved from {a} to {b}.", "The autumn trip is going to be {b}, we dropped {a}."]),
+    "learning": (["I study {x} with {a}.", "{A} is how I learn {x}."],
+                 ["I gave up on {a}; {b} helps me with {x} now.", "For {x}, I've switched to {b} from {a}."]),
+    "commute": (["I travel to work by {a}.", "My {a} gets me to the office."],
+                ["My commute is by {b} now, I stopped using the {a}.", "I ditched the {a}, the {b} is how I get to work."]),
+    "hobby": (["{A} keeps me busy on weekends.", "I really enjoy {a} on Saturdays."],
+              ["I stopped {a}; I do {b} on weekends now.", "My weekends are all about {b} now, no more {a}."]),
+    "drink": (["Every morning I have {a}.", "{A} is my morning ritual."],
+              ["I switched my morning {a} for {b}.", "My mornings are {b} now, I dropped {a}."]),
+}
 STAY_DEV = ["I'm allergic to {allergy}.", "My {pet} is called {pet_name}.", "My {sibling} {sibling_name} lives in {sibling_city}.",
             "I was born in {birth}."]
 STAY_HELDOUT = ["I have a {allergy} allergy, so I always check labels.", "I have a {pet} named {pet_name}.",
@@ -133,8 +182,8 @@ def key_word(value: str) -> str:
 
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
-    templates = DEV if pool == "dev" else HELDOUT
-    stay = STAY_DEV if pool == "dev" else STAY_HELDOUT
+    templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2}[pool]
+    stay = STAY_DEV if pool.startswith("dev") else STAY_HELDOUT
     name = NAMES[n % len(NAMES)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
@@ -160,7 +209,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
     for template, key in zip(stay, ("allergy", "pet_name", "sibling_name", "birth")):
         sessions[0 if key != "sibling_name" else rng.randrange(0, 4)].append(template.format(**steady))
         unchanged.append({"attribute": key, "key": steady[key]})
-    sessions[rng.randrange(1, 4)].append(RESTATE[pool].format(**steady))
+    sessions[rng.randrange(1, 4)].append(RESTATE[pool.rstrip("2")].format(**steady))
     out = []
     for d, fmt, said in zip(dates, formats, sessions):
         turns = []
@@ -175,7 +224,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
 
 def main() -> None:
     DATA.mkdir(exist_ok=True)
-    for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24)):
+    for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24)):
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):

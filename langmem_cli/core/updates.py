@@ -70,6 +70,11 @@ for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():
         _FAMILY_OF.setdefault(stem(_w), _family)
 SINGLE = frozenset(f for f, (one, _) in FAMILIES.items() if one)
+# heads that name the kind of fact rather than a value of it (a change sharing only these with an
+# earlier statement does not name it)
+GENERIC = frozenset(stem(w) for w in """live lives living lived home work works working worked job use uses using used
+eat eats eating food drink drinks drinking play plays playing learn learning study studying practice practise
+commute commuting travel trip plan plans planning hobby diet go going get take taking""".split())
 _HEADS = frozenset(_FAMILY_OF)
 
 # Cues of change (general English, whatever the attribute).
@@ -88,7 +93,7 @@ _FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer
                          r"((?:\s+[\w'.-]+){1,3})", re.I)
 _CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather".split())
 _LEAD = re.compile(r"^[^:]{0,40}:\s+")
-_SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+([a-z]+)\b|(?=\s+[a-z]))")
+_SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
 # a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
 # fact is the owner's ("Dana's side project")
 PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad parents parent partner wife husband
@@ -100,7 +105,18 @@ neighbour neighbor manager family baby twin stepdad stepmom""".split())
 def candidates(text: str) -> list[tuple[str, str | None]]:
     """(name, possessed word) of the people a statement may be about, in text order."""
     body = _LEAD.sub("", text.strip(), count=1)
-    return [(m.group(1).lower(), m.group(2)) for m in _SUBJECT.finditer(body)]
+    return [(m.group(1).lower(), (m.group(2) or "").lower() or None) for m in _SUBJECT.finditer(body)
+            if m.group(1).lower() == "the user" or m.group(1).lower() not in STOPWORDS]
+
+
+def frequent_words(texts: Sequence[str], share: float = 0.2, least: int = 3) -> frozenset[str]:
+    """Stemmed words found in at least ``least`` statements and ``share`` of them."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for w in content_words(text):
+            counts[w] = counts.get(w, 0) + 1
+    floor = max(least, int(share * len(texts)))
+    return frozenset(w for w, c in counts.items() if c >= floor)
 
 
 def subject_names(texts: Sequence[str]) -> frozenset[str]:
@@ -126,6 +142,7 @@ class Reading:
     named: frozenset[str]  # values the statement says are over (after "from", "instead of", "no longer" …)
     own: frozenset[str] = frozenset()  # the subject's words
     cues: frozenset[str] = frozenset()  # the words of its cues of change
+    primary: str | None = None  # the family of its first head word: what the statement is mainly about
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -147,7 +164,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
     named = frozenset(stem(w) for g in _FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in _CUE_WORDS)
-    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues)
+    primary = next((_FAMILY_OF[stem(w)] for w in words(body) if stem(w) in heads), None)
+    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues,
+                   primary)
 
 
 def same_subject(a: Reading, b: Reading) -> bool:
@@ -163,16 +182,18 @@ SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
 
 
 def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
-             readings: tuple[Reading, Reading] | None = None) -> str | None:
+             readings: tuple[Reading, Reading] | None = None, frequent: frozenset[str] = frozenset()) -> str | None:
     """How ``newer`` (said later, or at the same moment) stands to ``older``: SAME, CHANGES,
-    CONFLICT or None (unrelated, or both can hold)."""
+    CONFLICT or None (unrelated, or both can hold). ``frequent``: stemmed words many of the
+    namespace's statements use (they tell nothing about which fact a change is about)."""
     a, b = readings or (read(older), read(newer))
     if not same_subject(a, b):
         return None
     shared = a.families & b.families
     overlap = len(a.words & b.words) / max(1, len(a.words | b.words))
     names_old = bool(b.named & (a.words - a.own)) or bool(a.named & (b.words - b.own) and same_moment)
-    related = bool(shared) or cosine >= RELATED or names_old or overlap >= 0.5
+    related = bool(shared) or cosine >= RELATED or names_old or overlap >= 0.5 or (
+        b.cue and bool((a.words - a.own) & (b.words - b.own) - frequent - GENERIC - b.cues))
     if not related:
         return None
     flipped = a.negative != b.negative
@@ -185,12 +206,17 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # a cue of change counts for the fact whose value it names, a one-value attribute both state, or a
     # many-value attribute both state about the same thing (a shared value, or close in meaning)
     common = bool(said_a & said_b)  # a word in common besides the person
-    cue = b.cue and (names_old or bool(shared & SINGLE) or (cosine >= RELATED and common)
+    # a change that names something the earlier statement said ("swapped espresso for matcha",
+    # "Chess is not for me anymore"): a word they share that is neither an attribute head, nor a
+    # cue, nor frequent in the namespace
+    specific = bool((said_a & said_b) - a.cues - b.cues - GENERIC - frequent)
+    one_kind = a.primary is not None and a.primary == b.primary and a.primary in SINGLE  # both mainly state it
+    cue = (b.cue or names_old) and (names_old or specific or one_kind or (cosine >= RELATED and common)
                      or (bool(shared) and (bool(a.values & b.values) or cosine >= RELATED * 0.8)))
     flip = flipped and (overlap >= 0.4 or (cosine >= CLOSE and common) or (bool(shared) and bool(a.values & b.values)))
     # a new value of a one-value attribute: what is said of it differs both ways (heads included:
     # "eats meat" / "vegan", "single" / "engaged to Sam")
-    one_value = bool(shared & SINGLE) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues) and (
+    one_value = one_kind and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues) and (
         cosine >= RELATED * 0.8 or overlap >= 0.2 or b.cue)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
@@ -239,7 +265,8 @@ class Placement:
     conflicts: list[str] = field(default_factory=list)
 
 
-def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float]) -> Placement:
+def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float],
+          frequent: frozenset[str] = frozenset()) -> Placement:
     """Place ``new`` among the ``known`` facts (stored ones and earlier new ones), by time. A fact is
     current when no later fact changes it, whatever order they were learnt in: ``new`` closes every
     earlier fact still current at its time that it changes, and ends at the first later one that
@@ -253,7 +280,7 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
         later = fact.order > new.order
         older, newer = (new, fact) if later else (fact, new)
         same_moment = older.moment is not None and older.moment == newer.moment
-        verdict = relation(older.text, newer.text, similarity, same_moment, (older.reading, newer.reading))
+        verdict = relation(older.text, newer.text, similarity, same_moment, (older.reading, newer.reading), frequent)
         if verdict is None:
             continue
         if verdict == SAME:
@@ -326,7 +353,7 @@ def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> st
     if pick is None:
         return None
     m = next(m for m in _SUBJECT.finditer(_LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0])
-    subject = m.group(0) if m.group(2) in PEOPLE else m.group(1)
+    subject = m.group(0) if (m.group(2) or "").lower() in PEOPLE else m.group(1)
     b = read(newer, names)
     standing: list[str] = []
     changed = 0

@@ -59,6 +59,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     ({"ids": [new, old], "texts": [...]}: both kept, marked on the new memory's metadata)."""
     known, known_vectors, metadata_of = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
     names = updates.subject_names([f.text for f in known] + [s[0] for s in statements])
+    frequent = updates.frequent_words([f.text for f in known] + [s[0] for s in statements])
     for f in known:
         f.names, f.reading = names, updates.read(f.text, names)
     stamp = now()
@@ -97,7 +98,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         queue.sort(key=lambda item: item[0].order)
         fact, meta = queue.pop(0)
         pool = [f for f in known + placed if f.key != meta.get("carried_from")]
-        result = updates.place(fact, pool, cosine)
+        result = updates.place(fact, pool, cosine, frequent)
         if result.skip:
             continue
         if not result.closes and result.superseded_by is None and not result.conflicts and any(
@@ -157,6 +158,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
     matrix = np.stack([v for _, v in rows])
     texts = [m.text for m, _ in rows]
     names = updates.subject_names(texts)
+    frequent = updates.frequent_words(texts)
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, names=names)
              for n, (m, _) in enumerate(rows)]
     fresh = [n for n, (m, _) in enumerate(rows) if marks.get(m.id) != m.content_hash]
@@ -175,7 +177,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
             older, newer = sorted((facts[n], facts[k]), key=lambda f: f.order)
             same_moment = older.moment is not None and older.moment == newer.moment
             verdict = updates.relation(older.text, newer.text, float(scores[k]), same_moment,
-                                       (older.reading, newer.reading))
+                                       (older.reading, newer.reading), frequent)
             if verdict == updates.CHANGES and older.key not in closed:
                 closed.add(older.key)
                 at = newer.moment or newer.order[0]
