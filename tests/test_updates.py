@@ -43,7 +43,6 @@ def store_factory(tmp_path: Path):
     ("Dana plays squash every Tuesday.", "Dana doesn't play squash anymore."),
     ("Dana uses Trello for the wedding planning.", "Dana ditched Trello, a paper notebook works better."),
     ("Dana is planning a honeymoon in Crete.", "Dana says we changed our mind about Crete, Sicily it is."),
-    ("Dana is single.", "Dana is engaged to Sam."),
     ("Dana's name is Dana Reyes.", "Dana's name is Dana Okafor now after the wedding."),
 ])
 def test_a_later_statement_that_changes_a_fact_is_detected(older, newer):
@@ -281,11 +280,11 @@ def test_offline_consolidation_supersedes_what_a_later_memory_changes(store):
     from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate
 
     report = run_consolidate(store, None, ConsolidateOptions(namespace="u/p"))
-    assert report.summary()["updated"] == 1
+    assert report.summary()["deleted"] == 1  # "closed" in the log: consolidation never erases
     closed = store.get(old.id)
     assert closed.valid_until == "2023-01-01" and closed.superseded_by == new.id
     assert store.get(keep.id).valid_until is None
-    assert run_consolidate(store, None, ConsolidateOptions(namespace="u/p")).summary()["updated"] == 0
+    assert run_consolidate(store, None, ConsolidateOptions(namespace="u/p")).summary()["deleted"] == 0
 
 
 # -- the store: inserts placed in time (both backends) ------------------------------------------------

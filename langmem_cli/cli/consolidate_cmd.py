@@ -89,6 +89,10 @@ def _print(out, report, model: str, dry_run: bool) -> None:
 def _change(op) -> str:
     """One operation as the log shows it. Consolidation never erases: a dropped memory is closed,
     superseded by the one that carries its fact on, or invalidated."""
+    if op.action == "supersede":  # a later memory changes this one (offline update detection)
+        return f"supersede {op.id} by {op.superseded_by}"
+    if op.action == "insert" and getattr(op, "new_id", None):
+        return f"insert {op.new_id}: {op.content}"
     if op.action == "delete":
         successor = (op.metadata or {}).get("superseded_by")
         return f"supersede {op.id} by {successor}" if successor else f"invalidate {op.id}"

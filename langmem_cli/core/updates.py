@@ -78,20 +78,24 @@ commute commuting travel trip plan plans planning hobby diet go going get take t
 _HEADS = frozenset(_FAMILY_OF)
 
 # Cues of change (general English, whatever the attribute).
-CHANGE_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing started starting
-began quit quitting left leaving stopped stopping dropped dropping gave replaced replacing became become joined
-retired resigned converted transferred ditched scrapped scratch cancelled canceled postponed abandoned swapped
-traded upgraded downgraded sold adopted picked took returned reverted migrated ported rewrote gotten went turned
-""".split())
-_PHRASES = re.compile(
-    r"\b(?:no longer|not any ?more|any ?more|these days|nowadays|instead|rather than|decided against|decided not|"
-    r"changed (?:my|their|his|her|our) mind|used to|gave up|given up|went back|switched|now|from now on|"
-    r"not \w+ (?:any ?more|any longer)|any longer|from \w+ to|ended up|in place of)\b", re.I)
+# Cues of change (general English, whatever the attribute): ENDING ones say a state is over or
+# replaced, BEGINNING ones that a new one holds.
+ENDING_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing quit quitting left
+leaving stopped stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled
+canceled abandoned swapped traded sold reverted migrated ported rewrote""".split())
+BEGINNING_VERBS = frozenset(stem(w) for w in """started starting began become became joined converted transferred
+upgraded downgraded adopted picked took returned gotten went turned postponed""".split())
+CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
+_ENDING = re.compile(
+    r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
+    r"changed (?:my|their|his|her|our) mind|gave up|given up|from \w+ to|in place of|done with|out with|is gone|"
+    r"(?:is|are) off)\b", re.I)
+_PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|used to)\b", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 _FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
-                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about)|n't)"
-                         r"((?:\s+[\w'.-]+){1,3})", re.I)
-_CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather".split())
+                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about|"
+                         r"used to|swapped|out with|done with|goodbye(?: to)?|no more|forget)|n't)((?:\s+[\w'.-]+){1,3})", re.I)
+_CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
 _LEAD = re.compile(r"^[^:]{0,40}:\s+")
 _SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
 # a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
@@ -142,7 +146,9 @@ class Reading:
     named: frozenset[str]  # values the statement says are over (after "from", "instead of", "no longer" …)
     own: frozenset[str] = frozenset()  # the subject's words
     cues: frozenset[str] = frozenset()  # the words of its cues of change
-    primary: str | None = None  # the family of its first head word: what the statement is mainly about
+    primary: frozenset[str] = frozenset()  # the families of what it states of its person (their predicates)
+    ends: bool = False  # a cue that a state is over or replaced ("no longer", "instead", "quit", "swapped" …)
+    heads: frozenset[str] = frozenset()  # its attribute head words
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -159,14 +165,41 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     families = frozenset(_FAMILY_OF[w] for w in heads)
     subject_words = {stem(w) for w in words(subject)}
     low = body.lower()
-    cue = bool(_PHRASES.search(low)) or any(stem(w) in CHANGE_VERBS for w in words(low))
+    ends = bool(_ENDING.search(low)) or any(stem(w) in ENDING_VERBS for w in words(low))
+    cue = ends or bool(_PHRASES.search(low)) or any(stem(w) in BEGINNING_VERBS for w in words(low))
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
     named = frozenset(stem(w) for g in _FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in _CUE_WORDS)
-    primary = next((_FAMILY_OF[stem(w)] for w in words(body) if stem(w) in heads), None)
+    primary = _primary(words(body), subject, heads)
     return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary)
+                   primary, ends, frozenset(heads))
+
+
+PREDICATE = 4  # a head this many words after the person is what the statement says of them
+
+
+def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]:
+    """The families of the attributes a statement states of its person: those of the first head word
+    right after each mention of the person ("Dana …", "Dana's …", "they/their …": their predicate);
+    empty when the person is not a subject of it."""
+    first = subject.split("'")[0].split()
+    if not first:
+        return frozenset()
+    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    found: set[str] = set()
+    for i in range(len(plain)):
+        if plain[i:i + len(first)] == first:
+            start = i + len(first)
+        elif plain[i] in ("they", "their", "they're", "they've", "them"):
+            start = i + 1
+        else:
+            continue
+        for w in tokens[start:start + PREDICATE]:
+            if stem(w) in heads:
+                found.add(_FAMILY_OF[stem(w)])
+                break
+    return frozenset(found)
 
 
 def same_subject(a: Reading, b: Reading) -> bool:
@@ -189,35 +222,29 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     a, b = readings or (read(older), read(newer))
     if not same_subject(a, b):
         return None
-    shared = a.families & b.families
     overlap = len(a.words & b.words) / max(1, len(a.words | b.words))
     names_old = bool(b.named & (a.words - a.own)) or bool(a.named & (b.words - b.own) and same_moment)
-    related = bool(shared) or cosine >= RELATED or names_old or overlap >= 0.5 or (
-        b.cue and bool((a.words - a.own) & (b.words - b.own) - frequent - GENERIC - b.cues))
-    if not related:
-        return None
     flipped = a.negative != b.negative
-    new_values = b.values - a.values
-    lost_values = a.values - b.values
     said_a, said_b = a.words - a.own, b.words - b.own
     if not flipped and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
-    # a cue of change counts for the fact whose value it names, a one-value attribute both state, or a
-    # many-value attribute both state about the same thing (a shared value, or close in meaning)
-    common = bool(said_a & said_b)  # a word in common besides the person
-    # a change that names something the earlier statement said ("swapped espresso for matcha",
-    # "Chess is not for me anymore"): a word they share that is neither an attribute head, nor a
-    # cue, nor frequent in the namespace
-    specific = bool((said_a & said_b) - a.cues - b.cues - GENERIC - frequent)
-    one_kind = a.primary is not None and a.primary == b.primary and a.primary in SINGLE  # both mainly state it
-    cue = (b.cue or names_old) and (names_old or specific or one_kind or (cosine >= RELATED and common)
-                     or (bool(shared) and (bool(a.values & b.values) or cosine >= RELATED * 0.8)))
-    flip = flipped and (overlap >= 0.4 or (cosine >= CLOSE and common) or (bool(shared) and bool(a.values & b.values)))
-    # a new value of a one-value attribute: what is said of it differs both ways (heads included:
-    # "eats meat" / "vegan", "single" / "engaged to Sam")
-    one_value = one_kind and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues) and (
-        cosine >= RELATED * 0.8 or overlap >= 0.2 or b.cue)
+    # A change is told by its structure:
+    # - it names what the earlier statement said, right after "from", "instead of", "no longer",
+    #   "quit", "not" … ("ditched Trello", "not Morocco");
+    # - an ending cue and a specific word in common: neither an attribute head, nor a cue, nor frequent
+    #   in the namespace ("swapped espresso for matcha", "Chess is not for me anymore");
+    # - any cue, and both mainly state the same one-value attribute ("moved to Lisbon" / "lives in
+    #   Berlin", "went vegan" / "eats meat");
+    # - the same predicate negated ("is not vegetarian anymore" / "is vegetarian");
+    # - a new value for the same head of a one-value attribute ("lives in Lisbon" / "lives in Berlin").
+    common = said_a & said_b  # words in common besides the person
+    specific = bool(common - a.cues - b.cues - GENERIC - frequent)
+    names = names_old and bool((b.named & said_a) - GENERIC - frequent)
+    one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
+    cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
+    flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
+    one_value = one_kind and bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:

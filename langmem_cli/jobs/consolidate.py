@@ -149,7 +149,7 @@ class ConsolidateReport:
 
     def ops(self, action: str) -> int:
         return sum(1 for r in self.results if r.status in ("applied", "dry-run") for o in r.operations
-                   if ("update" if o.action == "supersede" else o.action) == action)
+                   if ("delete" if o.action == "supersede" else o.action) == action)  # closed
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -53,6 +53,13 @@ class Planner:
                     valid_from=since, valid_until=self._moment(getattr(op, "valid_until", None)),
                     superseded_by=getattr(op, "superseded_by", None))))
                 continue
+            fresh = next((m for m in plan.inserts if m.id == op.id), None)
+            if op.action == "supersede" and fresh is not None:  # inserted by this batch: written closed
+                until = since or now()
+                plan.inserts[plan.inserts.index(fresh)] = replace(
+                    fresh, valid_until=max(until, fresh.valid_from or until),
+                    superseded_by=(op.metadata or {}).get("superseded_by") or getattr(op, "superseded_by", None))
+                continue
             target = latest.get(op.id) or targets.get(op.id)
             if target is None or target.namespace != namespace:
                 raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
