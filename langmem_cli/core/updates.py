@@ -43,7 +43,7 @@ FAMILIES: dict[str, tuple[bool, str]] = {
                     country rent renting hometown"""),
     "work": (True, """work works working worked job jobs employer employed employ hired hire
                     freelance freelancing freelancer position role company startup firm office career retired retire
-                    resign resigned laid fired promoted contract contractor consultant consulting boss team
+                    resign resigned laid fired promoted contract contractor consultant consulting boss
                     unemployed intern internship"""),
     "diet": (True, """eat eats eating ate vegetarian vegan pescatarian diet meat fish dairy gluten keto carnivore
                     omnivore food foods meal meals"""),
@@ -90,7 +90,7 @@ _ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|gave up|given up|from \w+ to|in place of|done with|out with|is gone|"
     r"(?:is|are) off)\b", re.I)
-_PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|used to)\b", re.I)
+_PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 _FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
                          r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about|"
@@ -176,7 +176,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                    primary, ends, frozenset(heads))
 
 
-PREDICATE = 4  # a head this many words after the person is what the statement says of them
+PREDICATE = 6  # a head this many words after the person is what the statement says of them
 
 
 def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]:
