@@ -42,6 +42,7 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
         pairs = [(m, v) for m, v in pairs if v is not None]
     if not pairs:
         return [], np.zeros((0, vectors.shape[1]), dtype=np.float32), {}
+    everyone = [m.text for m, _ in pairs]  # the names are read from the whole namespace, not the nearest
     if len(pairs) > NEIGHBOURS:
         matrix = np.stack([v for _, v in pairs])
         best = (matrix @ vectors.T).max(axis=1)
@@ -49,7 +50,9 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
         pairs = [pairs[i] for i in keep]
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, m.valid_until,
                           m.superseded_by) for n, (m, _) in enumerate(pairs)]
-    return facts, np.stack([v for _, v in pairs]), {m.id: m.metadata for m, _ in pairs}
+    metadata = {m.id: m.metadata for m, _ in pairs}
+    metadata[""] = {"texts": everyone}
+    return facts, np.stack([v for _, v in pairs]), metadata
 
 
 def place_statements(store, namespace: str, kind: str, statements: Sequence[tuple[str, str | None, dict]],
@@ -58,8 +61,8 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     (inserts, some already closed, and supersedes of stored memories) and the contradictions found
     ({"ids": [new, old], "texts": [...]}: both kept, marked on the new memory's metadata)."""
     known, known_vectors, metadata_of = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
-    names = updates.subject_names([f.text for f in known] + [s[0] for s in statements])
-    frequent = updates.frequent_words([f.text for f in known] + [s[0] for s in statements])
+    names = updates.subject_names(metadata_of.get("", {}).get("texts", []) + [s[0] for s in statements])
+    frequent: frozenset[str] = frozenset()  # a namespace statistic would make the result depend on file order
     for f in known:
         f.names, f.reading = names, updates.read(f.text, names)
     stamp = now()
@@ -158,7 +161,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
     matrix = np.stack([v for _, v in rows])
     texts = [m.text for m, _ in rows]
     names = updates.subject_names(texts)
-    frequent = updates.frequent_words(texts)
+    frequent: frozenset[str] = frozenset()
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, names=names)
              for n, (m, _) in enumerate(rows)]
     fresh = [n for n, (m, _) in enumerate(rows) if marks.get(m.id) != m.content_hash]
