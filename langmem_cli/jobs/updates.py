@@ -91,8 +91,9 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         rest = updates.remainder(closed.text, by.text, names)
         if rest is None:
             return
-        fact = updates.Fact(str(uuid.uuid4()), rest, (*closed.order, "rest"), closed.moment, stored=False,
-                            names=names)
+        # it goes on from the moment the rest of its statement ended (no two memories say it at once)
+        at = closed.until or closed.order[0]
+        fact = updates.Fact(str(uuid.uuid4()), rest, (at, 2, closed.order[2]), at, stored=False, names=names)
         vector_of[fact.key] = np.asarray(store.embedder.embed([rest])[0])
         evidence = (meta or {}).get("evidence") or []
         queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key}))
@@ -190,7 +191,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
                 if rest is not None:
                     memory = store.get(older.key)
                     operations.append(Operation(
-                        "insert", kind, rest, valid_from=older.moment, new_id=str(uuid.uuid4()),
+                        "insert", kind, rest, valid_from=at, new_id=str(uuid.uuid4()),
                         metadata={"evidence": list(memory.metadata.get("evidence") or []), "carried_from": older.key}))
             elif verdict == updates.CONFLICT:
                 a, b = (rows[n][0], rows[k][0])
