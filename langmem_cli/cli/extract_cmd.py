@@ -103,6 +103,10 @@ def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) 
                                                    "failed", "calls", "prompt_tokens", "completion_tokens")],
                       f"{summary['cost']:.4f}", f"{summary['seconds']:.1f}")
         console.print(table)
+    for r in report.results:
+        for c in r.contradictions:  # kept both; reported by this run only (marked in the new memory)
+            out.info(f"possible contradiction in {r.namespace} ({r.source}): {c['text']!r} and memory {c['ids'][1]}: "
+                     "both kept (said at the same time; nothing tells which holds)")
     if show_rejected and not out.json:
         for r in report.results:
             for rej in r.rejected:
