@@ -28,99 +28,23 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from langmem_cli.core.change_words import (
+    BEGINNING_VERBS, CHANGE_VERBS, CUE_WORDS, ENDING, ENDING_VERBS, FAMILY_OF, FROM_VALUE, GENERIC, HEADS, LEAD, PEOPLE,
+    PHRASES, SINGLE, SUBJECT,
+)
 from langmem_cli.core.words import STOPWORDS, content_words, negated, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
 RESTATED = 0.8  # share of the later statement's value words the earlier already holds: a restatement
 
-# Attribute families: the head words (stemmed below) that say what kind of fact a statement is.
-# General vocabulary of everyday facts about a person; one-value families first.
-FAMILIES: dict[str, tuple[bool, str]] = {
-    # family: (holds one value at a time, head words)
-    "home": (True, """live lives living lived reside resides residing resident home apartment flat house moved move
-                    moving relocate relocated relocating based settle settled neighborhood neighbourhood city town
-                    country rent renting hometown"""),
-    "work": (True, """work works working worked job jobs employer employed employ hired hire
-                    freelance freelancing freelancer position role company startup firm office career retired retire
-                    resign resigned laid fired promoted contract contractor consultant consulting boss
-                    unemployed intern internship"""),
-    "diet": (True, """eat eats eating ate vegetarian vegan pescatarian diet meat fish dairy gluten keto carnivore
-                    omnivore food foods meal meals"""),
-    "partner": (True, """dating date married marry engaged engagement partner girlfriend boyfriend wife husband
-                    divorced divorce single relationship fiance fiancee spouse"""),
-    "name": (True, """name named call called nickname"""),
-    "commute": (True, """commute commuting drive drives driving car bike cycle cycling train bus subway transit"""),
-    "school": (True, """school university college degree studying student enrolled graduate graduated major phd
-                    masters bachelor"""),
-    "plan": (False, """plan plans planning planned trip trips travel travelling traveling vacation holiday holidays
-                    visit visiting fly flying flight book booked going wedding honeymoon"""),
-    "tools": (False, """use uses using used framework frameworks library libraries stack editor ide tool
-                    tools database backend frontend platform deploy deploying hosting host laptop phone
-                    os"""),
-    "learning": (False, """learn learning learned study lessons lesson tutor course courses class classes practice
-                    practicing practise practising"""),
-    "hobby": (False, """hobby hobbies play plays playing climb climbing run running gym yoga swim swimming hike
-                    hiking paint painting guitar piano knit knitting sport sports"""),
-    "drink": (True, """drink drinks drinking coffee tea alcohol sober beer wine"""),
-    "pet": (False, """pet pets dog dogs cat cats puppy kitten"""),
-}
-_FAMILY_OF: dict[str, str] = {}
-for _family, (_, _heads) in FAMILIES.items():
-    for _w in _heads.split():
-        _FAMILY_OF.setdefault(stem(_w), _family)
-SINGLE = frozenset(f for f, (one, _) in FAMILIES.items() if one)
-# heads that name the kind of fact rather than a value of it (a change sharing only these with an
-# earlier statement does not name it)
-GENERIC = frozenset(stem(w) for w in """live lives living lived home work works working worked job use uses using used
-eat eats eating food drink drinks drinking play plays playing learn learning study studying practice practise
-commute commuting travel trip plan plans planning hobby diet go going get take taking""".split())
-_HEADS = frozenset(_FAMILY_OF)
-
-# Cues of change (general English, whatever the attribute).
-# Cues of change (general English, whatever the attribute): ENDING ones say a state is over or
-# replaced, BEGINNING ones that a new one holds.
-ENDING_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing quit quitting left
-leaving stopped stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled
-canceled abandoned swapped traded sold reverted migrated ported rewrote""".split())
-BEGINNING_VERBS = frozenset(stem(w) for w in """started starting began become became joined converted transferred
-upgraded downgraded adopted picked took returned gotten went turned postponed""".split())
-CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
-_ENDING = re.compile(
-    r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
-    r"changed (?:my|their|his|her|our) mind|gave up|given up|from \w+ to|in place of|done with|out with|is gone|"
-    r"(?:is|are) off)\b", re.I)
-_PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
-# what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
-_FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
-                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about|"
-                         r"used to|swapped|out with|done with|goodbye(?: to)?|no more|forget)|n't)((?:\s+[\w'.-]+){1,3})", re.I)
-_CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
-_LEAD = re.compile(r"^[^:]{0,40}:\s+")
-_SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
-# a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
-# fact is the owner's ("Dana's side project")
-PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad parents parent partner wife husband
-son sons daughter daughters kid kids child children friend friends boss colleague colleagues coworker roommate
-flatmate girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfather aunt uncle cousin niece nephew
-neighbour neighbor manager family baby twin stepdad stepmom""".split())
 
 
 def candidates(text: str) -> list[tuple[str, str | None]]:
     """(name, possessed word) of the people a statement may be about, in text order."""
-    body = _LEAD.sub("", text.strip(), count=1)
-    return [(m.group(1).lower(), (m.group(2) or "").lower() or None) for m in _SUBJECT.finditer(body)
+    body = LEAD.sub("", text.strip(), count=1)
+    return [(m.group(1).lower(), (m.group(2) or "").lower() or None) for m in SUBJECT.finditer(body)
             if m.group(1).lower() == "the user" or m.group(1).lower() not in STOPWORDS]
-
-
-def frequent_words(texts: Sequence[str], share: float = 0.2, least: int = 3) -> frozenset[str]:
-    """Stemmed words found in at least ``least`` statements and ``share`` of them."""
-    counts: dict[str, int] = {}
-    for text in texts:
-        for w in content_words(text):
-            counts[w] = counts.get(w, 0) + 1
-    floor = max(least, int(share * len(texts)))
-    return frozenset(w for w, c in counts.items() if c >= floor)
 
 
 def subject_names(texts: Sequence[str]) -> frozenset[str]:
@@ -154,23 +78,23 @@ class Reading:
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     """``names``: the people statements are known to be about (``subject_names``); the subject is
     the first of them the statement names, else the first name-like word before a verb."""
-    body = _LEAD.sub("", text.strip(), count=1)
+    body = LEAD.sub("", text.strip(), count=1)
     subject = ""
     found = candidates(text)
     pick = next((c for c in found if c[0] in names), found[0] if found else None)
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
-    heads = {w for w in said if w in _HEADS}
-    families = frozenset(_FAMILY_OF[w] for w in heads)
+    heads = {w for w in said if w in HEADS}
+    families = frozenset(FAMILY_OF[w] for w in heads)
     subject_words = {stem(w) for w in words(subject)}
     low = body.lower()
-    ends = bool(_ENDING.search(low)) or any(stem(w) in ENDING_VERBS for w in words(low))
-    cue = ends or bool(_PHRASES.search(low)) or any(stem(w) in BEGINNING_VERBS for w in words(low))
+    ends = bool(ENDING.search(low)) or any(stem(w) in ENDING_VERBS for w in words(low))
+    cue = ends or bool(PHRASES.search(low)) or any(stem(w) in BEGINNING_VERBS for w in words(low))
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
-    named = frozenset(stem(w) for g in _FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
-    cues = frozenset(w for w in said if w in CHANGE_VERBS or w in _CUE_WORDS)
+    named = frozenset(stem(w) for g in FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
+    cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
     primary = _primary(words(body), subject, heads)
     return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads))
@@ -197,7 +121,7 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
             continue
         for w in tokens[start:start + PREDICATE]:
             if stem(w) in heads:
-                found.add(_FAMILY_OF[stem(w)])
+                found.add(FAMILY_OF[stem(w)])
                 break
     return frozenset(found)
 
@@ -379,7 +303,7 @@ def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> st
     pick = next((c for c in found if c[0] in names), found[0] if found else None)
     if pick is None:
         return None
-    m = next(m for m in _SUBJECT.finditer(_LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0])
+    m = next(m for m in SUBJECT.finditer(LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0])
     subject = m.group(0) if (m.group(2) or "").lower() in PEOPLE else m.group(1)
     b = read(newer, names)
     standing: list[str] = []
