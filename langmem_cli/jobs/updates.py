@@ -152,8 +152,8 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
                      ) -> tuple[list[Operation], list[tuple[str, str, str]], list[Operation]]:
     """Offline consolidation's update pass over a namespace's current memories: each memory new
     since the last run (``marks``: id -> content hash then) is compared with its most similar
-    memories of the same kind; a later one that changes an earlier one closes it (at the later
-    one's time), leaving the clauses it does not touch as a memory of their own. Returns the
+    memories of the same kind; of two dated ones, a later one that changes an earlier one closes it
+    (at the later one's time), leaving the clauses it does not touch as a memory of their own. Returns the
     operations, the contradictions found for the first time ((id, id, why): both kept) and the
     operations that mark those pairs so that they are not reported again."""
     rows = [(m, v) for m, v in store.embedded(namespace) if not skip_kind(m)]
@@ -179,6 +179,8 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
                 continue
             seen.add(pair)
             older, newer = sorted((facts[n], facts[k]), key=lambda f: f.order)
+            if older.moment is None or newer.moment is None:
+                continue  # when one of them held is unknown (put or imported undated): left to the clusters
             same_moment = older.moment is not None and older.moment == newer.moment
             verdict = updates.relation(older.text, newer.text, float(scores[k]), same_moment,
                                        (older.reading, newer.reading), frequent)
