@@ -336,3 +336,17 @@ def test_a_model_update_of_a_replaced_memory_fits_between(store):
     # and one later than everything replaces what is current now
     store.apply_operations("u/q", [Operation("update", "memory", "Ana lives in Bergen", a.id, valid_from="2025-01-01")], "t")
     assert [m.text for m in store.list(namespace="u/q")] == ["Ana lives in Bergen"]
+
+
+def test_a_model_insert_older_than_a_memory_that_changes_it_is_stored_closed(cli, fake, tmp_path):
+    june = _messages(tmp_path / "june.jsonl", "2024-06-01T12:00:00Z", ["I moved to Berlin."])
+    march = _messages(tmp_path / "march.jsonl", "2023-03-14T09:30:00Z", ["I live in Prague with my partner."])
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "The user moved to Berlin",
+                                                     "quotes": ["I moved to Berlin"]}]})])
+    cli("extract", june, "-n", "u/i", *FAKE)
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "The user lives in Prague with their partner",
+                                                     "quotes": ["I live in Prague with my partner"]}]})])
+    cli("extract", march, "-n", "u/i", *FAKE)
+    assert [m["text"] for m in cli.json("list", "-n", "u/i")] == ["The user moved to Berlin"]
+    [prague] = [m for m in cli.json("list", "-n", "u/i", "--include-expired") if "Prague" in m["text"]]
+    assert prague["valid_until"] == "2024-06-01T12:00:00+00:00" and prague["superseded_by"]

@@ -219,6 +219,9 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
             operations, result.rejected = grounded.gate_operations(
                 store, conversation, operations,
                 requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
+            from langmem_cli.jobs.updates import date_model_inserts
+
+            operations = date_model_inserts(store, namespace, operations)
         result.operations = operations
         if opts.dry_run:
             result.status = "dry-run"

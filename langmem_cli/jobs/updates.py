@@ -208,3 +208,33 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
                                                       *(mine.metadata.get("contradicts") or []), older.key})}
                 marking[newer.key] = op
     return operations, contradictions, list(marking.values())
+
+
+def date_model_inserts(store, namespace: str, operations: list[Operation]) -> list[Operation]:
+    """A model's inserts obey time too: one older than a stored memory that changes it is stored
+    already closed (valid until that memory's time, superseded by it). A model's newer facts replace
+    old ones through its own updates, so nothing stored is closed here."""
+    inserts = [op for op in operations if op.action == "insert" and isinstance(op.content, (str, dict))]
+    if not inserts:
+        return operations
+    from langmem_cli.core.render import render
+
+    texts = [render(op.kind, op.content) for op in inserts]
+    vectors = np.asarray(store.embedder.embed(texts))
+    for op, text, vector in zip(inserts, texts, vectors):
+        moment = try_moment(op.valid_from)
+        if moment is None:
+            continue  # undated: said now, after everything stored
+        known, known_vectors, metadata = stored_facts(store, namespace, op.kind, [text], vector[None, :])
+        names = updates.subject_names(metadata.get("", {}).get("texts", []) + [text])
+        fact = updates.Fact("new", text, (moment, 1, 0), moment, stored=False, names=names)
+        for f in known:
+            f.names, f.reading = names, updates.read(f.text, names)
+        later = [(f, float(np.dot(known_vectors[i], vector))) for i, f in enumerate(known)
+                 if f.until is None and f.moment is not None and f.moment > moment]
+        changed_by = [f for f, cos in later
+                      if updates.relation(text, f.text, cos, False, (fact.reading, f.reading)) == updates.CHANGES]
+        if changed_by:
+            successor = min(changed_by, key=lambda f: f.order)
+            op.valid_until, op.superseded_by = successor.moment, successor.key
+    return operations
