@@ -296,9 +296,9 @@ def test_store_inserts_closed_memories_and_supersedes_at_a_given_time(backend_db
         now_id, old_id = str(uuid.uuid4()), str(uuid.uuid4())
         current_one = store.put("s/a", "Ana lives in Oslo", valid_from="2024-01-01")
         written = store.apply_operations("s/a", [
-            Operation("insert", "memory", "Ana lives in Rome", valid_from="2023-06-01", new_id=now_id,
+            Operation("insert", "memory", "Ana lives in Rome", valid_from="2023-06-01", row_id=now_id,
                       valid_until="2024-01-01", superseded_by=current_one.id),
-            Operation("insert", "memory", "Ana lives in Pisa", valid_from="2022-01-01", new_id=old_id),
+            Operation("insert", "memory", "Ana lives in Pisa", valid_from="2022-01-01", row_id=old_id),
             Operation("supersede", "memory", None, old_id, valid_from="2023-06-01", superseded_by=now_id),
         ], source="t")
         assert [m.id for m in written["inserted"]] == [now_id, old_id]

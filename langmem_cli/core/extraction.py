@@ -31,19 +31,18 @@ class Existing:
 
 @dataclass
 class Operation:
-    action: str  # insert | update | delete
+    action: str  # insert | update | delete (| supersede: close ``id`` in favour of ``superseded_by``)
     kind: str
     content: Any = None
     id: str | None = None  # the real id, for update and delete
     metadata: dict[str, Any] | None = None  # for inserts; metadata["evidence"] holds the provenance
     valid_from: str | None = None  # when the fact became true (the conversation's time), ISO 8601
     quotes: list[str] | None = None  # the transcript's words the model says this comes from (checked by the gate)
-    # An insert placed in time by update detection (core/updates.py): its id, given ahead so that
-    # other operations of the batch can name it, and, for a statement older than the fact that
-    # replaced it, the end of its validity and that fact (it is stored already closed).
-    new_id: str | None = None
+    # A version that already ended (profiles merged by time): the row is written closed, naming
+    # the version after it; ``row_id`` fixes the new row's id so that another operation can name it.
     valid_until: str | None = None
     superseded_by: str | None = None
+    row_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
@@ -51,8 +50,8 @@ class Operation:
             out["valid_from"] = self.valid_from
         if self.valid_until:
             out["valid_until"] = self.valid_until
-        if self.superseded_by or (self.metadata or {}).get("superseded_by") and self.action == "supersede":
-            out["superseded_by"] = self.superseded_by or (self.metadata or {}).get("superseded_by")
+        if self.action == "supersede":  # offline update detection: closed in favour of a later fact
+            out["superseded_by"] = self.superseded_by
         return out
 
 

@@ -57,7 +57,7 @@ def _settle(store, namespace: str, marks: dict[str, str], report: "ConsolidateRe
     ops, contradictions, marking = settle_namespace(store, namespace, marks, lambda m: is_profile(m.kind, m.metadata))
     if not ops and not contradictions:
         return
-    result = ClusterResult(namespace, [op.id or op.new_id for op in ops], "pending", ops, contradictions=contradictions)
+    result = ClusterResult(namespace, [op.id or op.row_id for op in ops], "pending", ops, contradictions=contradictions)
     report.results.append(result)
     if opts.dry_run:
         result.status = "dry-run"

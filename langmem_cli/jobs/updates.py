@@ -129,7 +129,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
                 inserts[key].valid_until, inserts[key].superseded_by = folded.until, fact.key
         inserts[fact.key] = Operation("insert", kind, fact.text, metadata=meta,
                                       valid_from=said_at.get(fact.key) or fact.moment,
-                                      new_id=fact.key, valid_until=fact.until, superseded_by=fact.superseded_by)
+                                      row_id=fact.key, valid_until=fact.until, superseded_by=fact.superseded_by)
         said.append(fact.key)
         by_key[fact.key] = fact
         placed.append(fact)
@@ -193,7 +193,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
                 if rest is not None:
                     memory = store.get(older.key)
                     operations.append(Operation(
-                        "insert", kind, rest, valid_from=at, new_id=str(uuid.uuid4()),
+                        "insert", kind, rest, valid_from=at, row_id=str(uuid.uuid4()),
                         metadata={"evidence": list(memory.metadata.get("evidence") or []), "carried_from": older.key}))
             elif verdict == updates.CONFLICT:
                 a, b = (rows[n][0], rows[k][0])
