@@ -70,7 +70,7 @@ FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|
                          r"used to|swapped|out with|done with|goodbye(?: to)?|no more|forget)|n't)((?:\s+[\w'.-]+){1,3})", re.I)
 CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
 LEAD = re.compile(r"^[^:]{0,40}:\s+")
-SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
+SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
 # a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
 # fact is the owner's ("Dana's side project")
 PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad parents parent partner wife husband
