@@ -105,9 +105,12 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         result = updates.place(fact, pool, cosine, frequent)
         if result.skip:
             continue
-        if not result.closes and result.superseded_by is None and not result.conflicts and any(
-                cosine(fact, other) >= DUPLICATE and other.current_at(fact) for other in pool):
-            continue  # a copy of what is remembered
+        if not result.closes and result.superseded_by is None and not result.conflicts:
+            copies = [other for other in pool if cosine(fact, other) >= DUPLICATE and other.current_at(fact)]
+            if any(other.order < fact.order for other in copies):
+                continue  # a copy of what was said before: nothing new
+            # a copy said later is folded into this first telling (whatever order they were read in)
+            result.folds += [other.key for other in copies if other.until is None and other.key not in result.folds]
         if result.superseded_by is not None:
             successor = by_key[result.superseded_by]
             fact.until, fact.superseded_by = successor.order[0], successor.key
