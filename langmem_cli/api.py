@@ -116,7 +116,6 @@ def extract(messages: Any, *, namespace: str = "default", db: Any = None, model:
     from langmem_cli.core.extraction import Policy
     from langmem_cli.formats.schema_files import load_schemas
     from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
-    from langmem_cli.jobs.locks import extract_locks
 
     conversations = _conversations(messages, format)
     opts = ExtractOptions(namespace=namespace, variables=dict(variables or {}), schemas=load_schemas(
@@ -130,8 +129,7 @@ def extract(messages: Any, *, namespace: str = "default", db: Any = None, model:
     with _open(db, embedding_model) as store:
         run_id = store.start_run("extract", arguments, model=model_name)
         try:
-            with extract_locks(store.path, conversations, opts.namespace) as locked:
-                report = run_extract(store, client, conversations, opts, locked=locked)
+            report = run_extract(store, client, conversations, opts)  # each conversation claimed in the store
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 store.finish_run(run_id, "failed", error=str(exc)[:500] or type(exc).__name__)

@@ -13,9 +13,11 @@ class ExitCode:
     MODEL = 6  # the embedding model cannot be loaded offline
     PROVIDER = 7  # optimize-prompt: a kind that needs an LLM has none, or the provider cannot be used
     TRAJECTORIES = 8  # optimize-prompt: the trajectories file is missing, unreadable or does not parse
+    ALL_FAILED = 65  # a batch where every file and conversation failed: nothing extracted (EX_DATAERR)
     UNAVAILABLE = 69  # the database server went away mid-run (EX_UNAVAILABLE): that unit rolled back, run again
     TEMPFAIL = 75  # another run holds the lock (EX_TEMPFAIL): try again later
     INTERRUPTED = 130
+    CLOSED_STDOUT = 141  # the reader of stdout went away (`langmem export | head -1`): 128 + SIGPIPE, as a shell shows it
 
 
 class LangmemError(Exception):

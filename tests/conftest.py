@@ -90,6 +90,11 @@ class Cli:
 
 @pytest.fixture
 def cli(db_path: Path) -> Cli:
+    """The CLI on an empty database (read-only commands refuse a database that does not exist;
+    ``cli_for`` a path gives one that does not exist yet)."""
+    from langmem_cli import Store
+
+    Store.open(db_path, embedder=HashEmbedder(64)).close()
     return Cli(db_path)
 
 

@@ -364,15 +364,20 @@ def test_every_transcript_format_names_the_line(tmp_path: Path, case: str, fmt: 
         assert caught.value.location == f"{path}:{line}", str(caught.value)
 
 
-def test_good_file_then_bad_file_writes_nothing(cli, db_path: Path, tmp_path: Path) -> None:
+def test_a_bad_file_in_a_batch_is_listed_and_the_others_are_extracted(cli, db_path: Path, tmp_path: Path) -> None:
+    """Each file stands alone (issue 27.3): the truncated one is named with file:line and the
+    reason, the good one is extracted, and the exit code says "some failed" (1), not "all" (4/65)."""
     good = tmp_path / "good.jsonl"
     good.write_bytes(GOOD["extract"] + b"\n")
     bad, line = hostile_file(tmp_path, "extract", "truncated")
-    assert_clean_failure(cli("extract", good, bad, *FAKE, "-n", "x", code=None), bad, line)
-    assert SCRIPT.prompts == [] and memory_count(db_path) == 0
-    # The good file alone goes through: the check above can fail.
-    cli("extract", good, *FAKE, "-n", "x")
+    result = cli("extract", good, bad, *FAKE, "-n", "x", "--json", code=1)
+    warnings = [w for w in result.stderr.splitlines() if w.startswith("warning: skipped ")]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: skipped {bad}:{line}: "), result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["files_failed"] == 1 and report["unreadable"][0]["file"] == str(bad)
     assert len(SCRIPT.prompts) >= 1 and memory_count(db_path) >= 1
+    # The bad file alone still fails as one line, writes nothing: the check above can fail.
+    assert_clean_failure(cli("extract", bad, *FAKE, "-n", "y", code=None), bad, line)
 
 
 def test_import_many_good_lines_then_one_bad_one_writes_nothing(cli, db_path: Path, tmp_path: Path) -> None:

@@ -83,6 +83,8 @@ class LiteLLMClient:
         self.litellm = import_litellm()
         provider = model.split("/", 1)[0] if "/" in model else ""
         self.custom = provider in _custom
+        if not self.custom:
+            self._check_provider()
         # Backoff before retrying a provider failure (core.llm.structured_call does the retrying,
         # so litellm's and the OpenAI SDK's own retries stay off: one bound, one backoff).
         self.retry_wait = (0.0 if self.custom else RETRY_WAIT) if retry_wait is None else retry_wait
@@ -150,6 +152,19 @@ class LiteLLMClient:
             cost=cost,
         )
 
+    def _check_provider(self) -> None:
+        """An unknown provider cannot succeed on any retry: say what to fix before the first call."""
+        try:
+            self.litellm.get_llm_provider(self.model, api_base=self.api_base)
+        except Exception as exc:  # noqa: BLE001 - litellm raises its BadRequestError (or others) here
+            first = (_scrub(str(exc)).splitlines() or [type(exc).__name__])[0]
+            if "provider" not in first.lower():
+                return  # not litellm's "which provider?" answer: leave it to the first call
+            raise ConfigurationError(
+                f"--model {self.model}: unknown provider {self.model.split('/', 1)[0]!r}: give PROVIDER/MODEL as litellm "
+                "names them (e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest, ollama/llama3.2), "
+                "or local for the offline extractor", exit_code=2) from None
+
     def _map_error(self, exc: Exception) -> Exception:
         litellm = self.litellm
         text = _scrub(str(exc))
@@ -159,8 +174,11 @@ class LiteLLMClient:
             s in lowered for s in ("api_key", "api key", "credentials")
         ):
             return ConfigurationError(f"{self.model}: missing or invalid API key ({self._key_hint()})")
-        if isinstance(exc, litellm.NotFoundError):
-            return ConfigurationError(f"{self.model}: model not found: {first}")
+        if isinstance(exc, litellm.NotFoundError) or any(
+            s in lowered for s in ("model_not_found", "does not exist", "unknown model", "invalid model",
+                                   "llm provider not provided")
+        ):
+            return ConfigurationError(f"{self.model}: model not found (check the name given to --model): {first}")
         if isinstance(exc, litellm.Timeout):
             return ProviderError(f"{self.model}: timed out after {self.timeout:g} s")
         if (isinstance(exc, litellm.APIConnectionError) and not isinstance(exc, litellm.InternalServerError)) or any(

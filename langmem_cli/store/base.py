@@ -180,14 +180,23 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stats(self) -> dict[str, Any]: ...
 
+    # -- the person a namespace is about (issue 23: one name per person) -------------
+    @abc.abstractmethod
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        """namespace -> {"name", "since", "source"}: the name its user goes by, for namespaces that have one."""
+
+    @abc.abstractmethod
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        """Record the name the user of ``namespace`` goes by from ``since`` (ISO 8601 or None) on."""
+
     # -- search and vectors --------------------------------------------------------
     @abc.abstractmethod
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None,
                prefix: str | None = None, kinds: list[str] | None = None,
                filters: list[tuple[str, Any]] | None = None, limit: int = 10, offset: int = 0,
-               vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
-               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
-        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search."""
+               vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
+               as_of: str | None = None, include_expired: bool = False, rerank: bool = True) -> list[SearchHit]:
+        """Hybrid (fused, then ``core.rerank`` unless not ``rerank``), vector or keyword search."""
 
     @abc.abstractmethod
     def embedding(self, memory_id: str) -> "np.ndarray | None": ...
@@ -233,6 +242,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def prompt_versions(self, name: str) -> list[dict[str, Any]]: ...
 
+    @abc.abstractmethod
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Memory ids that start with ``prefix`` (sorted, at most ``limit``): short ids."""
+
     # -- processed sources and consolidation marks ----------------------------------
     @abc.abstractmethod
     def is_processed(self, namespace: str, conversation_hash: str) -> bool: ...
@@ -275,6 +288,11 @@ class Store(abc.ABC):
         ((None, 0.0) when there is none)."""
 
     # -- locks ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        """Hold a conversation (namespace + content hash) while it is extracted; another claimant
+        waits. Released when the block ends or the process dies."""
+
     @abc.abstractmethod
     def run_lock(self, name: str = "consolidate") -> ContextManager[None]:
         """An exclusive lock for a named job across processes (on a server: across hosts), released

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
@@ -16,6 +17,20 @@ PROMPT_COLUMNS = ("id", "name", "hash", "text", "kind", "trajectories", "rationa
 
 
 class MetaMixin:
+    # -- the person a namespace is about ------------------------------------------
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        from langmem_cli.store.people import PERSON, people
+
+        rows = self._q("SELECT key, value FROM meta WHERE left(key, %s) = %s ORDER BY key", (len(PERSON), PERSON))
+        return people(rows, prefix)
+
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        from langmem_cli.store.people import PERSON
+
+        with self.transaction():
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                              (PERSON + namespace, canonical_json({"name": name, "since": since, "source": source})))
+
     # -- runs --------------------------------------------------------------------
     def start_run(self, command: str, arguments: dict[str, Any] | None = None, model: str | None = None) -> str:
         run_id = str(uuid.uuid4())
@@ -66,6 +81,10 @@ class MetaMixin:
         rows = self._q(f"SELECT {', '.join(PROMPT_COLUMNS)} FROM prompt_versions WHERE name = %s ORDER BY id", (name,))
         return [dict(zip(PROMPT_COLUMNS, r)) for r in rows]
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return [r[0] for r in self._q("SELECT id FROM memories WHERE left(id, %s) = %s ORDER BY id LIMIT %s",
+                                      (len(prefix), prefix, limit))]
+
     # -- processed conversations and consolidation marks --------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._q("SELECT 1 FROM processed WHERE namespace = %s AND conversation_hash = %s",
@@ -81,6 +100,20 @@ class MetaMixin:
                 (namespace, conversation_hash, source, self.run_id, now(), counts.get("inserted", 0),
                  counts.get("updated", 0), counts.get("deleted", 0)),
             )
+
+    @contextlib.contextmanager
+    def claim(self, namespace: str, conversation_hash: str) -> Iterator[None]:
+        """A session advisory lock per conversation: waits while another session holds it; the
+        server releases it if this session dies."""
+        from langmem_cli.store.postgres.schema import lock_key
+
+        key = lock_key(f"claim:{namespace}\0{conversation_hash}")
+        self._q("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self._q("SELECT pg_advisory_unlock(%s)", (key,))
 
     def consolidation_marks(self, namespace: str) -> dict[str, str]:
         return {r[0]: r[1] for r in self._q(

@@ -165,6 +165,7 @@ class ReadMixin:
             "embedding_model": self.embedding_model,
             "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
             "migrations": schema.applied_names(self.conn),
+            "people": {ns: p["name"] for ns, p in self.person_names().items()},
         }
 
     def integrity_check(self) -> str:
@@ -192,7 +193,7 @@ class ReadMixin:
     def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
         from langmem_cli.store.postgres.search import search
 
-        return search(self, query, **kwargs)
+        return search(self, query, rerank_hits=kwargs.pop("rerank", True), **kwargs)
 
     def reindex(self, batch_size: int = 256, force: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> int:

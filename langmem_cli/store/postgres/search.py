@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
-from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
+from langmem_cli.core.fusion import convex_fusion, ranked
+from langmem_cli.core.rerank import Candidate, places, rerank, weights_for
 from langmem_cli.core.keywords import discriminating, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
@@ -99,6 +100,13 @@ def keyword_ranking(store: "PostgresStore", query: str, k: int, where: str, para
     return [(r[0], float(r[1])) for r in rows]
 
 
+def candidates_of(store: "PostgresStore", scores: dict[str, float]) -> list[Candidate]:
+    """The fused candidates as ``core.rerank`` reads them (text and places), in one read."""
+    rows = store._q("SELECT id, text, source, metadata::jsonb -> 'evidence' FROM memories WHERE id = ANY(%s)",
+                    [list(scores)])
+    return [Candidate(r[0], scores[r[0]], r[1] or "", places(r[2], {"evidence": r[3]} if r[3] else None)) for r in rows]
+
+
 def search(
     store: "PostgresStore",
     query: str,
@@ -111,13 +119,15 @@ def search(
     limit: int = 10,
     offset: int = 0,
     vector_weight: float = VECTOR_WEIGHT,
-    neighbor_weight: float = 0.0,
+    neighbor_weight: float | None = None,
     as_of: str | None = None,
     include_expired: bool = False,
+    rerank_hits: bool = True,
 ) -> list[SearchHit]:
     if mode not in SEARCH_MODES:
         raise UsageError(f"unknown search mode {mode!r}: use {', '.join(SEARCH_MODES)}")
-    if not 0.0 <= vector_weight <= 1.0 or neighbor_weight < 0:
+    weights = weights_for(mode, neighbor_weight, rerank_hits)
+    if not 0.0 <= vector_weight <= 1.0 or weights.neighbor < 0:
         raise UsageError("vector weight must be within 0..1 and neighbour weight at least 0")
     if limit < 1 or offset < 0:
         raise UsageError("limit must be at least 1 and offset at least 0")
@@ -127,7 +137,7 @@ def search(
     where, params = where_clause(namespace, prefix, kinds, filters, as_of, include_expired)
     scoped = is_scoped(namespace, prefix, kinds, filters)
     want = limit + offset
-    fuse = mode == "hybrid" or neighbor_weight > 0
+    fuse = mode == "hybrid" or weights.neighbor > 0
     depth = max(MIN_CANDIDATES, CANDIDATE_FACTOR * want) if fuse else want
 
     vec: list[tuple[str, float]] = []
@@ -145,9 +155,6 @@ def search(
             scores = convex_fusion([vec, kw], [vector_weight, 1.0 - vector_weight])
         else:
             scores = convex_fusion([vec if mode == "vector" else kw], [1.0])
-        if neighbor_weight > 0:
-            sources = {i: m.source for i, m in store.get_many(list(scores)).items()}
-            scores = smooth_by_neighbours(scores, sources, neighbor_weight)
-        page = ranked(scores)[offset:want]
+        page = (rerank(query, candidates_of(store, scores), weights, want) if weights.any else ranked(scores))[offset:want]
     memories = store.get_many([i for i, _ in page])
     return [SearchHit(memories[i], score, vec_scores.get(i), kw_scores.get(i)) for i, score in page if i in memories]

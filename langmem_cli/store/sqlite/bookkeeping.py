@@ -9,6 +9,7 @@ from typing import Any, Sequence
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError
+from langmem_cli.store.people import PERSON, people
 
 
 class Bookkeeping:
@@ -52,6 +53,10 @@ class Bookkeeping:
     def prompt_versions(self, name: str) -> list[dict[str, Any]]:
         return list(self.db["prompt_versions"].rows_where("name = ?", [name], order_by="id"))
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return [r[0] for r in self._query("SELECT id FROM memories WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+                                          (len(prefix), prefix, limit))]
+
     # -- processed conversations -------------------------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._query("SELECT 1 FROM processed WHERE namespace = ? AND conversation_hash = ?",
@@ -68,6 +73,11 @@ class Bookkeeping:
                 (namespace, conversation_hash, source, self.run_id, now(), counts.get("inserted", 0),
                  counts.get("updated", 0), counts.get("deleted", 0)),
             )
+
+    def claim(self, namespace: str, conversation_hash: str):
+        from langmem_cli.store.sqlite.db import byte_lock
+
+        return byte_lock(self.path, "extract", f"{namespace}\0{conversation_hash}")
 
     # -- consolidation marks -------------------------------------------------------
     def consolidation_marks(self, namespace: str) -> dict[str, str]:
@@ -104,7 +114,19 @@ class Bookkeeping:
             "embedding_model": self.embedding_model,
             "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
             "migrations": [r[0] for r in q("SELECT name FROM _migrations ORDER BY rowid")],
+            "people": {ns: p["name"] for ns, p in self.person_names().items()},
         }
 
     def integrity_check(self) -> str:
         return self._query("PRAGMA integrity_check")[0][0]
+
+    # -- the person a namespace is about --------------------------------------------
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        rows = self._query("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key", [len(PERSON), PERSON])
+        return people(rows, prefix)
+
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                              (PERSON + namespace, canonical_json({"name": name, "since": since, "source": source})))
+

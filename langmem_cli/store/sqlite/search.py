@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
+from langmem_cli.core.fusion import convex_fusion, ranked
+from langmem_cli.core.rerank import Candidate, places, rerank, weights_for
 from langmem_cli.core.keywords import discriminating, match_expression, terms
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
@@ -97,10 +99,14 @@ def vector_ranking(store: "SQLiteStore", query: str, k: int, scope: Scope) -> li
     return index.top(vector, k, keep)
 
 
-def sources_of(store: "SQLiteStore", ids: list[str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for chunk, marks in in_batches(ids):
-        out.update(store._query(f"SELECT id, source FROM memories WHERE id IN ({marks})", chunk))
+def candidates_of(store: "SQLiteStore", scores: dict[str, float]) -> list[Candidate]:
+    """The fused candidates as ``core.rerank`` reads them (text and places), in one read."""
+    out: list[Candidate] = []
+    for chunk, marks in in_batches(list(scores)):
+        for id_, text, source, evidence in store._query(
+                f"SELECT id, text, source, json_extract(metadata, '$.evidence') FROM memories WHERE id IN ({marks})", chunk):
+            metadata = {"evidence": json.loads(evidence)} if evidence else None
+            out.append(Candidate(id_, scores[id_], text or "", places(source, metadata)))
     return out
 
 
@@ -116,15 +122,16 @@ def search(
     limit: int = 10,
     offset: int = 0,
     vector_weight: float = VECTOR_WEIGHT,
-    neighbor_weight: float = 0.0,
+    neighbor_weight: float | None = None,
     moment: str | None = None,
+    rerank_hits: bool = True,
 ) -> list[SearchHit]:
-    """Search memories valid at ``moment`` (None: all). ``neighbor_weight`` > 0 adds that share of
-    the best score of a memory's neighbours (same source file, adjacent line) to its own: useful
-    when memories are turns."""
+    """Search memories valid at ``moment`` (None: all), re-ranked after fusion by ``core.rerank``
+    (neighbours, time, people, diversity; ``neighbor_weight`` None = the mode's default)."""
     if mode not in MODES:
         raise UsageError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
-    if not 0.0 <= vector_weight <= 1.0 or neighbor_weight < 0:
+    weights = weights_for(mode, neighbor_weight, rerank_hits)
+    if not 0.0 <= vector_weight <= 1.0 or weights.neighbor < 0:
         raise UsageError("vector weight must be within 0..1 and neighbour weight at least 0")
     if limit < 1 or offset < 0:
         raise UsageError("limit must be at least 1 and offset at least 0")
@@ -133,7 +140,7 @@ def search(
     store.searches += 1
     scope = Scope(store, namespace, prefix, kinds, filters, moment)
     want = limit + offset
-    fuse = mode == "hybrid" or neighbor_weight > 0
+    fuse = mode == "hybrid" or weights.neighbor > 0
     depth = max(MIN_CANDIDATES, CANDIDATE_FACTOR * want) if fuse else want
 
     vec: list[tuple[str, float]] = []
@@ -152,9 +159,7 @@ def search(
             scores = convex_fusion([vec, kw], [vector_weight, 1.0 - vector_weight])
         else:
             scores = convex_fusion([vec if mode == "vector" else kw], [1.0])
-        if neighbor_weight > 0:
-            scores = smooth_by_neighbours(scores, sources_of(store, list(scores)), neighbor_weight)
-        page = ranked(scores)[offset:want]
+        page = (rerank(query, candidates_of(store, scores), weights, want) if weights.any else ranked(scores))[offset:want]
     memories = store.get_many([i for i, _ in page])
     return [
         SearchHit(memories[i], score, vec_scores.get(i), kw_scores.get(i))

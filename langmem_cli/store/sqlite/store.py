@@ -360,13 +360,13 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
 
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None, prefix: str | None = None,
                kinds: list[str] | None = None, filters: list[tuple[str, Any]] | None = None, limit: int = 10,
-               offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
-               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
+               offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
+               as_of: str | None = None, include_expired: bool = False, rerank: bool = True) -> list[SearchHit]:
         from langmem_cli.store.sqlite.search import search
 
         return search(self, query, mode=mode, namespace=namespace, prefix=prefix, kinds=kinds, filters=filters,
                       limit=limit, offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight,
-                      moment=moment_for(as_of, include_expired))
+                      moment=moment_for(as_of, include_expired), rerank_hits=rerank)
 
     # -- maintenance -----------------------------------------------------------
     def reindex(self, batch_size: int = 256, force: bool = False, progress=None) -> int:
