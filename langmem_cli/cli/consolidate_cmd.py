@@ -98,6 +98,10 @@ def _print(out, report, model: str, dry_run: bool, show_contradictions: bool = F
 def _change(op) -> str:
     """One operation as the log shows it. Consolidation never erases: a dropped memory is closed,
     superseded by the one that carries its fact on, or invalidated."""
+    if op.action == "supersede":  # a later memory changes this one (offline update detection)
+        return f"supersede {op.id} by {op.superseded_by}"
+    if op.action == "insert" and getattr(op, "row_id", None):
+        return f"insert {op.row_id}: {op.content}"
     if op.action == "delete":
         successor = (op.metadata or {}).get("superseded_by")
         return f"supersede {op.id} by {successor}" if successor else f"invalidate {op.id}"

@@ -145,6 +145,10 @@ def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) 
                     target = f" {op.id}" if op.id else ""
                     console.print(f"[dry-run] {r.namespace} {op.action} {op.kind}{target}: {op.content}", markup=False)
         console.print(summary_line(model, summary), markup=False)
+    for r in report.results:
+        for c in r.contradictions:  # kept both; reported by this run only (marked in the new memory)
+            out.info(f"possible contradiction in {r.namespace} ({r.source}): {c['text']!r} and memory {c['ids'][1]}: "
+                     "both kept (said at the same time; nothing tells which holds)")
     if show_rejected and form != "json":
         for r in report.results:
             for rej in r.rejected:

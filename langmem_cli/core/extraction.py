@@ -31,7 +31,7 @@ class Existing:
 
 @dataclass
 class Operation:
-    action: str  # insert | update | delete
+    action: str  # insert | update | delete (| supersede: close ``id`` in favour of ``superseded_by``)
     kind: str
     content: Any = None
     id: str | None = None  # the real id, for update and delete
@@ -50,6 +50,8 @@ class Operation:
             out["valid_from"] = self.valid_from
         if self.valid_until:
             out["valid_until"] = self.valid_until
+        if self.action == "supersede":  # offline update detection: closed in favour of a later fact
+            out["superseded_by"] = self.superseded_by
         return out
 
 

@@ -41,7 +41,7 @@ COMMANDS = frozenset("""make use add keep skip write fix run create remove delet
 find try put let read look send set move rename refactor implement build test install open stop don't do please
 new note remember consider explain list suggest plan draft summarize summarise let's lets""".split())
 _LEAD = re.compile(
-    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
+    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no(?!\s+(?:more|longer)\b)|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
     r"cool|great|awesome|nice|sure|totally|absolutely|definitely|also|and|but|by the way|btw|anyway|honestly|"
     r"actually|plus|true|right|exactly|perfect|thanks|thank you|heads[- ]up|fyi|ps|one more thing|woah|wow|"
     r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
@@ -54,7 +54,7 @@ FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
 definitely already even sometimes currently truly honestly absolutely mostly only probably especially first
-then once later now almost barely hardly soon again""".split())
+then once later now almost barely hardly soon again""".split()) | {"no longer"}  # "I no longer work" is not "noes"
 KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
 shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
 knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell

@@ -48,21 +48,59 @@ def _carry_evidence(ops: list[Operation], members) -> None:
             op.metadata = {**(op.metadata or {}), "evidence": own + [e for e in dropped if e not in own]}
 
 
+def _settle(store, namespace: str, marks: dict[str, str], report: "ConsolidateReport", opts: "ConsolidateOptions",
+            progress: Callable[["ClusterResult"], None] | None) -> None:
+    """No model: a later memory that changes an earlier one closes it (jobs/updates.py), before
+    clustering; contradictions nothing settles are reported once (a mark in their metadata)."""
+    from langmem_cli.jobs.updates import settle_namespace
+
+    ops, contradictions, marking = settle_namespace(store, namespace, marks, lambda m: is_profile(m.kind, m.metadata))
+    if not ops and not contradictions:
+        return
+    result = ClusterResult(namespace, [op.id or op.row_id for op in ops], "pending", ops, contradictions=contradictions)
+    report.results.append(result)
+    if opts.dry_run:
+        result.status = "dry-run"
+    else:
+        store.apply_operations(namespace, ops + marking, "consolidate")
+        result.status = "applied" if ops else "unchanged"
+    if progress:
+        progress(result)
+
+
+def _reported(members, a: str, b: str) -> bool:
+    """Whether a contradiction between memories ``a`` and ``b`` was reported before (marked)."""
+    meta = {r[0]: r[5] or {} for r in members}
+    return b in (meta.get(a, {}).get("contradicts") or []) or a in (meta.get(b, {}).get("contradicts") or [])
+
+
 def _offline(store, namespace: str, members, result: "ClusterResult", opts: "ConsolidateOptions") -> None:
-    """No model: near-duplicates merged deterministically; possible contradictions reported, left as they are."""
+    """No model: near-duplicates merged deterministically; possible contradictions reported once
+    (marked in the newer memory's metadata), left as they are."""
     from langmem_cli.core.dedup import Member, merge_cluster
 
     found = merge_cluster([Member(r[0], r[1], r[2], r[3], r[5] or {}) for r in members])
     result.operations = found.operations
-    result.contradictions = found.contradictions
+    result.contradictions = [c for c in found.contradictions if not _reported(members, c[0], c[1])]
     if opts.dry_run:
         result.status = "dry-run"
         return
     # members of a possible contradiction stay unmarked: a run with a model sends their cluster
     open_ids = {i for a, b, _ in found.contradictions for i in (a, b)}
     marked = [r for r in members if r[0] not in open_ids]
-    store.apply_operations(namespace, found.operations, "consolidate",
+    rows = {r[0]: r for r in members}
+    touched = {op.id for op in found.operations}
+    marking = []
+    for a, b, _ in result.contradictions:
+        if b in touched or a in touched:
+            continue
+        r = rows[b]
+        marking.append(Operation("update", r[1], r[2], b, metadata={
+            "contradicts": sorted({*((r[5] or {}).get("contradicts") or []), a})}))
+    store.apply_operations(namespace, found.operations + marking, "consolidate",
                            on_commit=lambda res, m=marked: _mark(store, m, res))
+    if marking:
+        store.unmark_consolidated(sorted(open_ids))
     result.status = "applied" if found.operations else "unchanged"
 
 
@@ -110,7 +148,8 @@ class ConsolidateReport:
         return sum(1 for r in self.results if r.status == status)
 
     def ops(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for o in r.operations if o.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for o in r.operations
+                   if ("delete" if o.action == "supersede" else o.action) == action)  # closed
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -153,6 +192,8 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
     for namespace in report.namespaces:
         t = time.perf_counter()
         marks = store.consolidation_marks(namespace)
+        if client is None:
+            _settle(store, namespace, marks, report, opts, progress)
         # (id, kind, content, text, content_hash, metadata, updated_at, vector, hash when last considered)
         rows = [(m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, vector, marks.get(m.id))
                 for m, vector in store.embedded(namespace) if not is_profile(m.kind, m.metadata)]

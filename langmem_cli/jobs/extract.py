@@ -47,12 +47,22 @@ class ConversationResult:
     ids: list[str | None] = field(default_factory=list)  # the id each operation wrote, in order
     truncated: int = 0  # messages cut to the per-message limit (core/long_messages.py)
 
+    @property
+    def contradictions(self) -> list[dict[str, Any]]:
+        """Statements kept beside a memory they contradict with nothing to tell which holds (said
+        at the same moment, no cue of change): reported once, by the run that stores them (the new
+        memory's metadata["contradicts"] marks the pair)."""
+        return [{"ids": [op.row_id or op.id, other], "text": op.content}
+                for op in self.operations if op.action == "insert"
+                for other in (op.metadata or {}).get("contradicts", [])]
+
     def to_dict(self) -> dict[str, Any]:
         ops = [op.to_dict() for op in self.operations]
-        for op, new_id in zip(ops, self.ids):
-            op["id"] = op["id"] or new_id
+        for op, row_id in zip(ops, self.ids):
+            op["id"] = op["id"] or row_id
         return {"source": self.source, "namespace": self.namespace, "status": self.status,
                 "operations": ops, "rejected": [r.to_dict() for r in self.rejected], "error": self.error,
+                "contradictions": self.contradictions,
                 "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3),
                 **({"messages_cut": self.truncated} if self.truncated else {})}
 
@@ -93,6 +103,7 @@ class ExtractReport:
             "updated": self.operations("update"),
             "deleted": self.operations("delete"),
             "rejected": sum(len(r.rejected) for r in self.results),
+            "contradictions": sum(len(r.contradictions) for r in self.results),
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
             "files_failed": len(self.unreadable),
@@ -109,9 +120,10 @@ class ExtractReport:
 
 
 def counted_as(op: Operation) -> str:
-    """A close that names its successor (a profile version replaced by another) is an update to
-    whoever reads the counts, not a delete."""
-    if op.action == "delete" and (op.metadata or {}).get("superseded_by"):
+    """The action an operation counts as in summaries: a close that names its successor (a profile
+    version replaced by another, or a stored memory closed by a later statement offline: a
+    supersede) is an update to whoever reads the counts, not a delete."""
+    if op.action == "supersede" or (op.action == "delete" and (op.metadata or {}).get("superseded_by")):
         return "update"
     return op.action
 
@@ -214,6 +226,9 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
             operations, result.rejected = grounded.gate_operations(
                 store, conversation, operations,
                 requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
+            from langmem_cli.jobs.updates import date_model_inserts
+
+            operations = date_model_inserts(store, namespace, operations)
         result.operations = operations
         if opts.dry_run:
             result.status = "dry-run"
@@ -280,6 +295,9 @@ def _without_stored_copies(store, namespace: str, operations: list[Operation]) -
 
     kept = []
     for op in operations:
+        if op.row_id and not (op.metadata or {}).get("profile"):
+            kept.append(op)  # placed in time against the stored memories already (jobs/updates.py)
+            continue
         if op.action == "insert" and not (op.metadata or {}).get("profile") and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)

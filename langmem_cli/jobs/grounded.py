@@ -45,9 +45,11 @@ def conversation_time(conversation: Conversation) -> str | None:
 
 def local_operations(store, conversation: Conversation, namespace: str, kind: str,
                      user=None) -> tuple[list[Operation], list[Rejected]]:
-    """The offline extractor: statements → gate → not already stored (by meaning) → inserts.
+    """The offline extractor: statements → gate → placed in time among the namespace's memories
+    (a restatement adds nothing; a change supersedes what it changes: jobs/updates.py) → operations.
     ``user``: the name the unnamed user goes by (core.names.Naming)."""
     from langmem_cli.core.statements import statements
+    from langmem_cli.jobs.updates import place_statements
 
     accepted, rejected = gate(store, conversation, statements(conversation, user=user), embed=False)
     if not accepted:
@@ -57,20 +59,9 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     vectors = store.embedder.embed([c.text for c, _ in accepted])
     hashes = [store.prepare(NewMemory(namespace, c.text, kind)).content_hash for c, _ in accepted]
     store.offer_embeddings(dict(zip(hashes, vectors)))  # the store need not embed them again
-    size = store.count(namespace=namespace, kinds=[kind])
-    stored = np.stack([v for m, v in store.embedded(namespace) if m.kind == kind]) if 0 < size <= SMALL else None
-    operations: list[Operation] = []
-    kept: list[np.ndarray] = []
-    for n, (candidate, evidence) in enumerate(accepted):
-        if stored is not None and stored.size and float((stored @ vectors[n]).max()) >= DUPLICATE:
-            continue  # already remembered
-        if size > SMALL and store.nearest(namespace, vectors[n:n + 1], kinds=[kind])[0][1] >= DUPLICATE:
-            continue
-        if any(float(np.dot(vectors[n], other)) >= DUPLICATE for other in kept):
-            continue
-        kept.append(vectors[n])
-        op = Operation("insert", kind, candidate.text)
-        operations.append(with_evidence(op, evidence, candidate.valid_from or conversation_time(conversation)))
+    when = conversation_time(conversation)
+    said = [(c.text, c.valid_from or when, {"evidence": evidence}) for c, evidence in accepted]
+    operations, _ = place_statements(store, namespace, kind, said, np.asarray(vectors))
     return operations, rejected
 
 

@@ -39,10 +39,10 @@ class Planner:
 
     def _plan(self, namespace: str, operations: Sequence[Any], source: str | None) -> Plan:
         plan = Plan()
-        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete")])
+        targets = self.get_many([op.id for op in operations if op.action in ("update", "delete", "supersede")])
         latest: dict[str, Memory] = {}  # target id -> the row that holds its fact after earlier operations
         for op in operations:
-            if op.action not in ("insert", "update", "delete"):
+            if op.action not in ("insert", "update", "delete", "supersede"):
                 raise UsageError(f"unknown operation {op.action!r}")
             since = self._moment(getattr(op, "valid_from", None))
             if op.action == "insert":
@@ -51,11 +51,25 @@ class Planner:
                     valid_from=since, valid_until=self._moment(getattr(op, "valid_until", None)),
                     superseded_by=getattr(op, "superseded_by", None))))
                 continue
+            fresh = next((m for m in plan.inserts if m.id == op.id), None)
+            if op.action == "supersede" and fresh is not None:  # inserted by this batch: written closed
+                until = since or now()
+                plan.inserts[plan.inserts.index(fresh)] = replace(
+                    fresh, valid_until=max(until, fresh.valid_from or until),
+                    superseded_by=(op.metadata or {}).get("superseded_by") or getattr(op, "superseded_by", None))
+                continue
             target = latest.get(op.id) or targets.get(op.id)
             if target is None or target.namespace != namespace:
                 raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
             if op.action == "update":
                 self._plan_update(plan, target, op, since, source, latest)
+            elif op.action == "supersede":
+                # a later fact replaces this one from ``valid_from`` (also one already closed later:
+                # a fact learnt late that fits between it and its successor)
+                until = since or now()
+                successor = (op.metadata or {}).get("superseded_by") or getattr(op, "superseded_by", None)
+                if target.valid_until is None or until < target.valid_until:
+                    self._close(plan, target, until, successor, "supersede", source)
             else:
                 # a merge names the memory that carries the fact on: superseded, not just invalidated
                 successor = (op.metadata or {}).get("superseded_by")
@@ -81,6 +95,22 @@ class Planner:
             new.valid_until, new.superseded_by = until or target.valid_from, new.superseded_by or target.id
             plan.replacements.append(new)
             return
+        if since is not None and target.valid_until is not None and since < target.valid_until \
+                and not any(r is target for r in plan.replacements):
+            # The target was already replaced by a later fact: the update fits between them (it
+            # ends where the target ended and hands on to its successor); the target ends now.
+            new.valid_until, new.superseded_by = target.valid_until, target.superseded_by
+            self._close(plan, target, since, new.id, "supersede", source)
+            plan.replacements.append(new)
+            latest[op.id] = new
+            return
+        if target.valid_until is not None and not any(r is target for r in plan.replacements):
+            # The target was replaced meanwhile and this fact is later still: it replaces the fact
+            # now current in the target's chain (never a second current version beside it).
+            head = self._chain_head(target)
+            if head is not target:
+                self._plan_update(plan, head, op, since, source, latest)
+                return
         if any(r is target for r in plan.replacements):  # updated twice in one batch: the second wins
             plan.replacements.remove(target)
             new.id, new.valid_from = target.id, new.valid_from or target.valid_from
@@ -88,6 +118,17 @@ class Planner:
             self._close(plan, target, since or now(), new.id, "supersede", source)
         plan.replacements.append(new)
         latest[op.id] = new
+
+    def _chain_head(self, memory: Memory) -> Memory:
+        """The memory that carries ``memory``'s fact on now: its successors followed to the last."""
+        seen = {memory.id}
+        while memory.superseded_by and memory.superseded_by not in seen:
+            found = self.get_many([memory.superseded_by]).get(memory.superseded_by)
+            if found is None:
+                break
+            memory = found
+            seen.add(memory.id)
+        return memory
 
     def _close(self, plan: Plan, target: Memory, until: str, successor: str | None, action: str,
                source: str | None) -> None:
