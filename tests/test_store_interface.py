@@ -17,7 +17,7 @@ def test_the_sqlite_backend_implements_every_method(store):
     assert Store is BaseStore and isinstance(store, Store) and isinstance(store, SQLiteStore)
     assert not inspect.isabstract(SQLiteStore)
     abstract = set(BaseStore.__abstractmethods__)
-    assert {"put_many", "apply_operations", "search", "start_run", "mark_processed", "iter_memories",
+    assert {"put_many", "apply_operations", "retrievers", "start_run", "mark_processed", "iter_memories",
             "add_history", "mark_consolidated", "integrity_check", "transaction", "lineage"} <= abstract
 
 

@@ -27,6 +27,8 @@ from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
 from langmem_cli.core.render import canonical_json, content_hash, normalize_content, render
 from langmem_cli.core.timestamps import moment, now
 from langmem_cli.errors import InvalidInputError, UsageError
+from langmem_cli.store.retrievers import Query, Retrievers, Scope
+from langmem_cli.store.search import SEARCH_MODES, VECTOR_WEIGHT
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,9 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Store", "NewMemory", "SEARCH_MODES", "VECTOR_WEIGHT", "OnCommit"]
 
-SEARCH_MODES = ("hybrid", "vector", "keyword")
-# Hybrid score = w * minmax(cosine) + (1 - w) * minmax(BM25) over each retriever's candidates.
-VECTOR_WEIGHT = 0.4
 
 # Called inside apply_operations' transaction with its result ({"inserted", "updated",
 # "deleted", "superseded", "invalidated"} -> memories); may call other store methods (they join it).
@@ -181,13 +180,27 @@ class Store(abc.ABC):
     def stats(self) -> dict[str, Any]: ...
 
     # -- search and vectors --------------------------------------------------------
+    @property
     @abc.abstractmethod
+    def retrievers(self) -> Retrievers:
+        """The backend's retrievers (store/retrievers.py), which the one search (store/search.py) asks."""
+
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None,
                prefix: str | None = None, kinds: list[str] | None = None,
                filters: list[tuple[str, Any]] | None = None, limit: int = 10, offset: int = 0,
                vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
                as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
-        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search."""
+        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search
+        (store/search.py, the same for every backend)."""
+        from langmem_cli.core.timestamps import moment_for
+        from langmem_cli.store import search as one_search
+
+        for name in (namespace, None if prefix is None else prefix.rstrip("/")):
+            if name is not None:
+                validate(name)
+        scope = Scope(namespace, prefix, kinds, filters, moment_for(as_of, include_expired))
+        return one_search.search(self.retrievers, Query(query, self.embedder), scope, mode=mode, limit=limit,
+                                 offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight)
 
     @abc.abstractmethod
     def embedding(self, memory_id: str) -> "np.ndarray | None": ...
@@ -269,10 +282,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def clear_cluster_failures(self, cluster: str) -> None: ...
 
-    @abc.abstractmethod
     def nearest(self, namespace: str, vectors: Any, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
         """For each normalised vector: the most similar current memory of ``namespace`` and its cosine
-        ((None, 0.0) when there is none)."""
+        ((None, 0.0) when there is none). Exact, the same for every backend."""
+        from langmem_cli.core.timestamps import moment_for
+        from langmem_cli.store import search as one_search
+
+        return one_search.nearest(self.retrievers, Scope(namespace, kinds=kinds, moment=moment_for(None, False)),
+                                  vectors)
 
     # -- locks ---------------------------------------------------------------------
     @abc.abstractmethod

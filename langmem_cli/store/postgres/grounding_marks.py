@@ -7,7 +7,6 @@ from typing import Any
 
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
-from langmem_cli.store.postgres.clauses import Vector, where_clause
 
 MARK_COLUMNS = ("cluster", "namespace", "failures", "last_error", "parked", "at")
 
@@ -42,14 +41,3 @@ class GroundingMarksMixin:
     def clear_cluster_failures(self, cluster: str) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM consolidate_marks WHERE cluster = %s", (cluster,))
-
-    def nearest(self, namespace: str, vectors, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
-        """Exact: the namespace is selected first, then sorted by inner product (normalised vectors)."""
-        from langmem_cli.store.postgres.search import exact_vector_ranking
-
-        where, params = where_clause(namespace, kinds=kinds)
-        out: list[tuple[str | None, float]] = []
-        for vector in vectors:
-            top = exact_vector_ranking(self, Vector(vector), 1, where, params)
-            out.append(top[0] if top else (None, 0.0))
-        return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Sequence
 
-from langmem_cli.core.records import HistoryEntry, Memory, SearchHit
+from langmem_cli.core.records import HistoryEntry, Memory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
@@ -189,11 +189,6 @@ class ReadMixin:
                        "AND embedding IS NOT NULL ORDER BY seq", [*params, self.embedding_model])
         return [(row_to_memory(r), r[-1]) for r in rows]
 
-    def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
-        from langmem_cli.store.postgres.search import search
-
-        return search(self, query, **kwargs)
-
     def reindex(self, batch_size: int = 256, force: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> int:
         cond = "TRUE" if force else "embedding_model IS DISTINCT FROM %s OR embedding IS NULL"
@@ -213,25 +208,3 @@ class ReadMixin:
                 progress(done, len(ids))
         self.ensure_vector_index()
         return done
-
-    def ensure_vector_index(self, dim: int | None = None) -> bool:
-        """The HNSW index for the current model's vectors of size ``dim`` (by default the size of
-        the stored ones), built once the dimension is known. False if there are no such vectors."""
-        if dim is not None and (self.embedding_model, dim) in self._indexed:
-            return True
-        rows = self._q("SELECT vector_dims(embedding) FROM memories WHERE embedding_model = %s "
-                       "AND embedding IS NOT NULL LIMIT 1", (self.embedding_model,))
-        if not rows or (dim is not None and rows[0][0] != dim):
-            return False
-        key = (self.embedding_model, rows[0][0])
-        if key not in self._indexed:
-            with self._errors():
-                schema.ensure_vector_index(self.conn, self.caps, *key)
-            self._indexed.add(key)
-        return True
-
-    def set_ef_search(self, ef: int) -> None:
-        """hnsw.ef_search for this session (set only when it changes: one round trip saved)."""
-        if ef != self.ef_search:
-            self._x(f"SET hnsw.ef_search = {int(ef)}")
-            self.ef_search = ef

@@ -8,7 +8,7 @@ ConnectionLostError (exit 69), so a re-run redoes exactly the unit that was lost
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Collection, Iterator, Sequence
+from typing import Any, Collection, ContextManager, Iterator, Sequence
 
 from langmem_cli import config
 from langmem_cli.core.namespaces import validate
@@ -25,7 +25,9 @@ from langmem_cli.store.postgres.clauses import (
     row_to_memory,
     where_clause,
 )
-from langmem_cli.store.postgres.connection import connect, pg_errors
+from langmem_cli.store.postgres.connection import connect
+from langmem_cli.store.postgres.retrievers import PostgresRetrievers
+from langmem_cli.store.postgres.runner import PostgresRunner
 from langmem_cli.store.postgres.grounding_marks import GroundingMarksMixin
 from langmem_cli.store.postgres.meta import MetaMixin
 from langmem_cli.store.postgres.purge import PurgeMixin
@@ -54,12 +56,9 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
         self.embedding_model = embedder.name if embedder is not None else config.embedding_model_name(embedding_model)
         self._embedder = embedder
         self.run_id = run_id
-        self.searches = 0
-        self._depth = 0
-        self._indexed: set[tuple[str, int]] = set()
-        self.ef_search = 40  # pgvector's default
         self._pending_vectors: dict[str, Any] = {}
         self.conn = connect(url)
+        self.runner = PostgresRunner(self.conn, url)
         try:
             with self._errors():
                 if schema.pending(self.conn):
@@ -69,6 +68,7 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
         except BaseException:
             self.conn.close()
             raise
+        self._retrievers = PostgresRetrievers(self.runner, self.caps, self.embedding_model, self.get_many)
 
     def _migrate(self) -> None:
         import psycopg
@@ -114,33 +114,21 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
             self.conn.close()
 
     def _errors(self):
-        return pg_errors(self.url, self.conn)
+        return self.runner.errors()
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._errors():
-            return self.conn.execute(sql, params).fetchall()
+        return self.runner.query(sql, params)
 
-    def _x(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Execute; return the number of rows affected."""
-        with self._errors():
-            return self.conn.execute(sql, params).rowcount
+    def transaction(self) -> ContextManager[None]:
+        return self.runner.transaction()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        with self._errors():
-            with self.conn.transaction():
-                self._depth = 1
-                try:
-                    yield
-                finally:
-                    self._depth = 0
+    @property
+    def retrievers(self) -> PostgresRetrievers:
+        return self._retrievers
+
+    def ensure_vector_index(self, dim: int | None = None) -> bool:
+        """The HNSW index for the current model's vectors (see PostgresRetrievers)."""
+        return self._retrievers.ensure_vector_index(dim)
 
     @contextlib.contextmanager
     def run_lock(self, name: str = "consolidate") -> Iterator[None]:

@@ -39,17 +39,3 @@ class GroundingMarks:
     def clear_cluster_failures(self, cluster: str) -> None:
         with self.transaction():
             self.db["consolidate_marks"].delete_where("cluster = ?", [cluster])
-
-    def nearest(self, namespace: str, vectors, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
-        """For each (normalised) vector: the most similar memory of ``namespace`` and its cosine
-        ((None, 0.0) when the namespace is empty)."""
-        index = self.vector_index()
-        if not index.ids:
-            return [(None, 0.0) for _ in vectors]
-        keep = index.mask(namespace=namespace, kinds=kinds)
-        out: list[tuple[str | None, float]] = []
-        for vector in vectors:
-            top = index.top(vector, 1, keep)
-            out.append(top[0] if top else (None, 0.0))
-        return out
-

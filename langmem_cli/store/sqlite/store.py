@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from pathlib import Path
-from typing import Any, Collection, Iterator, Sequence
+from typing import Any, Collection, ContextManager, Iterator, Sequence
 
 import sqlite_utils
 
 from langmem_cli.core.namespaces import validate
-from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
+from langmem_cli.core.records import HistoryEntry, Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
-from langmem_cli.store.base import VECTOR_WEIGHT, OnCommit, Store
+from langmem_cli.store.base import OnCommit, Store
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
@@ -27,6 +26,9 @@ from langmem_cli.store.sqlite.records_sql import (
     row_to_memory,
     where_clause,
 )
+from langmem_cli.store.sqlite.keyword_index import KeywordIndex
+from langmem_cli.store.sqlite.retrievers import SQLiteRetrievers
+from langmem_cli.store.sqlite.runner import SQLiteRunner
 from langmem_cli.store.sqlite.validity import Validity
 from langmem_cli.store.sqlite.vectors import VectorIndex, decode, encode
 from langmem_cli.store.sqlite.watch_state import WatchState
@@ -58,9 +60,8 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         with dbmod.sqlite_errors(self.path):
             if migrations.pending(self.db):
                 migrations.apply(self.db)
-        self._index: VectorIndex | None = None
-        self._keywords = None  # warm.Warmer: started by the second search or prepare_search()
-        self.searches = 0
+        self.runner = SQLiteRunner(self.conn, self.path)
+        self._retrievers = SQLiteRetrievers(self.runner, self.embedding_model, self.get_many)
 
     @property
     def location(self) -> str:
@@ -73,30 +74,15 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
     def close(self) -> None:
         self.conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> ContextManager[None]:
         """One write transaction (BEGIN IMMEDIATE: writers queue on the busy timeout)."""
-        with dbmod.sqlite_errors(self.path):
-            if self.conn.in_transaction:
-                with self.db.atomic():
-                    yield None
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield None
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
+        return self.runner.transaction()
 
     def run_lock(self, name: str = "consolidate"):
         return dbmod.file_lock(self.path, name)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with dbmod.sqlite_errors(self.path):
-            return self.conn.execute(sql, params).fetchall()
+        return self.runner.query(sql, params)
 
     # -- history ---------------------------------------------------------------
     def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
@@ -327,46 +313,21 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         )]
 
     # -- search ----------------------------------------------------------------
-    def vector_index(self) -> VectorIndex:
-        with dbmod.sqlite_errors(self.path):
-            if self._index is None and self._keywords is not None:
-                # loaded by prepare_search, maybe before this process's own writes: refreshed below
-                self._index = self._keywords.take_vectors(self.embedding_model)
-            if self._index is None or self._index.model != self.embedding_model:
-                self._index = VectorIndex.load(self.conn, self.embedding_model)
-            else:
-                self._index.refresh(self.conn)
-        return self._index
+    @property
+    def retrievers(self) -> SQLiteRetrievers:
+        return self._retrievers
 
-    def keyword_index(self, wait: bool = False):
-        """The in-memory BM25 index (same ranking as FTS5), kept fresh; None while the background
-        thread still builds it (``wait=True``: wait for it)."""
-        self.prepare_search()
-        index = self._keywords.wait() if wait else self._keywords.ready()
-        if index is not None:
-            with dbmod.sqlite_errors(self.path):
-                index.refresh(self.conn)
-        return index
+    def vector_index(self) -> VectorIndex:
+        return self._retrievers.vector_index()
+
+    def keyword_index(self, wait: bool = False) -> KeywordIndex | None:
+        return self._retrievers.keyword_index(wait)
 
     def prepare_search(self) -> None:
         """Load the vectors, then the keyword index, in a background thread (store/sqlite/warm.py).
         No search waits for the keyword index (FTS5 answers until it is ready); one that needs
         the vectors meanwhile waits only for the rest of their load."""
-        from langmem_cli.store.sqlite.warm import Warmer
-
-        if self._keywords is None:
-            self._keywords = Warmer(self.path, self.embedding_model if self._index is None else None)
-        self._keywords.start()
-
-    def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None, prefix: str | None = None,
-               kinds: list[str] | None = None, filters: list[tuple[str, Any]] | None = None, limit: int = 10,
-               offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
-               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
-        from langmem_cli.store.sqlite.search import search
-
-        return search(self, query, mode=mode, namespace=namespace, prefix=prefix, kinds=kinds, filters=filters,
-                      limit=limit, offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight,
-                      moment=moment_for(as_of, include_expired))
+        self._retrievers.prepare()
 
     # -- maintenance -----------------------------------------------------------
     def reindex(self, batch_size: int = 256, force: bool = False, progress=None) -> int:
@@ -385,5 +346,5 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
             done += len(memories)
             if progress:
                 progress(done, len(ids))
-        self._index = None
+        self._retrievers.reset()
         return done
