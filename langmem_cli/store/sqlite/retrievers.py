@@ -68,10 +68,17 @@ class SQLiteRetrievers:
             self.warmer = Warmer(self.runner.path, self.model if self.vectors is None else None)
         self.warmer.start()
 
-    def reset(self) -> None:
-        """Forget the in-memory indexes (after a purge or a reindex: they may hold old data)."""
+    def reset(self, files: bool = False) -> None:
+        """Forget the in-memory indexes (after a purge or a reindex: they may hold old data);
+        ``files``: the ANN index file too (a purge: it holds the purged memories' vectors)."""
         self.vectors = None
         self.warmer = None
+        if files and self.ann is not None:
+            self.ann.remove()
+
+    def rebuild_ann(self) -> int | None:
+        """Rebuild the ANN index file now (``reindex``); see AnnRetriever.rebuild."""
+        return None if self.ann is None else self.ann.rebuild()
 
     def not_valid_at(self, moment: str) -> frozenset[str]:
         """Ids of the memories not valid at ``moment`` (search masks them out). The same set

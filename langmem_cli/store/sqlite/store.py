@@ -14,6 +14,7 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS, AnnRetriever
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
@@ -49,7 +50,8 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
 class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, Store):
     """A langmem SQLite database file."""
 
-    def __init__(self, path: Path, embedder, run_id: str | None = None):
+    def __init__(self, path: Path, embedder, run_id: str | None = None, ann_min_rows: int = ANN_MIN_ROWS,
+                 ann_background: bool = True):
         self.path = Path(path)
         self._embedder = embedder
         self.embedding_model = embedder.name
@@ -61,7 +63,9 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
             if migrations.pending(self.db):
                 migrations.apply(self.db)
         self.runner = SQLiteRunner(self.conn, self.path)
-        self._retrievers = SQLiteRetrievers(self.runner, self.embedding_model, self.get_many)
+        self.ann = AnnRetriever(self.runner, self.path, self.embedding_model, min_rows=ann_min_rows,
+                                    background=ann_background)
+        self._retrievers = SQLiteRetrievers(self.runner, self.embedding_model, self.get_many, self.ann)
 
     @property
     def location(self) -> str:
@@ -347,4 +351,5 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
             if progress:
                 progress(done, len(ids))
         self._retrievers.reset()
+        self._retrievers.rebuild_ann()
         return done
