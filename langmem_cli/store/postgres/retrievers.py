@@ -30,6 +30,11 @@ from langmem_cli.store.retrievers import Query, Ranking, Scope
 # HNSW candidate list: at least this many, and twice what is asked for (max 1000 in pgvector).
 EF_SEARCH = 100
 TSQUERY = "plainto_tsquery('english'::regconfig, %s)"
+# A keyword found in more than this share of the memories (PostgreSQL's own statistics of the
+# tsvector column) does not select candidates on its own; it still counts in their rank.
+COMMON_SHARE = 0.01
+# How long the column's statistics are kept (seconds) before they are read again.
+STATS_TTL = 300.0
 
 
 class PostgresRetrievers:
@@ -41,6 +46,8 @@ class PostgresRetrievers:
         self._fetch = fetch
         self.ef_search = 40  # pgvector's default
         self._indexed: set[tuple[str, int]] = set()
+        self._lexemes: dict[str, tuple[str, ...]] = {}
+        self._frequencies: tuple[float, dict[str, float]] | None = None
 
     # -- the HNSW index ------------------------------------------------------------
     def ensure_vector_index(self, dim: int | None = None) -> bool:
@@ -105,7 +112,11 @@ class PostgresRetrievers:
 
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
         """(id, relevance) best first. In a scoped search the scope's too common terms are left
-        out (``core.keywords.discriminating``, as on SQLite)."""
+        out (``core.keywords.discriminating``, as on SQLite).
+
+        ts_rank reads every row it ranks, and a common word matches tens of thousands. So the
+        candidates are the rows holding a less common query term (``selective``); each is ranked
+        with every term, as before. Only when those are fewer than k does every match compete."""
         words = terms(query.text)
         if not words:
             return []
@@ -115,12 +126,56 @@ class PostgresRetrievers:
             row = self.runner.query(f"SELECT count(*), {counts} FROM memories WHERE {where}", [*words, *params])[0]
             words = discriminating(words, dict(zip(words, row[1:])), int(row[0]))
         tsquery = " || ".join([TSQUERY] * len(words))
+        chosen = self.selective(words)
+        if chosen != words:
+            select = " || ".join([TSQUERY] * len(chosen))
+            rows = self.runner.query(
+                f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q, {select} AS s) query "
+                f"WHERE tsv @@ s AND {where} ORDER BY rank DESC, seq LIMIT %s",
+                [*words, *chosen, *params, k],
+            )
+            if len(rows) >= k:
+                return [(r[0], float(r[1])) for r in rows]
         rows = self.runner.query(
             f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q) query "
             f"WHERE tsv @@ q AND {where} ORDER BY rank DESC, seq LIMIT %s",
             [*words, *params, k],
         )
         return [(r[0], float(r[1])) for r in rows]
+
+    def selective(self, words: list[str]) -> list[str]:
+        """The words whose every lexeme is in at most COMMON_SHARE of the memories, by the
+        column's statistics (words without statistics count as rare); all words when none is."""
+        frequencies = self._term_frequencies()
+        if not frequencies:
+            return words
+        unknown = [w for w in words if w not in self._lexemes]
+        if unknown:
+            found = self.runner.query("SELECT " + ", ".join(
+                [f"coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), '{{}}')"] * len(unknown)), unknown)[0]
+            self._lexemes.update(zip(unknown, (tuple(x) for x in found)))
+        rare = [w for w in words if all(frequencies.get(lexeme, 0.0) <= COMMON_SHARE for lexeme in self._lexemes[w])]
+        return rare or words
+
+    def forget_statistics(self) -> None:
+        """Read the column's statistics again at the next search (after an ANALYZE)."""
+        self._frequencies = None
+
+    def _term_frequencies(self) -> dict[str, float]:
+        """lexeme -> share of rows holding it, for the column's most common lexemes (pg_stats,
+        gathered by ANALYZE / autovacuum); read again after STATS_TTL seconds."""
+        import time
+
+        if self._frequencies is not None and time.monotonic() - self._frequencies[0] < STATS_TTL:
+            return self._frequencies[1]
+        rows = self.runner.query(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'memories' AND attname = 'tsv'")
+        frequencies: dict[str, float] = {}
+        if rows and rows[0][0]:
+            frequencies = dict(zip(rows[0][0], (float(f) for f in rows[0][1])))
+        self._frequencies = (time.monotonic(), frequencies)
+        return frequencies
 
     def sources(self, ids: Sequence[str]) -> dict[str, str | None]:
         ids = list(dict.fromkeys(ids))

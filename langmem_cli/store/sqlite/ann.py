@@ -46,7 +46,7 @@ REBUILD_AT = 20_000
 REBUILD_SHARE = 0.05
 # HNSW parameters: graph degree, build and search depth.
 CONNECTIVITY = 16
-EXPANSION_ADD = 128
+EXPANSION_ADD = 64
 EXPANSION_SEARCH = 64
 # Candidates asked of the index for k results: k * FACTOR (+ the delta), deeper up to MAX_ASK.
 FACTOR = 2
