@@ -95,26 +95,10 @@ class ReadMixin:
             yield row_to_history(row)
 
     def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-        added = []
-        with self.transaction():
-            for h in entries:
-                if self.conn.execute("SELECT 1 FROM history WHERE memory_id = %s AND action = %s AND at = %s LIMIT 1",
-                                     (h.memory_id, h.action, h.at)).fetchone():
-                    continue
-                self.conn.execute(
-                    "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                    (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
-                     None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
-                )
-                added.append(h)
-        return added
+        return self.repos.history.add_history(entries)
 
     def history(self, memory_id: str) -> list[HistoryEntry]:
-        rows = self._q(f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = %s ORDER BY id", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no history for memory {memory_id}")
-        return [row_to_history(r) for r in rows]
+        return self.repos.history.history(memory_id)
 
     def lineage(self, memory_id: str) -> list[Memory]:
         """The supersede chain, as on SQLite: back through the latest memory each one replaced,

@@ -21,6 +21,26 @@ class PostgresRunner:
     def errors(self) -> contextlib.AbstractContextManager[None]:
         return pg_errors(self.url, self.conn)
 
+    def sql(self, text: str) -> str:
+        """``?`` parameters as psycopg's ``%s`` (portable SQL holds no other ``?`` nor ``%``)."""
+        return text.replace("?", "%s")
+
+    def lock(self, name: str) -> None:
+        """A transaction-scoped advisory lock on ``name``: released at commit or rollback."""
+        from langmem_cli.store.postgres.schema import lock_key
+
+        self.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(name),))
+
+    @contextlib.contextmanager
+    def fresh(self) -> Iterator["PostgresRunner"]:
+        from langmem_cli.store.postgres.connection import connect
+
+        conn = connect(self.url)
+        try:
+            yield PostgresRunner(conn, self.url)
+        finally:
+            conn.close()
+
     def query(self, sql: Any, params: Sequence[Any] = ()) -> list[tuple]:
         with self.errors():
             return self.conn.execute(sql, params).fetchall()

@@ -17,6 +17,8 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.repos.history import Change
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
     MEMORY_COLUMNS,
@@ -28,12 +30,9 @@ from langmem_cli.store.postgres.clauses import (
 from langmem_cli.store.postgres.connection import connect
 from langmem_cli.store.postgres.retrievers import PostgresRetrievers
 from langmem_cli.store.postgres.runner import PostgresRunner
-from langmem_cli.store.postgres.grounding_marks import GroundingMarksMixin
-from langmem_cli.store.postgres.meta import MetaMixin
 from langmem_cli.store.postgres.purge import PurgeMixin
 from langmem_cli.store.postgres.reads import ReadMixin
-from langmem_cli.store.postgres.url import mask
-from langmem_cli.store.postgres.watch_state import WatchStateMixin
+from langmem_cli.store.postgres.url import mask, scrub
 from langmem_cli.store.plan import Planner
 
 _INSERT = (
@@ -48,7 +47,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, PurgeMixin, Planner, Store):
+class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -69,6 +68,10 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
             self.conn.close()
             raise
         self._retrievers = PostgresRetrievers(self.runner, self.caps, self.embedding_model, self.get_many)
+        current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
+        self._repos = Repositories(Bookkeeping(self.runner, current_run, scrub=lambda text: scrub(text, url)),
+                                   WatchState(self.runner, current_run, offset_column="byte_offset"),
+                                   History(self.runner, current_run))
 
     def _migrate(self) -> None:
         import psycopg
@@ -187,23 +190,17 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
         except psycopg.errors.UniqueViolation as exc:
             raise UsageError(f"a memory with one of these ids already exists ({str(exc).splitlines()[0]})") from None
 
+    @property
+    def repos(self) -> Repositories:
+        return self._repos
+
     def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
                 source: str | None) -> None:
-        self._record_many([(action, memory_id, namespace, before, after, source)])
+        self._repos.history.record([Change(action, memory_id, namespace, before, after, source)])
 
     def _record_many(self, entries: list[tuple[str, str, str, Memory | None, Memory | None, str | None]]) -> None:
         """History rows, sent in one pipelined batch (a bulk import writes one per memory)."""
-        if not entries:
-            return
-        stamp = now()
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                [(memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
-                  canonical_json(after.to_dict()) if after else None, stamp, self.run_id, source)
-                 for action, memory_id, namespace, before, after, source in entries],
-            )
+        self._repos.history.record([Change(*entry) for entry in entries])
 
     def put_many(self, items: Sequence[NewMemory], record_history: bool = True,
                  without_history: Collection[str] = ()) -> list[Memory]:

@@ -22,6 +22,20 @@ class SQLiteRunner:
     def errors(self) -> contextlib.AbstractContextManager[None]:
         return dbmod.sqlite_errors(self.path)
 
+    def sql(self, text: str) -> str:
+        return text
+
+    def lock(self, name: str) -> None:
+        """SQLite's write transaction (BEGIN IMMEDIATE) already serialises writers."""
+
+    @contextlib.contextmanager
+    def fresh(self) -> Iterator["SQLiteRunner"]:
+        conn = dbmod.connect(self.path)
+        try:
+            yield SQLiteRunner(conn, self.path)
+        finally:
+            conn.close()
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with dbmod.sqlite_errors(self.path):
             return self.conn.execute(sql, params).fetchall()

@@ -14,11 +14,11 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.repos.history import Change
 from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS, AnnRetriever
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
-from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
-from langmem_cli.store.sqlite.grounding_marks import GroundingMarks
 from langmem_cli.store.sqlite.purge import Purging
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
@@ -32,7 +32,6 @@ from langmem_cli.store.sqlite.retrievers import SQLiteRetrievers
 from langmem_cli.store.sqlite.runner import SQLiteRunner
 from langmem_cli.store.sqlite.validity import Validity
 from langmem_cli.store.sqlite.vectors import VectorIndex, decode, encode
-from langmem_cli.store.sqlite.watch_state import WatchState
 
 INSERT_MEMORY = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
@@ -47,7 +46,7 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
         yield list(chunk)
 
 
-class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, Store):
+class SQLiteStore(Purging, Validity, Store):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None, ann_min_rows: int = ANN_MIN_ROWS,
@@ -63,6 +62,9 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
             if migrations.pending(self.db):
                 migrations.apply(self.db)
         self.runner = SQLiteRunner(self.conn, self.path)
+        current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
+        self._repos = Repositories(Bookkeeping(self.runner, current_run), WatchState(self.runner, current_run),
+                                   History(self.runner, current_run))
         self.ann = AnnRetriever(self.runner, self.path, self.embedding_model, min_rows=ann_min_rows,
                                     background=ann_background)
         self._retrievers = SQLiteRetrievers(self.runner, self.embedding_model, self.get_many, self.ann)
@@ -89,36 +91,19 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         return self.runner.query(sql, params)
 
     # -- history ---------------------------------------------------------------
+    @property
+    def repos(self) -> Repositories:
+        return self._repos
+
     def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
                 source: str | None) -> None:
-        self.conn.execute(
-            "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
-             canonical_json(after.to_dict()) if after else None, now(), self.run_id, source),
-        )
+        self._repos.history.record([Change(action, memory_id, namespace, before, after, source)])
 
     def history(self, memory_id: str) -> list[HistoryEntry]:
-        rows = self._query(f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY id", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no history for memory {memory_id}")
-        return [row_to_history(r) for r in rows]
+        return self._repos.history.history(memory_id)
 
     def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-        added = []
-        with self.transaction():
-            for h in entries:
-                if self._query("SELECT 1 FROM history WHERE memory_id = ? AND action = ? AND at = ? LIMIT 1",
-                               (h.memory_id, h.action, h.at)):
-                    continue
-                self.conn.execute(
-                    "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
-                     None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
-                )
-                added.append(h)
-        return added
+        return self._repos.history.add_history(entries)
 
     def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
         where, params = where_clause(namespace, prefix)
@@ -353,3 +338,25 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         self._retrievers.reset()
         self._retrievers.rebuild_ann()
         return done
+
+    # -- maintenance -----------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        q = self._query
+        by_model = {m or "none": n for m, n in q("SELECT embedding_model, count(*) FROM memories GROUP BY embedding_model")}
+        return {
+            "path": str(self.path),
+            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+            "memories": q("SELECT count(*) FROM memories")[0][0],
+            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
+            "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
+            "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
+            "history_entries": q("SELECT count(*) FROM history")[0][0],
+            "runs": q("SELECT count(*) FROM runs")[0][0],
+            "embedding_models": by_model,
+            "embedding_model": self.embedding_model,
+            "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
+            "migrations": [r[0] for r in q("SELECT name FROM _migrations ORDER BY rowid")],
+        }
+
+    def integrity_check(self) -> str:
+        return self._query("PRAGMA integrity_check")[0][0]
