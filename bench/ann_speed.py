@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rebuild-index", action="store_true")
+    parser.add_argument("--modes", default="index,exact", help="index, exact or both (comma-separated)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     from speed_corpus import locomo_questions
@@ -121,6 +122,8 @@ def main() -> None:
 
     cached = Precomputed(embedder, queries + warm)
     for label, min_rows in (("index", 0), ("exact", 10**12)):
+        if label not in args.modes.split(","):
+            continue
         with SQLiteStore(db, embedder=cached, ann_background=False, ann_min_rows=min_rows) as store:
             if label == "exact":
                 store.retrievers.ann = None  # today's path: brute force over the in-memory vectors
@@ -157,7 +160,7 @@ def main() -> None:
             log(f"  {label}: {json.dumps(r[label])}")
     r["load_end"] = os.getloadavg()
     r["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    (OUT / f"results-{args.size}.json").write_text(json.dumps(r, indent=2, default=str))
+    (OUT / f"results-{args.size}-{args.modes.replace(',', '-')}.json").write_text(json.dumps(r, indent=2, default=str))
     print(json.dumps(r, indent=2, default=str))
 
 

@@ -28,6 +28,7 @@ from langmem_cli.core.render import canonical_json, content_hash, normalize_cont
 from langmem_cli.core.timestamps import moment, now
 from langmem_cli.errors import InvalidInputError, UsageError
 from langmem_cli.store.repos import Repositories
+from langmem_cli.store.repos.history import Change
 from langmem_cli.store.retrievers import Query, Retrievers, Scope
 from langmem_cli.store.search import SEARCH_MODES, VECTOR_WEIGHT
 
@@ -47,11 +48,27 @@ __all__ = ["Store", "MemoryReader", "MemoryWriter", "Searcher", "Bookkeeping", "
 OnCommit = Callable[[dict[str, list[Memory]]], None]
 
 
+def embed_missing(embedder: "Embedder", items: Sequence[tuple[str, str]], known: dict[str, Any],
+                  convert: Callable[[Any], Any] = lambda vector: vector) -> list[Any]:
+    """Vectors for (content_hash, text) pairs: ``known`` ones (already stored or offered) as they
+    are, the others embedded once per hash (``convert``: to the backend's form)."""
+    todo: dict[str, str] = {}
+    for h, text in items:
+        if h not in known:
+            todo.setdefault(h, text)
+    if todo:
+        for h, vector in zip(todo, embedder.embed(list(todo.values()))):
+            known[h] = convert(vector)
+    return [known[h] for h, _ in items]
+
+
 class MemoryWriter(abc.ABC):
     """Writing memories: inserts, a user's edits and erasures, a model's operations (supersede,
     invalidate), imported history, and re-embedding."""
 
     embedding_model: str
+    run_id: str | None
+    repos: Repositories
 
     def put(self, namespace: str, content: Any, kind: str = "memory", metadata: dict | None = None,
             source: str | None = "cli", id: str | None = None, valid_from: str | None = None,
@@ -90,10 +107,15 @@ class MemoryWriter(abc.ABC):
         Returns {"inserted", "updated", "deleted", "superseded", "invalidated"}: lists of memories
         ("updated" = the new rows, "deleted" = the invalidated ones, for callers' counts)."""
 
-    @abc.abstractmethod
     def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
         """Append history entries as given (import); an entry already present (same memory_id,
         action and ``at``) is skipped. Returns those added."""
+        return self.repos.history.add_history(entries)
+
+    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
+                source: str | None) -> None:
+        """One history entry, inside the caller's transaction."""
+        self.repos.history.record([Change(action, memory_id, namespace, before, after, source)])
 
     def prepare(self, item: NewMemory) -> Memory:
         """Validate and normalise what a caller gives (the same rule for every backend)."""
@@ -145,9 +167,16 @@ class MemoryWriter(abc.ABC):
 class MemoryReader(abc.ABC):
     """Reading memories, their history and supersede chains, and the store's statistics."""
 
-    @abc.abstractmethod
+    repos: Repositories
+
     def get(self, memory_id: str) -> Memory:
         """Any memory by id, current or not; NotFoundError if there is none."""
+        from langmem_cli.errors import NotFoundError
+
+        found = self.get_many([memory_id]).get(memory_id)
+        if found is None:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return found
 
     @abc.abstractmethod
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]: ...
@@ -176,9 +205,9 @@ class MemoryReader(abc.ABC):
     def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
         """Every history entry in order: export."""
 
-    @abc.abstractmethod
     def history(self, memory_id: str) -> list[HistoryEntry]:
         """One memory's history, oldest first; NotFoundError if it has none."""
+        return self.repos.history.history(memory_id)
 
     @abc.abstractmethod
     def lineage(self, memory_id: str) -> list[Memory]:
@@ -263,10 +292,8 @@ class Bookkeeping(abc.ABC):
 
     run_id: str | None
 
-    @property
-    @abc.abstractmethod
-    def repos(self) -> Repositories:
-        """The repositories the backend built over its runner."""
+    #: the repositories the backend built over its runner (set when it opens)
+    repos: Repositories
 
     def start_run(self, command: str, arguments: dict[str, Any] | None = None, model: str | None = None) -> str:
         """Record a run (status "running"), make it the store's ``run_id``, return its id."""

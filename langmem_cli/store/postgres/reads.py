@@ -25,12 +25,6 @@ PAGE = 2000
 
 class ReadMixin:
     # -- memories ----------------------------------------------------------------
-    def get(self, memory_id: str) -> Memory:
-        rows = self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = %s", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no memory with id {memory_id}")
-        return row_to_memory(rows[0])
-
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
         ids = list(dict.fromkeys(ids))
         if not ids:
@@ -94,12 +88,6 @@ class ReadMixin:
         for row in self._pages(sql, params, 1):
             yield row_to_history(row)
 
-    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-        return self.repos.history.add_history(entries)
-
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        return self.repos.history.history(memory_id)
-
     def lineage(self, memory_id: str) -> list[Memory]:
         """The supersede chain, as on SQLite: back through the latest memory each one replaced,
         forward through ``superseded_by``; oldest first."""
@@ -132,24 +120,12 @@ class ReadMixin:
             f"SELECT namespace, count(*) FROM memories WHERE {where} GROUP BY namespace ORDER BY namespace", params)]
 
     def stats(self) -> dict[str, Any]:
-        q = self._q
-        by_model = {m or "none": n for m, n in q("SELECT embedding_model, count(*) FROM memories GROUP BY 1 ORDER BY 1")}
-        return {
-            "path": self.location,
-            "backend": "postgresql",
-            "server": f"PostgreSQL {self.caps.server_version // 10000}, pgvector {'.'.join(map(str, self.caps.pgvector))}",
-            "size_bytes": q("SELECT pg_database_size(current_database())")[0][0],
-            "memories": q("SELECT count(*) FROM memories")[0][0],
-            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
-            "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
-            "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
-            "history_entries": q("SELECT count(*) FROM history")[0][0],
-            "runs": q("SELECT count(*) FROM runs")[0][0],
-            "embedding_models": by_model,
-            "embedding_model": self.embedding_model,
-            "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
-            "migrations": schema.applied_names(self.conn),
-        }
+        return {"path": self.location, "backend": "postgresql",
+                "server": f"PostgreSQL {self.caps.server_version // 10000}, "
+                          f"pgvector {'.'.join(map(str, self.caps.pgvector))}",
+                "size_bytes": self._q("SELECT pg_database_size(current_database())")[0][0],
+                **self.repos.bookkeeping.counts(self.embedding_model),
+                "migrations": schema.applied_names(self.conn)}
 
     def integrity_check(self) -> str:
         """Reads every table through (a damaged page or TOAST chunk fails the scan) and checks that

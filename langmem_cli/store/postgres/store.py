@@ -16,7 +16,7 @@ from langmem_cli.core.records import Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
-from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.base import OnCommit, Store, embed_missing
 from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
 from langmem_cli.store.repos.history import Change
 from langmem_cli.store.postgres import schema
@@ -69,7 +69,7 @@ class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
             raise
         self._retrievers = PostgresRetrievers(self.runner, self.caps, self.embedding_model, self.get_many)
         current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
-        self._repos = Repositories(Bookkeeping(self.runner, current_run, scrub=lambda text: scrub(text, url)),
+        self.repos = Repositories(Bookkeeping(self.runner, current_run, scrub=lambda text: scrub(text, url)),
                                    WatchState(self.runner, current_run, offset_column="byte_offset"),
                                    History(self.runner, current_run))
 
@@ -159,14 +159,7 @@ class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
                 (self.embedding_model, chunk),
             ):
                 known[h] = vector
-        todo: dict[str, str] = {}
-        for h, text in items:
-            if h not in known:
-                todo.setdefault(h, text)
-        if todo:
-            for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
-                known[h] = vector
-        return [known[h] for h, _ in items]
+        return embed_missing(self.embedder, items, known)
 
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         vectors = self._vectors_for([(m.content_hash, m.text) for m in memories])
@@ -190,17 +183,9 @@ class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
         except psycopg.errors.UniqueViolation as exc:
             raise UsageError(f"a memory with one of these ids already exists ({str(exc).splitlines()[0]})") from None
 
-    @property
-    def repos(self) -> Repositories:
-        return self._repos
-
-    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
-                source: str | None) -> None:
-        self._repos.history.record([Change(action, memory_id, namespace, before, after, source)])
-
     def _record_many(self, entries: list[tuple[str, str, str, Memory | None, Memory | None, str | None]]) -> None:
         """History rows, sent in one pipelined batch (a bulk import writes one per memory)."""
-        self._repos.history.record([Change(*entry) for entry in entries])
+        self.repos.history.record([Change(*entry) for entry in entries])
 
     def put_many(self, items: Sequence[NewMemory], record_history: bool = True,
                  without_history: Collection[str] = ()) -> list[Memory]:

@@ -34,6 +34,24 @@ class Bookkeeping:
     def _x(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self.db.execute(self.db.sql(sql), params)
 
+    # -- statistics -------------------------------------------------------------
+    def counts(self, model: str) -> dict[str, Any]:
+        """The counts ``stats`` reports, whatever the backend; ``model``: the store's embedding model."""
+        q = self._q
+        by_model = {m or "none": n for m, n in q("SELECT embedding_model, count(*) FROM memories "
+                                                 "GROUP BY embedding_model ORDER BY embedding_model")}
+        return {
+            "memories": q("SELECT count(*) FROM memories")[0][0],
+            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
+            "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
+            "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
+            "history_entries": q("SELECT count(*) FROM history")[0][0],
+            "runs": q("SELECT count(*) FROM runs")[0][0],
+            "embedding_models": by_model,
+            "embedding_model": model,
+            "needs_reindex": sum(n for m, n in by_model.items() if m != model),
+        }
+
     # -- runs --------------------------------------------------------------------
     def start_run(self, command: str, arguments: dict[str, Any] | None = None, model: str | None = None) -> str:
         run_id = str(uuid.uuid4())

@@ -14,8 +14,8 @@ every candidate with its exact float32 vector from the row. So a write is search
 scores are those of the exact path.
 
 The index answers None (the search is then exact) when:
-- the file is missing, unreadable, corrupt, or of another model: rebuilt in a background thread,
-  said once;
+- the file is missing, unreadable, corrupt, or of another model: said once, and rebuilt in a
+  background thread by a warm process (a long-lived one: its second search, or ``prepare``);
 - the delta grows past ``REBUILD_AT``: rebuilt (folded) in the background, said once;
 - too few current candidates remain after validity even with a deeper ask.
 ``langmem reindex`` rebuilds it in the foreground. One builder at a time per database (a lock file
@@ -47,9 +47,12 @@ REBUILD_SHARE = 0.05
 # HNSW parameters: graph degree, build and search depth.
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
-EXPANSION_SEARCH = 64
-# Candidates asked of the index for k results: k * FACTOR (+ the delta), deeper up to MAX_ASK.
+EXPANSION_SEARCH = 256
+# Candidates asked of the index for k results: k * FACTOR, at least MIN_ASK (+ the delta), deeper
+# up to MAX_ASK;
+# all are re-scored with their exact vectors, so a deeper ask buys recall.
 FACTOR = 2
+MIN_ASK = 100
 MAX_ASK = 4096
 BUILD_BATCH = 20_000
 FORMAT = 1
@@ -101,6 +104,8 @@ class AnnRetriever:
         self._said: set[str] = set()
         self._builder: threading.Thread | None = None
         self._count: tuple[int, int] | None = None
+        #: whether this process searches repeatedly (set by the retrievers: a second search, prepare)
+        self.warm: Callable[[], bool] = lambda: True
 
     # -- the retriever -------------------------------------------------------------
     def top_k(self, query: Query, k: int, excluded: frozenset[str]) -> Ranking | None:
@@ -115,7 +120,7 @@ class AnnRetriever:
         if delta is None:
             return None
         vector = np.asarray(query.vector, dtype=np.float32)
-        ask = min(len(self.index), FACTOR * k + len(delta.changed))
+        ask = min(len(self.index), max(FACTOR * k, MIN_ASK) + len(delta.changed))
         while True:
             hits = self._candidates(vector, ask, delta, excluded)
             if len(hits) >= k or ask >= min(len(self.index), MAX_ASK):
@@ -231,12 +236,20 @@ class AnnRetriever:
         return True
 
     def _stale(self, why: str, rebuild: bool) -> None:
+        """Say once why the index cannot answer; rebuild it in the background in a warm process
+        (a one-shot command would only start a build its exit kills: it points to ``reindex``)."""
+        building = rebuild and self.background and self.warm()
         if why not in self._said:
             self._said.add(why)
-            what = "rebuilding it in the background" if self.background else "run `langmem reindex` to rebuild it"
+            what = "rebuilding it in the background" if building else "`langmem reindex` rebuilds it"
             self.notice(f"the vector index {self.path.name} {why}: searches are exact meanwhile; {what}")
-        if rebuild and self.background:
+        if building:
             self.start_build()
+
+    @property
+    def build_started(self) -> bool:
+        """Whether this process has started a background build."""
+        return self._builder is not None
 
     def start_build(self) -> None:
         if self._builder is not None and self._builder.is_alive():

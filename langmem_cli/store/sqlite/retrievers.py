@@ -36,6 +36,8 @@ class SQLiteRetrievers:
         self.warmer: "Warmer | None" = None  # started by the second search or prepare()
         self.searches = 0
         self._not_valid_cache: tuple[int, str, str, frozenset[str]] | None = None
+        if ann is not None:
+            ann.warm = lambda: self.searches > 1 or self.warmer is not None
 
     # -- indexes ---------------------------------------------------------------
     def vector_index(self) -> VectorIndex:

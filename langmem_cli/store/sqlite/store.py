@@ -13,9 +13,8 @@ from langmem_cli.core.records import HistoryEntry, Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
-from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.base import OnCommit, Store, embed_missing
 from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
-from langmem_cli.store.repos.history import Change
 from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS, AnnRetriever
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
@@ -63,7 +62,7 @@ class SQLiteStore(Purging, Validity, Store):
                 migrations.apply(self.db)
         self.runner = SQLiteRunner(self.conn, self.path)
         current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
-        self._repos = Repositories(Bookkeeping(self.runner, current_run), WatchState(self.runner, current_run),
+        self.repos = Repositories(Bookkeeping(self.runner, current_run), WatchState(self.runner, current_run),
                                    History(self.runner, current_run))
         self.ann = AnnRetriever(self.runner, self.path, self.embedding_model, min_rows=ann_min_rows,
                                     background=ann_background)
@@ -91,20 +90,6 @@ class SQLiteStore(Purging, Validity, Store):
         return self.runner.query(sql, params)
 
     # -- history ---------------------------------------------------------------
-    @property
-    def repos(self) -> Repositories:
-        return self._repos
-
-    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
-                source: str | None) -> None:
-        self._repos.history.record([Change(action, memory_id, namespace, before, after, source)])
-
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        return self._repos.history.history(memory_id)
-
-    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-        return self._repos.history.add_history(entries)
-
     def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
         where, params = where_clause(namespace, prefix)
         for row in self._query(f"SELECT {HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id", params):
@@ -121,14 +106,7 @@ class SQLiteStore(Purging, Validity, Store):
                 f"AND content_hash IN ({','.join('?' * len(chunk))}) GROUP BY content_hash",
                 (self.embedding_model, *chunk),
             ))
-        todo: dict[str, str] = {}
-        for h, text in items:
-            if h not in known:
-                todo.setdefault(h, text)
-        if todo:
-            for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
-                known[h] = encode(vector)
-        return [known[h] for h, _ in items]
+        return embed_missing(self.embedder, items, known, encode)
 
     def offer_embeddings(self, vectors) -> None:
         self._pending_vectors.update((h, encode(v)) for h, v in vectors.items())
@@ -252,12 +230,6 @@ class SQLiteStore(Purging, Validity, Store):
         return result
 
     # -- reads -----------------------------------------------------------------
-    def get(self, memory_id: str) -> Memory:
-        rows = self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no memory with id {memory_id}")
-        return row_to_memory(rows[0])
-
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
         out: dict[str, Memory] = {}
         for chunk in chunks(list(ids)):
@@ -341,22 +313,9 @@ class SQLiteStore(Purging, Validity, Store):
 
     # -- maintenance -----------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        q = self._query
-        by_model = {m or "none": n for m, n in q("SELECT embedding_model, count(*) FROM memories GROUP BY embedding_model")}
-        return {
-            "path": str(self.path),
-            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
-            "memories": q("SELECT count(*) FROM memories")[0][0],
-            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
-            "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
-            "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
-            "history_entries": q("SELECT count(*) FROM history")[0][0],
-            "runs": q("SELECT count(*) FROM runs")[0][0],
-            "embedding_models": by_model,
-            "embedding_model": self.embedding_model,
-            "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
-            "migrations": [r[0] for r in q("SELECT name FROM _migrations ORDER BY rowid")],
-        }
+        return {"path": str(self.path), "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+                **self.repos.bookkeeping.counts(self.embedding_model),
+                "migrations": [r[0] for r in self._query("SELECT name FROM _migrations ORDER BY rowid")]}
 
     def integrity_check(self) -> str:
         return self._query("PRAGMA integrity_check")[0][0]
