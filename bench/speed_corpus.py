@@ -6,14 +6,14 @@ Everything here is deterministic (seeded) and needs no network.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# beside the checkout (/work/main -> /work/shared); LOCOMO_DEV names it from a deeper worktree
-LOCOMO = Path(os.environ.get("LOCOMO_DEV", HERE.parent.parent / "shared" / "data" / "locomo-dev.json"))
+# ../shared next to the checkout, or next to the folder of worktrees (/work/wt/<name>)
+LOCOMO = next((d / "shared" / "data" / "locomo-dev.json" for d in (HERE.parent.parent, HERE.parent.parent.parent)
+               if (d / "shared" / "data" / "locomo-dev.json").exists()), HERE.parent.parent / "shared" / "data" / "locomo-dev.json")
 
 NAMES = """Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Karl Laura Mallory Nina Oscar Peggy
 Quentin Rita Sybil Trent Ursula Victor Wendy Xavier Yolanda Zach Amir Bea Chen Dara Elif Farah

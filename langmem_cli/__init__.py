@@ -2,17 +2,23 @@
 
 The Python API is the same one the CLI uses::
 
+    import langmem_cli
+    langmem_cli.extract([{"role": "user", "content": "I prefer tea over coffee."}],
+                        namespace="org/user_1", db="memories.db")
+    hits = langmem_cli.search("what does the user drink?", namespace="org/user_1", db="memories.db")
+
     from langmem_cli import Store
     with Store.open("memories.db") as store:
         store.put("org/user_1", "Prefers tea over coffee")
-        hits = store.search("what does the user drink?", namespace="org/user_1")
+
+LangGraph and LangMem: ``from langmem_cli.langgraph import LangmemStore`` (the ``langgraph`` extra).
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Store", "Memory", "SearchHit", "__version__"]
+__all__ = ["Store", "Memory", "SearchHit", "extract", "search", "__version__"]
 
 
 def _default_embedder(name: str | None = None):
@@ -33,6 +39,10 @@ def __getattr__(name: str):
         from langmem_cli.store import Store
 
         return Store
+    if name in ("extract", "search", "Extraction", "ExtractionError"):
+        from langmem_cli import api
+
+        return getattr(api, name)
     if name in ("Memory", "SearchHit"):
         from langmem_cli.core import records
 

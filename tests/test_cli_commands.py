@@ -194,7 +194,7 @@ def test_list_jsonl(cli, listed):
 
 def test_list_human(cli, listed):
     out = cli("list", "--no-json", "-n", "org/u2").stdout
-    assert listed[3]["id"] in out and "organic farm" in out
+    assert listed[3]["id"][:8] in out and listed[3]["id"] not in out and "organic farm" in out  # short ids in tables
     assert "no memories" in cli("list", "--no-json", "-n", "empty/ns").stdout
 
 
@@ -361,7 +361,8 @@ def test_runs_human(cli):
     assert "put" in out and "ok" in out
 
 
-def test_path(cli, db_path):
+def test_path(cli_for, db_path):
+    cli = cli_for(db_path)
     assert cli("path").stdout == f"{db_path}\n"
     assert cli.json("path", "--json") == {"path": str(db_path), "exists": False}
     cli.put("now it exists")
@@ -391,7 +392,8 @@ def test_help_lists_every_command_and_the_environment(cli):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_command_help(cli, command):
+def test_command_help(cli_for, tmp_path, command):
+    cli = cli_for(tmp_path / "never-created.db")
     result = cli(command, "--help")
     assert result.stdout.startswith(f"Usage: langmem {command}")
     assert "error" not in result.stderr
@@ -442,7 +444,7 @@ def test_logs_are_one_line_per_event_when_not_a_terminal(cli, fake, tmp_path):
     src = tmp_path / "t.jsonl"
     src.write_text('{"role": "user", "content": "I like tea"}\n')
     fake.reset([{"fault": "malformed"}] * 3, auto=False)
-    result = cli("extract", src, "-n", "org/a-rather-long-namespace-name/for-the-logs", *FAKE, "--no-json", code=1)
+    result = cli("extract", src, "-n", "org/a-rather-long-namespace-name/for-the-logs", *FAKE, "--no-json", code=65)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: failed ")]
     assert len(warnings) == 1 and len(warnings[0]) > 100 and "after 3 attempts" in warnings[0], result.stderr
 
@@ -478,6 +480,19 @@ def test_no_import_circle_between_the_onnx_modules():
 
 
 # -- clear small messages (issue 16.6) -------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["list"], ["search", "tea"], ["stats"], ["namespaces"], ["export"], ["get", "x"],
+                                     ["runs"], ["history", "x"], ["show-profile", "-n", "a"]])
+def test_read_only_command_on_a_missing_file_exits_5_and_creates_nothing(cli_for, tmp_path, command):
+    db = tmp_path / "typo.db"  # the folder exists, the file does not
+    cli = cli_for(db)
+    result = cli("--db", db, *command, code=5)
+    assert result.stderr.strip() == f"langmem: error: no database at {db} (nothing stored yet: put, import or extract creates it)"
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    cli("--db", db, "put", "Alice likes tea")  # a writing command creates it
+    assert db.exists()
+
 
 @pytest.mark.parametrize("command", [["list"], ["search", "tea"], ["stats"], ["namespaces"], ["export"], ["get", "x"]])
 def test_read_only_command_on_a_missing_folder_says_so_and_creates_nothing(cli, tmp_path, command):
@@ -526,3 +541,35 @@ def test_put_unknown_structured_kind_says_so_unless_new_kind(cli):
     assert created["kind"] == "contact"
     assert cli.put('{"name": "Bob"}', "--kind", "contact")["kind"] == "contact"  # it exists now
     assert cli.put('{"title": "x", "summary": "y"}', "--kind", "episode", code=None) is not None
+
+
+# -- a closed stdout (issue 27.4) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("command,codes", [(["export"], {141}), (["list", "--jsonl", "--limit", "5000"], {141}),
+                                           (["list", "--json", "--limit", "5000"], {0, 141}),
+                                           (["list", "--no-json", "--limit", "5000"], {0, 141})])
+def test_a_reader_that_leaves_early_gets_a_quiet_exit_141(cli, db_path, command, codes):
+    """`langmem export | head -1`: no "Exception ignored", no traceback, exit 141 (128 + SIGPIPE).
+    (A result written in one call may be taken whole by the pipe before the reader leaves: then
+    the writer never learns, and exits 0.)"""
+    import os
+    import subprocess
+    import sys
+
+    rows = "".join(json.dumps({"namespace": "a", "content": f"memory {i} " + "padding " * 20}) + "\n" for i in range(4000))
+    (db_path.parent / "m.jsonl").write_text(rows)
+    cli("import", db_path.parent / "m.jsonl")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "LANGMEM_DB": str(db_path), "LANGMEM_EMBEDDING_MODEL": "hash:64",
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "langmem_cli", *command], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=root)
+    first = proc.stdout.readline()
+    assert first.strip()
+    proc.stdout.close()  # the reader goes away with ~1 MB still to come
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in codes
+    assert "Exception" not in err and "Traceback" not in err and "error" not in err and "lost" not in err
+    assert err == "" or err.startswith("showing 1-4000 of 4001")

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 from langmem_cli.formats.prompt_files import load_prompt_file
 from langmem_cli.formats import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation
@@ -364,15 +364,20 @@ def test_every_transcript_format_names_the_line(tmp_path: Path, case: str, fmt: 
         assert caught.value.location == f"{path}:{line}", str(caught.value)
 
 
-def test_good_file_then_bad_file_writes_nothing(cli, db_path: Path, tmp_path: Path) -> None:
+def test_a_bad_file_in_a_batch_is_listed_and_the_others_are_extracted(cli, db_path: Path, tmp_path: Path) -> None:
+    """Each file stands alone (issue 27.3): the truncated one is named with file:line and the
+    reason, the good one is extracted, and the exit code says "some failed" (1), not "all" (4/65)."""
     good = tmp_path / "good.jsonl"
     good.write_bytes(GOOD["extract"] + b"\n")
     bad, line = hostile_file(tmp_path, "extract", "truncated")
-    assert_clean_failure(cli("extract", good, bad, *FAKE, "-n", "x", code=None), bad, line)
-    assert SCRIPT.prompts == [] and memory_count(db_path) == 0
-    # The good file alone goes through: the check above can fail.
-    cli("extract", good, *FAKE, "-n", "x")
+    result = cli("extract", good, bad, *FAKE, "-n", "x", "--json", code=1)
+    warnings = [w for w in result.stderr.splitlines() if w.startswith("warning: skipped ")]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: skipped {bad}:{line}: "), result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["files_failed"] == 1 and report["unreadable"][0]["file"] == str(bad)
     assert len(SCRIPT.prompts) >= 1 and memory_count(db_path) >= 1
+    # The bad file alone still fails as one line, writes nothing: the check above can fail.
+    assert_clean_failure(cli("extract", bad, *FAKE, "-n", "y", code=None), bad, line)
 
 
 def test_import_many_good_lines_then_one_bad_one_writes_nothing(cli, db_path: Path, tmp_path: Path) -> None:
@@ -413,11 +418,13 @@ def test_a_50_mb_line(cli, db_path: Path, tmp_path: Path) -> None:
 def test_unreadable_paths_are_usage_errors(cli, tmp_path: Path) -> None:
     prompt = tmp_path / "p.md"
     prompt.write_text("Be brief.\n")
-    for args in (("extract", tmp_path, *FAKE), ("import", tmp_path), ("extract", tmp_path / "missing.jsonl", *FAKE),
-                 ("import", tmp_path / "missing.jsonl"), ("optimize-prompt", tmp_path, "-t", TRAJ, *FAKE),
-                 ("optimize-prompt", prompt, "-t", tmp_path, *FAKE)):
+    # optimize-prompt gives each input its own code (issue 26): 4 the prompt file, 8 the trajectories
+    for args, codes in ((("extract", tmp_path, *FAKE), (2,)), (("import", tmp_path), (2,)),
+                        (("extract", tmp_path / "missing.jsonl", *FAKE), (2,)), (("import", tmp_path / "missing.jsonl"), (2,)),
+                        (("optimize-prompt", tmp_path, "-t", TRAJ, *FAKE), (4,)),
+                        (("optimize-prompt", prompt, "-t", tmp_path, *FAKE), (8,))):
         result = cli(*args, code=None)
-        assert_clean_failure(result, Path(args[3] if args[1] == prompt else args[1]), codes=(2,), anywhere=True)
+        assert_clean_failure(result, Path(args[3] if args[1] == prompt else args[1]), codes=codes, anywhere=True)
     assert SCRIPT.prompts == []
 
 
@@ -474,7 +481,7 @@ def test_optimize_prompt_hostile_trajectories(cli, tmp_path: Path, case: str) ->
     second = SECOND_LINES[case].replace(b'"role": "user", ', b'"messages": [{"role": "user", "content": "hi"}], ')
     trajectories.write_bytes(good + b"\n" + second + b"\n")
     result = cli("optimize-prompt", prompt, "-t", trajectories, *FAKE, "--in-place", code=None)
-    assert_clean_failure(result, trajectories, 2)
+    assert_clean_failure(result, trajectories, 2, codes=(8,))
     assert SCRIPT.prompts == [] and prompt.read_text() == "Be brief.\n"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
 FAKE = ("--model", "fake/test")
@@ -24,7 +24,9 @@ def fake():
     SCRIPT.reset()
 
 
-def test_parse_only_json_lists_messages_and_skips(cli, db_path: Path) -> None:
+def test_parse_only_json_lists_messages_and_skips(cli_for, tmp_path: Path) -> None:
+    db_path = tmp_path / "never-created.db"
+    cli = cli_for(db_path)
     path = FIXTURES / "claude-code-machine-made.jsonl"
     data = cli.json("extract", "--parse-only", "--json", path)
     [entry] = data["files"]

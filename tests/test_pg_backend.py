@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from langmem_cli.embed.hash_embedder import HashEmbedder
-from langmem_cli.errors import ExitCode
+from langmem_cli.errors import DatabaseError, ExitCode
 from langmem_cli.store.postgres.connection import ConnectionLostError
 from langmem_cli.store.postgres.store import PostgresStore
 
@@ -155,7 +155,7 @@ def test_password_never_shown(pg_pool) -> None:
         store.finish_run(run, "failed", error=f"boom while talking to {url}")
         assert "Sup3r-s3cret" not in str(store.runs())
     bad = url.replace("/t", "/missing_t", 1)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DatabaseError) as caught:
         open_pg(bad)
     assert "Sup3r-s3cret" not in str(caught.value) and "***" in str(caught.value)
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import FAKE
 from langmem_cli.core.extraction import Operation
 from langmem_cli.core.records import NewMemory
-from langmem_cli.errors import UsageError
+from langmem_cli.errors import NotFoundError, UsageError
 
 
 def texts(rows) -> list[str]:
@@ -48,7 +48,7 @@ def test_a_model_delete_invalidates_and_a_user_delete_erases(store):
     assert store.list(namespace="u/a") == [] and texts(store.list(namespace="u/a", include_expired=True)) == [kept.text]
     assert texts(store.list(namespace="u/a", as_of="2024-01-20")) == [kept.text]
     store.delete(plan.id)  # the user's command: gone for good
-    with pytest.raises(Exception):
+    with pytest.raises(NotFoundError):
         store.get(plan.id)
 
 
@@ -73,7 +73,7 @@ def test_an_older_fact_learnt_late_does_not_replace_the_current_one(store):
 
 def test_a_failed_batch_changes_nothing(store, moved):
     prague, berlin = moved
-    with pytest.raises(Exception):
+    with pytest.raises(NotFoundError, match="no memory with id no-such-id"):
         store.apply_operations("u/a", [Operation("update", "memory", "Alice lives in Rome", berlin.id),
                                        Operation("delete", "memory", id="no-such-id")], "x")
     assert store.get(berlin.id).valid_until is None and store.count(namespace="u/a", include_expired=True) == 2

@@ -19,7 +19,7 @@ from langmem_cli.errors import ExitCode, LangmemError
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 some work failed, 2 usage error, 3 not found, 4 invalid input "
     "(file:line), 5 database error, 6 model unavailable, 69 database server lost mid-run (rolled back: run again), "
-    "75 busy (try later), 130 interrupted."
+    "75 busy (try later), 130 interrupted, 141 stdout closed by its reader."
 )
 # Click's own control-flow exceptions, and Typer's (Typer >= 0.20 vendors Click with its own
 # classes, which do not derive from click's): let the framework handle all of them.
@@ -36,13 +36,44 @@ _FRAMEWORK_EXCEPTIONS = tuple(
 ENV_HELP = "Environment: " + "; ".join(f"{k}: {v}" for k, v in config.ENV_VARS.items()) + "."
 
 
+def stdout_closed() -> int:
+    """The reader of stdout went away (``langmem export | head -1``): what is still buffered for it
+    goes nowhere (so the interpreter's last flush prints no "Exception ignored"), nothing is said,
+    and the exit code is the one a shell shows for SIGPIPE."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return ExitCode.CLOSED_STDOUT
+
+
 def report_error(message: str, code: int) -> None:
     click.echo(f"langmem: error: {message}", err=True)
     sys.exit(code)
 
 
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
+
+
 class LangmemGroup(TyperGroup):
     """Turns every expected error into one line on stderr and its exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``-q``/``-v`` also after the command (``langmem extract FILE -q``): moved before it.
+        Nothing after a ``--`` moves (it may be content)."""
+        names = set(self.list_commands(ctx))
+        at = next((i for i, a in enumerate(args) if a in names), None)
+        if at is not None:
+            head, tail = args[:at + 1], args[at + 1:]
+            end = tail.index("--") if "--" in tail else len(tail)
+            moved = [a for a in tail[:end] if a in GLOBAL_FLAGS]
+            if moved:
+                args = moved + head + [a for a in tail[:end] if a not in GLOBAL_FLAGS] + tail[end:]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -59,8 +90,7 @@ class LangmemGroup(TyperGroup):
         except KeyboardInterrupt:
             self._fail(ctx, "interrupted", ExitCode.INTERRUPTED)
         except BrokenPipeError:
-            sys.stderr.close()
-            ctx.exit(ExitCode.OK)
+            ctx.exit(stdout_closed())
         except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
             self._fail(ctx, f"unexpected {type(exc).__name__}: {exc} (set LANGMEM_DEBUG=1 for a traceback)", ExitCode.FAILURE)
         finally:
@@ -117,7 +147,7 @@ def root(
 def _register() -> None:
     from langmem_cli.cli import (
         consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, optimize_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
-        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd, watch_cmd,
+        reindex_cmd, runs_cmd, search_cmd, stats_cmd, timeline_cmd, transfer_cmd, watch_cmd,
     )
 
     app.command("extract")(extract_cmd.extract)
@@ -134,6 +164,7 @@ def _register() -> None:
     app.command("delete")(delete_cmd.delete)
     app.command("namespaces")(namespaces_cmd.namespaces)
     app.command("history")(history_cmd.history)
+    app.command("timeline")(timeline_cmd.timeline)
     app.command("export")(transfer_cmd.export)
     app.command("import")(transfer_cmd.import_)
     app.command("stats")(stats_cmd.stats)
@@ -162,6 +193,10 @@ def _leaving() -> None:
     itself is committed and the stores closed by then, so nothing is lost."""
     import gc
 
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):  # the reader left after the command's last write
+        gc.freeze()
+        raise SystemExit(stdout_closed()) from None
     sys.stderr.flush()
     gc.freeze()

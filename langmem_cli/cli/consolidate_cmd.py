@@ -5,7 +5,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client,
+from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client, model_opt,
                                      read_instructions, state)
 from langmem_cli.errors import ExitCode, UsageError
 
@@ -22,11 +22,12 @@ def consolidate(
     max_cluster: Annotated[int, typer.Option("--max-cluster", min=2, max=50, help="Most memories in one cluster.")] = 8,
     max_llm_calls: Annotated[Optional[int], typer.Option("--max-llm-calls", min=0, help="Stop after this many LLM calls; the rest waits for the next run.")] = None,
     schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="Schema of a custom kind (PATH.json or module:Class), so its memories can be rewritten.")] = None,
-    model: ModelOpt = None,
+    model: model_opt("merges near-duplicates inside each cluster deterministically (the fuller one kept, the other closed) and reports possible contradictions without touching them.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
     json_mode: JsonOpt = None,
+    show_contradictions: Annotated[bool, typer.Option("--show-contradictions", help="List each possible contradiction left for a model run (default: their count).")] = False,
 ) -> None:
     """Merge duplicates, fold related memories, resolve contradictions (for nightly cron)."""
     from langmem_cli import config
@@ -44,7 +45,10 @@ def consolidate(
     with store.run_lock("consolidate"):  # a file lock on SQLite, an advisory lock on PostgreSQL
         if store.count() == 0:
             st.output.info("the store is empty: nothing to consolidate")
-            st.output.data({"summary": {"memories": 0}, "clusters": []}, lambda c: None)
+            if st.output.report_form == "json":
+                st.output.data({"summary": {"memories": 0}, "clusters": []})
+            elif st.output.report_form == "line":
+                st.output.text(f"consolidate ({model_name}): 0 memories: nothing to consolidate")
             return
         client = make_client(model, api_base, timeout)
         outcome = RunOutcome()
@@ -57,17 +61,18 @@ def consolidate(
             if failed:
                 outcome.status = "partial"
                 outcome.error = "; ".join(r.error or "" for r in report.results if r.status == "failed")
-    _print(st.output, report, model_name, dry_run)
+    _print(st.output, report, model_name, dry_run, show_contradictions)
     if failed:
         raise typer.Exit(ExitCode.FAILURE)
 
 
-def _print(out, report, model: str, dry_run: bool) -> None:
+def _print(out, report, model: str, dry_run: bool, show_contradictions: bool = False) -> None:
     s = report.summary()
-    if out.json:
+    form = out.report_form
+    if form == "json":
         out.data({"model": model, **report.to_dict()})
     else:
-        for r in report.results:
+        for r in report.results if form == "human" else ():
             if r.status in ("applied", "dry-run"):
                 for op in r.operations:
                     out.console.print(f"{'[dry-run] ' if dry_run else ''}{r.namespace} {_change(op)}", markup=False)
@@ -82,8 +87,12 @@ def _print(out, report, model: str, dry_run: bool) -> None:
     for r in report.results:
         if r.status == "failed":
             out.warn(f"cluster in {r.namespace} failed ({len(r.ids)} memories), skipped: {r.error}")
-        for a, b, why in r.contradictions:
+        for a, b, why in r.contradictions if show_contradictions else ():
             out.info(f"possible contradiction in {r.namespace} ({why}): {a} and {b}: left for a run with --model")
+    if s["contradictions"] and not show_contradictions:
+        # The same pairs come back every night until a run with a model settles them: a count, not a list.
+        out.info(f"{s['contradictions']} possible contradictions left for a run with --model "
+                 "(--show-contradictions lists them; --json has them)")
 
 
 def _change(op) -> str:

@@ -5,13 +5,13 @@ from typing import Any, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, KindOpt, NamespaceOpt, PrefixOpt, state
+from langmem_cli.cli.options import JsonOpt, KindOpt, NamespaceOpt, PrefixOpt, resolve_id, state
 from langmem_cli.errors import NotFoundError, UsageError
 
 
 def delete(
     ctx: typer.Context,
-    ids: Annotated[Optional[List[str]], typer.Argument(help="Memory ids to delete.", show_default=False)] = None,
+    ids: Annotated[Optional[List[str]], typer.Argument(help="Memory ids to delete (or unique prefixes of 8+ characters).", show_default=False)] = None,
     namespace: NamespaceOpt = None,
     prefix: PrefixOpt = None,
     kind: KindOpt = None,
@@ -33,7 +33,7 @@ def delete(
         raise UsageError("nothing to delete: give ids, or --namespace/--prefix with --yes")
     store = st.store()
     if ids:
-        ids = list(dict.fromkeys(ids))  # a repeated id is deleted once, not reported missing
+        ids = list(dict.fromkeys(resolve_id(store, i) for i in ids))  # a repeated id is deleted once, not reported missing
         if purge:
             with st.run("delete", {"ids": ids, "purge": True}) as store:
                 result = store.purge(ids, reclaim=False)

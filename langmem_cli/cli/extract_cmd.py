@@ -5,18 +5,19 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, state)
-from langmem_cli.errors import ExitCode
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, model_opt, state)
+from langmem_cli.errors import ExitCode, LangmemError, UsageError
 
 
 @extract_option_group
 def extract(
     ctx: typer.Context,
-    files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT); - for stdin.")],
+    files: Annotated[List[str], typer.Argument(help="Transcript files (JSON lines or JSON: OpenAI, LangChain, Claude Code, ChatGPT, Claude.ai, Codex, ShareGPT) and folders (read recursively, see --glob); - for stdin.")],
+    glob: Annotated[Optional[List[str]], typer.Option("--glob", help="File names to read in folders; repeatable. Default: *.jsonl and *.json.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
-    model: ModelOpt = None,
+    model: model_opt("the offline extractor keeps what people said about themselves (rewritten, with its quote), no LLM.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -33,6 +34,7 @@ def extract(
 
     fmt, namespace, profile = shared.fmt, shared.namespace, shared.profile
     check_format(fmt)
+    files = expand_folders(files, glob)
     if parse_only:
         print_parse_only(state(ctx, json_mode).output, files, fmt)
         return
@@ -43,7 +45,15 @@ def extract(
     out = st.output
     opts = shared.options(retries, dry_run=dry_run, force=force)
     opts.max_llm_calls = max_llm_calls
-    conversations = read_transcripts(out, files, fmt)
+    unreadable: list[dict[str, str]] = []  # files that could not be read: listed, the rest extracted
+    conversations = read_transcripts(out, files, fmt, failures=unreadable)
+    if unreadable and len(unreadable) == len(files) and not conversations:
+        # Nothing could be read: the command fails as one bad file always did (exit 2 or 4), no run recorded.
+        for failure in unreadable[1:]:
+            out.warn(f"cannot extract {failure['error']}")
+        raise LangmemError(unreadable[0]["error"], exit_code=unreadable[0]["exit_code"])
+    for failure in unreadable:
+        out.warn(f"skipped {failure['error']}")
     plan_namespaces(conversations, opts)  # template errors before any model is loaded
     model_name = config.llm_model(model)
     client = make_client(model, api_base, timeout)
@@ -51,7 +61,6 @@ def extract(
                  "dry_run": dry_run, "force": force}
     outcome = RunOutcome()
     from langmem_cli.jobs.extract import estimate_calls
-    from langmem_cli.jobs.locks import extract_locks  # here: --parse-only loads no job module
 
     if client is not None:
         calls = estimate_calls(conversations, opts)
@@ -59,51 +68,84 @@ def extract(
             out.info(f"about {calls} LLM calls ahead ({len(conversations)} conversations, {opts.chunk_tokens}-token chunks)"
                      + (f"; --max-llm-calls {max_llm_calls} stops earlier" if max_llm_calls is not None else
                         "; --max-llm-calls N sets a limit"))
-    with st.run("extract", arguments, model=model_name, outcome=outcome) as store, \
-            extract_locks(store.path, conversations, opts.namespace) as locked:
+    with st.run("extract", arguments, model=model_name, outcome=outcome) as store:
         steps = estimate_calls(conversations, opts) if client is not None else len(conversations)
         with out.progress("extracting", steps) as advance:
             report = run_extract(store, client, conversations, opts, progress=lambda r: None,
-                                 step=lambda n=1: advance(n), locked=locked)
+                                 step=lambda n=1: advance(n))
         outcome.usage = report.usage
+        report.unreadable = unreadable
         store.record_run_counts(store.run_id, report.summary())
         if report.interrupted:
             outcome.status, outcome.error = "interrupted", report.kept_summary()
-        if report.failed:
-            outcome.status = "partial" if len(report.failed) < len(report.results) else "failed"
-            outcome.error = "; ".join(f"{r.source}: {r.error}" for r in report.failed)
+        if report.failed or unreadable:
+            outcome.status = "failed" if report.all_failed else "partial"
+            outcome.error = "; ".join([f"{r.source}: {r.error}" for r in report.failed] + [f["error"] for f in unreadable])
     _print(out, report, dry_run, model_name, show_rejected)
     if report.interrupted:
         raise typer.Exit(130)
-    if report.failed:
+    if report.all_failed:
+        raise typer.Exit(ExitCode.ALL_FAILED)
+    if report.failed or unreadable:
         raise typer.Exit(ExitCode.FAILURE)
+
+
+def expand_folders(paths: list[str], globs: list[str] | None) -> list[str]:
+    """Folders become the files under them (recursively, sorted; hidden names skipped) whose names
+    match ``globs``, as ``watch`` reads them; files and ``-`` stay as given."""
+    import fnmatch
+    import os
+
+    out: list[str] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            out.append(path)
+            continue
+        from langmem_cli.jobs.watch_files import DEFAULT_GLOBS  # only for a folder: --parse-only of files stays light
+
+        patterns = tuple(globs) if globs else DEFAULT_GLOBS
+        found = []
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found += [os.path.join(root, n) for n in sorted(names)
+                      if not n.startswith(".") and any(fnmatch.fnmatch(n, g) for g in patterns)]
+        if not found:
+            raise UsageError(f"no transcript in folder {path} (files named {' or '.join(patterns)}; --glob sets others)")
+        out += found
+    return out
 
 
 ESTIMATE_FROM = 20  # LLM calls from which extract says the estimate before starting
 
 
+def summary_line(model: str, summary: dict) -> str:
+    """The run in one line: what a terminal shows, and what cron logs (stdout not a terminal)."""
+    return (f"extract ({model}): {summary['conversations']} conversations, {summary['inserted']} inserted, "
+            f"{summary['updated']} updated, {summary['deleted']} deleted, {summary['rejected']} rejected, "
+            f"{summary['skipped']} skipped, {summary['failed']} failed"
+            + (f", {summary['files_failed']} files unreadable" if summary.get("files_failed") else "")
+            + (f", {summary['pending']} pending" if summary.get("pending") else "")
+            + (f", {summary['truncated']} messages cut at {summary['message_limit']} characters" if summary.get("truncated") else "")
+            + f"; {summary['calls']} LLM calls, {summary['prompt_tokens'] + summary['completion_tokens']} tokens, "
+            f"${summary['cost']:.4f}, {summary['seconds']:.1f} s")
+
+
 def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) -> None:
     summary = report.summary()
-    if out.json:
+    form = out.report_form
+    if form == "json":
         out.data({"model": model, "extractor": model, **report.to_dict()})
+    elif form == "line":
+        out.text(summary_line(model, summary))
     else:
-        from rich.table import Table
-
         console = out.console
         if dry_run:
             for r in report.results:
                 for op in r.operations:
                     target = f" {op.id}" if op.id else ""
                     console.print(f"[dry-run] {r.namespace} {op.action} {op.kind}{target}: {op.content}", markup=False)
-        table = Table(title=f"extract ({model})")
-        for key in ("conversations", "inserted", "updated", "deleted", "rejected", "skipped", "failed", "calls",
-                    "prompt_tokens", "completion_tokens", "cost", "seconds"):
-            table.add_column(key.replace("_tokens", " tok").replace("completion", "compl."), justify="right")
-        table.add_row(*[str(summary[k]) for k in ("conversations", "inserted", "updated", "deleted", "rejected", "skipped",
-                                                   "failed", "calls", "prompt_tokens", "completion_tokens")],
-                      f"{summary['cost']:.4f}", f"{summary['seconds']:.1f}")
-        console.print(table)
-    if show_rejected and not out.json:
+        console.print(summary_line(model, summary), markup=False)
+    if show_rejected and form != "json":
         for r in report.results:
             for rej in r.rejected:
                 out.console.print(f"rejected {r.source} ({r.namespace}): {rej.candidate.text} — {rej.reason}",
@@ -118,3 +160,6 @@ def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) 
         out.warn(f"failed {r.source} ({r.namespace}): {r.error}")
     if report.failed:
         out.info("re-run the same command to retry only the failed conversations")
+    if report.unreadable:
+        out.info(f"{len(report.unreadable)} files could not be read (listed above): fix or remove them; "
+                 "the other files were extracted")

@@ -5,14 +5,15 @@ import json
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import JsonOpt, state
+from langmem_cli.cli.options import JsonOpt, resolve_id, state
 from langmem_cli.cli.output import pairs_table
 
 
-def get(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memory id.")], json_mode: JsonOpt = None) -> None:
+def get(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memory id, or a unique prefix of 8 or more characters.")], json_mode: JsonOpt = None) -> None:
     """Show one memory."""
     st = state(ctx, json_mode)
-    memory = st.store().get(memory_id)
+    store = st.store()
+    memory = store.get(resolve_id(store, memory_id))
 
     def human(console) -> None:
         pairs = [(key, getattr(memory, key) or "") for key in

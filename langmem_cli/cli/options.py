@@ -29,13 +29,20 @@ IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also
 
 # The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
 ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string (e.g. openai/gpt-4o-mini, local/smollm2-135m); default: local, the offline extractor (no LLM).", show_default=False)]
+
+
+def model_opt(without: str):
+    """``--model`` for a command, its help saying what the command does without a model."""
+    return Annotated[Optional[str], typer.Option(
+        "--model", envvar="LANGMEM_MODEL", show_default=False,
+        help=f"Any litellm model string (e.g. openai/gpt-4o-mini, ollama/llama3.2). Without one (default, or 'local'): {without}")]
 ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate or the provider fails (the latter after a backoff).")]
 
 # What extract and watch share: where memories go, what kinds, and how the model is asked.
 NamespaceTemplateOpt = Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")]
-VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")]
+VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; user_name=NAME names the user in memories when the transcript does not; repeatable.")]
 SchemaOpt = Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")]
 InstructionsOpt = Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")]
 ProfileOpt = Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")]
@@ -184,10 +191,28 @@ class RunOutcome:
                 "cost": self.usage.cost}
 
 
+SHORT_ID = 8  # the shortest prefix taken for an id (tables show ids this long)
+
+
+def resolve_id(store: "Store", memory_id: str) -> str:
+    """A memory id, or a unique prefix of at least 8 characters of one (as tables show them). An
+    ambiguous prefix is a usage error (exit 2) that lists the matches; none is not found (3)."""
+    if len(memory_id) < SHORT_ID or store.ids_with_prefix(memory_id, 1) == [memory_id]:
+        return memory_id
+    matches = store.ids_with_prefix(memory_id, 11)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return memory_id  # the command says it is not found (or finds it in history)
+    shown = ", ".join(matches[:10]) + (", …" if len(matches) > 10 else "")
+    raise UsageError(f"id {memory_id} is ambiguous: it starts {len(matches) if len(matches) <= 10 else 'more than 10'} "
+                     f"memories ({shown}); give more characters")
+
+
 # Commands that only read: on a database that does not exist yet they say so instead of creating
 # its folder and reporting nothing.
 READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces", "stats", "runs", "export",
-                                "show-profile", "prompt-history"})
+                                "show-profile", "prompt-history", "timeline"})
 
 
 @dataclass
@@ -224,6 +249,8 @@ class State:
         if self.read_only and not db.parent.exists():
             raise DatabaseError(f"no database at {db}: the folder {db.parent} does not exist "
                                 "(nothing stored yet: put, import or extract creates it)")
+        if self.read_only and not db.exists():  # a typo must not create an empty database
+            raise DatabaseError(f"no database at {db} (nothing stored yet: put, import or extract creates it)")
 
     @contextlib.contextmanager
     def run(self, command: str, arguments: dict[str, Any], model: str | None = None,

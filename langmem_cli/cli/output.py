@@ -30,6 +30,7 @@ class Output:
         self.stdout_tty = sys.stdout.isatty()
         self.stderr_tty = sys.stderr.isatty()
         self.json = (not self.stdout_tty) if json_mode is None else json_mode
+        self.json_asked = json_mode is not None  # --json/--no-json given (else: JSON because piped)
         self.quiet = quiet
         self.verbose = verbose
         self._console = None
@@ -39,7 +40,19 @@ class Output:
         """A command-level --json/--no-json overrides the global one."""
         if json_mode is not None:
             self.json = json_mode
+            self.json_asked = True
         return self
+
+    @property
+    def report_form(self) -> str:
+        """How a job (extract, consolidate, watch) reports its run: ``json`` (the whole report, when
+        --json is given), ``line`` (one summary line: stdout is not a terminal and no --json, as
+        under cron), or ``human`` (a terminal, or --no-json)."""
+        if self.json and self.json_asked:
+            return "json"
+        if not self.stdout_tty and not self.json_asked:
+            return "line"
+        return "json" if self.json else "human"
 
     @property
     def console(self):
@@ -141,13 +154,53 @@ def when(timestamp: str | None) -> str:
     return (timestamp or "")[:19].replace("T", " ")
 
 
+SHORT_ID = 8  # ids in tables: a prefix every command that takes an id accepts (JSON has them whole)
+
+
 def memory_table(memories, title: str | None = None, scores: list[float] | None = None):
-    timed = any(m.valid_from or m.valid_until for m in memories)  # a "valid" column only when there is one
-    columns = (["score"] if scores is not None else []) + ["id", "namespace", "kind", "text", "updated"] + (
-        ["valid"] if timed else [])
-    rows = [([f"{scores[i]:.4f}"] if scores is not None else []) + [m.id, m.namespace, m.kind, _clip(m.text), when(m.updated_at)]
-            + ([validity(m)] if timed else []) for i, m in enumerate(memories)]
-    return table(columns, rows, title=title, right=["score"], no_wrap=["id", "updated"], fold=["text"])
+    """Memories as a table laid out for the width it is printed at (from 60 columns up the text
+    column stays readable): ids shortened to 8 characters; below 120 columns the times shrink to
+    the date and the validity joins the text; below 80 the update time goes."""
+    return _MemoryTable(list(memories), title, scores)
+
+
+class _MemoryTable:
+    def __init__(self, memories, title, scores):
+        self.memories, self.title, self.scores = memories, title, scores
+
+    def __rich_console__(self, console, options):
+        yield self.build(options.max_width)
+
+    def build(self, width: int):
+        from rich import box
+        from rich.table import Table
+
+        memories, scores = self.memories, self.scores
+        timed = any(m.valid_from or m.valid_until for m in memories)
+        wide, narrow = width >= 120, width < 80
+        out = Table(title=self.title, box=box.ROUNDED if wide else box.SIMPLE_HEAD, pad_edge=wide,
+                    padding=(0, 1) if wide else (0, 1, 0, 0))
+        if scores is not None:
+            out.add_column("score", justify="right", no_wrap=True)
+        out.add_column("id", no_wrap=True)
+        out.add_column("namespace", overflow="fold", max_width=max(10, width // 6))
+        out.add_column("kind", overflow="ellipsis", no_wrap=True, max_width=10)
+        out.add_column("text", overflow="fold", min_width=20, ratio=1)
+        if not narrow:
+            out.add_column("updated", no_wrap=True, min_width=19 if wide else 10)
+        if timed and wide:
+            out.add_column("valid", no_wrap=True)
+        for i, m in enumerate(memories):
+            text = _clip(m.text)
+            if timed and not wide and validity(m):
+                text += f" (valid {validity(m)})"
+            row = ([f"{scores[i]:.4f}"] if scores is not None else []) + [m.id[:SHORT_ID], m.namespace, m.kind, text]
+            if not narrow:
+                row.append(when(m.updated_at) if wide else when(m.updated_at)[:10])
+            if timed and wide:
+                row.append(validity(m))
+            out.add_row(*row)
+        return out
 
 
 def validity(memory) -> str:

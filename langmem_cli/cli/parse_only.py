@@ -10,18 +10,34 @@ from langmem_cli.core.conversation import Conversation
 CLIP = 200  # characters of a message shown in the human form
 
 
-def read_transcripts(out: Any, files: list[str], fmt: str | None) -> list[Conversation]:
-    """All conversations of ``files``; a file that yields none gets a warning line saying why."""
-    return [c for _, conversations in read_with_reports(out, files, fmt) for c in conversations]
+def read_transcripts(out: Any, files: list[str], fmt: str | None,
+                     failures: list[dict[str, str]] | None = None) -> list[Conversation]:
+    """All conversations of ``files``; a file that yields none gets a warning line saying why.
+    With ``failures`` (a list), a file that cannot be read or parsed does not stop the batch: its
+    error (``file:line: reason``) is appended there, and the conversations read before the bad
+    spot are kept."""
+    return [c for _, conversations in read_with_reports(out, files, fmt, failures) for c in conversations]
 
 
-def read_with_reports(out: Any, files: list[str], fmt: str | None) -> list[tuple[Any, list[Conversation]]]:
+def read_with_reports(out: Any, files: list[str], fmt: str | None,
+                      failures: list[dict[str, str]] | None = None) -> list[tuple[Any, list[Conversation]]]:
+    from langmem_cli.errors import InvalidInputError, UsageError
     from langmem_cli.formats import ReadReport, read_conversations
 
     results = []
     for path in files:
         report = ReadReport()
-        conversations = list(read_conversations(path, fmt, report=report))
+        conversations: list[Conversation] = []
+        try:
+            for conversation in read_conversations(path, fmt, report=report):
+                conversations.append(conversation)
+        except (InvalidInputError, UsageError) as exc:
+            if failures is None or (isinstance(exc, UsageError) and "cannot read" not in str(exc)):
+                raise
+            kept = f" ({len(conversations)} conversations before it are kept)" if conversations else ""
+            failures.append({"file": str(path), "error": f"{exc}{kept}", "exit_code": exc.exit_code})
+            results.append((report, conversations))
+            continue
         if not conversations:
             out.warn(f"{report.path}: 0 conversations: {'; '.join(report.notes) or 'nothing to read'}")
         results.append((report, conversations))

@@ -10,8 +10,8 @@ from typing import Any, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, state)
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, model_opt, state)
 from langmem_cli.errors import ExitCode, UsageError
 
 
@@ -37,7 +37,7 @@ def watch(
     poll: Annotated[bool, typer.Option("--poll", help="Poll the files instead of file-system events (network filesystems).")] = False,
     consolidate_every: Annotated[Optional[str], typer.Option("--consolidate-every", help="Also consolidate all namespaces this often, e.g. 24h.", show_default=False)] = None,
     lease_ttl: Annotated[str, typer.Option("--lease-ttl", help="A file's lease in the database lasts this long; renewed every third of it while extracting, so a watcher that died on another host frees its files after this.")] = "15m",
-    model: ModelOpt = None,
+    model: model_opt("extracts with the offline extractor (what people said about themselves, with its quote), no LLM.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -57,10 +57,12 @@ def watch(
 
     namespace, fmt = shared.namespace, shared.fmt
     check_format(fmt)
-    # A named file may not exist yet (it is watched through its folder); its folder must.
-    missing = [p for p in paths if not os.path.exists(p) and not os.path.isdir(os.path.dirname(os.path.abspath(p)))]
+    # A named file may not exist yet (it is watched through its folder, and a line says so); its
+    # folder must. With --once there is nothing to wait for: a missing path is an error.
+    missing = [p for p in paths if not os.path.exists(p) and (once or not os.path.isdir(os.path.dirname(os.path.abspath(p))))]
     if missing:
-        raise UsageError(f"cannot watch {missing[0]}: no such file or folder")
+        raise UsageError(f"cannot watch {missing[0]}: no such file or folder"
+                         + ("" if once else f" (nor its folder {os.path.dirname(os.path.abspath(missing[0]))})"))
     template_fields(namespace)
     opts = WatchOptions(idle=_duration(idle, "--idle"), fmt=fmt, once=once, poll=poll,
                         consolidate_every=_duration(consolidate_every, "--consolidate-every") if consolidate_every else None,
@@ -70,6 +72,9 @@ def watch(
     st = state(ctx, json_mode)
     opts.database = st.db
     out = st.output
+    for path in paths:
+        if not os.path.exists(path):
+            out.warn(f"{path} does not exist yet: waiting for it (its folder is watched)")
     xopts = shared.options(retries)
     model_name = config.llm_model(model)
     client = make_client(model, api_base, timeout)
@@ -85,8 +90,12 @@ def watch(
             outcome.status = "partial"
     if interrupted:
         out.info("stopped: the conversation being extracted was rolled back; it is extracted on the next start")
-    out.info(f"{'done' if once else 'stopped'}: {summary['extracted']} conversations extracted, "
-             f"{summary['memories']} memories inserted, {summary['failed']} failed, {summary['pending']} waiting")
+    line = (f"{'done' if once else 'stopped'}: {summary['extracted']} conversations extracted, "
+            f"{summary['memories']} memories inserted, {summary['failed']} failed, {summary['pending']} waiting")
+    if out.report_form == "line":  # cron: the run's one line on stdout, even with -q
+        out.text(f"watch ({model_name}): {line}")
+    else:
+        out.info(line)
     if once and summary["failed"]:
         raise typer.Exit(ExitCode.FAILURE)
 
@@ -118,7 +127,7 @@ def _run(watcher, out) -> bool:
 
 def _emit(out, event: dict[str, Any]) -> None:
     event = {"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), **event}
-    if out.json:
+    if out.report_form == "json":
         out.jsonl([event])
         sys.stdout.flush()
         return

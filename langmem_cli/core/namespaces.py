@@ -30,6 +30,23 @@ def validate(namespace: str) -> str:
     return namespace
 
 
+def slug(value: str, max_length: int = 64) -> str:
+    """A namespace segment made from any text (the ``{name|slug}`` template filter): accents
+    dropped, lower case, every run of other characters one ``-``, at most ``max_length``
+    characters. Text with no Latin letter or digit at all becomes ``x`` + 8 hex digits of its
+    SHA-256 (stable, distinct)."""
+    import hashlib
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    out = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:max_length].strip("-")
+    return out or "x" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def valid_segment(value: str) -> bool:
+    return bool(_SEGMENT.match(value)) and value not in (".", "..")
+
+
 def is_under(namespace: str, prefix: str) -> bool:
     """True if ``namespace`` equals ``prefix`` or lies below it (segment-wise)."""
     return namespace == prefix or namespace.startswith(prefix.rstrip("/") + "/")

@@ -13,7 +13,7 @@ from langmem_cli.errors import ModelError
 
 BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
-_cache: dict[str, object] = {}
+_cache: dict[tuple[str, str], object] = {}
 
 
 def _stderr_notice(message: str) -> None:
@@ -53,22 +53,30 @@ def cache_slug(name: str, source: str) -> str:
 
 
 def get_embedder(name: str | None = None):
-    """The embedder for ``name`` (default from config), shared within the process."""
+    """The embedder for ``name`` (default from config), shared within the process by what
+    identifies its model files (the backend and the export or model directory), not by the name:
+    the same name under another cache directory is another model."""
     name = config.embedding_model_name(name)
-    if name in _cache:
-        return _cache[name]
     if name.startswith("hash:"):
+        key = ("hash", name)
+    elif config.embedding_backend() == "torch":
+        key = ("torch", resolve_source(name))
+    else:
+        source = resolve_source(name)
+        key = ("onnx", str(config.cache_dir() / cache_slug(name, source)))
+    if key in _cache:
+        return _cache[key]
+    if key[0] == "hash":
         from langmem_cli.embed.hash_embedder import HashEmbedder
 
         embedder = HashEmbedder.from_name(name)
-    elif config.embedding_backend() == "torch":
+    elif key[0] == "torch":
         from langmem_cli.embed.st_embedder import SentenceTransformerEmbedder
 
-        embedder = SentenceTransformerEmbedder(name, resolve_source(name))
+        embedder = SentenceTransformerEmbedder(name, key[1])
     else:
-        source = resolve_source(name)
-        embedder = open_onnx(name, source, config.cache_dir() / cache_slug(name, source))
-    _cache[name] = embedder
+        embedder = open_onnx(name, resolve_source(name), Path(key[1]))
+    _cache[key] = embedder
     return embedder
 
 

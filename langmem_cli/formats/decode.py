@@ -114,6 +114,12 @@ def _iter_lines(stream: IO[bytes], head: bytes) -> Iterator[tuple[int, bytes]]:
         line = stream.readline()
 
 
+def json_error(exc: json.JSONDecodeError) -> str:
+    """The decoder's message with its column: "Unterminated string starting at column 26" (its
+    message for that one already ends in "at")."""
+    return f"{exc.msg}{'' if exc.msg.endswith(' at') else ' at'} column {exc.colno}"
+
+
 def decode_utf8(raw: bytes, location: str) -> str:
     try:
         return raw.decode("utf-8")
@@ -127,7 +133,7 @@ def loads(text: str, location: str) -> Any:
     try:
         return _parse(text, location)
     except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"invalid JSON: {exc.msg} at column {exc.colno}", location=location) from None
+        raise InvalidInputError(f"invalid JSON: {json_error(exc)}", location=location) from None
 
 
 def _parse(text: str, location: str) -> Any:
@@ -205,7 +211,7 @@ class _Document:
             if exc.pos >= len(self.text.rstrip()):  # the file ends inside the value: say where it started
                 raise self.fail("invalid JSON: the value that starts on this line is never closed", pos) from None
             raise InvalidInputError(
-                f"invalid JSON: {exc.msg} at column {exc.colno}", location=f"{self.name}:{self.first + exc.lineno - 1}"
+                f"invalid JSON: {json_error(exc)}", location=f"{self.name}:{self.first + exc.lineno - 1}"
             ) from None
         except ValueError as exc:
             raise self.fail(f"invalid JSON: {str(exc).splitlines()[0][:160]}", pos) from None

@@ -2,8 +2,10 @@
 ``conversations`` (one conversation per record: ``{"messages": [...], ...}`` as in OpenAI fine-tuning
 files, the other fields becoming metadata, or a bare list of messages).
 
-A message is ``{"role", "content", "name"?, "timestamp"|"created_at"?, "tool_calls"?}``; Responses-API
-items without a role (``function_call``, ``function_call_output``, ``reasoning``) are read too.
+A message is ``{"role", "content", "name"?, "timestamp"|"created_at"?, "tool_calls"?}`` (``"text"``
+stands for ``"content"`` in sanitized exports); Responses-API items without a role
+(``function_call``, ``function_call_output``, ``reasoning``) are read too. In ``messages`` files, a
+line with no ``role`` and no known shape (a session header, an event) is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ def role_message(obj: Any, skip: Skip, line: int | None = None) -> list[Message]
     if not isinstance(role, str):
         raise ValueError("a message needs a string 'role'" + ("" if "messages" not in obj else
                          " (a record with 'messages' is the 'conversations' format)"))
+    if "content" not in obj and isinstance(obj.get("text"), str):  # sanitized exports: {"role", "text"}
+        obj = {**obj, "content": obj["text"]}
     if "content" not in obj and "tool_calls" not in obj and "function_call" not in obj:
-        raise ValueError("a message needs a 'content'")
+        raise ValueError("a message needs a 'content' (or a 'text')")
     calls = []
     if isinstance(obj.get("tool_calls"), list):
         for call in obj["tool_calls"]:
@@ -63,6 +67,14 @@ def _responses_item(obj: dict[str, Any], skip: Skip, stamp: str | None, line: in
     return None
 
 
+RESPONSES_ITEMS = ("function_call", "custom_tool_call", "local_shell_call", "function_call_output",
+                   "custom_tool_call_output", "local_shell_call_output", "reasoning")
+
+
+def _known_item(obj: dict[str, Any]) -> bool:
+    return obj.get("type") in RESPONSES_ITEMS
+
+
 def _skipper(report: ReadReport, line: int | None, role: Any = None, conversation: str | None = None) -> Skip:
     return lambda reason, text: report.skip(line, reason, role if isinstance(role, str) else None, text, conversation)
 
@@ -72,8 +84,15 @@ def read_messages(records: Iterator[Record], name: str, report: ReadReport) -> I
     source = f"{name}:1"
     for record in records:
         with at(record.location):
-            role = record.value.get("role") if isinstance(record.value, dict) else None
-            messages.extend(role_message(record.value, _skipper(report, record.line, role, source), record.message_line))
+            value = record.value
+            role = value.get("role") if isinstance(value, dict) else None
+            skip = _skipper(report, record.line, role, source)
+            if isinstance(value, dict) and "role" not in value and "messages" not in value and not _known_item(value):
+                # A line of no message shape (a session header, an event): said by --parse-only, not fatal.
+                what = value.get("type") if isinstance(value.get("type"), str) else None
+                skip(f"no 'role': {repr(what) + ' line' if what else 'not a message'}", "")
+                continue
+            messages.extend(role_message(value, skip, record.message_line))
     if messages:
         yield Conversation(messages, {}, source)
 

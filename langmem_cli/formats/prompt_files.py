@@ -109,9 +109,9 @@ def load_prompt_file(path: Path) -> PromptFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"no prompt file {path}") from None
+        raise InvalidInputError("no such prompt file", location=str(path)) from None
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInputError(f"cannot read the prompt file: {exc.strerror}", location=str(path)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import string
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
+from langmem_cli.core.long_messages import MESSAGE_LIMIT
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
-from langmem_cli.core.namespaces import validate
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
-from langmem_cli.jobs import grounded
+from langmem_cli.jobs import grounded, profiles
+from langmem_cli.jobs.templates import fill_namespace, template_fields, template_parts  # noqa: F401 - their home before
 
 
 @dataclass
@@ -45,6 +45,7 @@ class ConversationResult:
     seconds: float = 0.0
     rejected: list = field(default_factory=list)  # core.grounding.Rejected: candidates the gate refused
     ids: list[str | None] = field(default_factory=list)  # the id each operation wrote, in order
+    truncated: int = 0  # messages cut to the per-message limit (core/long_messages.py)
 
     def to_dict(self) -> dict[str, Any]:
         ops = [op.to_dict() for op in self.operations]
@@ -52,7 +53,8 @@ class ConversationResult:
             op["id"] = op["id"] or new_id
         return {"source": self.source, "namespace": self.namespace, "status": self.status,
                 "operations": ops, "rejected": [r.to_dict() for r in self.rejected], "error": self.error,
-                "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3)}
+                "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3),
+                **({"messages_cut": self.truncated} if self.truncated else {})}
 
 
 @dataclass
@@ -62,6 +64,7 @@ class ExtractReport:
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: the conversations applied before it are kept
     pending: int = 0  # conversations left for the next run (--max-llm-calls)
+    unreadable: list[dict[str, str]] = field(default_factory=list)  # files that could not be read: {"file", "error"}
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -72,11 +75,16 @@ class ExtractReport:
                 f"updated); the one in progress was rolled back; run the same command again to continue")
 
     def operations(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if counted_as(op) == action)
 
     @property
     def failed(self) -> list[ConversationResult]:
         return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def all_failed(self) -> bool:
+        """Something failed and nothing else was done (every file unreadable, every conversation failed)."""
+        return bool(self.failed or self.unreadable) and len(self.failed) == len(self.results)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -87,39 +95,25 @@ class ExtractReport:
             "rejected": sum(len(r.rejected) for r in self.results),
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
+            "files_failed": len(self.unreadable),
+            "truncated": sum(r.truncated for r in self.results),
+            "message_limit": MESSAGE_LIMIT,
             "pending": self.pending,
             **self.usage.to_dict(),
             "seconds": round(self.seconds, 2),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results]}
+        return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results],
+                "unreadable": self.unreadable}
 
 
-def template_fields(template: str) -> list[str]:
-    try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise UsageError(f"invalid namespace template {template!r}: {exc}") from None
-
-
-def fill_namespace(template: str, variables: dict[str, str], metadata: dict[str, Any], where: str) -> str:
-    """Fill ``{name}`` from --var first, then from the conversation's metadata."""
-    values: dict[str, str] = {}
-    for name in template_fields(template):
-        if not name.isidentifier():
-            raise UsageError(f"invalid namespace template {template!r}: {{{name}}} is not a variable name")
-        if name in variables:
-            values[name] = variables[name]
-        elif metadata.get(name) not in (None, "") and isinstance(metadata.get(name), (str, int)):
-            values[name] = str(metadata[name])
-        else:
-            raise UsageError(f"{where}: namespace template {template!r} needs {{{name}}}: pass --var {name}=VALUE or give the conversation a {name!r} field")
-    namespace = template.format(**values)
-    try:
-        return validate(namespace)
-    except UsageError as exc:
-        raise UsageError(f"{where}: {exc}") from None
+def counted_as(op: Operation) -> str:
+    """A close that names its successor (a profile version replaced by another) is an update to
+    whoever reads the counts, not a delete."""
+    if op.action == "delete" and (op.metadata or {}).get("superseded_by"):
+        return "update"
+    return op.action
 
 
 def plan_namespaces(conversations: list[Conversation], opts: ExtractOptions) -> list[str]:
@@ -134,12 +128,8 @@ def run_extract(
     opts: ExtractOptions,
     progress: Callable[[ConversationResult], None] | None = None,
     step: Callable[..., None] | None = None,
-    locked: Callable[[str, str], Any] | None = None,
 ) -> ExtractReport:
-    """``step(n)`` after each LLM call's chunk (each conversation offline); ``locked(namespace, hash)``
-    a lock held while a conversation is processed (see jobs/locks.py)."""
-    import contextlib
-
+    """``step(n)`` after each LLM call's chunk (each conversation offline)."""
     if not opts.schemas:
         raise UsageError("no schema to extract")
     conversations = list(conversations)
@@ -153,8 +143,7 @@ def run_extract(
             if budget is not None and client is not None and report.usage.calls + needed > budget:
                 report.pending += 1
                 continue
-            with (locked(namespace, conversation.content_hash) if locked else contextlib.nullcontext()):
-                result = extract_one(store, client, conversation, namespace, opts, step=step)
+            result = extract_one(store, client, conversation, namespace, opts, step=step)
             report.results.append(result)
             report.usage.merge(result.usage)
             if step and client is None:
@@ -170,8 +159,10 @@ def run_extract(
 def estimate_calls(conversations: list[Conversation], opts: ExtractOptions) -> int:
     """LLM calls a run needs at least: one per chunk (per schema in profile mode), retries aside."""
     total = 0
+    from langmem_cli.core.long_messages import fit
+
     for conversation in conversations:
-        lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
+        lines = [f"{m.speaker}: {' '.join(fit(m.content)[0].split())}" for m in conversation.messages]
         total += len(chunk_lines(lines, opts.chunk_tokens)) * (len(opts.schemas) if opts.profile else 1)
     return total
 
@@ -181,7 +172,20 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
                 on_commit: Callable[[], None] | None = None) -> ConversationResult:
     """One conversation, one transaction. ``on_commit()`` runs inside that transaction (``watch``
     records there what it has extracted); it does not run when nothing is written (skipped, dry-run,
-    failed)."""
+    failed).
+
+    Outside a dry run the conversation is claimed first (``store.claim``): another process
+    extracting the same conversation into the same namespace waits, then finds it processed, so
+    parallel runs neither pay twice nor store twice, on SQLite and on PostgreSQL."""
+    import contextlib
+
+    claim = contextlib.nullcontext() if opts.dry_run else store.claim(namespace, conversation.content_hash)
+    with claim:
+        return _extract_one(store, client, conversation, namespace, opts, step, on_commit)
+
+
+def _extract_one(store, client: ChatClient | None, conversation: Conversation, namespace: str, opts: ExtractOptions,
+                 step: Callable[..., None] | None, on_commit: Callable[[], None] | None) -> ConversationResult:
     result = ConversationResult(conversation.source, namespace, "failed")
     started = time.perf_counter()
     digest = conversation.content_hash
@@ -189,13 +193,22 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         if not opts.force and not opts.dry_run and store.is_processed(namespace, digest):
             result.status = "skipped"
             return result
+        conversation, result.truncated = _within_limit(conversation)
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
+        from langmem_cli.core.names import replaces, user_naming
+
+        stored_name = store.person_names(namespace).get(namespace)
+        naming = user_naming(conversation, opts.variables.get("user_name"), stored_name)
         if client is None:  # the offline extractor "local"
-            operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
+            if opts.profile:
+                operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
+            else:
+                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile,
+                                                             user=naming)
         elif opts.profile:
             operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = grounded.gate_profile(store, conversation, operations)
+            operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
         else:
             operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
             operations, result.rejected = grounded.gate_operations(
@@ -205,18 +218,21 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
         if opts.dry_run:
             result.status = "dry-run"
             return result
-        operations = _without_stored_copies(store, namespace, operations)
-        _stamp(operations, conversation)
-        result.operations = operations
-        counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+        with store.claim(namespace, ""):  # the namespace, while its copies are checked and the result written
+            operations = _without_stored_copies(store, namespace, operations)
+            _stamp(operations, conversation)
+            result.operations = operations
+            counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
-        def committing(_) -> None:
-            store.mark_processed(namespace, digest, conversation.source,
-                                 {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
-            if on_commit is not None:
-                on_commit()
+            def committing(_) -> None:
+                if replaces(naming, stored_name):  # one name per person: later conversations use it too
+                    store.set_person_name(namespace, naming.name, naming.since, naming.source)
+                store.mark_processed(namespace, digest, conversation.source,
+                                     {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
+                if on_commit is not None:
+                    on_commit()
 
-        written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
+            written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
@@ -229,6 +245,24 @@ def extract_one(store, client: ChatClient | None, conversation: Conversation, na
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _within_limit(conversation: Conversation) -> tuple[Conversation, int]:
+    """The conversation with each message longer than the per-message limit cut to what can carry
+    a fact (core/long_messages.py), and how many were cut."""
+    import dataclasses
+
+    from langmem_cli.core.long_messages import fit
+
+    cut = 0
+    messages = []
+    for message in conversation.messages:
+        text, was_cut = fit(message.content)
+        cut += was_cut
+        messages.append(dataclasses.replace(message, content=text) if was_cut else message)
+    if not cut:
+        return conversation, 0
+    return Conversation(messages, conversation.metadata, conversation.source), cut
 
 
 def _stamp(operations: list[Operation], conversation: Conversation) -> None:
@@ -246,7 +280,7 @@ def _without_stored_copies(store, namespace: str, operations: list[Operation]) -
 
     kept = []
     for op in operations:
-        if op.action == "insert" and store.has_content(namespace, content_hash(op.kind, op.content)):
+        if op.action == "insert" and not (op.metadata or {}).get("profile") and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)
     return kept

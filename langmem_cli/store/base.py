@@ -259,9 +259,9 @@ class Searcher(abc.ABC):
     def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None,
                prefix: str | None = None, kinds: list[str] | None = None,
                filters: list[tuple[str, Any]] | None = None, limit: int = 10, offset: int = 0,
-               vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
-               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
-        """Hybrid (vector + BM25, fused with ``core.fusion``), vector or keyword search
+               vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
+               as_of: str | None = None, include_expired: bool = False, rerank: bool = True) -> list[SearchHit]:
+        """Hybrid (fused, then ``core.rerank`` unless not ``rerank``), vector or keyword search
         (store/search.py, the same for every backend)."""
         from langmem_cli.core.timestamps import moment_for
         from langmem_cli.store import search as one_search
@@ -271,7 +271,8 @@ class Searcher(abc.ABC):
                 validate(name)
         scope = Scope(namespace, prefix, kinds, filters, moment_for(as_of, include_expired))
         return one_search.search(self.retrievers, Query(query, self.embedder), scope, mode=mode, limit=limit,
-                                 offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight)
+                                 offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight,
+                                 rerank_hits=rerank)
 
     def nearest(self, namespace: str, vectors: Any, kinds: list[str] | None = None) -> list[tuple[str | None, float]]:
         """For each normalised vector: the most similar current memory of ``namespace`` and its cosine
@@ -317,6 +318,23 @@ class Bookkeeping(abc.ABC):
 
     def prompt_versions(self, name: str) -> list[dict[str, Any]]:
         return self.repos.bookkeeping.prompt_versions(name)
+
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Memory ids that start with ``prefix`` (sorted, at most ``limit``): short ids."""
+        return self.repos.bookkeeping.ids_with_prefix(prefix, limit)
+
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        """namespace -> {"name", "since", "source"}: the name its user goes by, for namespaces that have one."""
+        return self.repos.bookkeeping.person_names(prefix)
+
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        """Record the name the user of ``namespace`` goes by from ``since`` (ISO 8601 or None) on."""
+        return self.repos.bookkeeping.set_person_name(namespace, name, since, source)
+
+    @abc.abstractmethod
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        """Hold a conversation (namespace + content hash) while it is extracted; another claimant
+        waits. Released when the block ends or the process dies."""
 
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return self.repos.bookkeeping.is_processed(namespace, conversation_hash)
@@ -451,6 +469,11 @@ class Store(MemoryReader, MemoryWriter, Searcher, Bookkeeping, Purger):
     @abc.abstractmethod
     def transaction(self) -> ContextManager[None]:
         """One write transaction; store methods called inside join it. Rolled back on error."""
+
+    @abc.abstractmethod
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        """Hold a conversation (namespace + content hash) while it is extracted; another claimant
+        waits. Released when the block ends or the process dies."""
 
     @abc.abstractmethod
     def run_lock(self, name: str = "consolidate") -> ContextManager[None]:

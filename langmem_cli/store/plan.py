@@ -61,25 +61,31 @@ class Planner:
                 raise UsageError(f"unknown operation {op.action!r}")
             since = self._moment(getattr(op, "valid_from", None))
             if op.action == "insert":
-                plan.inserts.append(self.prepare(NewMemory(namespace, op.content, op.kind, op.metadata or {}, source,
-                                                           valid_from=since)))
+                plan.inserts.append(self.prepare(NewMemory(
+                    namespace, op.content, op.kind, op.metadata or {}, source, id=getattr(op, "row_id", None),
+                    valid_from=since, valid_until=self._moment(getattr(op, "valid_until", None)),
+                    superseded_by=getattr(op, "superseded_by", None))))
                 continue
             target = latest.get(op.id) or targets.get(op.id)
             if target is None or target.namespace != namespace:
                 raise NotFoundError(f"no memory with id {op.id} in namespace {namespace}")
             if op.action == "update":
                 self._plan_update(plan, target, op, since, source, latest)
-            elif target.valid_until is None:
+            else:
                 # a merge names the memory that carries the fact on: superseded, not just invalidated
                 successor = (op.metadata or {}).get("superseded_by")
-                self._close(plan, target, since or now(), successor, "supersede" if successor else "invalidate", source)
+                if target.valid_until is None or (successor and since is not None and since < target.valid_until):
+                    # (a closed version ends earlier only when a named successor takes over from then)
+                    self._close(plan, target, since or now(), successor, "supersede" if successor else "invalidate", source)
         return plan
 
     def _plan_update(self, plan: Plan, target: Memory, op: Any, since: str | None, source: str | None,
                      latest: dict[str, Memory]) -> None:
         metadata = merged_metadata(target.metadata, op.metadata) or dict(target.metadata)
+        until = self._moment(getattr(op, "valid_until", None))
         new = self.prepare(NewMemory(target.namespace, op.content, op.kind or target.kind, metadata, source,
-                                     valid_from=since))
+                                     id=getattr(op, "row_id", None), valid_from=since, valid_until=until,
+                                     superseded_by=getattr(op, "superseded_by", None)))
         if new.content_hash == target.content_hash and new.kind == target.kind:
             if metadata != target.metadata:  # the same fact, more provenance (a merge): kept in place
                 plan.annotated.append(Annotated(target, replace(target, metadata=metadata, updated_at=now())))
@@ -87,7 +93,7 @@ class Planner:
         if since is not None and target.valid_from is not None and since < target.valid_from:
             # An older fact learnt late (an earlier conversation read after a newer one): it held
             # until the stored one began, which stays current.
-            new.valid_until, new.superseded_by = target.valid_from, target.id
+            new.valid_until, new.superseded_by = until or target.valid_from, new.superseded_by or target.id
             plan.replacements.append(new)
             return
         if any(r is target for r in plan.replacements):  # updated twice in one batch: the second wins

@@ -3,7 +3,7 @@
 A backend's retrievers answer four questions about one ``Scope`` (namespace, prefix, kinds,
 field filters, the moment memories must be valid at): the k nearest vectors exactly, the k
 nearest through an approximate index (or None when no index can answer fully), the k best
-keyword matches, and the memories (or just their sources) of some ids. They hold no search
+keyword matches, and the memories (or what re-ranking reads of them) of some ids. They hold no search
 policy: fusion, neighbours and the rule "scoped -> exact, global -> index" live in search.py.
 """
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from langmem_cli.core.interfaces import Embedder
+    from langmem_cli.core.rerank import Candidate
 
 #: (memory id, score) best first; vector scores are cosines, keyword scores higher-is-better
 Ranking = list[tuple[str, float]]
@@ -76,8 +77,8 @@ class Retrievers(Protocol):
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
         """The k best keyword matches of ``scope`` (BM25 or the backend's text ranking)."""
 
-    def sources(self, ids: Sequence[str]) -> dict[str, str | None]:
-        """id -> source (``file:line``) of these memories (neighbour smoothing)."""
+    def candidates(self, scores: dict[str, float]) -> "list[Candidate]":
+        """The fused candidates as ``core.rerank`` reads them (text and places), in one read."""
 
     def fetch(self, ids: Sequence[str]) -> dict[str, Memory]:
         """The memories of these ids (those that still exist)."""

@@ -7,15 +7,16 @@ for candidates and never writes SQL.
 - keyword side: the backend's BM25 / text ranking within the scope;
 - fusion: convex combination of the min-max normalised scores (``core.fusion``), over
   ``max(MIN_CANDIDATES, CANDIDATE_FACTOR * (limit + offset))`` candidates of each side;
-- after fusion, ONE place re-ranks (``rerank``): neighbour smoothing today; query-dependent
-  re-ranking (pure functions in core/) plugs in there.
+- after fusion, ONE place re-ranks: ``core.rerank`` (neighbours, time, people, diversity; pure
+  functions), reading the candidates' text and places from the retrievers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from langmem_cli.core.fusion import convex_fusion, ranked, smooth_by_neighbours
+from langmem_cli.core.fusion import convex_fusion, ranked
+from langmem_cli.core.rerank import Weights, rerank, weights_for
 from langmem_cli.core.records import SearchHit
 from langmem_cli.errors import UsageError
 from langmem_cli.store.retrievers import Query, Ranking, Retrievers, Scope
@@ -28,10 +29,10 @@ CANDIDATE_FACTOR = 4
 MIN_CANDIDATES = 100
 
 
-def check(mode: str, query: str, limit: int, offset: int, vector_weight: float, neighbor_weight: float) -> None:
+def check(mode: str, query: str, limit: int, offset: int, vector_weight: float, weights: Weights) -> None:
     if mode not in SEARCH_MODES:
         raise UsageError(f"unknown search mode {mode!r}: use {', '.join(SEARCH_MODES)}")
-    if not 0.0 <= vector_weight <= 1.0 or neighbor_weight < 0:
+    if not 0.0 <= vector_weight <= 1.0 or weights.neighbor < 0:
         raise UsageError("vector weight must be within 0..1 and neighbour weight at least 0")
     if limit < 1 or offset < 0:
         raise UsageError("limit must be at least 1 and offset at least 0")
@@ -48,21 +49,26 @@ def vector_top_k(retrievers: Retrievers, scope: Scope, query: Query, k: int) -> 
     return retrievers.vector_exact(scope, query, k)
 
 
-def rerank(scores: dict[Any, float], query: Query, retrievers: Retrievers, *, neighbor_weight: float) -> dict[Any, float]:
-    """The one place after fusion where scores are adjusted (neighbours; more to come)."""
-    if neighbor_weight > 0:
-        scores = smooth_by_neighbours(scores, retrievers.sources(list(scores)), neighbor_weight)
-    return scores
+def after_fusion(scores: dict[Any, float], query: Query, retrievers: Retrievers, weights: Weights,
+                 want: int) -> list[tuple[Any, float]]:
+    """The one place after fusion where the order changes: ``core.rerank`` over the candidates."""
+    if not weights.any:
+        return ranked(scores)
+    return rerank(query.text, retrievers.candidates(scores), weights, want)
 
 
 def search(retrievers: Retrievers, query: Query, scope: Scope, *, mode: str = "hybrid", limit: int = 10,
-           offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0) -> list[SearchHit]:
-    """Memories of ``scope`` best first. ``neighbor_weight`` > 0 adds that share of the best score
-    of a memory's neighbours (same source file, adjacent line) to its own."""
-    check(mode, query.text, limit, offset, vector_weight, neighbor_weight)
+           offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float | None = None,
+           rerank_hits: bool = True) -> list[SearchHit]:
+    """Memories of ``scope`` best first, re-ranked after fusion by ``core.rerank`` (neighbours,
+    time, people, diversity; ``neighbor_weight`` None = the mode's default)."""
+    if mode not in SEARCH_MODES:
+        raise UsageError(f"unknown search mode {mode!r}: use {', '.join(SEARCH_MODES)}")
+    weights = weights_for(mode, neighbor_weight, rerank_hits)
+    check(mode, query.text, limit, offset, vector_weight, weights)
     retrievers.begin()
     want = limit + offset
-    fuse = mode == "hybrid" or neighbor_weight > 0
+    fuse = mode == "hybrid" or weights.neighbor > 0
     depth = max(MIN_CANDIDATES, CANDIDATE_FACTOR * want) if fuse else want
     vec: Ranking = vector_top_k(retrievers, scope, query, depth) if mode in ("hybrid", "vector") else []
     kw: Ranking = retrievers.keyword_top_k(scope, query, depth) if mode in ("hybrid", "keyword") else []
@@ -74,8 +80,7 @@ def search(retrievers: Retrievers, query: Query, scope: Scope, *, mode: str = "h
             scores = convex_fusion([vec, kw], [vector_weight, 1.0 - vector_weight])
         else:
             scores = convex_fusion([vec if mode == "vector" else kw], [1.0])
-        scores = rerank(scores, query, retrievers, neighbor_weight=neighbor_weight)
-        page = ranked(scores)[offset:want]
+        page = after_fusion(scores, query, retrievers, weights, want)[offset:want]
     memories = retrievers.fetch([i for i, _ in page])
     return [SearchHit(memories[i], score, vec_scores.get(i), kw_scores.get(i)) for i, score in page if i in memories]
 

@@ -125,7 +125,8 @@ class ReadMixin:
                           f"pgvector {'.'.join(map(str, self.caps.pgvector))}",
                 "size_bytes": self._q("SELECT pg_database_size(current_database())")[0][0],
                 **self.repos.bookkeeping.counts(self.embedding_model),
-                "migrations": schema.applied_names(self.conn)}
+                "migrations": schema.applied_names(self.conn),
+                "people": {ns: p["name"] for ns, p in self.person_names().items()}}
 
     def integrity_check(self) -> str:
         """Reads every table through (a damaged page or TOAST chunk fails the scan) and checks that

@@ -22,6 +22,7 @@ from psycopg import sql
 
 from langmem_cli.core.keywords import discriminating, terms
 from langmem_cli.core.records import Memory
+from langmem_cli.core.rerank import Candidate, places
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import Vector, where_at
 from langmem_cli.store.postgres.runner import PostgresRunner
@@ -177,9 +178,11 @@ class PostgresRetrievers:
         self._frequencies = (time.monotonic(), frequencies)
         return frequencies
 
-    def sources(self, ids: Sequence[str]) -> dict[str, str | None]:
-        ids = list(dict.fromkeys(ids))
-        return dict(self.runner.query("SELECT id, source FROM memories WHERE id = ANY(%s)", (ids,))) if ids else {}
+    def candidates(self, scores: dict[str, float]) -> list[Candidate]:
+        rows = self.runner.query("SELECT id, text, source, metadata::jsonb -> 'evidence' FROM memories WHERE id = ANY(%s)",
+                                 [list(scores)])
+        return [Candidate(r[0], scores[r[0]], r[1] or "", places(r[2], {"evidence": r[3]} if r[3] else None))
+                for r in rows]
 
     def fetch(self, ids: Sequence[str]) -> dict[str, Memory]:
         return self._fetch(ids)

@@ -134,6 +134,18 @@ class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
         return self._retrievers.ensure_vector_index(dim)
 
     @contextlib.contextmanager
+    def claim(self, namespace: str, conversation_hash: str) -> Iterator[None]:
+        """A session advisory lock per conversation: waits while another session holds it; the
+        server releases it if this session dies."""
+        key = schema.lock_key(f"claim:{namespace}\0{conversation_hash}")
+        self._q("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self._q("SELECT pg_advisory_unlock(%s)", (key,))
+
+    @contextlib.contextmanager
     def run_lock(self, name: str = "consolidate") -> Iterator[None]:
         """An exclusive lock across hosts: a PostgreSQL session advisory lock, released at the end
         (or by the server when this session dies). BusyError (exit 75) if another holds it."""

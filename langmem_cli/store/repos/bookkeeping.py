@@ -101,6 +101,25 @@ class Bookkeeping:
         rows = self._q(f"SELECT {', '.join(PROMPT_COLUMNS)} FROM prompt_versions WHERE name = ? ORDER BY id", (name,))
         return [dict(zip(PROMPT_COLUMNS, r)) for r in rows]
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Memory ids that start with ``prefix`` (sorted, at most ``limit``): short ids."""
+        return [r[0] for r in self._q("SELECT id FROM memories WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+                                      (len(prefix), prefix, limit))]
+
+    # -- the person a namespace is about (issue 23: one name per person) -------------------
+    def person_names(self, prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        from langmem_cli.store.people import PERSON, people
+
+        rows = self._q("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key", (len(PERSON), PERSON))
+        return people(rows, prefix)
+
+    def set_person_name(self, namespace: str, name: str, since: str | None, source: str) -> None:
+        from langmem_cli.store.people import PERSON
+
+        with self.db.transaction():
+            self._x("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (PERSON + namespace, canonical_json({"name": name, "since": since, "source": source})))
+
     # -- processed conversations ----------------------------------------------------------
     def is_processed(self, namespace: str, conversation_hash: str) -> bool:
         return bool(self._q("SELECT 1 FROM processed WHERE namespace = ? AND conversation_hash = ?",

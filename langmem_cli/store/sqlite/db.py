@@ -97,6 +97,35 @@ def sqlite_errors(path: Path | str) -> Iterator[None]:
         raise translate(exc, path, time.monotonic() - started) from exc
 
 
+_BYTE_LOCK_FILES: dict[str, int] = {}
+BYTE_LOCK_SLOTS = 1 << 16
+
+
+@contextlib.contextmanager
+def byte_lock(db_path: Path | str, name: str, key: str) -> Iterator[None]:
+    """Wait for, then hold, one byte of ``<db>.<name>.lock`` chosen by ``key`` (POSIX record
+    locks: released when the process ends, even by a crash). The file stays open for the process:
+    closing any descriptor of it would drop every record lock the process holds on it. A folder
+    that cannot hold the lock file (read-only) means no lock, as before locks existed."""
+    import fcntl
+    import hashlib
+
+    path = f"{db_path}.{name}.lock"
+    fd = _BYTE_LOCK_FILES.get(path)
+    if fd is None:
+        try:
+            fd = _BYTE_LOCK_FILES[path] = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            yield
+            return
+    slot = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % BYTE_LOCK_SLOTS
+    fcntl.lockf(fd, fcntl.LOCK_EX, 1, slot)
+    try:
+        yield
+    finally:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, slot)
+
+
 @contextlib.contextmanager
 def file_lock(db_path: Path | str, name: str = "consolidate") -> Iterator[None]:
     """An exclusive lock per database and job, held by an open file beside it: a crashed run

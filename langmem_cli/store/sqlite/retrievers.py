@@ -8,12 +8,14 @@ background thread (store/sqlite/warm.py); no search waits for the keyword index.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from langmem_cli.core.keywords import discriminating, match_expression, terms
 from langmem_cli.core.records import Memory
+from langmem_cli.core.rerank import Candidate, places
 from langmem_cli.store.retrievers import Query, Ranking, Scope
 from langmem_cli.store.sqlite.records_sql import NOT_VALID_AT, in_batches, where_clause
 from langmem_cli.store.sqlite.runner import SQLiteRunner
@@ -168,10 +170,14 @@ class SQLiteRetrievers:
                                 [*(match_expression([w]) for w in words), *params])[0]
         return {w: int(c or 0) for w, c in zip(words, row[1:])}, int(row[0])
 
-    def sources(self, ids: Sequence[str]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for chunk, marks in in_batches(ids):
-            out.update(self.runner.query(f"SELECT id, source FROM memories WHERE id IN ({marks})", chunk))
+    def candidates(self, scores: dict[str, float]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for chunk, marks in in_batches(list(scores)):
+            for id_, text, source, evidence in self.runner.query(
+                    f"SELECT id, text, source, json_extract(metadata, '$.evidence') FROM memories WHERE id IN ({marks})",
+                    chunk):
+                metadata = {"evidence": json.loads(evidence)} if evidence else None
+                out.append(Candidate(id_, scores[id_], text or "", places(source, metadata)))
         return out
 
     def fetch(self, ids: Sequence[str]) -> dict[str, Memory]:

@@ -86,6 +86,9 @@ class SQLiteStore(Purging, Validity, Store):
     def run_lock(self, name: str = "consolidate"):
         return dbmod.file_lock(self.path, name)
 
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        return dbmod.byte_lock(self.path, "extract", f"{namespace}\0{conversation_hash}")
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self.runner.query(sql, params)
 
@@ -315,7 +318,8 @@ class SQLiteStore(Purging, Validity, Store):
     def stats(self) -> dict[str, Any]:
         return {"path": str(self.path), "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
                 **self.repos.bookkeeping.counts(self.embedding_model),
-                "migrations": [r[0] for r in self._query("SELECT name FROM _migrations ORDER BY rowid")]}
+                "migrations": [r[0] for r in self._query("SELECT name FROM _migrations ORDER BY rowid")],
+                "people": {ns: p["name"] for ns, p in self.person_names().items()}}
 
     def integrity_check(self) -> str:
         return self._query("PRAGMA integrity_check")[0][0]
