@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Iterable
+
+from langmem_cli.core.english import is_base_verb, is_comparative, is_past, lemma, lemmas
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _CLAUSE = re.compile(r"[^.;:!?\n,]+[.;!?]*")
@@ -45,51 +46,6 @@ _NOT_WANT = {"wanted", "want", "wants", "needed", "need", "needs", "expected", "
 _LENGTH = {"long": 1, "lengthy": 1, "verbose": 1, "wordy": 1, "detail": 1, "detailed": 1, "thorough": 1,
            "elaborate": 1, "expand": 1, "depth": 1, "short": -1, "brief": -1, "concise": -1, "terse": -1,
            "succinct": -1, "shorten": -1, "ramble": 1, "rambling": 1}
-
-
-@lru_cache(maxsize=65536)
-def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
-    from lemminflect import getAllLemmas
-
-    return dict(getAllLemmas(word.lower()))
-
-
-def _is_base_verb(word: str, nxt: str | None) -> bool:
-    w = word.lower()
-    lem = _lemmas(w)
-    if w in ("please", "don", "thank"):
-        return False
-    if "VERB" not in lem and "AUX" not in lem:
-        return False
-    if w not in lem.get("VERB", ()) + lem.get("AUX", ()):
-        return False
-    # "short answers", "clear and direct": a word that is also an adjective is a verb only when an
-    # object follows (a determiner, a pronoun, a noun phrase start).
-    if "ADJ" in lem or "NOUN" in lem and "VERB" not in lem:
-        return nxt is not None and (nxt.lower() in {"the", "a", "an", "it", "me", "them", "this", "that", "your", "my",
-                                                    "up", "out", "to", "in", "at", "for", "with", "of"})
-    return True
-
-
-def _lemma(word: str, pos: str) -> str:
-    lem = _lemmas(word).get(pos)
-    return lem[0] if lem else word.lower()
-
-
-def _is_past(word: str) -> bool:
-    w = word.lower()
-    lem = _lemmas(w).get("VERB")
-    return bool(lem) and w not in lem and (w.endswith("ed") or w.endswith("t")) and lem[0] != w
-
-
-def _is_comparative(word: str) -> bool:
-    """"shorter", "simpler" - not "number" (a noun first: "numb" + "-er" is the rare reading)."""
-    w = word.lower()
-    lemmas = _lemmas(w)
-    lem = lemmas.get("ADJ")
-    if w in lemmas.get("NOUN", ()) or w in lemmas.get("VERB", ()):
-        return False
-    return bool(lem) and w.endswith("er") and lem[0] != w
 
 
 @dataclass(frozen=True)
@@ -183,7 +139,7 @@ def _coordinated(text: str, spans: Iterable[tuple[int, int]]) -> Iterable[tuple[
         cuts = [start]
         for m in re.finditer(r"\s+and\s+(?:then\s+)?([A-Za-z']+)(?:\s+([A-Za-z']+))?", text[start:end]):
             before = words_of(text[cuts[-1]:start + m.start()])
-            if len(before) >= 2 and _is_base_verb(m.group(1), m.group(2)):
+            if len(before) >= 2 and is_base_verb(m.group(1), m.group(2)):
                 cuts += [start + m.start(), start + m.start(1)]
         cuts.append(end)
         for a, b in zip(cuts[::2], cuts[1::2]):
@@ -199,7 +155,7 @@ def _has_marker(words: list[str], text: str) -> bool:
     low = [w.lower() for w in words]
     if set(low) & (_CORRECTIVE | _NEGATIONS):
         return True
-    if any(_is_comparative(w) for w in low) or "more" in low or "less" in low or "fewer" in low:
+    if any(is_comparative(w) for w in low) or "more" in low or "less" in low or "fewer" in low:
         return True
     return bool(_STANDING.search(text))
 
@@ -229,7 +185,7 @@ def head_verb(instruction: str) -> str | None:
     words = [w.lower() for w in words_of(instruction)]
     while words and words[0] in ("always", "never", "do", "not", "don't", "just", "only"):
         words = words[1:]
-    return _lemma(words[0], "VERB") if words and "VERB" in _lemmas(words[0]) else None
+    return lemma(words[0], "VERB") if words and "VERB" in lemmas(words[0]) else None
 
 
 def key_of(words: Iterable[str]) -> frozenset:
@@ -238,7 +194,7 @@ def key_of(words: Iterable[str]) -> frozenset:
         low = w.lower()
         if low in _LIGHT or low in _FIRST_PERSON or low in _NEGATIONS or low in _INTENSIFIERS or len(low) < 3:
             continue
-        lem = _lemmas(low)
+        lem = lemmas(low)
         pos = next((p for p in ("VERB", "NOUN", "ADJ", "ADV") if p in lem), None)
         out.add(lem[pos][0] if pos else low)
     return frozenset(out)
@@ -247,8 +203,8 @@ def key_of(words: Iterable[str]) -> frozenset:
 def length_of(words: list[str], polarity: int) -> int:
     low = [w.lower() for w in words]
     for i, w in enumerate(low):
-        base = _lemma(w, "ADJ") if _is_comparative(w) else w
-        sign = _LENGTH.get(base) or _LENGTH.get(_lemma(w, "VERB")) or _LENGTH.get(_lemma(w, "NOUN"))
+        base = lemma(w, "ADJ") if is_comparative(w) else w
+        sign = _LENGTH.get(base) or _LENGTH.get(lemma(w, "VERB")) or _LENGTH.get(lemma(w, "NOUN"))
         if not sign:
             continue
         prev = low[i - 1] if i else ""
@@ -311,16 +267,16 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
             pw = words_of(part)
             # the adjective(s) only: "too casual for a bank" -> "too casual"
             k = 0
-            while k < min(len(pw), 2) and ("ADJ" in _lemmas(pw[k]) or "ADV" in _lemmas(pw[k])) and \
+            while k < min(len(pw), 2) and ("ADJ" in lemmas(pw[k]) or "ADV" in lemmas(pw[k])) and \
                     pw[k].lower() not in ("for", "to", "in", "on", "at", "with"):
                 k += 1
             pw = pw[:k] if k and k < len(pw) and pw[k].lower() in ("for", "to", "in", "on", "at", "with") else pw
-            if pw and ("ADJ" in _lemmas(pw[0]) or "ADV" in _lemmas(pw[0])) and len(pw) <= 3:
+            if pw and ("ADJ" in lemmas(pw[0]) or "ADV" in lemmas(pw[0])) and len(pw) <= 3:
                 out.append((f"avoid answers that are too {' '.join(pw).lower()}", ["too", *pw], -1))
         return out
 
     # "shorter", "more detail", "less jargon", "simpler please"
-    if _is_comparative(low[0]) and len(low) <= 4:
+    if is_comparative(low[0]) and len(low) <= 4:
         return [(f"make answers {_rewrite(low)}", words, 1)]
     if low[0] in ("more", "less", "fewer") and 1 < len(low) <= 5:
         # "less jargon" asks for less of something: the polarity of "avoid too much jargon"
@@ -336,10 +292,10 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
         negated = True
         j += 1 if low[j] in ("don't", "dont") else 2
     if j < len(low) and low[j] == "stop" and j + 1 < len(low) and low[j + 1].endswith("ing"):
-        verb = _lemma(low[j + 1], "VERB")
+        verb = lemma(low[j + 1], "VERB")
         rest = _rewrite(words[j + 2:])
         return [(f"do not {verb} {rest}".strip(), [verb, *words[j + 2:]], -1)]
-    if j < len(low) and len(low) - j >= 2 and _is_base_verb(low[j], low[j + 1] if j + 1 < len(low) else None):
+    if j < len(low) and len(low) - j >= 2 and is_base_verb(low[j], low[j + 1] if j + 1 < len(low) else None):
         body = _rewrite(words[j:])
         if not _rewrite(words[j + 1:]):
             return []
@@ -354,11 +310,11 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
             continue
         if w in ("didn't", "didnt", "doesn't", "doesnt", "never") or (w in ("did", "does") and low[k + 1:k + 2] == ["not"]):
             v = k + (2 if w in ("did", "does") else 1)
-            if v < len(low) and "VERB" in _lemmas(low[v]):
-                verb = _lemma(low[v], "VERB")
+            if v < len(low) and "VERB" in lemmas(low[v]):
+                verb = lemma(low[v], "VERB")
                 return [(f"{verb} {_rewrite(words[v + 1:])}".strip(), [verb, *words[v + 1:]], 1)]
         if w == "failed" and low[k + 1:k + 2] == ["to"] and k + 2 < len(low):
-            verb = _lemma(low[k + 2], "VERB")
+            verb = lemma(low[k + 2], "VERB")
             return [(f"{verb} {_rewrite(words[k + 3:])}".strip(), [verb, *words[k + 3:]], 1)]
         if w in ("should", "shouldn't") and k + 1 < len(low):
             v, neg = k + 1, w == "shouldn't"
@@ -366,8 +322,8 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
                 v, neg = v + 1, True
             if low[v:v + 1] == ["have"]:
                 v += 1
-            if v < len(low) and "VERB" in _lemmas(low[v]) or v < len(low) and low[v] == "been":
-                verb = "be" if low[v] == "been" else _lemma(low[v], "VERB")
+            if v < len(low) and "VERB" in lemmas(low[v]) or v < len(low) and low[v] == "been":
+                verb = "be" if low[v] == "been" else lemma(low[v], "VERB")
                 rest = words[v + 1:]
                 if not rest:
                     return []
@@ -392,14 +348,14 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
                     return []
                 verb = "prefer" if w.startswith("prefer") else "give"
                 return [(f"{verb} {_rewrite(rest)}", rest, 1)]
-            if rest and "VERB" in _lemmas(rest[0].lower()):
-                return [(f"{_lemma(rest[0], 'VERB')} {_rewrite(rest[1:])}".strip(), rest, 1)]
+            if rest and "VERB" in lemmas(rest[0].lower()):
+                return [(f"{lemma(rest[0], 'VERB')} {_rewrite(rest[1:])}".strip(), rest, 1)]
             return []
 
     # a complaint about what the assistant did, in negative feedback: "rambled", "ignored my question"
     k = 1 if low[0] in ("you", "it") and len(low) > 1 else 0  # "you ignored the stack trace"
-    if negative and _is_past(low[k]) and len(low) <= 6 + k and "ADJ" not in _lemmas(low[k]):
-        verb = _lemma(low[k], "VERB")
+    if negative and is_past(low[k]) and len(low) <= 6 + k and "ADJ" not in lemmas(low[k]):
+        verb = lemma(low[k], "VERB")
         return [(f"do not {verb} {_rewrite(words[k + 1:])}".strip(), [verb, *words[k + 1:]], -1)]
     return []
 

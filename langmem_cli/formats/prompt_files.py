@@ -14,7 +14,7 @@ from typing import Any
 
 from langmem_cli.core.prompt_optimizer import PromptSpec
 from langmem_cli.core.untrusted import check_value
-from langmem_cli.errors import InvalidInputError, UsageError
+from langmem_cli.errors import InvalidInputError
 
 STRUCTURED = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
