@@ -10,7 +10,7 @@ erases a row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from langmem_cli.core.grounding import merged_metadata
 from langmem_cli.core.records import Memory, NewMemory
@@ -18,19 +18,34 @@ from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
 
 
+class Closed(NamedTuple):
+    """A memory closed by a plan: its row before and after, and why (supersede | invalidate)."""
+
+    before: Memory
+    after: Memory
+    action: str
+
+
+class Annotated(NamedTuple):
+    """The same fact with new metadata (evidence), written in place."""
+
+    before: Memory
+    after: Memory
+
+
 @dataclass
 class Plan:
     inserts: list[Memory] = field(default_factory=list)  # from insert operations
     replacements: list[Memory] = field(default_factory=list)  # the new rows of update operations
-    closed: list[tuple[Memory, Memory, str]] = field(default_factory=list)  # (before, after, supersede | invalidate)
-    annotated: list[tuple[Memory, Memory]] = field(default_factory=list)  # same fact, new metadata (evidence)
+    closed: list[Closed] = field(default_factory=list)
+    annotated: list[Annotated] = field(default_factory=list)
 
     def result(self) -> dict[str, list[Memory]]:
         return {
             "inserted": self.inserts,
-            "updated": self.replacements + [after for _, after in self.annotated],
-            "deleted": [after for _, after, action in self.closed if action == "invalidate"],
-            "superseded": [after for _, after, action in self.closed if action == "supersede"],
+            "updated": self.replacements + [a.after for a in self.annotated],
+            "deleted": [c.after for c in self.closed if c.action == "invalidate"],
+            "superseded": [c.after for c in self.closed if c.action == "supersede"],
         }
 
 
@@ -87,7 +102,7 @@ class Planner:
                                      superseded_by=getattr(op, "superseded_by", None)))
         if new.content_hash == target.content_hash and new.kind == target.kind:
             if metadata != target.metadata:  # the same fact, more provenance (a merge): kept in place
-                plan.annotated.append((target, replace(target, metadata=metadata, updated_at=now())))
+                plan.annotated.append(Annotated(target, replace(target, metadata=metadata, updated_at=now())))
             return
         if since is not None and target.valid_from is not None and since < target.valid_from:
             # An older fact learnt late (an earlier conversation read after a newer one): it held
@@ -135,7 +150,7 @@ class Planner:
         if target.valid_from is not None and until < target.valid_from:
             until = target.valid_from  # never an interval that ends before it begins
         after = replace(target, valid_until=until, superseded_by=successor or target.superseded_by, updated_at=now())
-        plan.closed.append((target, after, action))
+        plan.closed.append(Closed(target, after, action))
 
     def _moment(self, value: str | None) -> str | None:
         from langmem_cli.core.timestamps import moment
