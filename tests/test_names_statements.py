@@ -141,3 +141,17 @@ def test_the_budget_follows_what_was_said():
              for city, friend, food in (("Lisbon", "Ana", "sardines"), ("Porto", "Rui", "francesinha"),
                                         ("Madrid", "Eva", "churros"), ("Rome", "Marco", "carbonara"))]
     assert len(texts(turns)) == 4
+
+
+def test_a_possessive_project_is_not_a_hanging_reference():
+    """"My project X is called Falcon3" says what it is about; "this repo" without a cwd does not."""
+    kept = [c.text for c in statements(Conversation(messages=[Message("user", "My project number 3 is called Falcon3.")]))]
+    assert kept == ["The user's project number 3 is called Falcon3."]
+    assert not statements(Conversation(messages=[Message("user", "This repo uses too much memory on startup.")]))
+
+
+def test_a_dictionary_word_after_im_is_not_taken_for_a_name():
+    assert said_names("I'm Tired after the trip.") == []
+    assert said_names("I'm Rose.") == []  # a word too: only an explicit naming takes it
+    assert said_names("My name is Rose.") == [("Rose", "My name is Rose")]
+    assert said_names("Hi, I'm Priya and I live in Berlin.") == [("Priya", "I'm Priya")]

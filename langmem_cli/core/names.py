@@ -36,12 +36,20 @@ class Naming:
     since: str | None = None  # when it was said or given (the conversation's time)
 
 
+_WEAK = re.compile(r"^(?i:i'm|i am|this is)\b")
+
+
 def said_names(text: str) -> list[tuple[str, str]]:
-    """(name, the words that said it) for each self-naming in ``text``."""
+    """(name, the words that said it) for each self-naming in ``text``. After "I'm" / "this is" a
+    word of the English dictionary ("I'm Tired", "I'm Rose"?) is not taken for a name: a missed name
+    leaves "The user", a wrong one would put words in the person's mouth."""
+    from langmem_cli.core.english import lemmas
+
     found = []
     for m in SELF_NAME.finditer(text.replace("\u2019", "'")):
         name = m.group(1)
-        if name.split()[0] in _NOT_NAMES:
+        first = name.split()[0]
+        if first in _NOT_NAMES or (_WEAK.match(m.group(0)) and lemmas(first.lower())):
             continue
         found.append((name, m.group(0)))
     return found

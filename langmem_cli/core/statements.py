@@ -128,6 +128,8 @@ _INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
 _PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|they)\s+[a-z]", re.I)
 _PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
 _REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|codebase)\b", re.I)
+# "this repo" hangs on what the reader cannot see; "my project" is the speaker's own and reads on its own
+_POINTED_REPOSITORY = re.compile(r"\b(?:this|the) (?:repo|repository|project|codebase)\b", re.I)
 
 
 def dangling(sentence: str) -> bool:
@@ -135,7 +137,7 @@ def dangling(sentence: str) -> bool:
     "this repo" (left when the transcript names no repository)."""
     # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
     on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
-    return bool(_INSTEAD.search(sentence) or on_it or _REPOSITORY.search(sentence))
+    return bool(_INSTEAD.search(sentence) or on_it or _POINTED_REPOSITORY.search(sentence))
 
 
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
