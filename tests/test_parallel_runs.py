@@ -34,7 +34,10 @@ def write_export(path: Path, conversations: int = 40) -> Path:
                 {"role": "assistant", "content": "Noted."},
                 {"role": "user", "content": f"My project number {i} is called Falcon{i}."},
             ]
-            f.write(json.dumps({"user_id": user, "conversation_id": f"c-{i}", "messages": messages}) + "\n")
+            # dated: what a later conversation changes ("I live in …") is decided by time, whichever
+            # process reads it first
+            f.write(json.dumps({"user_id": user, "conversation_id": f"c-{i}", "date": f"2024-01-01T{i // 60:02d}:{i % 60:02d}:00Z",
+                                "messages": messages}) + "\n")
     return path
 
 
@@ -94,7 +97,7 @@ def test_four_extracts_at_once_store_what_one_stores(two_dbs, tmp_path: Path) ->
     # Nobody paid twice: each conversation was extracted by one process, skipped by the others.
     summaries = [json.loads(r.stdout)["summary"] for r in runs]
     assert sum(s["conversations"] - s["skipped"] for s in summaries) == 40
-    assert sum(s["inserted"] for s in summaries) == expected["count"]
+    assert sum(s["inserted"] for s in summaries) == json.loads(single.stdout)["summary"]["inserted"]
 
 
 def test_four_watchers_at_once_store_what_one_stores(two_dbs, tmp_path: Path) -> None:

@@ -354,3 +354,12 @@ def test_a_model_insert_older_than_a_memory_that_changes_it_is_stored_closed(cli
     assert [m["text"] for m in cli.json("list", "-n", "u/i")] == ["The user moved to Berlin"]
     [prague] = [m for m in cli.json("list", "-n", "u/i", "--include-expired") if "Prague" in m["text"]]
     assert prague["valid_until"] == "2024-06-01T12:00:00+00:00" and prague["superseded_by"]
+
+
+def test_a_new_number_is_not_a_restatement():
+    """Two projects told in the same words but for their numbers are two facts: neither folds into the other."""
+    from langmem_cli.core.updates import SAME, relation
+
+    assert relation("The user's project number 0 is called Falcon0.", "The user's project number 4 is called Falcon4.", 0.9) != SAME
+    assert relation("Dana owns 3 cats.", "Dana owns 5 cats.", 0.9) != SAME
+    assert relation("Dana owns 3 cats.", "Dana owns 3 cats.", 1.0) == SAME

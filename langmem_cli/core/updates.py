@@ -36,6 +36,7 @@ from langmem_cli.core.words import STOPWORDS, content_words, negated, stem, word
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 RESTATED = 0.8  # share of the later statement's value words the earlier already holds: a restatement
 
 
@@ -119,7 +120,10 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
             start = i + 1
         else:
             continue
-        for w in tokens[start:start + PREDICATE]:
+        # "Dana's city is …" states the possessed word of Dana; in "the user's project 4 is called X"
+        # what follows is said of the project, not of the person
+        possessive = tokens[start - 1].endswith("'s") if start > 0 else False
+        for w in tokens[start:start + (1 if possessive else PREDICATE)]:
             if stem(w) in heads:
                 found.add(FAMILY_OF[stem(w)])
                 break
@@ -152,7 +156,9 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     names_old = bool(b.named & (a.words - a.own)) or bool(a.named & (b.words - b.own) and same_moment)
     flipped = a.negative != b.negative
     said_a, said_b = a.words - a.own, b.words - b.own
-    if not flipped and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
+    # a number the earlier statement does not hold is a new value ("project 4" is not "project 0")
+    new_number = bool(set(_NUMBER.findall(newer)) - set(_NUMBER.findall(older)))
+    if not flipped and not new_number and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
     # A change is told by its structure:
