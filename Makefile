@@ -54,6 +54,8 @@ demo-pg: install-test
 	$(BIN)/python -m tests.support.pg_server stop .demo/pg; rm -rf .demo/pg; exit $$status
 
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-llm: $(VENV)/.installed-local
