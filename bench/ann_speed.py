@@ -24,10 +24,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import numpy as np  # noqa: E402
 import speed  # noqa: E402,F401  (pins threads and the model cache before numpy loads)
 from speed import DIM, MODEL, base_corpus, build_db, derived_corpus, log, machine, pct  # noqa: E402
-
-import numpy as np  # noqa: E402
 
 OUT = HERE / "out" / "ann"
 

@@ -28,11 +28,11 @@ def main() -> int:
     from support.fake_llm import SCRIPT, register
 
     register()
-    from langmem_cli.llm.litellm_client import LiteLLMClient
     from langmem_cli.core.conversation import Conversation, Message
+    from langmem_cli.core.records import NewMemory
     from langmem_cli.core.schemas import BUILTIN
     from langmem_cli.jobs.extract import ExtractOptions, extract_one
-    from langmem_cli.core.records import NewMemory
+    from langmem_cli.llm.litellm_client import LiteLLMClient
 
     rng = random.Random(0)
     client = LiteLLMClient("fake/counter")

@@ -28,10 +28,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent))
 
+import numpy as np  # noqa: E402
 import speed  # noqa: E402,F401  (pins threads and the model cache before numpy loads)
 from speed import DIM, derived_corpus, log, machine, pct  # noqa: E402
-
-import numpy as np  # noqa: E402
 
 OUT = HERE / "out" / "langgraph"
 TABLE: dict[str, np.ndarray] = {}

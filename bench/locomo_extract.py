@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from locomo import DEFAULT_DATA, sessions  # noqa: E402
+from locomo import DEFAULT_DATA  # noqa: E402
 
 THRESHOLD = 0.6
 
@@ -30,8 +30,9 @@ def conversations_of(sample: dict, max_sessions: int | None):
     see locomo_e2e.conversation_records), read back by the project's own reader."""
     import io
 
-    from langmem_cli.formats.read import read_conversations
     from locomo_e2e import conversation_records
+
+    from langmem_cli.formats.read import read_conversations
 
     sample_id = str(sample.get("sample_id", "sample"))
     lines, _ = conversation_records(sample)
@@ -70,10 +71,10 @@ def main() -> int:
 
     os.environ.setdefault("LANGMEM_THREADS", "2")
     from langmem_cli import Store, config
-    from langmem_cli.embed.embedders import get_embedder
-    from langmem_cli.llm.litellm_client import LiteLLMClient
     from langmem_cli.core.schemas import BUILTIN
+    from langmem_cli.embed.embedders import get_embedder
     from langmem_cli.jobs.extract import ExtractOptions, extract_one
+    from langmem_cli.llm.litellm_client import LiteLLMClient
 
     config.apply_runtime_env()
     samples = json.loads(args.data.read_text())[: args.samples]

@@ -22,10 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-import speed  # noqa: E402  (pins threads and the model cache before numpy loads)
-from speed import DIM, MODEL, PrecomputedEmbedder, base_corpus, derived_corpus, log, machine, pct  # noqa: E402
-
 import numpy as np  # noqa: E402
+from speed import DIM, MODEL, PrecomputedEmbedder, base_corpus, derived_corpus, log, machine, pct  # noqa: E402
 
 OUT = HERE / "out" / "pg"
 BATCH = 5000
@@ -196,8 +194,8 @@ def main() -> None:
     if args.quick:
         args.size, args.queries, args.writers_seconds = 5000, 40, 10
     OUT.mkdir(parents=True, exist_ok=True)
-    from support import pg_server
     from speed_corpus import locomo_questions
+    from support import pg_server
 
     from langmem_cli.embed.embedders import get_embedder
     from langmem_cli.store.postgres.store import PostgresStore

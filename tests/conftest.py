@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.fake_registry import register
 from typer.testing import CliRunner
 
-from support.fake_registry import register
-
-from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.cli.app import app
+from langmem_cli.embed.hash_embedder import HashEmbedder
 
 # The scripted fake model (tests/support/fake_llm.py, not in the package), for commands that take
 # --model: registered for this process and the subprocesses the tests start.

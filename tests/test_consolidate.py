@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from support.fake_llm import SCRIPT
+
 from langmem_cli.core.clustering import cluster
 
 FAKE = ["--model", "fake/test"]

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FAKE, Cli
 from support.fake_llm import SCRIPT
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.core import fusion, keywords, namespaces, render
+from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import ModelError, UsageError
 
 # -- namespaces ---------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from support.fake_llm import SCRIPT
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"

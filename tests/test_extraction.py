@@ -7,8 +7,8 @@ import json
 import pytest
 
 from langmem_cli.core.chunking import chunk_lines
-from langmem_cli.core.llm import Completion, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Policy, manage, manage_profile, reply_schema
+from langmem_cli.core.llm import Completion, LLMError, Usage
 from langmem_cli.core.schemas import BUILTIN, from_json_schema
 
 

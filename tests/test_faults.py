@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from support.fake_llm import FAULTS, SCRIPT
+from support.fake_llm import FAULTS
 from support.openai_server import closed_port
 
 PY = sys.executable

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.transcript_fixtures import ALL_FIXTURES, FIXTURES
 
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
 from langmem_cli.formats import FORMATS, ReadReport, detect_format, read_conversations
-
-from support.transcript_fixtures import ALL_FIXTURES, FIXTURES
 
 
 def read(name: str, fmt: str | None = None) -> tuple[list[Conversation], ReadReport]:

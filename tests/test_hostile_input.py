@@ -13,8 +13,8 @@ cases below pin the classic ones (invalid UTF-8, truncated lines, wrong types, 1
 from __future__ import annotations
 
 import gzip
-import os
 import json
+import os
 import random
 import re
 import sqlite3
@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FAKE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from support.fake_llm import SCRIPT
-from langmem_cli.formats.prompt_files import load_prompt_file
-from langmem_cli.formats import FORMATS, read_conversations
+
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import InvalidInputError
-from conftest import FAKE
+from langmem_cli.formats import FORMATS, read_conversations
+from langmem_cli.formats.prompt_files import load_prompt_file
 
 TRAJ = Path(__file__).resolve().parent.parent / "fixtures" / "trajectories" / "support.jsonl"
 ERROR_LINE = re.compile(r"^langmem: error: (?P<message>.+)$")

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+from support.openai_server import closed_port
 
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage, structured_call
 from langmem_cli.llm.litellm_client import LiteLLMClient
-from support.openai_server import closed_port
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TRANSCRIPT = FIXTURES / "transcripts" / "messages.jsonl"

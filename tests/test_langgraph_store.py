@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("langgraph.store.base")
 
+from conftest import Cli  # noqa: E402
 from langgraph.store.base import (  # noqa: E402
     GetOp,
     InvalidNamespaceError,
@@ -24,7 +25,6 @@ from langgraph.store.base import (  # noqa: E402
     SearchOp,
 )
 
-from conftest import Cli  # noqa: E402
 from langmem_cli.langgraph import LangmemStore  # noqa: E402
 from langmem_cli.langgraph.embedding import EmbeddingError  # noqa: E402
 

@@ -9,15 +9,15 @@ import pytest
 
 pytest.importorskip("langmem")
 
+from conftest import Cli  # noqa: E402
 from langmem import (  # noqa: E402
     create_manage_memory_tool,
     create_memory_store_manager,
     create_search_memory_tool,
 )
-
-from conftest import Cli  # noqa: E402
-from langmem_cli.langgraph import LangmemStore  # noqa: E402
 from support.scripted_chat import ScriptedChatModel, tool_call  # noqa: E402
+
+from langmem_cli.langgraph import LangmemStore  # noqa: E402
 
 CONFIG = {"configurable": {"user_id": "alice"}}
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from langmem_cli.llm.litellm_client import LiteLLMClient
 from langmem_cli.core.llm import LLMError, Usage, extract_json, structured_call
+from langmem_cli.llm.litellm_client import LiteLLMClient
 
 
 class Answer(BaseModel):

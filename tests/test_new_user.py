@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from test_grounding_runs import load
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"

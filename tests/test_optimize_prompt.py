@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FAKE
 from support.fake_llm import SCRIPT
+
 from langmem_cli.core.prompt_optimizer import escape_braces, normalise_output, variables
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import HASH_MODEL, _fresh_database
+
 from langmem_cli import Store
 from langmem_cli.embed.hash_embedder import HashEmbedder
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support.fake_llm import SCRIPT
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import psycopg
-import pytest
-
 from conftest import FAKE, HASH_MODEL, Cli
+
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.store.postgres.store import PostgresStore
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 import langmem_cli
-from conftest import Cli
 from langmem_cli.errors import UsageError
 
 CONVERSATION = [

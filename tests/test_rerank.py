@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import random
 
-from langmem_cli.core.rerank import (DEFAULT, Candidate, Weights, asks_when, boost, diversify, names_in, places,
-                                     rerank, smooth_by_neighbours, time_mentions, weights_for)
+from langmem_cli.core.rerank import (
+    DEFAULT,
+    Candidate,
+    Weights,
+    asks_when,
+    boost,
+    diversify,
+    names_in,
+    places,
+    rerank,
+    smooth_by_neighbours,
+    time_mentions,
+    weights_for,
+)
 
 
 def ev(conversation: str, message: int) -> dict:

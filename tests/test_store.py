@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from langmem_cli import Memory, SearchHit, Store
+from langmem_cli.core.records import NewMemory
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.sqlite import migrations
-from langmem_cli.core.records import NewMemory
 
 # -- writes and reads ---------------------------------------------------------------------------
 

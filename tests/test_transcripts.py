@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.transcript_fixtures import ALL_FIXTURES as FIXTURE_FORMATS
+from support.transcript_fixtures import FIXTURES
 
-from langmem_cli.formats import FORMATS, ReadReport, detect_format, flatten_content, read_conversations
 from langmem_cli.core.conversation import Conversation, Message, normalize_role
 from langmem_cli.errors import ExitCode, InvalidInputError, UsageError
-
-from support.transcript_fixtures import ALL_FIXTURES as FIXTURE_FORMATS, FIXTURES
+from langmem_cli.formats import FORMATS, ReadReport, detect_format, flatten_content, read_conversations
 
 
 def write(tmp_path: Path, data: str | bytes, name: str = "t.jsonl") -> Path:

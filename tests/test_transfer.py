@@ -8,9 +8,9 @@ import time
 import pytest
 
 from langmem_cli import Store
+from langmem_cli.core.records import NewMemory
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.errors import ExitCode
-from langmem_cli.core.records import NewMemory
 
 
 def populate(path):

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import FAKE
+
 from langmem_cli.core import updates
 from langmem_cli.core.extraction import Operation
 from langmem_cli.core.schemas import BUILTIN

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FAKE
+
 from langmem_cli.core.extraction import Operation
 from langmem_cli.core.records import NewMemory
 from langmem_cli.errors import NotFoundError, UsageError

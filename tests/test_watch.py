@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support.watcher import WatchProcess, append, message, run_once, watch_env
 
 # Runs a command where inotify cannot be used: in a user namespace of its own whose limit of

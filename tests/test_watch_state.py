@@ -9,11 +9,11 @@ import sys
 import threading
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from langmem_cli.core.conversation import Message
-from langmem_cli.core.watch import (Debouncer, Progress, SourceState, new_messages, parse_duration,
-                                    with_extra)
+from langmem_cli.core.watch import Debouncer, Progress, SourceState, new_messages, parse_duration, with_extra
 from langmem_cli.jobs.watch_files import _complete_part, conversation_keys
 
 

@@ -146,8 +146,25 @@ def root(
 
 def _register() -> None:
     from langmem_cli.cli import (
-        consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, optimize_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
-        reindex_cmd, runs_cmd, search_cmd, stats_cmd, timeline_cmd, transfer_cmd, watch_cmd,
+        consolidate_cmd,
+        delete_cmd,
+        extract_cmd,
+        get_cmd,
+        history_cmd,
+        list_cmd,
+        mcp_cmd,
+        namespaces_cmd,
+        optimize_cmd,
+        path_cmd,
+        profile_cmd,
+        put_cmd,
+        reindex_cmd,
+        runs_cmd,
+        search_cmd,
+        stats_cmd,
+        timeline_cmd,
+        transfer_cmd,
+        watch_cmd,
     )
 
     app.command("extract")(extract_cmd.extract)

@@ -6,6 +6,7 @@ from typing_extensions import Annotated
 from langmem_cli.cli.options import JsonOpt, resolve_id, state
 from langmem_cli.cli.output import table, when
 
+
 def history(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="Memory id, or a unique prefix of 8 or more characters.")], json_mode: JsonOpt = None) -> None:
     """Show how a memory changed: every insert, update and delete, and the memories it replaced
     or that replaced it (supersede), oldest first."""

@@ -3,8 +3,18 @@ from __future__ import annotations
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (AsOfOpt, FilterOpt, IncludeExpiredOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt,
-                                     OffsetOpt, PrefixOpt, state)
+from langmem_cli.cli.options import (
+    AsOfOpt,
+    FilterOpt,
+    IncludeExpiredOpt,
+    JsonOpt,
+    KindOpt,
+    LimitOpt,
+    NamespaceOpt,
+    OffsetOpt,
+    PrefixOpt,
+    state,
+)
 from langmem_cli.cli.output import memory_table
 from langmem_cli.core.filters import parse_filters
 

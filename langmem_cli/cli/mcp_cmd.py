@@ -5,8 +5,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import state
-from langmem_cli.cli.options import parse_pairs
+from langmem_cli.cli.options import parse_pairs, state
 
 
 def mcp(

@@ -9,8 +9,7 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, choice, make_client,
-                                     model_opt, state)
+from langmem_cli.cli.options import ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, choice, make_client, model_opt, state
 from langmem_cli.errors import ExitCode, UsageError
 
 # core.prompt_optimizer.KINDS and jobs.optimize.OFFLINE_KIND, repeated so that `--help` does not

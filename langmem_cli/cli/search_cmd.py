@@ -7,12 +7,26 @@ from typing import Any, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (AsOfOpt, FilterOpt, IncludeExpiredOpt, JsonOpt, KindOpt, LimitOpt, NamespaceOpt,
-                                     OffsetOpt, PrefixOpt, choice, open_input, state)
+from langmem_cli.cli.options import (
+    AsOfOpt,
+    FilterOpt,
+    IncludeExpiredOpt,
+    JsonOpt,
+    KindOpt,
+    LimitOpt,
+    NamespaceOpt,
+    OffsetOpt,
+    PrefixOpt,
+    choice,
+    open_input,
+    state,
+)
 from langmem_cli.cli.output import memory_table
-from langmem_cli.errors import InvalidInputError, UsageError
 from langmem_cli.core.filters import parse_filters
-from langmem_cli.store.base import SEARCH_MODES as MODES, VECTOR_WEIGHT
+from langmem_cli.errors import InvalidInputError, UsageError
+from langmem_cli.store.base import SEARCH_MODES as MODES
+from langmem_cli.store.base import VECTOR_WEIGHT
+
 
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """(id, search arguments) of one --queries line, validated by core.lines.QueryLine."""

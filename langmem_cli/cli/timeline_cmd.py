@@ -34,7 +34,6 @@ def timeline(
     line = build(memories, namespace, now(), subject)
     if html is not None:
         from langmem_cli.cli.timeline_html import page
-
         from langmem_cli.errors import UsageError
 
         try:

@@ -10,8 +10,19 @@ from typing import Any, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, model_opt, state)
+from langmem_cli.cli.options import (
+    ApiBaseOpt,
+    ExtractArgs,
+    JsonOpt,
+    RetriesOpt,
+    RunOutcome,
+    TimeoutOpt,
+    check_format,
+    extract_option_group,
+    make_client,
+    model_opt,
+    state,
+)
 from langmem_cli.errors import ExitCode, UsageError
 
 

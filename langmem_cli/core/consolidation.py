@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from langmem_cli.core.llm import ChatClient, Usage, structured_call
 from langmem_cli.core.extraction import (
-    MAX_OPERATIONS, Existing, ExtractReply, Operation, Policy, _validated, claim_target, reply_schema,
+    MAX_OPERATIONS,
+    Existing,
+    ExtractReply,
+    Operation,
+    Policy,
+    _validated,
+    claim_target,
+    reply_schema,
 )
+from langmem_cli.core.llm import ChatClient, Usage, structured_call
 from langmem_cli.core.schemas import Schema
 
 SYSTEM = """You maintain a long-term memory store. The memories below were found to be related. Consolidate them:

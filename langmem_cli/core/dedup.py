@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from langmem_cli.core.grounding import content_words, negated
 from langmem_cli.core.extraction import Operation
+from langmem_cli.core.grounding import content_words, negated
 
 SIMILAR_WORDS = 0.5  # Jaccard of content words from which two memories are about the same thing
 

@@ -24,7 +24,14 @@ from typing import Any, Callable, Sequence
 
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.words import (  # noqa: F401  (re-exported for the gate's callers)
-    MONTHS, STOPWORDS, WEEKDAYS, content_words, negated, normalize, stem, words,
+    MONTHS,
+    STOPWORDS,
+    WEEKDAYS,
+    content_words,
+    negated,
+    normalize,
+    stem,
+    words,
 )
 
 MIN_OVERLAP = 0.5  # share of the memory's content words found in its quotes, with at most one word unquoted

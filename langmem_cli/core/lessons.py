@@ -34,8 +34,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from langmem_cli.core.feedback import (Evidence, Lesson, head_verb, key_of, length_of,  # noqa: F401
-                                       lessons_from_text, score_of, trajectory_lessons, words_of)
+from langmem_cli.core.feedback import (  # noqa: F401
+    Evidence,
+    Lesson,
+    head_verb,
+    key_of,
+    length_of,
+    lessons_from_text,
+    score_of,
+    trajectory_lessons,
+    words_of,
+)
 
 SECTION_START = "<!-- langmem:lessons (kept up to date by `langmem optimize-prompt`; edit freely) -->"
 SECTION_END = "<!-- /langmem:lessons -->"

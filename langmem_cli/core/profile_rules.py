@@ -23,7 +23,8 @@ A field no pattern finds stays empty: nothing is guessed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Iterator
 
 from langmem_cli.core.conversation import Conversation

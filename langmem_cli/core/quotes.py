@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from langmem_cli.core.extraction import QUOTES
 from langmem_cli.core.grounding import Rejected
 from langmem_cli.core.llm import ChatClient, LLMError, Usage, structured_call
-from langmem_cli.core.extraction import QUOTES
 
 ASK = """You proposed these memories, but their quotes are not words of the transcript:
 {items}

@@ -29,8 +29,20 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from langmem_cli.core.change_words import (
-    BEGINNING_VERBS, CHANGE_VERBS, CUE_WORDS, ENDING, ENDING_VERBS, FAMILY_OF, FROM_VALUE, GENERIC, HEADS, LEAD, PEOPLE,
-    PHRASES, SINGLE, SUBJECT,
+    BEGINNING_VERBS,
+    CHANGE_VERBS,
+    CUE_WORDS,
+    ENDING,
+    ENDING_VERBS,
+    FAMILY_OF,
+    FROM_VALUE,
+    GENERIC,
+    HEADS,
+    LEAD,
+    PEOPLE,
+    PHRASES,
+    SINGLE,
+    SUBJECT,
 )
 from langmem_cli.core.words import STOPWORDS, content_words, negated, stem, words
 

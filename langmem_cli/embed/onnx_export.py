@@ -98,9 +98,9 @@ def export(source: str, out_dir: Path) -> None:
         }
         (tmp / "langmem.json").write_text(json.dumps(meta, indent=2))
         # Check the export against sentence-transformers before keeping it.
-        from langmem_cli.embed.onnx_embedder import OnnxEmbedder
-
         import numpy as np
+
+        from langmem_cli.embed.onnx_embedder import OnnxEmbedder
 
         reference = model.encode(CHECK_SENTENCES, normalize_embeddings=True, convert_to_numpy=True)
         exported = OnnxEmbedder(tmp, name="check").embed(CHECK_SENTENCES)

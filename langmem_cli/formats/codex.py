@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.formats.common import ReadReport, Record, at, kind, message, timestamp
-from langmem_cli.formats.content import parts, split_message, tool_call, tool_result, flatten_content
+from langmem_cli.formats.content import flatten_content, parts, split_message, tool_call, tool_result
 
 _MACHINE_MADE = (  # "user" texts Codex writes itself: (prefix, reason)
     ("<environment_context>", "environment context"),

@@ -7,8 +7,8 @@ records ahead (so a file opening with lines no reader knows is still recognised)
 
 from __future__ import annotations
 
-from itertools import chain
 import io
+from itertools import chain
 from typing import Any, Iterator
 
 from langmem_cli.errors import InvalidInputError

@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.formats.common import (ReadReport, Record, at, first_timestamp, kind, message_list, optional_str,
-                                        timestamp)
-from langmem_cli.formats.content import parts, split_message, tool_call, tool_result, flatten_content
+from langmem_cli.formats.common import ReadReport, Record, at, first_timestamp, kind, message_list, optional_str, timestamp
+from langmem_cli.formats.content import flatten_content, parts, split_message, tool_call, tool_result
 
 TIME_KEYS = ("timestamp", "created_at", "create_time", "time", "date")
 Skip = Callable[[str, Any], None]
@@ -114,8 +113,8 @@ def line_metadata(obj: dict[str, Any], skip_keys: tuple[str, ...]) -> dict[str, 
 
 
 def read_conversations(records: Iterator[Record], name: str, report: ReadReport) -> Iterator[Conversation]:
-    from langmem_cli.formats.langchain import langchain_message
     from langmem_cli.formats.detect import langchain_type
+    from langmem_cli.formats.langchain import langchain_message
 
     for record in records:
         obj = record.value

@@ -16,7 +16,8 @@ from langmem_cli.formats.common import STDIN_NAME, ReadReport, Record
 from langmem_cli.formats.decode import records
 from langmem_cli.formats.detect import FORMATS, SAMPLE, detect_records, detect_value
 from langmem_cli.formats.langchain import read_langchain
-from langmem_cli.formats.openai import read_conversations as read_openai_conversations, read_messages
+from langmem_cli.formats.openai import read_conversations as read_openai_conversations
+from langmem_cli.formats.openai import read_messages
 from langmem_cli.formats.sharegpt import read_sharegpt
 
 Reader = Callable[[Iterator[Record], str, ReadReport], Iterator[Conversation]]

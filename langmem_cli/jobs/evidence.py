@@ -17,6 +17,7 @@ from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.words import normalize
 from langmem_cli.errors import LangmemError
 
+
 class _Files:
     """Conversations by source, per file, read at most once."""
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langmem_cli.llm.litellm_env import litellm_module
-
 from support.fake_registry import PROVIDER, TESTS_DIR, register  # noqa: F401  (re-exported for the benchmarks)
 
 

@@ -6,7 +6,7 @@ that ends, a new job. Written for these tests (not taken from any data set)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 SCHEMA = Path(__file__).resolve().parents[2] / "fixtures" / "schemas" / "user_profile.json"
