@@ -5,8 +5,17 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client, model_opt,
-                                     read_instructions, state)
+from langmem_cli.cli.options import (
+    ApiBaseOpt,
+    JsonOpt,
+    RetriesOpt,
+    RunOutcome,
+    TimeoutOpt,
+    make_client,
+    model_opt,
+    read_instructions,
+    state,
+)
 from langmem_cli.errors import ExitCode, UsageError
 
 

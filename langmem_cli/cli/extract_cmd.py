@@ -5,8 +5,19 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, model_opt, state)
+from langmem_cli.cli.options import (
+    ApiBaseOpt,
+    ExtractArgs,
+    JsonOpt,
+    RetriesOpt,
+    RunOutcome,
+    TimeoutOpt,
+    check_format,
+    extract_option_group,
+    make_client,
+    model_opt,
+    state,
+)
 from langmem_cli.errors import ExitCode, LangmemError, UsageError
 
 
@@ -30,7 +41,8 @@ def extract(
 ) -> None:
     """Extract memories from chat transcripts (one transaction per conversation). Without a model:
     the offline extractor "local"; every memory passes the grounding gate and keeps its evidence."""
-    from langmem_cli.cli.parse_only import parse_only as print_parse_only, read_transcripts
+    from langmem_cli.cli.parse_only import parse_only as print_parse_only
+    from langmem_cli.cli.parse_only import read_transcripts
 
     fmt, namespace, profile = shared.fmt, shared.namespace, shared.profile
     check_format(fmt)

@@ -12,8 +12,8 @@ import numpy as np
 
 from langmem_cli.core.clustering import cluster
 from langmem_cli.core.consolidation import consolidate_cluster
-from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation
+from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.schemas import BUILTIN, Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, NotFoundError
 

@@ -8,9 +8,9 @@ from typing import Any, Callable, Iterable
 
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
-from langmem_cli.core.long_messages import MESSAGE_LIMIT
-from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
+from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
+from langmem_cli.core.long_messages import MESSAGE_LIMIT
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError

@@ -9,8 +9,8 @@ import numpy as np
 
 from langmem_cli.core import grounding
 from langmem_cli.core.conversation import Conversation
-from langmem_cli.core.grounding import Candidate, Rejected
 from langmem_cli.core.extraction import Operation
+from langmem_cli.core.grounding import Candidate, Rejected
 
 LOCAL = "local"  # the name of the offline extractor in summaries and runs
 SMALL = 5000  # a namespace up to this size is compared whole; a larger one through vector search
@@ -71,9 +71,8 @@ def gate_operations(store, conversation: Conversation, operations: list[Operatio
     """Inserts and updates from a model pass the gate with their quotes; deletes need none.
     ``requote(rejected)`` asks the model once more for the quotes that were not found
     (returns {position: new quotes}); what still fails is rejected."""
-    from langmem_cli.core.render import render
-
     from langmem_cli.core.grounding import words
+    from langmem_cli.core.render import render
 
     pending = [(n, op) for n, op in enumerate(operations) if op.action in ("insert", "update")]
     stored = store.get_many([op.id for _, op in pending if op.id])

@@ -23,8 +23,8 @@ from langmem_cli.core.llm import Usage
 from langmem_cli.core.watch import Debouncer, Progress, chain_digest, message_key, new_messages, with_extra
 from langmem_cli.errors import InvalidInputError, LangmemError
 from langmem_cli.jobs.extract import ExtractOptions, counted_as, extract_one, fill_namespace
-from langmem_cli.jobs.watch_lease import LeaseKeeper
 from langmem_cli.jobs.watch_files import DEFAULT_GLOBS, Changes, Selection, Snapshot, parse, read_complete, signature
+from langmem_cli.jobs.watch_lease import LeaseKeeper
 
 Emit = Callable[[dict[str, Any]], None]
 

@@ -35,9 +35,8 @@ from langmem_cli.store.search import SEARCH_MODES, VECTOR_WEIGHT
 if TYPE_CHECKING:
     import numpy as np
 
-    from langmem_cli.core.watch import Lease, Progress, SourceState
-
     from langmem_cli.core.interfaces import Embedder
+    from langmem_cli.core.watch import Lease, Progress, SourceState
 
 __all__ = ["Store", "MemoryReader", "MemoryWriter", "Searcher", "Bookkeeping", "Purger", "NewMemory",
            "SEARCH_MODES", "VECTOR_WEIGHT", "OnCommit"]

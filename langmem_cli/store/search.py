@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from langmem_cli.core.fusion import convex_fusion, ranked
-from langmem_cli.core.rerank import Weights, rerank, weights_for
 from langmem_cli.core.records import SearchHit
+from langmem_cli.core.rerank import Weights, rerank, weights_for
 from langmem_cli.errors import UsageError
 from langmem_cli.store.retrievers import Query, Ranking, Retrievers, Scope
 

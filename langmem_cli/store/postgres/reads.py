@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Sequence
 
 from langmem_cli.core.records import HistoryEntry, Memory
-from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.postgres import schema

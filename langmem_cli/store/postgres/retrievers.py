@@ -153,7 +153,7 @@ class PostgresRetrievers:
         unknown = [w for w in words if w not in self._lexemes]
         if unknown:
             found = self.runner.query("SELECT " + ", ".join(
-                [f"coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), '{{}}')"] * len(unknown)), unknown)[0]
+                ["coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), '{}')"] * len(unknown)), unknown)[0]
             self._lexemes.update(zip(unknown, (tuple(x) for x in found)))
         rare = [w for w in words if all(frequencies.get(lexeme, 0.0) <= COMMON_SHARE for lexeme in self._lexemes[w])]
         return rare or words

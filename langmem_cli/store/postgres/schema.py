@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+
 # Advisory lock keys (one 64-bit key space per database): hashes of fixed names.
 def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"langmem:{name}".encode()).digest()[:8], "big", signed=True)

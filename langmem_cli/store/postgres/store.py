@@ -17,8 +17,7 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, Store, embed_missing
-from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
-from langmem_cli.store.repos.history import Change
+from langmem_cli.store.plan import Planner
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
     MEMORY_COLUMNS,
@@ -28,12 +27,13 @@ from langmem_cli.store.postgres.clauses import (
     where_clause,
 )
 from langmem_cli.store.postgres.connection import connect
-from langmem_cli.store.postgres.retrievers import PostgresRetrievers
-from langmem_cli.store.postgres.runner import PostgresRunner
 from langmem_cli.store.postgres.purge import PurgeMixin
 from langmem_cli.store.postgres.reads import ReadMixin
+from langmem_cli.store.postgres.retrievers import PostgresRetrievers
+from langmem_cli.store.postgres.runner import PostgresRunner
 from langmem_cli.store.postgres.url import mask, scrub
-from langmem_cli.store.plan import Planner
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.repos.history import Change
 
 _INSERT = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "

@@ -19,6 +19,7 @@ from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite.records_sql import in_batches, where_clause
 
+
 def history_memory_ids(conn: sqlite3.Connection, namespace: str | None, prefix: str | None,
                        kinds: list[str] | None) -> list[str]:
     """Ids of memories (deleted ones included) whose history lies in the namespace(s)/kinds."""

@@ -7,9 +7,9 @@ from typing import Any, Iterable, Iterator
 
 from sqlite_utils.utils import chunks
 
+from langmem_cli.core.filters import filter_candidates
 from langmem_cli.core.namespaces import like_pattern, validate
 from langmem_cli.core.records import HistoryEntry, Memory
-from langmem_cli.core.filters import filter_candidates
 
 MEMORY_COLUMNS = (
     "id, namespace, kind, content, text, content_hash, created_at, updated_at, source, metadata, embedding_model, "

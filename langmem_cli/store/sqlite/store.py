@@ -15,9 +15,11 @@ from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, Store, embed_missing
 from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
-from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS, AnnRetriever
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
+from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS
+from langmem_cli.store.sqlite.ann import AnnRetriever
+from langmem_cli.store.sqlite.keyword_index import KeywordIndex
 from langmem_cli.store.sqlite.purge import Purging
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
@@ -26,7 +28,6 @@ from langmem_cli.store.sqlite.records_sql import (
     row_to_memory,
     where_clause,
 )
-from langmem_cli.store.sqlite.keyword_index import KeywordIndex
 from langmem_cli.store.sqlite.retrievers import SQLiteRetrievers
 from langmem_cli.store.sqlite.runner import SQLiteRunner
 from langmem_cli.store.sqlite.validity import Validity
