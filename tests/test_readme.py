@@ -4,7 +4,10 @@ depend on the embedding model are run here and compared line by line."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,20 +24,28 @@ def example(first_command: str) -> tuple[list[str], list[str]]:
     return [line[2:] for line in lines if line.startswith("$ ")], [line for line in lines if not line.startswith("$ ")]
 
 
-def test_optimize_prompt_example(cli, monkeypatch, model_env):
+def test_optimize_prompt_example(db_path, model_env):
     """The offline optimizer (no model, no scripted one; the real embedding model groups lessons said
-    in other words): the diff and the verdict, exit 1 (would change)."""
+    in other words): the diff and the verdict, exit 1 (would change). Run as the user runs it, in a
+    process of its own (the on-device model is exported there on first use)."""
     commands, expected = example("langmem optimize-prompt fixtures/prompts/support.md")
-    monkeypatch.chdir(ROOT)
-    env = {"LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2", "LANGMEM_CACHE_DIR": str(model_env)}
-    cli.env.update(env)
-    result = cli(*commands[0].split()[1:], code=1)
+    env = {**os.environ, "LANGMEM_DB": str(db_path), "LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2",
+           "LANGMEM_CACHE_DIR": str(model_env), "HF_HUB_OFFLINE": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")) if p)}
+
+    def langmem(*args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "langmem_cli", *args], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 1, result.stderr
+        return result
+
+    result = langmem(*commands[0].split()[1:])
     got = (result.stdout + result.stderr).splitlines()
     assert [line for line in got if not line.startswith("preparing the embedding model")] == expected
     evidence = re.search(r"```json\n(.*?)```", README[README.index(commands[0]):], re.S).group(1)
     shown = json.loads(evidence)
     args = [a for a in commands[0].split()[1:] if a != "--diff"]
-    got = cli.json(*args, "--json", code=1)["prompts"][0]["instructions"]
+    got = json.loads(langmem(*args, "--json").stdout)["prompts"][0]["instructions"]
     assert shown in got
 
 
