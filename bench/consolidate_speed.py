@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +28,10 @@ def main() -> int:
     args = parser.parse_args()
     from langmem_cli import Store
     from langmem_cli.llm.litellm_client import LiteLLMClient
-    from langmem_cli.llm.fake_llm import SCRIPT
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the scripted model is test code
+    from support.fake_llm import SCRIPT, register
+
+    register()
     from langmem_cli.jobs.consolidate import ConsolidateOptions, run_consolidate
 
     print("| memories in the namespace | clusters | clustering s | whole run without LLM s (all clusters left pending) | "

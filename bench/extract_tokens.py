@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +24,10 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["LANGMEM_EMBEDDING_MODEL"] = "hash:256"
     from langmem_cli import Store
-    from langmem_cli.llm.fake_llm import SCRIPT
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the scripted model is test code
+    from support.fake_llm import SCRIPT, register
+
+    register()
     from langmem_cli.llm.litellm_client import LiteLLMClient
     from langmem_cli.core.conversation import Conversation, Message
     from langmem_cli.core.schemas import BUILTIN

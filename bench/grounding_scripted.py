@@ -15,6 +15,7 @@ A re-ask for missing quotes is answered with no quotes. Prints the rejection rat
 from __future__ import annotations
 
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -62,7 +63,10 @@ def measure() -> tuple[dict[str, list[int]], list[tuple[str, str]]]:
     from langmem_cli.embed.hash_embedder import HashEmbedder
     from langmem_cli.formats import read_conversations
     from langmem_cli.jobs.extract import ExtractOptions, extract_one
-    from langmem_cli.llm.fake_llm import SCRIPT
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the scripted model is test code
+    from support.fake_llm import SCRIPT, register
+
+    register()
     from langmem_cli.llm.litellm_client import LiteLLMClient
 
     store = Store.open(Path(tempfile.mkdtemp()) / "g.db", embedder=HashEmbedder(256))

@@ -26,23 +26,20 @@ THRESHOLD = 0.6
 
 
 def conversations_of(sample: dict, max_sessions: int | None):
-    from langmem_cli.core import dates
-    from langmem_cli.core.conversation import Conversation, Message
+    """The sample's sessions as the `conversations` JSONL format (ISO dates, speakers as message names;
+    see locomo_e2e.conversation_records), read back by the project's own reader."""
+    import io
+
+    from langmem_cli.formats.read import read_conversations
+    from locomo_e2e import conversation_records
 
     sample_id = str(sample.get("sample_id", "sample"))
-    for n, date, turns in sessions(sample["conversation"]):
-        if max_sessions is not None and n > max_sessions:
-            break
-        messages = [Message("system", f"Conversation of {date}.")] if date else []
-        started = dates.iso(date) if date else None
-        for turn in turns:
-            text = turn.get("text", "")
-            if turn.get("blip_caption"):
-                text += f" [shares an image: {turn['blip_caption']}]"
-            # the speaker is the message's name: the transcript line reads "Caroline: text"
-            messages.append(Message("user", text, name=str(turn.get("speaker") or "") or None))
-        metadata = {"sample_id": sample_id, "session": n, **({"started_at": started} if started else {})}
-        yield n, Conversation(messages, metadata, f"{sample_id}:session_{n}")
+    lines, _ = conversation_records(sample)
+    if max_sessions is not None:
+        lines = [line for line in lines if json.loads(line)["session"] <= max_sessions]
+    data = io.BytesIO("".join(line + "\n" for line in lines).encode())
+    for conversation in read_conversations(f"{sample_id}.jsonl", "conversations", stream=data):
+        yield conversation.metadata["session"], conversation
 
 
 def gold_facts(sample: dict, max_sessions: int | None) -> list[str]:

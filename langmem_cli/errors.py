@@ -11,6 +11,8 @@ class ExitCode:
     INVALID_INPUT = 4  # a file or content that does not parse or validate (file:line)
     DATABASE = 5  # database cannot be opened, is locked past the timeout, or is corrupt
     MODEL = 6  # the embedding model cannot be loaded offline
+    PROVIDER = 7  # optimize-prompt: a kind that needs an LLM has none, or the provider cannot be used
+    TRAJECTORIES = 8  # optimize-prompt: the trajectories file is missing, unreadable or does not parse
     ALL_FAILED = 65  # a batch where every file and conversation failed: nothing extracted (EX_DATAERR)
     UNAVAILABLE = 69  # the database server went away mid-run (EX_UNAVAILABLE): that unit rolled back, run again
     TEMPFAIL = 75  # another run holds the lock (EX_TEMPFAIL): try again later
@@ -43,6 +45,18 @@ class InvalidInputError(LangmemError):
     def __init__(self, message: str, *, location: str | None = None):
         super().__init__(f"{location}: {message}" if location else message)
         self.location = location
+
+
+class TrajectoriesError(InvalidInputError):
+    """optimize-prompt: the trajectories file is missing or bad (a code of its own, for CI)."""
+
+    exit_code = ExitCode.TRAJECTORIES
+
+
+class ProviderUnusableError(LangmemError):
+    """optimize-prompt: no LLM where one is needed, or the provider failed (after retries)."""
+
+    exit_code = ExitCode.PROVIDER
 
 
 class DatabaseError(LangmemError):

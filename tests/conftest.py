@@ -16,11 +16,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from support.fake_registry import register
+
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.cli.app import app
 
+# The scripted fake model (tests/support/fake_llm.py, not in the package), for commands that take
+# --model: registered for this process and the subprocesses the tests start.
+register()
 HASH_MODEL = "hash:64"
-# The scripted fake model (langmem_cli/llm/fake_llm.py), for commands that take --model.
 FAKE = ("--model", "fake/test")
 
 
@@ -105,7 +109,7 @@ def fake(request: pytest.FixtureRequest):
     """The fake model's script, reset before and after the test. It answers validly by itself when
     its queue is empty, unless the test or module is marked ``@pytest.mark.fake_script(auto=False)``.
     Files that use it everywhere say ``pytestmark = pytest.mark.usefixtures("fake")``."""
-    from langmem_cli.llm.fake_llm import SCRIPT
+    from support.fake_llm import SCRIPT
 
     marker = request.node.get_closest_marker("fake_script")
     SCRIPT.reset(**(marker.kwargs if marker else {}))

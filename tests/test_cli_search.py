@@ -257,8 +257,9 @@ def test_neighbor_weight_lifts_adjacent_lines(cli, tmp_path):
     f.write_text("".join(json.dumps({"namespace": "c", "content": t, "source": s}) + "\n" for s, t in lines))
     cli("import", f)
     query = "Caroline meeting yesterday"
-    plain = [h["source"] for h in cli.json("search", query, "-l", "6")]
+    plain = [h["source"] for h in cli.json("search", query, "-l", "6", "--neighbor-weight", "0")]
     smoothed = [h["source"] for h in cli.json("search", query, "-l", "6", "--neighbor-weight", "1")]
-    assert plain[0] == smoothed[0] == "chat.txt:1"
+    default = [h["source"] for h in cli.json("search", query, "-l", "6")]  # neighbours on by default
+    assert plain[0] == smoothed[0] == default[0] == "chat.txt:1"
     assert plain.index("chat.txt:2") > 1
-    assert smoothed.index("chat.txt:2") == 1
+    assert smoothed.index("chat.txt:2") == default.index("chat.txt:2") == 1

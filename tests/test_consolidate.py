@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 from langmem_cli.core.clustering import cluster
 
 FAKE = ["--model", "fake/test"]

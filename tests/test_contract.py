@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAKE, Cli
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NOTES = [

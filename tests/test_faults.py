@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from langmem_cli.llm.fake_llm import FAULTS, SCRIPT
+from support.fake_llm import FAULTS, SCRIPT
 from support.openai_server import closed_port
 
 PY = sys.executable
@@ -335,7 +335,9 @@ def no_net(tmp_path):
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(AUDIT)
     log = tmp_path / "net.log"
-    return {"PYTHONPATH": str(hooks), "NET_AUDIT_LOG": str(log)}, log
+    # the audit hook first; then the caller's path (this tree, and tests/ for the scripted model)
+    path = os.pathsep.join(p for p in (str(hooks), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "NET_AUDIT_LOG": str(log)}, log
 
 
 def test_offline_commands_work_without_network(tmp_path, no_net):

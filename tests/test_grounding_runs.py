@@ -94,7 +94,7 @@ def slow_env(tmp_path: Path, delay: float) -> dict[str, str]:
     script.write_text(json.dumps({"replies": [], "auto": True, "delay": delay}))
     return {**os.environ, "LANGMEM_DB": str(tmp_path / "m.db"), "LANGMEM_EMBEDDING_MODEL": "hash:64",
             "LANGMEM_FAKE_SCRIPT": str(script), "LANGMEM_FAKE_LOG": str(tmp_path / "log.jsonl"),
-            "PYTHONPATH": str(ROOT)}
+            "PYTHONPATH": str(ROOT) + os.pathsep + str(ROOT / "tests")}  # tests/: the scripted model
 
 
 def test_two_extracts_of_one_file_at_once_pay_once(tmp_path):
@@ -152,5 +152,8 @@ def test_optimize_prompt_says_local_is_not_a_model(cli, tmp_path):
     prompt = tmp_path / "p.md"
     prompt.write_text("You are helpful.\n")
     result = cli("optimize-prompt", prompt, "-t", ROOT / "fixtures" / "trajectories" / "support.jsonl",
-                 "--model", "local", code=2)
+                 "--model", "local", "--json")  # 'local' is no model: the offline optimizer runs (issue 26)
+    assert json.loads(result.stdout)["kind"] == "lessons" and "Traceback" not in result.output
+    result = cli("optimize-prompt", prompt, "-t", ROOT / "fixtures" / "trajectories" / "support.jsonl",
+                 "--model", "local", "--kind", "gradient", code=7)
     assert "needs a model" in result.stderr and "Traceback" not in result.output

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 from langmem_cli.formats.prompt_files import load_prompt_file
 from langmem_cli.formats import FORMATS, read_conversations
 from langmem_cli.core.conversation import Conversation
@@ -418,11 +418,13 @@ def test_a_50_mb_line(cli, db_path: Path, tmp_path: Path) -> None:
 def test_unreadable_paths_are_usage_errors(cli, tmp_path: Path) -> None:
     prompt = tmp_path / "p.md"
     prompt.write_text("Be brief.\n")
-    for args in (("extract", tmp_path, *FAKE), ("import", tmp_path), ("extract", tmp_path / "missing.jsonl", *FAKE),
-                 ("import", tmp_path / "missing.jsonl"), ("optimize-prompt", tmp_path, "-t", TRAJ, *FAKE),
-                 ("optimize-prompt", prompt, "-t", tmp_path, *FAKE)):
+    # optimize-prompt gives each input its own code (issue 26): 4 the prompt file, 8 the trajectories
+    for args, codes in ((("extract", tmp_path, *FAKE), (2,)), (("import", tmp_path), (2,)),
+                        (("extract", tmp_path / "missing.jsonl", *FAKE), (2,)), (("import", tmp_path / "missing.jsonl"), (2,)),
+                        (("optimize-prompt", tmp_path, "-t", TRAJ, *FAKE), (4,)),
+                        (("optimize-prompt", prompt, "-t", tmp_path, *FAKE), (8,))):
         result = cli(*args, code=None)
-        assert_clean_failure(result, Path(args[3] if args[1] == prompt else args[1]), codes=(2,), anywhere=True)
+        assert_clean_failure(result, Path(args[3] if args[1] == prompt else args[1]), codes=codes, anywhere=True)
     assert SCRIPT.prompts == []
 
 
@@ -479,7 +481,7 @@ def test_optimize_prompt_hostile_trajectories(cli, tmp_path: Path, case: str) ->
     second = SECOND_LINES[case].replace(b'"role": "user", ', b'"messages": [{"role": "user", "content": "hi"}], ')
     trajectories.write_bytes(good + b"\n" + second + b"\n")
     result = cli("optimize-prompt", prompt, "-t", trajectories, *FAKE, "--in-place", code=None)
-    assert_clean_failure(result, trajectories, 2)
+    assert_clean_failure(result, trajectories, 2, codes=(8,))
     assert SCRIPT.prompts == [] and prompt.read_text() == "Be brief.\n"
 
 

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from langmem_cli.core.records import NewMemory
-from langmem_cli.store.sqlite.search import Scope, keyword_ranking
+from langmem_cli.store.retrievers import Query, Scope
 
 WORDS = ("tea coffee running runner runs marathon Berlin Prague cat cats dog Pixel café naïve Rust Go "
          "Python sourdough bakery cello Japan April school daughter partner job quickly").split()
@@ -22,11 +22,12 @@ def filled(store):
 
 
 def both(store, query, namespace=None, k=20, moment=None):
-    store.searches = 0
-    fts = keyword_ranking(store, query, k, Scope(store, namespace, None, None, None, moment))
-    store.searches = 2
+    retrievers = store.retrievers
+    retrievers.reset()
+    retrievers.searches = 0
+    fts = retrievers.keyword_top_k(Scope(namespace, moment=moment), Query(query, None), k)
     assert store.keyword_index(wait=True) is not None
-    memory = keyword_ranking(store, query, k, Scope(store, namespace, None, None, None, moment))
+    memory = retrievers.keyword_top_k(Scope(namespace, moment=moment), Query(query, None), k)
     return fts, memory
 
 
@@ -79,9 +80,9 @@ def test_stays_fresh_after_writes_from_another_connection(filled, db_path, embed
 
 def test_warm_search_uses_the_memory_index(filled):
     filled.search("tea", mode="keyword")
-    assert filled._keywords is None  # one search (a cold CLI): FTS5 only, nothing built
+    assert filled.retrievers.warmer is None  # one search (a cold CLI): FTS5 only, nothing built
     hits = filled.search("tea", mode="keyword", limit=5)
-    assert filled._keywords is not None and hits  # the second starts the build
+    assert filled.retrievers.warmer is not None and hits  # the second starts the build
     assert filled.keyword_index(wait=True) is not None
 
 
@@ -117,7 +118,7 @@ def test_a_purge_drops_the_index_and_the_next_one_is_fresh(filled):
     victim = filled.search("tea", mode="keyword", limit=1)[0].memory
     filled.keyword_index(wait=True)
     filled.purge([victim.id], reclaim=False)
-    assert filled._keywords is None
+    assert filled.retrievers.warmer is None
     filled.search("tea", mode="keyword")
     filled.keyword_index(wait=True)
     assert victim.id not in [h.memory.id for h in filled.search("tea", mode="keyword", limit=300)]
@@ -125,7 +126,7 @@ def test_a_purge_drops_the_index_and_the_next_one_is_fresh(filled):
 
 def test_prepare_search_loads_the_vectors_in_the_background(filled):
     filled.prepare_search()
-    warmer = filled._keywords
+    warmer = filled.retrievers.warmer
     hits = filled.search("tea", limit=3)
     assert hits and warmer.vector_model is None  # the first search took the warmer's vectors
-    assert filled.vector_index() is filled._index and len(filled._index.ids) == 300
+    assert filled.vector_index() is filled.retrievers.vectors and len(filled.retrievers.vectors.ids) == 300

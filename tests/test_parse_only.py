@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from langmem_cli.llm.fake_llm import SCRIPT
+from support.fake_llm import SCRIPT
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
 FAKE = ("--model", "fake/test")

@@ -179,3 +179,23 @@ def test_writers_in_several_processes_lose_nothing(pg_url: str) -> None:
         assert store.count(prefix="w") == 4 * 61
         assert store.conn.execute("SELECT count(*) FROM history").fetchone()[0] == 4 * 61 + 4 * 10
         assert store.integrity_check() == "ok"
+
+
+def test_a_common_keyword_does_not_select_candidates_alone(pg_url: str) -> None:
+    """Issue 28: ts_rank reads every row it ranks; a word in most memories would make a global
+    keyword search rank them all. Rows holding a rarer query word are the candidates (ranked
+    with every word); with fewer than k of them, every match competes as before."""
+    from langmem_cli.core.records import NewMemory
+
+    with open_pg(pg_url) as store:
+        store.put_many([NewMemory(f"k/{i % 5}", f"Alice note number {i} about the weather") for i in range(400)]
+                       + [NewMemory("k/0", f"Alice went to Zanzibar, trip {i}") for i in range(2)])
+        store.runner.execute("ANALYZE memories")
+        retrievers = store.retrievers
+        retrievers.forget_statistics()
+        assert retrievers.selective(["alice", "zanzibar"]) == ["zanzibar"]
+        assert retrievers.selective(["alice"]) == ["alice"]  # nothing rarer: the word itself
+        top = store.search("Alice Zanzibar", mode="keyword", limit=2)
+        assert len(top) == 2 and all("Zanzibar" in h.memory.text for h in top)
+        wide = store.search("Alice Zanzibar", mode="keyword", limit=20)  # only 2 rare rows: all compete
+        assert len(wide) == 20 and all("Zanzibar" in h.memory.text for h in wide[:2])

@@ -3,6 +3,7 @@ depend on the embedding model are run here and compared line by line."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -20,13 +21,21 @@ def example(first_command: str) -> tuple[list[str], list[str]]:
     return [line[2:] for line in lines if line.startswith("$ ")], [line for line in lines if not line.startswith("$ ")]
 
 
-def test_optimize_prompt_example(cli, monkeypatch):
-    commands, expected = example("export LANGMEM_FAKE_SCRIPT")
+def test_optimize_prompt_example(cli, monkeypatch, model_env):
+    """The offline optimizer (no model, no scripted one; the real embedding model groups lessons said
+    in other words): the diff and the verdict, exit 1 (would change)."""
+    commands, expected = example("langmem optimize-prompt fixtures/prompts/support.md")
     monkeypatch.chdir(ROOT)
-    script = commands[0].split("=", 1)[1].split()[0]
-    args = commands[1].split()[1:]
-    result = cli(*args, env={"LANGMEM_FAKE_SCRIPT": script})
-    assert (result.stdout + result.stderr).splitlines() == expected
+    env = {"LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2", "LANGMEM_CACHE_DIR": str(model_env)}
+    cli.env.update(env)
+    result = cli(*commands[0].split()[1:], code=1)
+    got = (result.stdout + result.stderr).splitlines()
+    assert [line for line in got if not line.startswith("preparing the embedding model")] == expected
+    evidence = re.search(r"```json\n(.*?)```", README[README.index(commands[0]):], re.S).group(1)
+    shown = json.loads(evidence)
+    args = [a for a in commands[0].split()[1:] if a != "--diff"]
+    got = cli.json(*args, "--json", code=1)["prompts"][0]["instructions"]
+    assert shown in got
 
 
 @pytest.mark.parametrize("first", ["langmem import fixtures/memories.jsonl"])

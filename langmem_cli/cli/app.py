@@ -147,7 +147,7 @@ def root(
 def _register() -> None:
     from langmem_cli.cli import (
         consolidate_cmd, delete_cmd, extract_cmd, get_cmd, mcp_cmd, optimize_cmd, profile_cmd, history_cmd, list_cmd, namespaces_cmd, path_cmd, put_cmd,
-        reindex_cmd, runs_cmd, search_cmd, stats_cmd, transfer_cmd, watch_cmd,
+        reindex_cmd, runs_cmd, search_cmd, stats_cmd, timeline_cmd, transfer_cmd, watch_cmd,
     )
 
     app.command("extract")(extract_cmd.extract)
@@ -164,6 +164,7 @@ def _register() -> None:
     app.command("delete")(delete_cmd.delete)
     app.command("namespaces")(namespaces_cmd.namespaces)
     app.command("history")(history_cmd.history)
+    app.command("timeline")(timeline_cmd.timeline)
     app.command("export")(transfer_cmd.export)
     app.command("import")(transfer_cmd.import_)
     app.command("stats")(stats_cmd.stats)

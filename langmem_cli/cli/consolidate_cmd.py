@@ -5,7 +5,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client,
+from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client, model_opt,
                                      read_instructions, state)
 from langmem_cli.errors import ExitCode, UsageError
 
@@ -22,7 +22,7 @@ def consolidate(
     max_cluster: Annotated[int, typer.Option("--max-cluster", min=2, max=50, help="Most memories in one cluster.")] = 8,
     max_llm_calls: Annotated[Optional[int], typer.Option("--max-llm-calls", min=0, help="Stop after this many LLM calls; the rest waits for the next run.")] = None,
     schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="Schema of a custom kind (PATH.json or module:Class), so its memories can be rewritten.")] = None,
-    model: ModelOpt = None,
+    model: model_opt("merges near-duplicates inside each cluster deterministically (the fuller one kept, the other closed) and reports possible contradictions without touching them.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -98,6 +98,10 @@ def _print(out, report, model: str, dry_run: bool, show_contradictions: bool = F
 def _change(op) -> str:
     """One operation as the log shows it. Consolidation never erases: a dropped memory is closed,
     superseded by the one that carries its fact on, or invalidated."""
+    if op.action == "supersede":  # a later memory changes this one (offline update detection)
+        return f"supersede {op.id} by {op.superseded_by}"
+    if op.action == "insert" and getattr(op, "row_id", None):
+        return f"insert {op.row_id}: {op.content}"
     if op.action == "delete":
         successor = (op.metadata or {}).get("superseded_by")
         return f"supersede {op.id} by {successor}" if successor else f"invalidate {op.id}"

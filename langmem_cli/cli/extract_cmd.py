@@ -5,8 +5,8 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, state)
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, model_opt, state)
 from langmem_cli.errors import ExitCode, LangmemError, UsageError
 
 
@@ -17,7 +17,7 @@ def extract(
     glob: Annotated[Optional[List[str]], typer.Option("--glob", help="File names to read in folders; repeatable. Default: *.jsonl and *.json.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
-    model: ModelOpt = None,
+    model: model_opt("the offline extractor keeps what people said about themselves (rewritten, with its quote), no LLM.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -145,6 +145,10 @@ def _print(out, report, dry_run: bool, model: str, show_rejected: bool = False) 
                     target = f" {op.id}" if op.id else ""
                     console.print(f"[dry-run] {r.namespace} {op.action} {op.kind}{target}: {op.content}", markup=False)
         console.print(summary_line(model, summary), markup=False)
+    for r in report.results:
+        for c in r.contradictions:  # kept both; reported by this run only (marked in the new memory)
+            out.info(f"possible contradiction in {r.namespace} ({r.source}): {c['text']!r} and memory {c['ids'][1]}: "
+                     "both kept (said at the same time; nothing tells which holds)")
     if show_rejected and form != "json":
         for r in report.results:
             for rej in r.rejected:

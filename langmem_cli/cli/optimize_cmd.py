@@ -9,71 +9,110 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt, choice,
-                                     make_client, state)
+from langmem_cli.cli.options import (ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, choice, make_client,
+                                     model_opt, state)
 from langmem_cli.errors import ExitCode, UsageError
 
-# core.prompt_optimizer.KINDS, repeated so that `--help` does not import the optimizer (pydantic).
-KINDS = ("gradient", "metaprompt", "prompt_memory")
+# core.prompt_optimizer.KINDS and jobs.optimize.OFFLINE_KIND, repeated so that `--help` does not
+# import the optimizer (pydantic).
+MODEL_KINDS = ("gradient", "metaprompt", "prompt_memory")
+OFFLINE_KIND = "lessons"
+KINDS = (OFFLINE_KIND, *MODEL_KINDS)
 
 
 def optimize_prompt(
     ctx: typer.Context,
-    prompt_file: Annotated[Path, typer.Argument(help="A .txt/.md prompt, or .json/.yaml with one or more {name, prompt, ...}.")],
-    trajectories: Annotated[Path, typer.Option("--trajectories", "-t", help="JSONL: one conversation per line ({\"messages\": [...]}) with its \"feedback\".")],
-    kind: Annotated[choice(KINDS), typer.Option("--kind", help="gradient, metaprompt or prompt_memory.")] = "gradient",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here (same format).")] = None,
-    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite PROMPT_FILE (atomically).")] = False,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if the prompt would change (a CI gate).")] = False,
+    prompt_files: Annotated[list[Path], typer.Argument(metavar="PROMPT_FILE", help="One or more prompts: .txt/.md (one prompt each), or .json/.yaml with one or more {name, prompt, ...}.", show_default=False)],
+    trajectories: Annotated[Path, typer.Option("--trajectories", "-t", help="JSONL: one conversation per line ({\"messages\": [...]}) with its \"feedback\" (and optionally the \"step\": the prompt it concerns).")],
+    kind: Annotated[Optional[choice(KINDS)], typer.Option("--kind", help="lessons (offline: instructions from the feedback; the default without a model), or with a model gradient (its default), metaprompt, prompt_memory.", show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here (same format; one prompt file).")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite the prompt files that change (atomically).")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if a prompt would change, 0 if not (a CI gate; errors have codes of their own).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff.")] = False,
+    min_support: Annotated[int, typer.Option("--min-support", min=1, max=1000, help="lessons: trajectories a lesson needs before it becomes an instruction (a standing rule, \"always ...\", needs one).")] = 2,
     max_steps: Annotated[int, typer.Option("--max-reflection-steps", min=1, max=20)] = 5,
     min_steps: Annotated[int, typer.Option("--min-reflection-steps", min=1, max=20)] = 1,
-    model: ModelOpt = None,
+    model: model_opt("the offline optimizer (--kind lessons) turns recurring corrective feedback into instructions, each with its quote, in a marked section of the prompt.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
     json_mode: JsonOpt = None,
 ) -> None:
-    """Refine system prompts from labeled trajectories (procedural memory), for CI."""
+    """Refine system prompts from labeled trajectories (procedural memory), for CI; offline by default."""
     from langmem_cli import config
-    from langmem_cli.core.llm import Usage
+    from langmem_cli.core.llm import LLMError, Usage
+    from langmem_cli.errors import InvalidInputError, LangmemError, ProviderUnusableError
     from langmem_cli.formats.prompt_files import load_prompt_file
-    from langmem_cli.jobs.optimize import OptimizeOptions, read_trajectories, run_optimize
+    from langmem_cli.jobs.optimize import OptimizeOptions, read_trajectories, run_offline, run_optimize
 
     st = state(ctx, json_mode)
     out = st.output
     if output is not None and in_place:
         raise UsageError("give --output or --in-place, not both")
+    if output is not None and len(prompt_files) > 1:
+        raise UsageError("--output takes one prompt file; use --in-place for several")
     if min_steps > max_steps:
         raise UsageError("--min-reflection-steps is larger than --max-reflection-steps")
-    pf = load_prompt_file(prompt_file)
-    if not trajectories.exists():
-        raise UsageError(f"no trajectories file {trajectories}")
-    trajs = read_trajectories(trajectories)
-    model_name = config.llm_model(model, default=config.BUNDLED_LLM)  # rewriting a prompt needs a model
-    if model_name == config.DEFAULT_MODEL:
-        raise UsageError("optimize-prompt needs a model: 'local' extracts without one; give --model "
-                         f"{config.BUNDLED_LLM} (the `local` extra) or any litellm model")
+    pfs = [load_prompt_file(p) for p in prompt_files]
+    seen: dict[str, Path] = {}
+    for pf in pfs:
+        for spec in pf.specs:
+            if spec.name in seen:
+                raise InvalidInputError(f"a prompt named {spec.name!r} is also in {seen[spec.name]}", location=str(pf.path))
+            seen[spec.name] = pf.path
+    model_name = config.llm_model(model)
+    offline = model_name == config.DEFAULT_MODEL
+    kind = kind or (OFFLINE_KIND if offline else "gradient")
+    if offline and kind != OFFLINE_KIND:
+        raise ProviderUnusableError(f"--kind {kind} needs a model: give --model (any litellm model, or "
+                                    f"{config.BUNDLED_LLM} with the `local` extra), or use --kind {OFFLINE_KIND} (offline)")
     usage = Usage()
-    opts = OptimizeOptions(kind, min_steps, max_steps, retries)
+    opts = OptimizeOptions(kind, min_steps, max_steps, retries, min_support)
+    label = ", ".join(str(p) for p in prompt_files)
+    used_model = None if kind == OFFLINE_KIND else model_name
     recording = contextlib.nullcontext(None) if check else st.run(
-        "optimize-prompt", {"file": str(prompt_file), "kind": kind}, model=model_name, outcome=RunOutcome(usage=usage))
+        "optimize-prompt", {"file": label, "kind": kind}, model=used_model, outcome=RunOutcome(usage=usage))
     with recording as store:
-        if not trajs:
-            out.info("no trajectories: the prompt is unchanged")
-        report = run_optimize(store, lambda: make_client(model_name, api_base, timeout), pf, trajs, opts, usage=usage,
-                              target=None if check else prompt_file if in_place else output)
-    changed, new_text = report.changed, report.new_text
+        if kind == OFFLINE_KIND:
+            report = run_offline(store, pfs, trajectories, opts, write=in_place and not check,
+                                 output=None if check else output)
+        else:
+            trajs = read_trajectories(trajectories)
+            if not trajs:
+                out.info("no trajectories: the prompt is unchanged")
+            try:
+                report = run_optimize(store, lambda: make_client(model_name, api_base, timeout), pfs, trajs, opts,
+                                      usage=usage, write=in_place and not check, output=None if check else output)
+            except LLMError as exc:
+                raise ProviderUnusableError(str(exc)) from None
+            except LangmemError as exc:
+                if exc.exit_code in (ExitCode.FAILURE, ExitCode.USAGE):  # e.g. cannot reach the provider
+                    raise ProviderUnusableError(str(exc)) from None
+                raise
+    changed = report.changed
     if diff:
-        sys.stdout.writelines(difflib.unified_diff(pf.text.splitlines(True), new_text.splitlines(True),
-                                                   f"a/{prompt_file}", f"b/{prompt_file}"))
+        for pf in pfs:
+            sys.stdout.writelines(difflib.unified_diff(pf.text.splitlines(True), report.text_of(pf).splitlines(True),
+                                                       f"a/{pf.path}", f"b/{pf.path}"))
     if out.json and json_mode:
-        out.data(report.to_dict(kind, model_name))
+        out.data(report.to_dict(kind, used_model))
     elif not diff and output is None and not in_place and not check:
-        sys.stdout.write(new_text)
-    out.info(f"{'would change' if check and changed else 'changed' if changed else 'unchanged'}: "
-             f"{', '.join(changed) or ', '.join(s.name for s in pf.specs)} ({usage.calls} LLM calls, "
-             f"{usage.prompt_tokens + usage.completion_tokens} tokens, ${usage.cost:.4f})")
+        for pf in pfs:
+            sys.stdout.write(report.text_of(pf))
+    for outcome in report.outcomes:
+        for conflict in outcome.conflicts or ():
+            out.info(f"{outcome.name}: contradictory feedback: {conflict}")
+    if report.not_routed:
+        out.info(f"{report.not_routed} trajectories name a step that is no prompt here: their lessons went to "
+                 f"{pfs[0].specs[0].name!r}")
+    verdict = 'would change' if check and changed else 'changed' if changed else 'unchanged'
+    names = ', '.join(changed) or ', '.join(s.name for pf in pfs for s in pf.specs)
+    if kind == OFFLINE_KIND:
+        added = sum(1 for o in report.outcomes for i in o.instructions or () if not i["kept"])
+        out.info(f"{verdict}: {names} ({report.trajectories} trajectories, {added} new instructions, offline)")
+    else:
+        out.info(f"{verdict}: {names} ({usage.calls} LLM calls, "
+                 f"{usage.prompt_tokens + usage.completion_tokens} tokens, ${usage.cost:.4f})")
     if check and changed:
         raise typer.Exit(ExitCode.FAILURE)
 

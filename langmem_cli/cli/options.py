@@ -27,15 +27,22 @@ OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many 
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="What was valid then (ISO 8601 date or date-time; a date means that whole day). Default: now.", show_default=False)]
 IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also memories no longer (or not yet) valid: superseded, invalidated.")]
 
-# The LLM options of every LLM command (extract, consolidate, optimize-prompt), defined once.
-ModelOpt = Annotated[Optional[str], typer.Option("--model", envvar="LANGMEM_MODEL", help="Any litellm model string (e.g. openai/gpt-4o-mini, local/smollm2-135m); default: local, the offline extractor (no LLM).", show_default=False)]
+# The LLM options of every LLM command (extract, watch, consolidate, optimize-prompt), defined once.
+def model_opt(without: str):
+    """``--model`` for a command, its help saying what the command does without a model (every
+    command with --model uses this, issue 26)."""
+    return Annotated[Optional[str], typer.Option(
+        "--model", envvar="LANGMEM_MODEL", show_default=False,
+        help=f"Any litellm model string (e.g. openai/gpt-4o-mini, ollama/llama3.2). Without one (default, or 'local'): {without}")]
+
+
 ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per LLM call.")]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries when a reply does not validate or the provider fails (the latter after a backoff).")]
 
 # What extract and watch share: where memories go, what kinds, and how the model is asked.
 NamespaceTemplateOpt = Annotated[str, typer.Option("--namespace", "-n", help="Namespace or template, e.g. memories/{user_id}.")]
-VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; repeatable.")]
+VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="key=value for the namespace template; user_name=NAME names the user in memories when the transcript does not; repeatable.")]
 SchemaOpt = Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="memory, episode, profile, PATH.json or module:Class; repeatable.")]
 InstructionsOpt = Annotated[Optional[str], typer.Option("--instructions", help="Extra instructions, or @FILE.")]
 ProfileOpt = Annotated[bool, typer.Option("--profile", help="One document per namespace and schema, updated in place.")]
@@ -205,7 +212,7 @@ def resolve_id(store: "Store", memory_id: str) -> str:
 # Commands that only read: on a database that does not exist yet they say so instead of creating
 # its folder and reporting nothing.
 READ_ONLY_COMMANDS = frozenset({"search", "list", "get", "history", "namespaces", "stats", "runs", "export",
-                                "show-profile", "prompt-history"})
+                                "show-profile", "prompt-history", "timeline"})
 
 
 @dataclass

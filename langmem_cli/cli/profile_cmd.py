@@ -39,6 +39,8 @@ def show_profile(
     st = state(ctx, json_mode)
     store = st.store()
     _, docs = _profiles(store, namespace, schema, as_of)
+    if not history:
+        docs = one_per_kind(docs)
     if not docs:
         st.output.info(f"no profile in {namespace}" + (f" of kind {schema}" if schema else ""))
         st.output.data([], lambda c: None)
@@ -68,6 +70,17 @@ def show_profile(
             console.print(tree)
 
     st.output.data([{"id": d.id, "kind": d.kind, "content": d.content, "updated_at": d.updated_at} for d in docs], human)
+
+
+def one_per_kind(docs: list) -> list:
+    """One profile per schema: the version that began last (rows written before versions were
+    kept apart, or two profiles put by hand, may both hold at one moment)."""
+    latest: dict[str, Any] = {}
+    for d in docs:
+        best = latest.get(d.kind)
+        if best is None or (d.valid_from or "", d.updated_at) > (best.valid_from or "", best.updated_at):
+            latest[d.kind] = d
+    return [d for d in docs if latest.get(d.kind) is d]
 
 
 def _add(tree, value: Any) -> None:

@@ -50,9 +50,11 @@ def search(
     limit: LimitOpt = 10,
     offset: OffsetOpt = 0,
     vector_weight: Annotated[float, typer.Option("--vector-weight", min=0.0, max=1.0, help="Hybrid: share of the vector score (the rest is BM25).")] = VECTOR_WEIGHT,
-    neighbor_weight: Annotated[float, typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of its best neighbour's score (adjacent lines of the same source file); 0 = off.")] = 0.0,
+    neighbor_weight: Annotated[Optional[float], typer.Option("--neighbor-weight", min=0.0, help="Boost a memory by this share of the best score one message away in its conversation (and half this share of the best two away); 0 = off. Default: 0.4 in hybrid mode, 0 otherwise.", show_default=False)] = None,
+    rerank: Annotated[bool, typer.Option("--rerank/--no-rerank", help="Hybrid: re-rank after fusion (neighbours, time questions, people named, diversity).")] = True,
     as_of: AsOfOpt = None,
     include_expired: IncludeExpiredOpt = False,
+    context: Annotated[Optional[int], typer.Option("--context", min=0, help="Bring each hit's evidence: the quoted message(s) read back from the transcript, with N messages around them (says so when the file moved or changed).", show_default=False)] = None,
     queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: a JSONL file (or -) of queries; one result line per query.")] = None,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per result line.")] = False,
     json_mode: JsonOpt = None,
@@ -62,26 +64,62 @@ def search(
     defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
                 "filters": parse_filters(filter or []), "limit": limit, "offset": offset,
                 "vector_weight": vector_weight, "neighbor_weight": neighbor_weight, "as_of": as_of,
-                "include_expired": include_expired}
+                "include_expired": include_expired, "rerank": rerank}
     store = st.store()
     if queries is not None:
         if query is not None:
             raise UsageError("give a QUERY or --queries, not both")
-        _run_batch(st, store, queries, defaults)
+        _run_batch(st, store, queries, defaults, context)
         return
     if query is None:
         raise UsageError("missing QUERY (or --queries FILE)")
     hits = store.search(query, **defaults)
+    rows = hits if context is None else _with_context(hits, context)
     if jsonl:
-        st.output.jsonl(hits)
+        st.output.jsonl(rows)
         return
-    st.output.data(
-        hits,
-        lambda c: c.print(memory_table([h.memory for h in hits], scores=[h.score for h in hits])) if hits else c.print("no results"),
-    )
+    st.output.data(rows, lambda c: _print_hits(c, hits, None if context is None else rows))
 
 
-def _run_batch(st, store, queries: Path, defaults: dict[str, Any]) -> None:
+def _with_context(hits, n: int) -> list[dict[str, Any]]:
+    from langmem_cli.jobs.evidence import with_context
+
+    return with_context(hits, n)
+
+
+def _print_hits(console, hits, rows: list[dict[str, Any]] | None) -> None:
+    if not hits:
+        console.print("no results")
+        return
+    console.print(memory_table([h.memory for h in hits], scores=[h.score for h in hits]))
+    if rows is None:
+        return
+    from rich.markup import escape
+
+    for number, row in enumerate(rows, start=1):
+        console.print(f"[bold]{number}. {escape(row['id'])}[/bold]  {escape(_clip(row['text']))}")
+        if not row["context"]:
+            console.print("   no evidence recorded (typed in or imported without it)")
+        for entry in row["context"]:
+            console.print(f"   [dim]{escape(entry['conversation'] or entry['file'])}[/dim]")
+            if entry["status"] != "ok":
+                console.print(f"   [yellow]{escape(entry['note'])}[/yellow]")
+                for q in entry["quotes"]:
+                    console.print(f"   > (message {q['message']}) {escape(str(q['quote']))}")
+                continue
+            for turn in entry["turns"]:
+                mark = ">" if turn["quoted"] else " "
+                who = turn["speaker"] or turn["role"]
+                console.print(f"   {mark} [{turn['message']}] {escape(str(who))}: {escape(_clip(turn['text'], 400))}",
+                              style=None if turn["quoted"] else "dim")
+
+
+def _clip(text: str, width: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _run_batch(st, store, queries: Path, defaults: dict[str, Any], context: int | None = None) -> None:
     """Validate every line first (file:line on error), then answer each: one JSON line per query."""
     from langmem_cli.core.lines import loads
 
@@ -106,4 +144,4 @@ def _run_batch(st, store, queries: Path, defaults: dict[str, Any]) -> None:
             hits = store.search(text, **args)
         except UsageError as exc:
             raise InvalidInputError(str(exc), location=location) from None
-        st.output.jsonl([{"id": qid, "query": text, "results": hits}])
+        st.output.jsonl([{"id": qid, "query": text, "results": hits if context is None else _with_context(hits, context)}])

@@ -10,8 +10,8 @@ from typing import Any, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, ModelOpt, RetriesOpt, RunOutcome, TimeoutOpt,
-                                     check_format, extract_option_group, make_client, state)
+from langmem_cli.cli.options import (ApiBaseOpt, ExtractArgs, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt,
+                                     check_format, extract_option_group, make_client, model_opt, state)
 from langmem_cli.errors import ExitCode, UsageError
 
 
@@ -37,7 +37,7 @@ def watch(
     poll: Annotated[bool, typer.Option("--poll", help="Poll the files instead of file-system events (network filesystems).")] = False,
     consolidate_every: Annotated[Optional[str], typer.Option("--consolidate-every", help="Also consolidate all namespaces this often, e.g. 24h.", show_default=False)] = None,
     lease_ttl: Annotated[str, typer.Option("--lease-ttl", help="A file's lease in the database lasts this long; renewed every third of it while extracting, so a watcher that died on another host frees its files after this.")] = "15m",
-    model: ModelOpt = None,
+    model: model_opt("extracts with the offline extractor (what people said about themselves, with its quote), no LLM.") = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,

@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 
 from langmem_cli.core.words import MONTHS, WEEKDAYS, words
 
-_FORMATS = ("%I:%M %p on %d %B, %Y", "%I:%M %p on %d %b, %Y", "%d %B, %Y", "%d %B %Y", "%B %d, %Y", "%Y-%m-%d")
+# ISO 8601 first (what the readers give); a few plain written dates a user may put in metadata.
+_FORMATS = ("%d %B %Y", "%d %B, %Y", "%B %d, %Y", "%B %d %Y")
 
 
 def parse(value: str | None) -> datetime | None:
-    """ISO 8601, or a few spelled-out forms ("1:56 pm on 8 May, 2023")."""
+    """ISO 8601, or a plain written date ("8 May 2023", "May 8, 2023")."""
     if not value or not isinstance(value, str):
         return None
     text = value.strip()

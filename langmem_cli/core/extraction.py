@@ -31,18 +31,27 @@ class Existing:
 
 @dataclass
 class Operation:
-    action: str  # insert | update | delete
+    action: str  # insert | update | delete (| supersede: close ``id`` in favour of ``superseded_by``)
     kind: str
     content: Any = None
     id: str | None = None  # the real id, for update and delete
     metadata: dict[str, Any] | None = None  # for inserts; metadata["evidence"] holds the provenance
     valid_from: str | None = None  # when the fact became true (the conversation's time), ISO 8601
     quotes: list[str] | None = None  # the transcript's words the model says this comes from (checked by the gate)
+    # A version that already ended (profiles merged by time): the row is written closed, naming
+    # the version after it; ``row_id`` fixes the new row's id so that another operation can name it.
+    valid_until: str | None = None
+    superseded_by: str | None = None
+    row_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"action": self.action, "kind": self.kind, "id": self.id, "content": self.content}
         if self.valid_from:
             out["valid_from"] = self.valid_from
+        if self.valid_until:
+            out["valid_until"] = self.valid_until
+        if self.action == "supersede":  # offline update detection: closed in favour of a later fact
+            out["superseded_by"] = self.superseded_by
         return out
 
 

@@ -42,7 +42,9 @@ class Candidate:
     kind: str = "memory"
     content: Any = None
     field: str | None = None  # profile field, when the candidate is one
-    date_words: frozenset[str] = frozenset()  # words a resolved date added (e.g. "7", "may", "2023")
+    # words the extractor added that no quote holds: a resolved date ("7", "may", "2023"), or the name
+    # the person goes by when this conversation does not say it (core.names)
+    date_words: frozenset[str] = frozenset()
     valid_from: str | None = None  # when the fact became true: the message's or conversation's date
 
 
@@ -115,7 +117,7 @@ def locate(quote: str, conversation: Conversation, allowed: list[bool]) -> tuple
     return None, "quote is the assistant's own claim (not confirmed by the user)"
 
 
-NAME_KEYS = ("user_id", "user", "user_name", "name", "speaker_a", "speaker_b")
+NAME_KEYS = ("user_id", "user", "user_name", "name")
 
 
 def speakers(conversation: Conversation) -> frozenset[str]:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from langmem_cli.core.llm import ChatClient, Usage, structured_call
 
-KINDS = ("gradient", "metaprompt", "prompt_memory")
+KINDS = ("gradient", "metaprompt", "prompt_memory")  # with a model; "lessons" (core.lessons) without one
 _VARIABLE = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 _TOKENS = re.compile(r"\{\{|\}\}|\{[A-Za-z_][A-Za-z0-9_]*\}|\{|\}")
 
@@ -42,9 +42,16 @@ class Outcome:
     new_prompt: str
     changed: bool
     rationale: str = ""
+    # the offline optimizer's instructions (with their evidence) and what it left out
+    instructions: list[dict[str, Any]] | None = None
+    conflicts: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "changed": self.changed, "rationale": self.rationale}
+        out = {"name": self.name, "changed": self.changed, "rationale": self.rationale}
+        if self.instructions is not None:
+            out["instructions"] = self.instructions
+            out["conflicts"] = self.conflicts or []
+        return out
 
 
 def variables(text: str) -> set[str]:

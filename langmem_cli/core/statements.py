@@ -8,8 +8,10 @@ people said, rewritten deterministically. Pure: no I/O, no model.
 3. Rewritten: the speaker's name replaces the first "I/my/me" ("Caroline: I went …" → "Caroline
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
    …"); relative dates are resolved against the message's (or conversation's) date.
-4. Kept: the most informative sentences (content words, first person, names, numbers, dates),
-   about ``RATIO`` of what the people said (at least ``MIN_BUDGET`` words), in the order said.
+4. Kept: the budget follows what was said: each turn keeps its most informative sentence
+   (content words, first person, names, numbers, dates) and every other sentence that is specific
+   (names someone or something, holds a number or a date); near-copies (content-word Jaccard >= 0.6)
+   are left out; in the order said.
 Each statement's quote is its source sentence, so the grounding gate can check it.
 """
 
@@ -21,10 +23,11 @@ from dataclasses import dataclass
 from langmem_cli.core import dates
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words
+from langmem_cli.core.names import SELF_NAME, Naming, user_naming
+from langmem_cli.core.words import STOPWORDS
 
 USER = "The user"  # the speaker's name when the transcript gives none
-RATIO = 0.19  # share of the people's words kept as memory
-MIN_BUDGET = 60  # words kept from a short conversation, at least
+PER_TURN = 1  # statements a turn keeps in any case (its best); more only when they are specific
 MAX_WORDS = 32  # one memory is one statement
 MIN_WORDS = 4
 MIN_CONTENT = 3  # content words a statement needs ("I'll try my best" has two)
@@ -38,7 +41,7 @@ COMMANDS = frozenset("""make use add keep skip write fix run create remove delet
 find try put let read look send set move rename refactor implement build test install open stop don't do please
 new note remember consider explain list suggest plan draft summarize summarise let's lets""".split())
 _LEAD = re.compile(
-    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
+    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no(?!\s+(?:more|longer)\b)|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
     r"cool|great|awesome|nice|sure|totally|absolutely|definitely|also|and|but|by the way|btw|anyway|honestly|"
     r"actually|plus|true|right|exactly|perfect|thanks|thank you|heads[- ]up|fyi|ps|one more thing|woah|wow|"
     r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
@@ -47,12 +50,11 @@ _DROP_START = re.compile(
     r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
     r"that is|it's|this is|you|your|glad|happy for|same|me too)\b", re.I)
 _REQUEST = re.compile(r"^(?:remind me|note|fyi|just so you know|for the record|remember)\s*(?:that)?\s*[:,-]?\s*", re.I)
-_SELF_NAME = re.compile(r"\b(?i:my name is|i'm|i am|call me)\s+([A-Z][a-z]+)\b(?!\s+[a-z])")
 FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
 definitely already even sometimes currently truly honestly absolutely mostly only probably especially first
-then once later now almost barely hardly soon again""".split())
+then once later now almost barely hardly soon again""".split()) | {"no longer"}  # "I no longer work" is not "noes"
 KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
 shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
 knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell
@@ -108,11 +110,53 @@ def worth_keeping(sentence: str) -> bool:
     return True
 
 
+_INTRO = re.compile(r"^(?:here(?:'s| is| are)|below is|the following|this is (?:my|the|our) (?:code|error|output|file|log))\b", re.I)
+_ASK = re.compile(r"\b(?:i|we)(?:'d| would)? (?:need|want|like|would like|'d like) you to\b|"
+                  r"\b(?:i|we)(?:'d| would)? (?:like|love) (?:some )?help\b", re.I)
+
+
+def fragment(sentence: str) -> bool:
+    """Not a statement: it introduces something that follows (ends in a colon, "here's my code"),
+    or it asks the assistant to do something ("I want you to …")."""
+    text = sentence.rstrip()
+    if text.endswith(":") or _ASK.search(text):
+        return True
+    return bool(_INTRO.match(text)) and len(content_words(text)) <= 3  # "here's my code", not "here's my trophy from …"
+
+
+_INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
+_PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|they)\s+[a-z]", re.I)
+_PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
+_REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|codebase)\b", re.I)
+# "this repo" hangs on what the reader cannot see; "my project" is the speaker's own and reads on its own
+_POINTED_REPOSITORY = re.compile(r"\b(?:this|the) (?:repo|repository|project|codebase)\b", re.I)
+
+
+def dangling(sentence: str) -> bool:
+    """Its meaning hangs on something it does not say: "… instead", "it uses …", "we depend on it",
+    "this repo" (left when the transcript names no repository)."""
+    # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
+    on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
+    return bool(_INSTEAD.search(sentence) or on_it or _POINTED_REPOSITORY.search(sentence))
+
+
+def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
+    """ "this repo" → "the kontora-api repository" when the transcript's metadata (``cwd``, ``repository``)
+    names it; and the words that added."""
+    import posixpath
+
+    where = next((metadata[k] for k in ("repository", "repo", "cwd") if isinstance(metadata.get(k), str) and metadata[k]), None)
+    if not where or not _REPOSITORY.search(sentence):
+        return sentence, frozenset()
+    name = posixpath.basename(where.replace("\\", "/").rstrip("/")) or where
+    return _REPOSITORY.sub(f"the {name} repository", sentence), frozenset(words(name)) | {"repository"}
+
+
 def _third_person(verb: str) -> str:
     low = verb.lower()
     if low in IRREGULAR:
         return IRREGULAR[low]
-    if low in KEEP_VERB or low.endswith("ed") or low.endswith("n't") or not low.isalpha():
+    if low in KEEP_VERB or (low.endswith("ed") and not low.endswith("eed")) or low.endswith("n't") or not low.isalpha():
         return verb
     if re.search(r"(?:s|sh|ch|x|z|o)$", low):
         return verb + "es"
@@ -126,6 +170,9 @@ _OBJECT = re.compile(r"(?<![\w-])(my|me|mine|myself)(?![\w-])", re.I)
 FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|kind of|sort of|literally|basically|"
                     r"definitely|honestly|truly)\s+(?=\w)", re.I)
 _CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
+
+
+_AND_VERB = re.compile(r"[^,;.]*?\band ()([a-z]+)(?= (?:as|at|in|on|for|to|with|from|into|the|a|an|my|some|every|all)\b)")
 
 
 def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset()) -> str:
@@ -147,7 +194,10 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
         word = verb.strip()
         if plural:
             return f"{who}{adverbs} {_THEY.get(word.lower(), word)}"
-        return f"{who}{adverbs} {_third_person(word)}"
+        inflected = _third_person(word)
+        if inflected != word:
+            present.append(f"{who}{adverbs} {inflected}")
+        return f"{who}{adverbs} {inflected}"
 
     def other(m: re.Match) -> str:
         low = m.group(1).lower()
@@ -155,7 +205,13 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
             return {"my": f"{name}'s", "mine": f"{name}'s", "me": name, "myself": name}[low]
         return {"my": "their", "mine": "theirs", "me": "them", "myself": "themselves"}[low]
 
+    present: list[str] = []  # "Priya lives": a second verb of the same subject agrees ("and works as …")
     text = _I_FORMS.sub(subject, sentence)
+    if present and present[0] in text:
+        at = text.index(present[0]) + len(present[0])
+        m = _AND_VERB.match(text, at)
+        if m and m.group(2) not in STOPWORDS and not re.search(r"(?:s|ed|ing)$", m.group(2)):
+            text = text[:m.start(2)] + _third_person(m.group(2)) + text[m.end(2):]
     text = _OBJECT.sub(other, text)
     if first < 0:
         text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
@@ -181,16 +237,6 @@ def proper_words(conversation: Conversation) -> frozenset[str]:
     return frozenset(found)
 
 
-def self_name(conversation: Conversation) -> tuple[str, str] | None:
-    """A name the user said ("I'm Carol", "my name is Carol"), and the words that said it."""
-    for m in conversation.messages:
-        if m.role == "user" and not m.context and not m.name:
-            found = _SELF_NAME.search(m.content.replace("\u2019", "'"))
-            if found:
-                return found.group(1), found.group(0)
-    return None
-
-
 def score(sentence: str) -> float:
     said = words(sentence)
     value = min(len(content_words(sentence)), 14)
@@ -208,33 +254,55 @@ class Statement:
     score: float
     valid_from: str | None
     rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
+    specific: bool = False  # names someone or something, or holds a number or a date
 
 
-def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int = MIN_BUDGET) -> list[Candidate]:
-    """The statements worth keeping from ``conversation``, best first within the word budget."""
+def statements(conversation: Conversation, user: Naming | None = None) -> list[Candidate]:
+    """The statements worth keeping from ``conversation``: the best of each turn, and the other
+    sentences of a turn that are specific (a name, a number, a date), without near-copies.
+    ``user``: the name an unnamed user goes by (core.names.user_naming; by default, only a name they
+    say in this conversation)."""
     allowed = eligible(conversation.messages)
-    said_name = self_name(conversation)
+    user = user if user is not None else user_naming(conversation)
     proper = proper_words(conversation)
     when_conv = conversation.started_at
     found: list[Statement] = []
-    said_words = 0
+    previous: dict[str, str | None] = {}  # the speaker of the message just before -> its last full sentence
     for index, m in enumerate(conversation.messages):
         if not allowed[index] or m.role != "user":
             continue
-        said_words += len(m.content.split())
         when = m.timestamp or when_conv
+        earlier = previous.get(m.speaker)  # the last full sentence of the previous user message, same speaker
+        before: str | None = None  # the last full sentence of this message so far
+        previous.clear()
         for raw in sentences(m.content):
-            sentence = clauses(clean(raw.replace("\u2019", "'")))
+            said = clauses(clean(raw.replace("\u2019", "'")))
+            if fragment(said):
+                continue
+            sentence, given = with_repository(said, conversation.metadata)
+            context = None
+            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
+                # "… instead" may hang on the plan of the message before; "it", "this" on this message only
+                context = before or (earlier if _INSTEAD.search(sentence) else None)
+                if context is None:
+                    continue
+                if context is before and found and found[-1].candidate.quotes[0] == before:
+                    found.pop()  # the sentence it completes is kept once, completed
+            if not ("?" in said or len(said.split()) < MIN_WORDS):
+                before = said
             if not worth_keeping(sentence):
                 continue
             name, extra = _display(m.name), None
-            if name is None and said_name and not _SELF_NAME.search(sentence):
-                name, extra = said_name
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper))
-    budget = max(min_budget, int(said_words * ratio))
+            if name is None and user is not None:
+                name = user.name
+                if user.quote is None:
+                    given |= frozenset(words(user.name))  # not said here: a name known for this person
+                elif not SELF_NAME.search(said):
+                    extra = user.quote
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
+        previous[m.speaker] = before
     kept: list[Statement] = []
     seen: list[set[str]] = []
-    used = 0
     rank: dict[int, int] = {}
     for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
         rank[s.index] = rank.get(s.index, -1) + 1
@@ -243,12 +311,10 @@ def statements(conversation: Conversation, ratio: float = RATIO, min_budget: int
         mine = content_words(s.candidate.text)
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
-        size = len(s.candidate.text.split())
-        if used + size > budget and kept:
-            continue
+        if s.rank >= PER_TURN and not s.specific:
+            continue  # the budget follows what was said: a turn's best statement, and what is specific
         kept.append(s)
         seen.append(mine)
-        used += size
     kept.sort(key=lambda s: s.index)
     for s in kept:
         s.candidate.valid_from = dates.iso(s.valid_from)
@@ -266,13 +332,19 @@ def shorten(sentence: str) -> str:
 
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
-               naming: str | None = None, proper: frozenset[str] = frozenset()) -> Statement:
-    text = third_person(shorten(sentence).rstrip(" ,;"), name, proper)
+               naming: str | None = None, proper: frozenset[str] = frozenset(),
+               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None) -> Statement:
+    said = shorten(sentence).rstrip(" ,;")
+    if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
+        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS else said)
+    text = third_person(said, name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()
     if len(cut) > MAX_WORDS:
         text = " ".join(cut[:MAX_WORDS]).rstrip(",;:-") + "…"
     if not text.endswith((".", "!", "…")):
         text += "."
-    candidate = Candidate(text=text, quotes=[sentence] + ([naming] if naming else []), date_words=added)
-    return Statement(candidate, index, score(sentence), when)
+    quotes = [quote or sentence] + ([context] if context else []) + ([naming] if naming else [])
+    candidate = Candidate(text=text, quotes=quotes, date_words=added | given)
+    specific = bool(added) or bool(re.search(r"\d|(?<!^)(?<![.!?;] )\b[A-Z][a-z]+", sentence))
+    return Statement(candidate, index, score(said), when, specific=specific)

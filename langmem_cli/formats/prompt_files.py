@@ -14,7 +14,7 @@ from typing import Any
 
 from langmem_cli.core.prompt_optimizer import PromptSpec
 from langmem_cli.core.untrusted import check_value
-from langmem_cli.errors import InvalidInputError, UsageError
+from langmem_cli.errors import InvalidInputError
 
 STRUCTURED = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
@@ -109,9 +109,9 @@ def load_prompt_file(path: Path) -> PromptFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"no prompt file {path}") from None
+        raise InvalidInputError("no such prompt file", location=str(path)) from None
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInputError(f"cannot read the prompt file: {exc.strerror}", location=str(path)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, NamedTuple
 
 import numpy as np
 
@@ -16,6 +16,21 @@ from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.extraction import Existing, Operation
 from langmem_cli.core.schemas import BUILTIN, Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, NotFoundError
+
+
+class Candidate(NamedTuple):
+    """A memory consolidation may cluster, with its vector and the content hash it had when
+    consolidation last considered it (None: never)."""
+
+    id: str
+    kind: str
+    content: Any
+    text: str
+    content_hash: str
+    metadata: dict[str, Any]
+    updated_at: str
+    vector: np.ndarray
+    marked_hash: str | None
 
 
 def run_lock(db_path: Path) -> ContextManager[None]:
@@ -32,13 +47,13 @@ def cluster_key(members) -> str:
     """A cluster as it is now (ids and content hashes): a change to any member makes a new key."""
     import hashlib
 
-    return hashlib.sha256("|".join(sorted(f"{r[0]}:{r[4]}" for r in members)).encode()).hexdigest()[:32]
+    return hashlib.sha256("|".join(sorted(f"{r.id}:{r.content_hash}" for r in members)).encode()).hexdigest()[:32]
 
 
 def _carry_evidence(ops: list[Operation], members) -> None:
     """A model's merge keeps the provenance of what it folds in: the evidence of the memories it
     deletes goes to the memories it writes (updates and inserts) in the same reply."""
-    evidence = {r[0]: (r[5] or {}).get("evidence") or [] for r in members}
+    evidence = {r.id: (r.metadata or {}).get("evidence") or [] for r in members}
     dropped = [e for op in ops if op.action == "delete" for e in evidence.get(op.id, [])]
     if not dropped:
         return
@@ -48,21 +63,59 @@ def _carry_evidence(ops: list[Operation], members) -> None:
             op.metadata = {**(op.metadata or {}), "evidence": own + [e for e in dropped if e not in own]}
 
 
+def _settle(store, namespace: str, marks: dict[str, str], report: "ConsolidateReport", opts: "ConsolidateOptions",
+            progress: Callable[["ClusterResult"], None] | None) -> None:
+    """No model: a later memory that changes an earlier one closes it (jobs/updates.py), before
+    clustering; contradictions nothing settles are reported once (a mark in their metadata)."""
+    from langmem_cli.jobs.updates import settle_namespace
+
+    ops, contradictions, marking = settle_namespace(store, namespace, marks, lambda m: is_profile(m.kind, m.metadata))
+    if not ops and not contradictions:
+        return
+    result = ClusterResult(namespace, [op.id or op.row_id for op in ops], "pending", ops, contradictions=contradictions)
+    report.results.append(result)
+    if opts.dry_run:
+        result.status = "dry-run"
+    else:
+        store.apply_operations(namespace, ops + marking, "consolidate")
+        result.status = "applied" if ops else "unchanged"
+    if progress:
+        progress(result)
+
+
+def _reported(members, a: str, b: str) -> bool:
+    """Whether a contradiction between memories ``a`` and ``b`` was reported before (marked)."""
+    meta = {r.id: r.metadata or {} for r in members}
+    return b in (meta.get(a, {}).get("contradicts") or []) or a in (meta.get(b, {}).get("contradicts") or [])
+
+
 def _offline(store, namespace: str, members, result: "ClusterResult", opts: "ConsolidateOptions") -> None:
-    """No model: near-duplicates merged deterministically; possible contradictions reported, left as they are."""
+    """No model: near-duplicates merged deterministically; possible contradictions reported once
+    (marked in the newer memory's metadata), left as they are."""
     from langmem_cli.core.dedup import Member, merge_cluster
 
-    found = merge_cluster([Member(r[0], r[1], r[2], r[3], r[5] or {}) for r in members])
+    found = merge_cluster([Member(r.id, r.kind, r.content, r.text, r.metadata or {}) for r in members])
     result.operations = found.operations
-    result.contradictions = found.contradictions
+    result.contradictions = [c for c in found.contradictions if not _reported(members, c[0], c[1])]
     if opts.dry_run:
         result.status = "dry-run"
         return
     # members of a possible contradiction stay unmarked: a run with a model sends their cluster
     open_ids = {i for a, b, _ in found.contradictions for i in (a, b)}
-    marked = [r for r in members if r[0] not in open_ids]
-    store.apply_operations(namespace, found.operations, "consolidate",
+    marked = [r for r in members if r.id not in open_ids]
+    rows = {r.id: r for r in members}
+    touched = {op.id for op in found.operations}
+    marking = []
+    for a, b, _ in result.contradictions:
+        if b in touched or a in touched:
+            continue
+        r = rows[b]
+        marking.append(Operation("update", r.kind, r.content, b, metadata={
+            "contradicts": sorted({*((r.metadata or {}).get("contradicts") or []), a})}))
+    store.apply_operations(namespace, found.operations + marking, "consolidate",
                            on_commit=lambda res, m=marked: _mark(store, m, res))
+    if marking:
+        store.unmark_consolidated(sorted(open_ids))
     result.status = "applied" if found.operations else "unchanged"
 
 
@@ -110,7 +163,8 @@ class ConsolidateReport:
         return sum(1 for r in self.results if r.status == status)
 
     def ops(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for o in r.operations if o.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for o in r.operations
+                   if ("delete" if o.action == "supersede" else o.action) == action)  # closed
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -153,20 +207,22 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
     for namespace in report.namespaces:
         t = time.perf_counter()
         marks = store.consolidation_marks(namespace)
-        # (id, kind, content, text, content_hash, metadata, updated_at, vector, hash when last considered)
-        rows = [(m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, vector, marks.get(m.id))
+        if client is None:
+            _settle(store, namespace, marks, report, opts, progress)
+        rows = [Candidate(m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, vector,
+                          marks.get(m.id))
                 for m, vector in store.embedded(namespace) if not is_profile(m.kind, m.metadata)]
         report.memories += len(rows)
-        groups = cluster(np.stack([r[7] for r in rows]), opts.threshold, opts.max_cluster) if len(rows) > 1 else []
+        groups = cluster(np.stack([r.vector for r in rows]), opts.threshold, opts.max_cluster) if len(rows) > 1 else []
         report.clusters += len(groups)
         report.seconds_clustering += time.perf_counter() - t
         seen: list[tuple[str, str]] = []  # (id, hash) of memories considered in this namespace
         for group in groups:
             members = [rows[i] for i in group]
-            if not opts.full and all(r[8] == r[4] for r in members):
+            if not opts.full and all(r.marked_hash == r.content_hash for r in members):
                 report.clean += 1
                 continue
-            result = ClusterResult(namespace, [r[0] for r in members], "pending")
+            result = ClusterResult(namespace, [r.id for r in members], "pending")
             report.results.append(result)
             key = cluster_key(members)
             if client is None:
@@ -180,12 +236,12 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                 continue
             if calls_left is not None and calls_left <= 0:
                 continue
-            existing = [Existing(r[0], r[1], r[2], r[3]) for r in members]
-            kinds = {r[1] for r in members}
+            existing = [Existing(r.id, r.kind, r.content, r.text) for r in members]
+            kinds = {r.kind for r in members}
             cluster_schemas = {k: schemas.get(k) or BUILTIN.get(k) for k in kinds if schemas.get(k) or BUILTIN.get(k)}
             usage = Usage()
             try:
-                ops = consolidate_cluster(client, existing, {r[0]: r[6] for r in members}, cluster_schemas,
+                ops = consolidate_cluster(client, existing, {r.id: r.updated_at for r in members}, cluster_schemas,
                                           instructions=opts.instructions, retries=opts.retries, usage=usage)
                 _carry_evidence(ops, members)
                 result.operations = ops
@@ -211,7 +267,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
             # Memories in no cluster count as considered too: a later newcomer similar to one of
             # them makes its cluster changed again.
             in_groups = {i for g in groups for i in g}
-            seen = [(r[0], r[4]) for i, r in enumerate(rows) if i not in in_groups and r[8] != r[4]]
+            seen = [(r.id, r.content_hash) for i, r in enumerate(rows) if i not in in_groups and r.marked_hash != r.content_hash]
             if seen:
                 store.mark_consolidated(seen)
     report.seconds = time.perf_counter() - started
@@ -219,8 +275,8 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
 
 
 def _mark(store, members, result) -> None:
-    kept = [(r[0], r[4]) for r in members if r[0] not in {m.id for m in result["deleted"]}
-            and r[0] not in {m.id for m in result["updated"]}]
+    kept = [(r.id, r.content_hash) for r in members if r.id not in {m.id for m in result["deleted"]}
+            and r.id not in {m.id for m in result["updated"]}]
     fresh = [(m.id, m.content_hash) for m in result["inserted"] + result["updated"]]
     store.mark_consolidated(kept + fresh)
     store.unmark_consolidated([m.id for m in result["deleted"]])

@@ -14,7 +14,7 @@ from langmem_cli.core.extraction import Existing, Operation, Policy, manage, man
 from langmem_cli.core.quotes import requote
 from langmem_cli.core.schemas import Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, UsageError
-from langmem_cli.jobs import grounded
+from langmem_cli.jobs import grounded, profiles
 from langmem_cli.jobs.templates import fill_namespace, template_fields, template_parts  # noqa: F401 - their home before
 
 
@@ -47,12 +47,22 @@ class ConversationResult:
     ids: list[str | None] = field(default_factory=list)  # the id each operation wrote, in order
     truncated: int = 0  # messages cut to the per-message limit (core/long_messages.py)
 
+    @property
+    def contradictions(self) -> list[dict[str, Any]]:
+        """Statements kept beside a memory they contradict with nothing to tell which holds (said
+        at the same moment, no cue of change): reported once, by the run that stores them (the new
+        memory's metadata["contradicts"] marks the pair)."""
+        return [{"ids": [op.row_id or op.id, other], "text": op.content}
+                for op in self.operations if op.action == "insert"
+                for other in (op.metadata or {}).get("contradicts", [])]
+
     def to_dict(self) -> dict[str, Any]:
         ops = [op.to_dict() for op in self.operations]
-        for op, new_id in zip(ops, self.ids):
-            op["id"] = op["id"] or new_id
+        for op, row_id in zip(ops, self.ids):
+            op["id"] = op["id"] or row_id
         return {"source": self.source, "namespace": self.namespace, "status": self.status,
                 "operations": ops, "rejected": [r.to_dict() for r in self.rejected], "error": self.error,
+                "contradictions": self.contradictions,
                 "usage": self.usage.to_dict(), "seconds": round(self.seconds, 3),
                 **({"messages_cut": self.truncated} if self.truncated else {})}
 
@@ -75,7 +85,7 @@ class ExtractReport:
                 f"updated); the one in progress was rolled back; run the same command again to continue")
 
     def operations(self, action: str) -> int:
-        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if op.action == action)
+        return sum(1 for r in self.results if r.status in ("applied", "dry-run") for op in r.operations if counted_as(op) == action)
 
     @property
     def failed(self) -> list[ConversationResult]:
@@ -93,6 +103,7 @@ class ExtractReport:
             "updated": self.operations("update"),
             "deleted": self.operations("delete"),
             "rejected": sum(len(r.rejected) for r in self.results),
+            "contradictions": sum(len(r.contradictions) for r in self.results),
             "skipped": self.count("skipped"),
             "failed": len(self.failed),
             "files_failed": len(self.unreadable),
@@ -106,6 +117,15 @@ class ExtractReport:
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "conversations": [r.to_dict() for r in self.results],
                 "unreadable": self.unreadable}
+
+
+def counted_as(op: Operation) -> str:
+    """The action an operation counts as in summaries: a close that names its successor (a profile
+    version replaced by another, or a stored memory closed by a later statement offline: a
+    supersede) is an update to whoever reads the counts, not a delete."""
+    if op.action == "supersede" or (op.action == "delete" and (op.metadata or {}).get("superseded_by")):
+        return "update"
+    return op.action
 
 
 def plan_namespaces(conversations: list[Conversation], opts: ExtractOptions) -> list[str]:
@@ -188,16 +208,27 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
         conversation, result.truncated = _within_limit(conversation)
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
+        from langmem_cli.core.names import replaces, user_naming
+
+        stored_name = store.person_names(namespace).get(namespace)
+        naming = user_naming(conversation, opts.variables.get("user_name"), stored_name)
         if client is None:  # the offline extractor "local"
-            operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile)
+            if opts.profile:
+                operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
+            else:
+                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile,
+                                                             user=naming)
         elif opts.profile:
             operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = grounded.gate_profile(store, conversation, operations)
+            operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
         else:
             operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
             operations, result.rejected = grounded.gate_operations(
                 store, conversation, operations,
                 requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
+            from langmem_cli.jobs.updates import date_model_inserts
+
+            operations = date_model_inserts(store, namespace, operations)
         result.operations = operations
         if opts.dry_run:
             result.status = "dry-run"
@@ -206,9 +237,11 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
             operations = _without_stored_copies(store, namespace, operations)
             _stamp(operations, conversation)
             result.operations = operations
-            counts = {a: sum(1 for op in operations if op.action == a) for a in ("insert", "update", "delete")}
+            counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
             def committing(_) -> None:
+                if replaces(naming, stored_name):  # one name per person: later conversations use it too
+                    store.set_person_name(namespace, naming.name, naming.since, naming.source)
                 store.mark_processed(namespace, digest, conversation.source,
                                      {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
                 if on_commit is not None:
@@ -262,7 +295,10 @@ def _without_stored_copies(store, namespace: str, operations: list[Operation]) -
 
     kept = []
     for op in operations:
-        if op.action == "insert" and store.has_content(namespace, content_hash(op.kind, op.content)):
+        if op.row_id and not (op.metadata or {}).get("profile"):
+            kept.append(op)  # placed in time against the stored memories already (jobs/updates.py)
+            continue
+        if op.action == "insert" and not (op.metadata or {}).get("profile") and store.has_content(namespace, content_hash(op.kind, op.content)):
             continue
         kept.append(op)
     return kept

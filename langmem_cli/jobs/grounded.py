@@ -43,11 +43,15 @@ def conversation_time(conversation: Conversation) -> str | None:
     return dates.iso(conversation.started_at)
 
 
-def local_operations(store, conversation: Conversation, namespace: str, kind: str) -> tuple[list[Operation], list[Rejected]]:
-    """The offline extractor: statements → gate → not already stored (by meaning) → inserts."""
+def local_operations(store, conversation: Conversation, namespace: str, kind: str,
+                     user=None) -> tuple[list[Operation], list[Rejected]]:
+    """The offline extractor: statements → gate → placed in time among the namespace's memories
+    (a restatement adds nothing; a change supersedes what it changes: jobs/updates.py) → operations.
+    ``user``: the name the unnamed user goes by (core.names.Naming)."""
     from langmem_cli.core.statements import statements
+    from langmem_cli.jobs.updates import place_statements
 
-    accepted, rejected = gate(store, conversation, statements(conversation), embed=False)
+    accepted, rejected = gate(store, conversation, statements(conversation, user=user), embed=False)
     if not accepted:
         return [], rejected
     from langmem_cli.core.records import NewMemory
@@ -55,20 +59,9 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     vectors = store.embedder.embed([c.text for c, _ in accepted])
     hashes = [store.prepare(NewMemory(namespace, c.text, kind)).content_hash for c, _ in accepted]
     store.offer_embeddings(dict(zip(hashes, vectors)))  # the store need not embed them again
-    size = store.count(namespace=namespace, kinds=[kind])
-    stored = np.stack([v for m, v in store.embedded(namespace) if m.kind == kind]) if 0 < size <= SMALL else None
-    operations: list[Operation] = []
-    kept: list[np.ndarray] = []
-    for n, (candidate, evidence) in enumerate(accepted):
-        if stored is not None and stored.size and float((stored @ vectors[n]).max()) >= DUPLICATE:
-            continue  # already remembered
-        if size > SMALL and store.nearest(namespace, vectors[n:n + 1], kinds=[kind])[0][1] >= DUPLICATE:
-            continue
-        if any(float(np.dot(vectors[n], other)) >= DUPLICATE for other in kept):
-            continue
-        kept.append(vectors[n])
-        op = Operation("insert", kind, candidate.text)
-        operations.append(with_evidence(op, evidence, candidate.valid_from or conversation_time(conversation)))
+    when = conversation_time(conversation)
+    said = [(c.text, c.valid_from or when, {"evidence": evidence}) for c, evidence in accepted]
+    operations, _ = place_statements(store, namespace, kind, said, np.asarray(vectors))
     return operations, rejected
 
 
@@ -120,108 +113,16 @@ def _message_time(conversation: Conversation, evidence: list[dict[str, Any]]) ->
     return next((dates.iso(s) for s in stamps if dates.iso(s)), None)
 
 
-def local(store, conversation: Conversation, namespace: str, schemas: dict, profile: bool
+def local(store, conversation: Conversation, namespace: str, schemas: dict, profile: bool, user=None
           ) -> tuple[list[Operation], list[Rejected]]:
-    """The offline extractor for each schema: statements for free-text kinds, grounded fields for
-    profiles; a structured kind without --profile gets nothing offline (it needs a model)."""
+    """The offline extractor for each schema: statements for free-text kinds (profiles: see
+    jobs/profiles.py); a structured kind without --profile gets nothing offline (it needs a model)."""
     operations: list[Operation] = []
     rejected: list[Rejected] = []
     for name, schema in schemas.items():
-        if profile:
-            ops, rej = local_profile(store, conversation, namespace, schema)
-        elif schema.is_text:
-            ops, rej = local_operations(store, conversation, namespace, name)
-        else:
+        if profile or not schema.is_text:
             continue
+        ops, rej = local_operations(store, conversation, namespace, name, user=user)
         operations += ops
         rejected += rej
     return operations, rejected
-
-
-def _properties(schema) -> dict[str, Any]:
-    return (schema.json_schema or {}).get("properties") or {}
-
-
-def local_profile(store, conversation: Conversation, namespace: str, schema) -> tuple[list[Operation], list[Rejected]]:
-    from langmem_cli.core.profile_rules import merge, profile_fields
-
-    properties = _properties(schema)
-    accepted, rejected = gate(store, conversation, profile_fields(conversation, properties), embed=False)
-    if not accepted:
-        return [], rejected
-    docs = store.list(namespace=namespace, kinds=[schema.name], limit=1)
-    current = docs[0].content if docs and isinstance(docs[0].content, dict) else {}
-    content = merge(current, [c for c, _ in accepted], properties)
-    if docs and content == current:
-        return [], rejected
-    evidence = [{**e, "field": c.field} for c, ev in accepted for e in ev]
-    op = Operation("update" if docs else "insert", schema.name, schema.validate(content), docs[0].id if docs else None,
-                   metadata={"profile": True})
-    return [with_evidence(op, evidence, _message_time(conversation, evidence) or conversation_time(conversation))], rejected
-
-
-def is_name_field(field: str) -> bool:
-    return field.lower() in ("name", "first_name", "full_name", "user_name", "preferred_name", "nickname")
-
-
-def said_name(value: str, said: list[str], conversation: Conversation) -> bool:
-    """A name field's value must be a speaker's name or follow "I'm", "my name is", "call me"."""
-    import re
-
-    if any(m.name and m.name.lower() == value.lower() for m in conversation.messages):
-        return True
-    pattern = re.compile(r"(?i)\b(?:my name is|i'm|i am|call me|this is)\s+" + re.escape(value) + r"\b")
-    return any(pattern.search(s.replace("\u2019", "'")) for s in said)
-
-
-def gate_profile(store, conversation: Conversation, operations: list[Operation]) -> tuple[list[Operation], list[Rejected]]:
-    """A model's profile: each field that changed keeps its new value only if the value's words are
-    in what a person said (the quote is the sentence that holds them); other fields keep the old value."""
-    from langmem_cli.core.grounding import eligible, words
-    from langmem_cli.core.statements import sentences
-
-    allowed = eligible(conversation.messages)
-    said = [s for i, m in enumerate(conversation.messages) if allowed[i] for s in sentences(m.content)]
-    kept: list[Operation] = []
-    rejected: list[Rejected] = []
-    for op in operations:
-        before = {}
-        if op.id:
-            before = store.get(op.id).content
-        content = dict(op.content) if isinstance(op.content, dict) else {}
-        evidence: list[dict[str, Any]] = []
-        for field, value in list(content.items()):
-            if before.get(field) == value:
-                continue
-            items = value if isinstance(value, list) else [value]
-            old = before.get(field) if isinstance(before.get(field), list) else []
-            good = []
-            for item in items:
-                if item in old:
-                    good.append(item)  # grounded when it was written
-                    continue
-                text = item if isinstance(item, str) else str(item)
-                if is_name_field(field) and not said_name(text, said, conversation):
-                    rejected.append(Rejected(Candidate(text, [], op.kind, field=field), "a name nobody said is theirs"))
-                    continue
-                mine = set(words(text))
-                quote = max(said, key=lambda s: len(mine & set(words(s))), default="")
-                candidate = Candidate(text, [quote] if quote else [], op.kind, field=field)
-                ok, refused = gate(store, conversation, [candidate])
-                if ok:
-                    good.append(item)
-                    evidence += [{**e, "field": field} for e in ok[0][1]]
-                else:
-                    rejected += refused
-            if isinstance(value, list):
-                content[field] = good
-            elif good:
-                content[field] = value
-            elif field in before:
-                content[field] = before[field]
-            else:
-                del content[field]
-        if evidence and content != before:
-            op.content = content
-            kept.append(with_evidence(op, evidence, conversation_time(conversation)))
-    return kept, rejected

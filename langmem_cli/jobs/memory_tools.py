@@ -109,9 +109,13 @@ class MemoryTools:
             return {"action": "updated", "id": new.id, **({"replaces": target.id} if new.id != target.id else {})}
 
     def search(self, query: str, limit: int = 10, offset: int = 0, filter: dict[str, Any] | None = None,
-               as_of: str | None = None) -> list[dict[str, Any]]:
+               as_of: str | None = None, context: int | None = None) -> list[dict[str, Any]]:
+        """Hits of this namespace; with ``context`` (messages each side), each brings its evidence
+        read back from the transcript (``jobs.evidence``)."""
         if not isinstance(query, str) or not query.strip():
             raise ToolInputError("query is empty")
+        if context is not None and (isinstance(context, bool) or not isinstance(context, int) or context < 0):
+            raise ToolInputError("context must be a whole number of messages, 0 or more")
         if not 1 <= limit <= MAX_LIMIT or offset < 0:
             raise ToolInputError(f"limit must be 1..{MAX_LIMIT} and offset at least 0")
         filters = []
@@ -127,12 +131,18 @@ class MemoryTools:
                                          as_of=as_of or None)
             except UsageError as exc:
                 raise ToolInputError(str(exc)) from None
-        return [
+        rows = [
             {"id": h.memory.id, "kind": h.memory.kind, "content": h.memory.content, "text": h.memory.text,
              "score": round(h.score, 6), "created_at": h.memory.created_at, "updated_at": h.memory.updated_at,
              **{k: getattr(h.memory, k) for k in ("valid_from", "valid_until") if getattr(h.memory, k)}}
             for h in hits
         ]
+        if context is not None:
+            from langmem_cli.jobs.evidence import context_of
+
+            for row, hit in zip(rows, hits):
+                row["context"] = context_of(hit.memory.metadata.get("evidence") or [], context)
+        return rows
 
     def profile(self) -> list[dict[str, Any]]:
         with self.lock:

@@ -22,7 +22,7 @@ from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.llm import Usage
 from langmem_cli.core.watch import Debouncer, Progress, chain_digest, message_key, new_messages, with_extra
 from langmem_cli.errors import InvalidInputError, LangmemError
-from langmem_cli.jobs.extract import ExtractOptions, extract_one, fill_namespace
+from langmem_cli.jobs.extract import ExtractOptions, counted_as, extract_one, fill_namespace
 from langmem_cli.jobs.watch_lease import LeaseKeeper
 from langmem_cli.jobs.watch_files import DEFAULT_GLOBS, Changes, Selection, Snapshot, parse, read_complete, signature
 
@@ -287,7 +287,7 @@ class Watcher:
             return
         if result.status == "skipped":  # the same messages were extracted into this namespace before
             self.store.save_watch_progress(path, key, after)
-        counts = {a: sum(1 for op in result.operations if op.action == a) for a in ("insert", "update", "delete")}
+        counts = {a: sum(1 for op in result.operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
         event.update(inserted=counts["insert"], updated=counts["update"], deleted=counts["delete"])
         self.counts["extracted"] += 1
         self.counts["memories"] += counts["insert"]

@@ -1,8 +1,9 @@
 """The one LLM client: litellm (imported only here, only by LLM commands), with the offline
 providers registered as litellm custom providers so every call takes the same path:
 
-- ``local/smollm2-135m`` (default): SmolLM2-135M-Instruct in process via llama-cpp-python;
-- ``fake/NAME``: the scripted model used by the tests (see ``fake_llm``).
+- ``local/smollm2-135m``: SmolLM2-135M-Instruct in process via llama-cpp-python;
+- any provider named in ``LANGMEM_LITELLM_PROVIDERS`` (``PROVIDER=module:attribute``): the tests
+  register their scripted model (tests/support/fake_llm.py) this way.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import os
 import re
 from typing import Any
 
+from langmem_cli import config
 from langmem_cli.core.llm import Completion, ConfigurationError, ProviderError
 
 DEFAULT_TIMEOUT = 120.0
 RETRY_WAIT = 1.0  # seconds before the first retry after a provider failure (then doubling, jittered)
 _registered = False
+_custom: set[str] = {"local"}  # providers that run in process (no backoff, structured output)
 
 
 def import_litellm():
@@ -26,19 +29,32 @@ def import_litellm():
     litellm = litellm_module()
     litellm.drop_params = True
     if not _registered:
-        from langmem_cli.llm.fake_llm import FakeProvider
         from langmem_cli.llm.local_llm import LocalProvider
 
+        handlers = {"local": LocalProvider(), **{name: _load_provider(name, target)
+                                                 for name, target in config.litellm_providers().items()}}
+        _custom.update(handlers)
         litellm.custom_provider_map = [
-            *[p for p in litellm.custom_provider_map if p["provider"] not in ("local", "fake")],
-            {"provider": "local", "custom_handler": LocalProvider()},
-            {"provider": "fake", "custom_handler": FakeProvider()},
+            *[p for p in litellm.custom_provider_map if p["provider"] not in handlers],
+            *({"provider": name, "custom_handler": handler} for name, handler in handlers.items()),
         ]
         from litellm.utils import custom_llm_setup
 
         custom_llm_setup()
         _registered = True
     return litellm
+
+
+def _load_provider(name: str, target: str):
+    """The handler ``module:attribute`` names (a CustomLLM class is instantiated)."""
+    import importlib
+
+    module, _, attribute = target.partition(":")
+    try:
+        handler = getattr(importlib.import_module(module), attribute or "provider")
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(f"LANGMEM_LITELLM_PROVIDERS: cannot load {name}={target}: {exc}") from None
+    return handler() if isinstance(handler, type) else handler
 
 
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{6,}|key[=:]\s*\S+)", re.IGNORECASE)
@@ -66,7 +82,7 @@ class LiteLLMClient:
         self.temperature = temperature
         self.litellm = import_litellm()
         provider = model.split("/", 1)[0] if "/" in model else ""
-        self.custom = provider in ("local", "fake")
+        self.custom = provider in _custom
         if not self.custom:
             self._check_provider()
         # Backoff before retrying a provider failure (core.llm.structured_call does the retrying,
@@ -177,4 +193,4 @@ class LiteLLMClient:
 
     def _key_hint(self) -> str:
         provider = self.model.split("/", 1)[0] if "/" in self.model else "openai"
-        return f"set {provider.upper()}_API_KEY" if provider not in ("ollama", "local", "fake") else "check the server"
+        return f"set {provider.upper()}_API_KEY" if provider not in ("ollama", *_custom) else "check the server"

@@ -92,13 +92,16 @@ def build_server(tools: MemoryTools):
     @server.tool(
         title="Search memories",
         description="Search long-term memories (hybrid: meaning + keywords) that are true now, or at as_of "
-                    "(ISO 8601 date). Returns ids, content, scores and timestamps.",
+                    "(ISO 8601 date). Returns ids, content, scores and timestamps. With context=N, each hit "
+                    "also brings what was said: the quoted message(s) from its transcript with N messages "
+                    "around them (status 'missing' or 'changed' when the file moved or changed; the stored "
+                    "quote is kept).",
         annotations=ToolAnnotations(title="Search memories", read_only_hint=True, destructive_hint=False,
                                     idempotent_hint=True, open_world_hint=False),
     )
     def search_memory(query: str, limit: int = 10, offset: int = 0, filter: dict[str, Any] | None = None,
-                      as_of: str | None = None) -> list[dict[str, Any]]:
-        return guarded(tools.search, query, limit, offset, filter, as_of)
+                      as_of: str | None = None, context: int | None = None) -> list[dict[str, Any]]:
+        return guarded(tools.search, query, limit, offset, filter, as_of, context)
 
     @server.resource("langmem://profile", name="profile", mime_type="application/json",
                      description="The profile document(s) of this namespace (read-only).")

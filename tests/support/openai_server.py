@@ -95,7 +95,7 @@ class ScriptedOpenAIServer:
         if reply is None:
             if not self.auto:
                 return 500, _error("scripted server: no reply left", "server_error"), 0.0
-            from langmem_cli.llm.fake_llm import auto_reply
+            from support.fake_llm import auto_reply
 
             schema = fmt.get("json_schema", {}).get("schema") or fmt.get("schema") or {}
             name = fmt.get("json_schema", {}).get("name") or schema.get("title") or _named_in_text(body)

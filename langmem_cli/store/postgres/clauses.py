@@ -80,6 +80,18 @@ def where_clause(
 ) -> tuple[str, list[Any]]:
     """SQL condition (without WHERE) and its parameters for the common filters and validity:
     memories valid now, at ``as_of``, or all with ``include_expired`` (``moment_for``, as SQLite)."""
+    return where_at(namespace, prefix, kinds, filters, moment_for(as_of, include_expired), alias)
+
+
+def where_at(
+    namespace: str | None = None,
+    prefix: str | None = None,
+    kinds: list[str] | None = None,
+    filters: list[tuple[str, Any]] | None = None,
+    moment: str | None = None,
+    alias: str = "",
+) -> tuple[str, list[Any]]:
+    """As ``where_clause``, for memories valid at ``moment`` (None: every memory)."""
     col = (alias + ".") if alias else ""
     parts, params = scope_clause(namespace, prefix, col + "namespace")
     if kinds:
@@ -93,15 +105,10 @@ def where_clause(
             f"OR ({col}metadata::jsonb #> %s::text[]) = ANY(%s::jsonb[]))"
         )
         params.extend([path, candidates, path, candidates])
-    moment = moment_for(as_of, include_expired)
     if moment is not None:
         parts.append(f"({col}valid_from IS NULL OR {col}valid_from <= %s) AND ({col}valid_until IS NULL OR {col}valid_until > %s)")
         params.extend([moment, moment])
     return (" AND ".join(parts) or "TRUE"), params
-
-
-def is_scoped(namespace, prefix, kinds, filters) -> bool:
-    return namespace is not None or prefix is not None or bool(kinds) or bool(filters)
 
 
 class Vector:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Sequence
 
-from langmem_cli.core.records import HistoryEntry, Memory, SearchHit
+from langmem_cli.core.records import HistoryEntry, Memory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
@@ -25,12 +25,6 @@ PAGE = 2000
 
 class ReadMixin:
     # -- memories ----------------------------------------------------------------
-    def get(self, memory_id: str) -> Memory:
-        rows = self._q(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = %s", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no memory with id {memory_id}")
-        return row_to_memory(rows[0])
-
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
         ids = list(dict.fromkeys(ids))
         if not ids:
@@ -94,28 +88,6 @@ class ReadMixin:
         for row in self._pages(sql, params, 1):
             yield row_to_history(row)
 
-    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-        added = []
-        with self.transaction():
-            for h in entries:
-                if self.conn.execute("SELECT 1 FROM history WHERE memory_id = %s AND action = %s AND at = %s LIMIT 1",
-                                     (h.memory_id, h.action, h.at)).fetchone():
-                    continue
-                self.conn.execute(
-                    "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                    (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
-                     None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
-                )
-                added.append(h)
-        return added
-
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        rows = self._q(f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = %s ORDER BY id", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no history for memory {memory_id}")
-        return [row_to_history(r) for r in rows]
-
     def lineage(self, memory_id: str) -> list[Memory]:
         """The supersede chain, as on SQLite: back through the latest memory each one replaced,
         forward through ``superseded_by``; oldest first."""
@@ -148,24 +120,13 @@ class ReadMixin:
             f"SELECT namespace, count(*) FROM memories WHERE {where} GROUP BY namespace ORDER BY namespace", params)]
 
     def stats(self) -> dict[str, Any]:
-        q = self._q
-        by_model = {m or "none": n for m, n in q("SELECT embedding_model, count(*) FROM memories GROUP BY 1 ORDER BY 1")}
-        return {
-            "path": self.location,
-            "backend": "postgresql",
-            "server": f"PostgreSQL {self.caps.server_version // 10000}, pgvector {'.'.join(map(str, self.caps.pgvector))}",
-            "size_bytes": q("SELECT pg_database_size(current_database())")[0][0],
-            "memories": q("SELECT count(*) FROM memories")[0][0],
-            "expired": q("SELECT count(*) FROM memories WHERE valid_until IS NOT NULL")[0][0],
-            "namespaces": q("SELECT count(DISTINCT namespace) FROM memories")[0][0],
-            "kinds": {k: n for k, n in q("SELECT kind, count(*) FROM memories GROUP BY kind ORDER BY kind")},
-            "history_entries": q("SELECT count(*) FROM history")[0][0],
-            "runs": q("SELECT count(*) FROM runs")[0][0],
-            "embedding_models": by_model,
-            "embedding_model": self.embedding_model,
-            "needs_reindex": sum(n for m, n in by_model.items() if m != self.embedding_model),
-            "migrations": schema.applied_names(self.conn),
-        }
+        return {"path": self.location, "backend": "postgresql",
+                "server": f"PostgreSQL {self.caps.server_version // 10000}, "
+                          f"pgvector {'.'.join(map(str, self.caps.pgvector))}",
+                "size_bytes": self._q("SELECT pg_database_size(current_database())")[0][0],
+                **self.repos.bookkeeping.counts(self.embedding_model),
+                "migrations": schema.applied_names(self.conn),
+                "people": {ns: p["name"] for ns, p in self.person_names().items()}}
 
     def integrity_check(self) -> str:
         """Reads every table through (a damaged page or TOAST chunk fails the scan) and checks that
@@ -189,11 +150,6 @@ class ReadMixin:
                        "AND embedding IS NOT NULL ORDER BY seq", [*params, self.embedding_model])
         return [(row_to_memory(r), r[-1]) for r in rows]
 
-    def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
-        from langmem_cli.store.postgres.search import search
-
-        return search(self, query, **kwargs)
-
     def reindex(self, batch_size: int = 256, force: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> int:
         cond = "TRUE" if force else "embedding_model IS DISTINCT FROM %s OR embedding IS NULL"
@@ -213,25 +169,3 @@ class ReadMixin:
                 progress(done, len(ids))
         self.ensure_vector_index()
         return done
-
-    def ensure_vector_index(self, dim: int | None = None) -> bool:
-        """The HNSW index for the current model's vectors of size ``dim`` (by default the size of
-        the stored ones), built once the dimension is known. False if there are no such vectors."""
-        if dim is not None and (self.embedding_model, dim) in self._indexed:
-            return True
-        rows = self._q("SELECT vector_dims(embedding) FROM memories WHERE embedding_model = %s "
-                       "AND embedding IS NOT NULL LIMIT 1", (self.embedding_model,))
-        if not rows or (dim is not None and rows[0][0] != dim):
-            return False
-        key = (self.embedding_model, rows[0][0])
-        if key not in self._indexed:
-            with self._errors():
-                schema.ensure_vector_index(self.conn, self.caps, *key)
-            self._indexed.add(key)
-        return True
-
-    def set_ef_search(self, ef: int) -> None:
-        """hnsw.ef_search for this session (set only when it changes: one round trip saved)."""
-        if ef != self.ef_search:
-            self._x(f"SET hnsw.ef_search = {int(ef)}")
-            self.ef_search = ef

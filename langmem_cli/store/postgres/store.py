@@ -8,7 +8,7 @@ ConnectionLostError (exit 69), so a re-run redoes exactly the unit that was lost
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Collection, Iterator, Sequence
+from typing import Any, Collection, ContextManager, Iterator, Sequence
 
 from langmem_cli import config
 from langmem_cli.core.namespaces import validate
@@ -16,7 +16,9 @@ from langmem_cli.core.records import Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
-from langmem_cli.store.base import OnCommit, Store
+from langmem_cli.store.base import OnCommit, Store, embed_missing
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.repos.history import Change
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
     MEMORY_COLUMNS,
@@ -25,13 +27,12 @@ from langmem_cli.store.postgres.clauses import (
     row_to_memory,
     where_clause,
 )
-from langmem_cli.store.postgres.connection import connect, pg_errors
-from langmem_cli.store.postgres.grounding_marks import GroundingMarksMixin
-from langmem_cli.store.postgres.meta import MetaMixin
+from langmem_cli.store.postgres.connection import connect
+from langmem_cli.store.postgres.retrievers import PostgresRetrievers
+from langmem_cli.store.postgres.runner import PostgresRunner
 from langmem_cli.store.postgres.purge import PurgeMixin
 from langmem_cli.store.postgres.reads import ReadMixin
-from langmem_cli.store.postgres.url import mask
-from langmem_cli.store.postgres.watch_state import WatchStateMixin
+from langmem_cli.store.postgres.url import mask, scrub
 from langmem_cli.store.plan import Planner
 
 _INSERT = (
@@ -46,7 +47,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, PurgeMixin, Planner, Store):
+class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -54,12 +55,9 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
         self.embedding_model = embedder.name if embedder is not None else config.embedding_model_name(embedding_model)
         self._embedder = embedder
         self.run_id = run_id
-        self.searches = 0
-        self._depth = 0
-        self._indexed: set[tuple[str, int]] = set()
-        self.ef_search = 40  # pgvector's default
         self._pending_vectors: dict[str, Any] = {}
         self.conn = connect(url)
+        self.runner = PostgresRunner(self.conn, url)
         try:
             with self._errors():
                 if schema.pending(self.conn):
@@ -69,6 +67,11 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
         except BaseException:
             self.conn.close()
             raise
+        self._retrievers = PostgresRetrievers(self.runner, self.caps, self.embedding_model, self.get_many)
+        current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
+        self.repos = Repositories(Bookkeeping(self.runner, current_run, scrub=lambda text: scrub(text, url)),
+                                   WatchState(self.runner, current_run, offset_column="byte_offset"),
+                                   History(self.runner, current_run))
 
     def _migrate(self) -> None:
         import psycopg
@@ -114,33 +117,33 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
             self.conn.close()
 
     def _errors(self):
-        return pg_errors(self.url, self.conn)
+        return self.runner.errors()
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._errors():
-            return self.conn.execute(sql, params).fetchall()
+        return self.runner.query(sql, params)
 
-    def _x(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Execute; return the number of rows affected."""
-        with self._errors():
-            return self.conn.execute(sql, params).rowcount
+    def transaction(self) -> ContextManager[None]:
+        return self.runner.transaction()
+
+    @property
+    def retrievers(self) -> PostgresRetrievers:
+        return self._retrievers
+
+    def ensure_vector_index(self, dim: int | None = None) -> bool:
+        """The HNSW index for the current model's vectors (see PostgresRetrievers)."""
+        return self._retrievers.ensure_vector_index(dim)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        with self._errors():
-            with self.conn.transaction():
-                self._depth = 1
-                try:
-                    yield
-                finally:
-                    self._depth = 0
+    def claim(self, namespace: str, conversation_hash: str) -> Iterator[None]:
+        """A session advisory lock per conversation: waits while another session holds it; the
+        server releases it if this session dies."""
+        key = schema.lock_key(f"claim:{namespace}\0{conversation_hash}")
+        self._q("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self._q("SELECT pg_advisory_unlock(%s)", (key,))
 
     @contextlib.contextmanager
     def run_lock(self, name: str = "consolidate") -> Iterator[None]:
@@ -168,14 +171,7 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
                 (self.embedding_model, chunk),
             ):
                 known[h] = vector
-        todo: dict[str, str] = {}
-        for h, text in items:
-            if h not in known:
-                todo.setdefault(h, text)
-        if todo:
-            for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
-                known[h] = vector
-        return [known[h] for h, _ in items]
+        return embed_missing(self.embedder, items, known)
 
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         vectors = self._vectors_for([(m.content_hash, m.text) for m in memories])
@@ -199,23 +195,9 @@ class PostgresStore(ReadMixin, MetaMixin, GroundingMarksMixin, WatchStateMixin, 
         except psycopg.errors.UniqueViolation as exc:
             raise UsageError(f"a memory with one of these ids already exists ({str(exc).splitlines()[0]})") from None
 
-    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
-                source: str | None) -> None:
-        self._record_many([(action, memory_id, namespace, before, after, source)])
-
     def _record_many(self, entries: list[tuple[str, str, str, Memory | None, Memory | None, str | None]]) -> None:
         """History rows, sent in one pipelined batch (a bulk import writes one per memory)."""
-        if not entries:
-            return
-        stamp = now()
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                [(memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
-                  canonical_json(after.to_dict()) if after else None, stamp, self.run_id, source)
-                 for action, memory_id, namespace, before, after, source in entries],
-            )
+        self.repos.history.record([Change(*entry) for entry in entries])
 
     def put_many(self, items: Sequence[NewMemory], record_history: bool = True,
                  without_history: Collection[str] = ()) -> list[Memory]:

@@ -116,6 +116,5 @@ class Purging:
             return vacuum(self.conn, self.path)
 
     def _purged(self, counts: dict[str, int], reclaim: bool) -> dict[str, int]:
-        self._index = None  # the in-memory indexes may still hold the purged text
-        self._keywords = None
+        self.retrievers.reset(files=True)  # the indexes may still hold the purged text
         return {**counts, **(self.vacuum() if reclaim else {})}

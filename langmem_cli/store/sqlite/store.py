@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from pathlib import Path
-from typing import Any, Collection, Iterator, Sequence
+from typing import Any, Collection, ContextManager, Iterator, Sequence
 
 import sqlite_utils
 
 from langmem_cli.core.namespaces import validate
-from langmem_cli.core.records import HistoryEntry, Memory, NewMemory, SearchHit
+from langmem_cli.core.records import HistoryEntry, Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
-from langmem_cli.store.base import VECTOR_WEIGHT, OnCommit, Store
+from langmem_cli.store.base import OnCommit, Store, embed_missing
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS, AnnRetriever
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
-from langmem_cli.store.sqlite.bookkeeping import Bookkeeping
-from langmem_cli.store.sqlite.grounding_marks import GroundingMarks
 from langmem_cli.store.sqlite.purge import Purging
 from langmem_cli.store.sqlite.records_sql import (
     HISTORY_COLUMNS,
@@ -27,9 +26,11 @@ from langmem_cli.store.sqlite.records_sql import (
     row_to_memory,
     where_clause,
 )
+from langmem_cli.store.sqlite.keyword_index import KeywordIndex
+from langmem_cli.store.sqlite.retrievers import SQLiteRetrievers
+from langmem_cli.store.sqlite.runner import SQLiteRunner
 from langmem_cli.store.sqlite.validity import Validity
 from langmem_cli.store.sqlite.vectors import VectorIndex, decode, encode
-from langmem_cli.store.sqlite.watch_state import WatchState
 
 INSERT_MEMORY = (
     "INSERT INTO memories (id, namespace, kind, content, text, content_hash, metadata, source, created_at, "
@@ -44,10 +45,11 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
         yield list(chunk)
 
 
-class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, Store):
+class SQLiteStore(Purging, Validity, Store):
     """A langmem SQLite database file."""
 
-    def __init__(self, path: Path, embedder, run_id: str | None = None):
+    def __init__(self, path: Path, embedder, run_id: str | None = None, ann_min_rows: int = ANN_MIN_ROWS,
+                 ann_background: bool = True):
         self.path = Path(path)
         self._embedder = embedder
         self.embedding_model = embedder.name
@@ -58,9 +60,13 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         with dbmod.sqlite_errors(self.path):
             if migrations.pending(self.db):
                 migrations.apply(self.db)
-        self._index: VectorIndex | None = None
-        self._keywords = None  # warm.Warmer: started by the second search or prepare_search()
-        self.searches = 0
+        self.runner = SQLiteRunner(self.conn, self.path)
+        current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
+        self.repos = Repositories(Bookkeeping(self.runner, current_run), WatchState(self.runner, current_run),
+                                   History(self.runner, current_run))
+        self.ann = AnnRetriever(self.runner, self.path, self.embedding_model, min_rows=ann_min_rows,
+                                    background=ann_background)
+        self._retrievers = SQLiteRetrievers(self.runner, self.embedding_model, self.get_many, self.ann)
 
     @property
     def location(self) -> str:
@@ -73,63 +79,20 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
     def close(self) -> None:
         self.conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> ContextManager[None]:
         """One write transaction (BEGIN IMMEDIATE: writers queue on the busy timeout)."""
-        with dbmod.sqlite_errors(self.path):
-            if self.conn.in_transaction:
-                with self.db.atomic():
-                    yield None
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield None
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
+        return self.runner.transaction()
 
     def run_lock(self, name: str = "consolidate"):
         return dbmod.file_lock(self.path, name)
 
+    def claim(self, namespace: str, conversation_hash: str) -> ContextManager[None]:
+        return dbmod.byte_lock(self.path, "extract", f"{namespace}\0{conversation_hash}")
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with dbmod.sqlite_errors(self.path):
-            return self.conn.execute(sql, params).fetchall()
+        return self.runner.query(sql, params)
 
     # -- history ---------------------------------------------------------------
-    def _record(self, action: str, memory_id: str, namespace: str, before: Memory | None, after: Memory | None,
-                source: str | None) -> None:
-        self.conn.execute(
-            "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (memory_id, namespace, action, canonical_json(before.to_dict()) if before else None,
-             canonical_json(after.to_dict()) if after else None, now(), self.run_id, source),
-        )
-
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        rows = self._query(f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY id", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no history for memory {memory_id}")
-        return [row_to_history(r) for r in rows]
-
-    def add_history(self, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-        added = []
-        with self.transaction():
-            for h in entries:
-                if self._query("SELECT 1 FROM history WHERE memory_id = ? AND action = ? AND at = ? LIMIT 1",
-                               (h.memory_id, h.action, h.at)):
-                    continue
-                self.conn.execute(
-                    "INSERT INTO history (memory_id, namespace, action, before, after, at, run_id, source) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    (h.memory_id, h.namespace, h.action, None if h.before is None else canonical_json(h.before),
-                     None if h.after is None else canonical_json(h.after), h.at, h.run_id, h.source),
-                )
-                added.append(h)
-        return added
-
     def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
         where, params = where_clause(namespace, prefix)
         for row in self._query(f"SELECT {HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id", params):
@@ -146,14 +109,7 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
                 f"AND content_hash IN ({','.join('?' * len(chunk))}) GROUP BY content_hash",
                 (self.embedding_model, *chunk),
             ))
-        todo: dict[str, str] = {}
-        for h, text in items:
-            if h not in known:
-                todo.setdefault(h, text)
-        if todo:
-            for h, vector in zip(todo, self.embedder.embed(list(todo.values()))):
-                known[h] = encode(vector)
-        return [known[h] for h, _ in items]
+        return embed_missing(self.embedder, items, known, encode)
 
     def offer_embeddings(self, vectors) -> None:
         self._pending_vectors.update((h, encode(v)) for h, v in vectors.items())
@@ -277,12 +233,6 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         return result
 
     # -- reads -----------------------------------------------------------------
-    def get(self, memory_id: str) -> Memory:
-        rows = self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,))
-        if not rows:
-            raise NotFoundError(f"no memory with id {memory_id}")
-        return row_to_memory(rows[0])
-
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
         out: dict[str, Memory] = {}
         for chunk in chunks(list(ids)):
@@ -327,46 +277,21 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
         )]
 
     # -- search ----------------------------------------------------------------
-    def vector_index(self) -> VectorIndex:
-        with dbmod.sqlite_errors(self.path):
-            if self._index is None and self._keywords is not None:
-                # loaded by prepare_search, maybe before this process's own writes: refreshed below
-                self._index = self._keywords.take_vectors(self.embedding_model)
-            if self._index is None or self._index.model != self.embedding_model:
-                self._index = VectorIndex.load(self.conn, self.embedding_model)
-            else:
-                self._index.refresh(self.conn)
-        return self._index
+    @property
+    def retrievers(self) -> SQLiteRetrievers:
+        return self._retrievers
 
-    def keyword_index(self, wait: bool = False):
-        """The in-memory BM25 index (same ranking as FTS5), kept fresh; None while the background
-        thread still builds it (``wait=True``: wait for it)."""
-        self.prepare_search()
-        index = self._keywords.wait() if wait else self._keywords.ready()
-        if index is not None:
-            with dbmod.sqlite_errors(self.path):
-                index.refresh(self.conn)
-        return index
+    def vector_index(self) -> VectorIndex:
+        return self._retrievers.vector_index()
+
+    def keyword_index(self, wait: bool = False) -> KeywordIndex | None:
+        return self._retrievers.keyword_index(wait)
 
     def prepare_search(self) -> None:
         """Load the vectors, then the keyword index, in a background thread (store/sqlite/warm.py).
         No search waits for the keyword index (FTS5 answers until it is ready); one that needs
         the vectors meanwhile waits only for the rest of their load."""
-        from langmem_cli.store.sqlite.warm import Warmer
-
-        if self._keywords is None:
-            self._keywords = Warmer(self.path, self.embedding_model if self._index is None else None)
-        self._keywords.start()
-
-    def search(self, query: str, *, mode: str = "hybrid", namespace: str | None = None, prefix: str | None = None,
-               kinds: list[str] | None = None, filters: list[tuple[str, Any]] | None = None, limit: int = 10,
-               offset: int = 0, vector_weight: float = VECTOR_WEIGHT, neighbor_weight: float = 0.0,
-               as_of: str | None = None, include_expired: bool = False) -> list[SearchHit]:
-        from langmem_cli.store.sqlite.search import search
-
-        return search(self, query, mode=mode, namespace=namespace, prefix=prefix, kinds=kinds, filters=filters,
-                      limit=limit, offset=offset, vector_weight=vector_weight, neighbor_weight=neighbor_weight,
-                      moment=moment_for(as_of, include_expired))
+        self._retrievers.prepare()
 
     # -- maintenance -----------------------------------------------------------
     def reindex(self, batch_size: int = 256, force: bool = False, progress=None) -> int:
@@ -385,5 +310,16 @@ class SQLiteStore(Purging, Validity, Bookkeeping, GroundingMarks, WatchState, St
             done += len(memories)
             if progress:
                 progress(done, len(ids))
-        self._index = None
+        self._retrievers.reset()
+        self._retrievers.rebuild_ann()
         return done
+
+    # -- maintenance -----------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        return {"path": str(self.path), "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+                **self.repos.bookkeeping.counts(self.embedding_model),
+                "migrations": [r[0] for r in self._query("SELECT name FROM _migrations ORDER BY rowid")],
+                "people": {ns: p["name"] for ns, p in self.person_names().items()}}
+
+    def integrity_check(self) -> str:
+        return self._query("PRAGMA integrity_check")[0][0]

@@ -7,7 +7,7 @@ from langmem_cli.core.records import Memory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.errors import NotFoundError
 from langmem_cli.store.plan import Planner
-from langmem_cli.store.sqlite.records_sql import MEMORY_COLUMNS, NOT_VALID_AT, row_to_memory
+from langmem_cli.store.sqlite.records_sql import MEMORY_COLUMNS, row_to_memory
 
 
 class Validity(Planner):
@@ -24,20 +24,6 @@ class Validity(Planner):
         if cursor.rowcount != 1:
             raise NotFoundError(f"no memory with id {after.id}")
         self._record(action, after.id, after.namespace, before, after, source)
-
-    def not_valid_at(self, moment: str) -> frozenset[str]:
-        """Ids of the memories not valid at ``moment`` (search masks them out). The same set
-        serves every moment up to the next validity boundary, until the data change."""
-        generation = self._query("SELECT coalesce(max(id), 0) FROM history")[0][0]
-        cached = getattr(self, "_not_valid_cache", None)
-        if cached and cached[0] == generation and cached[1] <= moment < cached[2]:
-            return cached[3]
-        ids = frozenset(r[0] for r in self._query(NOT_VALID_AT, (moment, moment)))
-        boundary = self._query(
-            "SELECT min(x) FROM (SELECT min(valid_until) AS x FROM memories WHERE valid_until > ? "
-            "UNION ALL SELECT min(valid_from) FROM memories WHERE valid_from > ?)", (moment, moment))[0][0]
-        self._not_valid_cache = (generation, moment, boundary or "\uffff", ids)
-        return ids
 
     def lineage(self, memory_id: str) -> list[Memory]:
         memory = self.get(memory_id)

@@ -1,7 +1,9 @@
-"""TEST-ONLY: a scripted fake model for tests (like MockModel in simonw/llm's tests), registered as the
-litellm custom provider ``fake``: ``--model fake/anything``.
-It lives in the package (not tests/) because subprocess tests and the benchmarks select it by
-model name in a fresh interpreter; it never runs unless a ``fake/`` model is asked for.
+"""A scripted fake model for tests (like MockModel in simonw/llm's tests): ``--model fake/anything``.
+
+It is not part of the package. tests/conftest.py registers it as the litellm custom provider
+``fake`` through ``LANGMEM_LITELLM_PROVIDERS=fake=support.fake_llm:FakeProvider`` and puts tests/
+on ``PYTHONPATH``, so subprocesses started by the tests (and the benchmarks, which do the same with
+``register()``) find it by model name in a fresh interpreter.
 
 It answers from a queue of replies, records every prompt, counts tokens (4 characters = 1
 token), and can inject faults. In process, drive it through ``SCRIPT``; across processes, point
@@ -16,14 +18,24 @@ With ``auto`` and an empty queue the fake answers validly by itself (see ``auto_
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from langmem_cli import config
 from langmem_cli.llm.litellm_env import litellm_module
+
+from support.fake_registry import PROVIDER, TESTS_DIR, register  # noqa: F401  (re-exported for the benchmarks)
+
+
+def fake_script() -> str | None:
+    return os.environ.get("LANGMEM_FAKE_SCRIPT") or None
+
+
+def fake_log() -> str | None:
+    return os.environ.get("LANGMEM_FAKE_LOG") or None
 
 litellm = litellm_module()
 CustomLLM = litellm.CustomLLM
@@ -68,7 +80,7 @@ _loaded_from: str | None = None
 
 def _load_env_script() -> None:
     global _loaded_from
-    path = config.fake_script()
+    path = fake_script()
     if path and path != _loaded_from:
         data = json.loads(open(path, encoding="utf-8").read())
         SCRIPT.reset(data.get("replies", []), data.get("fault_rate", 0.0), data.get("auto", True),
@@ -134,7 +146,7 @@ class FakeProvider(CustomLLM):
         prompt_text = "\n".join(str(m.get("content", "")) for m in messages)
         with SCRIPT.lock:
             SCRIPT.prompts.append({"model": model, "messages": messages, "schema": schema_name})
-            log = config.fake_log()
+            log = fake_log()
             if log:
                 with open(log, "a", encoding="utf-8") as fp:
                     fp.write(json.dumps({"model": model, "schema": schema_name, "prompt_tokens": count_tokens(prompt_text)}) + "\n")

@@ -1,0 +1,236 @@
+"""Writes the update benchmark's conversations (issue 23): people whose facts change across dated
+sessions while others stay. Two disjoint pools of phrasings: ``dev`` (looked at while tuning the
+detector) and ``heldout`` (written at the same time, never looked at while tuning; run at the end).
+
+    python bench/updates_gen.py            # writes bench/data/updates-dev.jsonl, updates-heldout.jsonl
+
+Each line is one person: {"person", "sessions": [{"date", "format", "turns": [[role, text], ...]}],
+"changed": [{"attribute", "old", "new"}], "unchanged": [{"attribute", "key"}]}. ``old``/``new``/
+``key`` are words that identify a memory of that fact (a value, a name).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+NAMES = ["Priya", "Tomas", "Ines", "Kofi", "Mei", "Lukas", "Amara", "Jonas", "Sofia", "Ravi", "Elena", "Malik",
+         "Hanna", "Diego", "Yuki", "Omar", "Clara", "Nikhil", "Freya", "Mateo", "Zara", "Felix", "Leila", "Bruno"]
+CITIES = ["Berlin", "Lisbon", "Madrid", "Oslo", "Vienna", "Toronto", "Melbourne", "Dublin", "Prague", "Seattle",
+          "Austin", "Lyon", "Porto", "Zurich", "Denver", "Utrecht", "Krakow", "Nairobi"]
+COMPANIES = ["Kontora", "Brightline", "Norvex", "Helio Labs", "Quanta", "Tidewell", "Orbis", "Fernhill", "Corvid",
+             "Stellar Freight", "Pinemark", "Lumen Health"]
+ROLES = ["data engineer", "product designer", "nurse", "backend developer", "accountant", "teacher", "UX researcher"]
+DIETS = [("vegetarian", "fish"), ("vegan", "cheese"), ("pescatarian", "chicken")]
+TOOLS = [("FastAPI", "Django"), ("React", "Svelte"), ("VS Code", "Neovim"), ("Notion", "Obsidian"),
+         ("Heroku", "Fly.io"), ("MySQL", "PostgreSQL"), ("Jenkins", "GitHub Actions")]
+TRIPS = [("Tokyo", "Seoul"), ("Iceland", "Norway"), ("Peru", "Chile"), ("Bali", "Vietnam"), ("Morocco", "Egypt"),
+         ("Kyoto", "Osaka")]
+LANGS = [("Spanish", "Duolingo", "a private tutor"), ("Italian", "Babbel", "an evening class"),
+         ("Japanese", "an app", "a language exchange partner"), ("German", "Duolingo", "a weekly tutor")]
+COMMUTE = [("drive", "car", "train"), ("take the bus", "bus", "bike"), ("cycle", "bike", "subway")]
+HOBBIES = [("tennis", "bouldering"), ("running", "swimming"), ("chess", "pottery"), ("guitar", "piano")]
+DRINKS = [("coffee", "green tea"), ("espresso", "matcha")]
+ALLERGIES = ["peanuts", "shellfish", "penicillin", "cats", "pollen"]
+PETS = [("cat", "Miso"), ("dog", "Pepper"), ("cat", "Biscuit"), ("dog", "Juno"), ("rabbit", "Clover")]
+SIBLINGS = [("sister", "Ana"), ("brother", "Marco"), ("sister", "Lena"), ("brother", "Sami")]
+BIRTH = ["1988", "1991", "1994", "1985", "1979"]
+
+# (attribute, first statement, change statement); {a} old value, {b} new value, {x} extra.
+DEV = {
+    "home": (["I live in {a} with my partner.", "I've been living in {a} for about three years now."],
+             ["Big news: I moved to {b} last month!", "I relocated from {a} to {b} in the spring."]),
+    "work": (["I work as a {x} at a company called {a}.", "I'm a {x} at {a}."],
+             ["I left {a} and joined {b} as a {x}.", "I quit {a}, I'm at {b} now."]),
+    "diet": (["I'm {a}, so no meat for me.", "I've been {a} for years."],
+             ["I'm not {a} anymore, I eat {b} now.", "I stopped being {a}, I eat {b} again."]),
+    "tool": (["I'm using {a} for my side project.", "My side project runs on {a}."],
+             ["Scratch {a}, I'm using {b} for the side project now.", "I switched the side project from {a} to {b}."]),
+    "trip": (["We're planning a trip to {a} in October.", "We booked flights to {a} for the autumn."],
+             ["We decided against {a}, we're going to {b} instead.", "We cancelled {a} and are going to {b} in the autumn instead."]),
+    "learning": (["I'm learning {x} with {a}.", "I practise {x} on {a} every day."],
+                 ["I switched from {a} to {b} for my {x}.", "I dropped {a}, I learn {x} with {b} now."]),
+    "commute": (["I go to work by {a} every day.", "I commute to the office by {a}."],
+                ["I don't commute by {a} anymore, I take the {b} now.", "I switched my commute from the {a} to the {b}."]),
+    "hobby": (["I play {a} on weekends.", "{A} is my weekend hobby."],
+              ["I gave up {a} and started {b}.", "I don't do {a} anymore, I'm into {b} now."]),
+    "drink": (["I drink {a} every morning.", "I can't start the day without {a}."],
+              ["I quit {a}, I drink {b} in the mornings now.", "I replaced my morning {a} with {b}."]),
+}
+HELDOUT = {
+    "home": (["My flat is in {a}, close to the river.", "Home for me is {a}, I rent a small apartment there."],
+             ["These days I'm based in {b}, the move went smoothly.", "I packed up and left {a}; my new place is in {b}.",
+              "We finally settled in {b} after leaving {a}."]),
+    "work": (["My employer is {a}, where I'm a {x}.", "I've been at {a} for two years as a {x}."],
+             ["I handed in my notice at {a} and started at {b}.", "I no longer work for {a}, {b} hired me as a {x}.",
+              "My new job is at {b}, I said goodbye to {a}."]),
+    "diet": (["I follow a {a} diet.", "Being {a} matters a lot to me."],
+             ["I gave up being {a}, I started eating {b} again.", "I'm no longer {a}; {b} is back on my plate."]),
+    "tool": (["For the side project I rely on {a}.", "I built my side project with {a}."],
+             ["I've moved the side project off {a} and onto {b}.", "I replaced {a} with {b} in my side project.",
+              "Goodbye {a}: my side project uses {b} from now on."]),
+    "trip": (["Our big trip this year is {a}, we're going in October.", "I'm saving up for a trip to {a} in the autumn."],
+             ["Change of plans: {b} instead of {a} for our trip.", "We're not doing {a} after all, we picked {b} for the trip.",
+              "The {a} trip is off, we're travelling to {b}."]),
+    "learning": (["I've been studying {x} using {a}.", "For {x} I use {a} most evenings."],
+                 ["I stopped using {a}, now I have {b} for {x}.", "I ditched {a} and signed up with {b} to learn {x}."]),
+    "commute": (["My commute is by {a}, about forty minutes.", "I get to work by {a}."],
+                ["I sold my {a} and now I ride the {b} to work.", "I no longer go to work by {a}, the {b} is faster."]),
+    "hobby": (["I've been into {a} since university.", "Most Saturdays I do {a} with friends."],
+              ["I lost interest in {a}; {b} is my thing now.", "I quit {a} last spring and took up {b}."]),
+    "drink": (["I have a cup of {a} every morning.", "Mornings are {a} for me."],
+              ["I cut out {a}, it's {b} every morning now.", "I don't touch {a} any more, I switched to {b}."]),
+}
+# A second round (written together, after the first held-out figure): more varied phrasings to tune
+# on (dev2), and a fresh held-out pool (heldout2) not looked at while tuning.
+DEV2 = {
+    "home": (["Our place is in {a}, we love the neighbourhood.", "I've lived in {a} since college."],
+             ["We swapped {a} for {b} over the summer.", "I'm a {b} resident now, {a} was getting too pricey.",
+              "After five years in {a} I finally moved to {b}."]),
+    "work": (["I'm employed at {a} as a {x}.", "At {a} I work as a {x}."],
+             ["{b} offered me a role and I took it, so I'm done with {a}.", "I resigned from {a}; I start at {b} on Monday.",
+              "I've joined {b}, leaving {a} behind."]),
+    "diet": (["I stick to a strictly {a} diet.", "I eat {a}, always have."],
+             ["I've started eating {b} again, so I'm not {a} now.", "Turns out I'm done with being {a}, I eat {b} now."]),
+    "tool": (["All my side project's code is on {a}.", "The side project is built with {a}."],
+             ["We rewrote the side project in {b}, {a} is gone.", "I'm trying {b} instead of {a} for the side project.",
+              "The side project now runs on {b} rather than {a}."]),
+    "trip": (["This autumn we'll visit {a}.", "We're flying to {a} in October."],
+             ["We're heading to {b} in October, not {a}.", "Forget {a}; the autumn trip is to {b} now.",
+              "Plans changed, the trip is {b} and {a} is off."]),
+    "learning": (["My {x} lessons are with {a}.", "I learn {x} through {a}."],
+                 ["I'm learning {x} with {b} these days, {a} wasn't working.", "{b} replaced {a} for my {x} practice."]),
+    "commute": (["I ride the {a} to work.", "Work is a forty-minute trip by {a}."],
+                ["I've been taking the {b} to work since the {a} broke down.", "I switched to the {b} for my commute, no more {a}."]),
+    "hobby": (["My hobby is {a}.", "I spend Sundays on {a}."],
+              ["{A} is not for me anymore, I picked up {b}.", "These days my free time goes to {b}, I left {a} behind."]),
+    "drink": (["My morning drink is {a}.", "I'm a big {a} drinker."],
+              ["I've swapped {a} for {b}.", "No more {a} for me, I'm on {b} now."]),
+}
+HELDOUT2 = {
+    "home": (["I rent a place in {a}.", "My home is in {a}, near the old town."],
+             ["I live in {b} now, I left {a} in March.", "We moved out of {a}, we're in {b} these days.",
+              "I said goodbye to {a} and settled down in {b}."]),
+    "work": (["I work for {a}, I'm a {x} there.", "My job is {x} at {a}."],
+             ["I changed jobs: {b} instead of {a}.", "I'm not at {a} anymore, I work for {b}.",
+              "{A} let me go, so now I'm a {x} at {b}."]),
+    "diet": (["I've been {a} for a decade.", "I'm strictly {a}."],
+             ["I eat {b} now, being {a} didn't suit me.", "I quit being {a} and eat {b} these days."]),
+    "tool": (["My side project depends on {a}.", "I wrote my side project on top of {a}."],
+             ["I migrated my side project from {a} to {b}.", "Out with {a}, my side project is on {b} now.",
+              "My side project switched over to {b}, {a} was too slow."]),
+    "trip": (["We have a trip to {a} booked for the autumn.", "In October we're going to {a}."],
+             ["Our trip moved from {a} to {b}.", "The autumn trip is going to be {b}, we dropped {a}."]),
+    "learning": (["I study {x} with {a}.", "{A} is how I learn {x}."],
+                 ["I gave up on {a}; {b} helps me with {x} now.", "For {x}, I've switched to {b} from {a}."]),
+    "commute": (["I travel to work by {a}.", "My {a} gets me to the office."],
+                ["My commute is by {b} now, I stopped using the {a}.", "I ditched the {a}, the {b} is how I get to work."]),
+    "hobby": (["{A} keeps me busy on weekends.", "I really enjoy {a} on Saturdays."],
+              ["I stopped {a}; I do {b} on weekends now.", "My weekends are all about {b} now, no more {a}."]),
+    "drink": (["Every morning I have {a}.", "{A} is my morning ritual."],
+              ["I switched my morning {a} for {b}.", "My mornings are {b} now, I dropped {a}."]),
+}
+STAY_DEV = ["I'm allergic to {allergy}.", "My {pet} is called {pet_name}.", "My {sibling} {sibling_name} lives in {sibling_city}.",
+            "I was born in {birth}."]
+STAY_HELDOUT = ["I have a {allergy} allergy, so I always check labels.", "I have a {pet} named {pet_name}.",
+                "{sibling_name}, my {sibling}, has lived in {sibling_city} for years.", "I'm a {birth} baby."]
+RESTATE = {"dev": "As I said, I'm allergic to {allergy}.", "heldout": "Still the {allergy} allergy, nothing new there."}
+CHAT = ["Can you help me plan my week?", "Thanks, that's helpful!", "What do you think about that?",
+        "Could you summarise this for me?", "Ok, sounds good."]
+ANSWER = ["Sure, happy to help.", "Got it, noted.", "That sounds great.", "Here's a short summary.", "Good plan."]
+
+
+def values(attribute: str, rng: random.Random) -> dict[str, str]:
+    if attribute == "home":
+        a, b = rng.sample(CITIES, 2)
+        return {"a": a, "b": b}
+    if attribute == "work":
+        a, b = rng.sample(COMPANIES, 2)
+        return {"a": a, "b": b, "x": rng.choice(ROLES)}
+    if attribute == "diet":
+        a, b = rng.choice(DIETS)
+        return {"a": a, "b": b}
+    if attribute == "tool":
+        a, b = rng.choice(TOOLS)
+        return {"a": a, "b": b}
+    if attribute == "trip":
+        a, b = rng.choice(TRIPS)
+        return {"a": a, "b": b}
+    if attribute == "learning":
+        x, a, b = rng.choice(LANGS)
+        return {"a": a, "b": b, "x": x}
+    if attribute == "commute":
+        x, a, b = rng.choice(COMMUTE)
+        return {"a": a, "b": b, "x": x}
+    if attribute == "hobby":
+        a, b = rng.choice(HOBBIES)
+        return {"a": a, "b": b}
+    a, b = rng.choice(DRINKS)
+    return {"a": a, "b": b}
+
+
+def key_word(value: str) -> str:
+    """The word that identifies a value in a memory (its most specific word)."""
+    skip = {"a", "an", "the", "private", "weekly", "evening", "language", "exchange", "partner", "take"}
+    words = [w for w in value.replace(".", " ").split() if w.lower() not in skip]
+    return max(words, key=len) if words else value
+
+
+def person(n: int, pool: str, rng: random.Random) -> dict:
+    templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2}[pool]
+    stay = STAY_DEV if pool.startswith("dev") else STAY_HELDOUT
+    name = NAMES[n % len(NAMES)]
+    start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
+    dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
+    formats = [rng.choice(["messages", "chatgpt", "claude-code"]) for _ in dates]
+    changing = rng.sample(sorted(templates), 4)
+    steady = {"allergy": rng.choice(ALLERGIES), "birth": rng.choice(BIRTH)}
+    steady["pet"], steady["pet_name"] = rng.choice(PETS)
+    steady["sibling"], steady["sibling_name"] = rng.choice(SIBLINGS)
+    sessions = [[] for _ in dates]
+    sessions[0].append(f"Hi, I'm {name}.")
+    changed, unchanged = [], []
+    for i, attribute in enumerate(changing):
+        v = values(attribute, rng)
+        v["A"] = v["a"][:1].upper() + v["a"][1:]
+        first, change = templates[attribute]
+        when = 1 + i % 3  # the session the change is told in
+        sessions[0].append(rng.choice(first).format(**v))
+        sessions[when].append(rng.choice(change).format(**v))
+        changed.append({"attribute": attribute, "old": key_word(v["a"]), "new": key_word(v["b"]),
+                        "session": when})
+    used = {w for c in changed for w in (c["old"], c["new"])}
+    steady["sibling_city"] = rng.choice([c for c in CITIES if c not in used])
+    for template, key in zip(stay, ("allergy", "pet_name", "sibling_name", "birth")):
+        sessions[0 if key != "sibling_name" else rng.randrange(0, 4)].append(template.format(**steady))
+        unchanged.append({"attribute": key, "key": steady[key]})
+    sessions[rng.randrange(1, 4)].append(RESTATE[pool.rstrip("2")].format(**steady))
+    out = []
+    for d, fmt, said in zip(dates, formats, sessions):
+        turns = []
+        rng.shuffle(said) if said and not said[0].startswith("Hi, I'm") else None
+        for text in said + [rng.choice(CHAT)]:
+            turns.append(["user", text])
+            turns.append(["assistant", rng.choice(ANSWER)])
+        out.append({"date": d.isoformat() + "T" + f"{9 + rng.randrange(0, 9):02d}:{rng.randrange(0, 60):02d}:00Z",
+                    "format": fmt, "turns": turns})
+    return {"person": name, "sessions": out, "changed": changed, "unchanged": unchanged}
+
+
+def main() -> None:
+    DATA.mkdir(exist_ok=True)
+    for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24)):
+        rng = random.Random(seed)
+        with open(DATA / f"updates-{pool}.jsonl", "w") as f:
+            for n in range(count):
+                f.write(json.dumps(person(n, pool, rng)) + "\n")
+        print(f"wrote {DATA / f'updates-{pool}.jsonl'} ({count} people)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The words update detection reads (core/updates.py): attribute families, cues of change, the
+patterns of a statement's person. General English vocabulary of everyday facts, not examples."""
+
+from __future__ import annotations
+
+import re
+
+from langmem_cli.core.words import stem
+
+# Attribute families: the head words (stemmed below) that say what kind of fact a statement is.
+# General vocabulary of everyday facts about a person; one-value families first.
+FAMILIES: dict[str, tuple[bool, str]] = {
+    # family: (holds one value at a time, head words)
+    "home": (True, """live lives living lived reside resides residing resident home apartment flat house moved move
+                    moving relocate relocated relocating based settle settled neighborhood neighbourhood city town
+                    country rent renting hometown"""),
+    "work": (True, """work works working worked job jobs employer employed employ hired hire
+                    freelance freelancing freelancer position role company startup firm office career retired retire
+                    resign resigned laid fired promoted contract contractor consultant consulting boss
+                    unemployed intern internship"""),
+    "diet": (True, """eat eats eating ate vegetarian vegan pescatarian diet meat fish dairy gluten keto carnivore
+                    omnivore food foods meal meals"""),
+    "partner": (True, """dating date married marry engaged engagement partner girlfriend boyfriend wife husband
+                    divorced divorce single relationship fiance fiancee spouse"""),
+    "name": (True, """name named call called nickname"""),
+    "commute": (True, """commute commuting drive drives driving car bike cycle cycling train bus subway transit"""),
+    "school": (True, """school university college degree studying student enrolled graduate graduated major phd
+                    masters bachelor"""),
+    "plan": (False, """plan plans planning planned trip trips travel travelling traveling vacation holiday holidays
+                    visit visiting fly flying flight book booked going wedding honeymoon"""),
+    "tools": (False, """use uses using used framework frameworks library libraries stack editor ide tool
+                    tools database backend frontend platform deploy deploying hosting host laptop phone
+                    os"""),
+    "learning": (False, """learn learning learned study lessons lesson tutor course courses class classes practice
+                    practicing practise practising"""),
+    "hobby": (False, """hobby hobbies play plays playing climb climbing run running gym yoga swim swimming hike
+                    hiking paint painting guitar piano knit knitting sport sports"""),
+    "drink": (True, """drink drinks drinking coffee tea alcohol sober beer wine"""),
+    "pet": (False, """pet pets dog dogs cat cats puppy kitten"""),
+}
+FAMILY_OF: dict[str, str] = {}
+for _family, (_, _heads) in FAMILIES.items():
+    for _w in _heads.split():
+        FAMILY_OF.setdefault(stem(_w), _family)
+SINGLE = frozenset(f for f, (one, _) in FAMILIES.items() if one)
+# heads that name the kind of fact rather than a value of it (a change sharing only these with an
+# earlier statement does not name it)
+GENERIC = frozenset(stem(w) for w in """live lives living lived home work works working worked job use uses using used
+eat eats eating food drink drinks drinking play plays playing learn learning study studying practice practise
+commute commuting travel trip plan plans planning hobby diet go going get take taking""".split())
+HEADS = frozenset(FAMILY_OF)
+
+# Cues of change (general English, whatever the attribute).
+# Cues of change (general English, whatever the attribute): ENDING ones say a state is over or
+# replaced, BEGINNING ones that a new one holds.
+ENDING_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing quit quitting left
+leaving stopped stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled
+canceled abandoned swapped traded sold reverted migrated ported rewrote""".split())
+BEGINNING_VERBS = frozenset(stem(w) for w in """started starting began become became joined converted transferred
+upgraded downgraded adopted picked took returned gotten went turned postponed""".split())
+CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
+ENDING = re.compile(
+    r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
+    r"changed (?:my|their|his|her|our) mind|gave up|given up|from \w+ to|in place of|done with|out with|is gone|"
+    r"(?:is|are) off)\b", re.I)
+PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
+# what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
+FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
+                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about|"
+                         r"used to|swapped|out with|done with|goodbye(?: to)?|no more|forget)|n't)((?:\s+[\w'.-]+){1,3})", re.I)
+CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
+LEAD = re.compile(r"^[^:]{0,40}:\s+")
+SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
+# a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
+# fact is the owner's ("Dana's side project")
+PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad parents parent partner wife husband
+son sons daughter daughters kid kids child children friend friends boss colleague colleagues coworker roommate
+flatmate girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfather aunt uncle cousin niece nephew
+neighbour neighbor manager family baby twin stepdad stepmom""".split())

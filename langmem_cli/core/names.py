@@ -1,0 +1,101 @@
+"""One name per person: the name a namespace's user goes by. Pure: no I/O.
+
+A user message carries no name in most transcripts (it is "user"). The name comes from, in this order:
+1. what the person says in this conversation ("I'm Priya", "my name is Priya", "call me Pri"; the
+   last such sentence when they change it);
+2. the name given on the command line (``--var user_name=…``);
+3. the transcript's own user/author name (a conversation's ``user_name``/``author``/``user`` field);
+4. the name stored with the namespace (from an earlier conversation, ``Store.person_names``).
+Otherwise the user is "The user". A name keeps its capitals as written.
+Messages that carry their own speaker name (multi-party chats) keep it: one name per speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from langmem_cli.core.conversation import Conversation
+
+# "I'm Priya", "my name is Priya Nair", "call me Pri", "I go by Pri"; the name is one or two
+# capitalised words (keeping inner capitals: "McKenzie"), not the start of a clause ("I'm Going to").
+_NAME = r"([A-Z][a-z]*[A-Za-z'-]*[a-z](?: [A-Z][a-z]*[A-Za-z'-]*[a-z])?)"
+SELF_NAME = re.compile(r"\b(?:(?i:my name is|my name's|call me|i go by|i'm|i am|this is))\s+" + _NAME
+                       + r"(?=\s*(?:[,.!;:)]|$|\s+(?:and|but|here|by|from|now|instead|please)\b))")
+_NOT_NAMES = frozenset("""Sorry Fine Good Great Glad Happy Here Back Done Ready Sure Not Still Also Just So Very Really
+Okay Ok Excited Home Tired Busy New Vegetarian Vegan""".split())
+METADATA_KEYS = ("user_name", "author", "user")
+
+
+@dataclass(frozen=True)
+class Naming:
+    name: str
+    source: str  # said | command line | transcript | stored
+    quote: str | None = None  # the words that said it, when said in this conversation
+    since: str | None = None  # when it was said or given (the conversation's time)
+
+
+_WEAK = re.compile(r"^(?i:i'm|i am|this is)\b")
+
+
+def said_names(text: str) -> list[tuple[str, str]]:
+    """(name, the words that said it) for each self-naming in ``text``. After "I'm" / "this is" a
+    word of the English dictionary ("I'm Tired", "I'm Rose"?) is not taken for a name: a missed name
+    leaves "The user", a wrong one would put words in the person's mouth."""
+    from langmem_cli.core.english import lemmas
+
+    found = []
+    for m in SELF_NAME.finditer(text.replace("\u2019", "'")):
+        name = m.group(1)
+        first = name.split()[0]
+        if first in _NOT_NAMES or (_WEAK.match(m.group(0)) and lemmas(first.lower())):
+            continue
+        found.append((name, m.group(0)))
+    return found
+
+
+def _metadata_name(metadata: dict[str, Any]) -> str | None:
+    for key in METADATA_KEYS:
+        value = metadata.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str) and re.fullmatch(r"[^\W\d_][\w'.-]*(?: [^\W\d_][\w'.-]*){0,2}", value.strip()):
+            return value.strip()
+    return None
+
+
+def user_naming(conversation: Conversation, given: str | None = None,
+                stored: dict[str, Any] | None = None) -> Naming | None:
+    """The name this conversation's (unnamed) user goes by, and where it comes from."""
+    said = None
+    for m in conversation.messages:
+        if m.role == "user" and not m.context and not m.name:
+            for name, quote in said_names(m.content):
+                said = (name, quote)
+    when = conversation.started_at
+    if said:
+        return Naming(said[0], "said", said[1], when)
+    if given and given.strip():
+        return Naming(given.strip(), "command line", None, when)
+    from_metadata = _metadata_name(conversation.metadata)
+    if from_metadata:
+        return Naming(from_metadata, "transcript", None, when)
+    if stored and stored.get("name"):
+        return Naming(str(stored["name"]), "stored", None, stored.get("since"))
+    return None
+
+
+def replaces(naming: Naming | None, stored: dict[str, Any] | None) -> bool:
+    """Whether ``naming`` should become the namespace's stored name: it is new, and not older than
+    the stored one (time decides: an old conversation read late does not undo a later name)."""
+    if naming is None or naming.source == "stored":
+        return False
+    if not stored:
+        return True
+    if stored.get("name") == naming.name:
+        return False
+    from langmem_cli.core.timestamps import try_moment
+
+    before, now = try_moment(stored.get("since")), try_moment(naming.since)
+    return before is None or now is None or str(now) >= str(before)
