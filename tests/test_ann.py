@@ -204,3 +204,15 @@ def test_a_purge_removes_the_index_file(filled, db_path):
     victim = filled.search("tea", mode="vector", limit=1)[0].memory
     filled.purge([victim.id], reclaim=False)
     assert not Path(f"{db_path}.ann").exists()
+
+
+def test_the_embedder_loads_after_the_index_library(tmp_path):
+    """usearch's native library loaded before onnxruntime's crashed the process on import: a search
+    that opens the index and then embeds its query must not (a process of its own: a crash here
+    would take the test run with it)."""
+    import subprocess
+    import sys
+
+    code = "from langmem_cli.store.sqlite import ann; assert ann.available(); import onnxruntime; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]

@@ -59,6 +59,12 @@ FORMAT = 1
 
 
 def _usearch() -> Any:
+    # onnxruntime (the on-device embedder) loaded after usearch's native library crashes the process
+    # (segfault on import, usearch 2.26 + onnxruntime 1.2x): load it first when it is installed
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        pass
     from usearch.index import Index
 
     return Index
