@@ -13,8 +13,10 @@ import pytest
 from langmem_cli.core.records import NewMemory
 from langmem_cli.store.retrievers import Query, Scope
 from langmem_cli.store.sqlite import SQLiteStore
+from langmem_cli.store.sqlite import ann as _ann_module
 
-pytest.importorskip("usearch")
+if not _ann_module.available():  # loads usearch the way the store does (onnxruntime first)
+    pytest.skip("usearch (the `ann` extra) is not installed", allow_module_level=True)
 
 WORDS = ("tea coffee running runner marathon Berlin Prague cat dog Pixel Rust Go Python sourdough bakery cello "
          "Japan April school daughter partner job quickly garden piano violin river mountain").split()
