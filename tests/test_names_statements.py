@@ -155,3 +155,9 @@ def test_a_dictionary_word_after_im_is_not_taken_for_a_name():
     assert said_names("I'm Rose.") == []  # a word too: only an explicit naming takes it
     assert said_names("My name is Rose.") == [("Rose", "My name is Rose")]
     assert said_names("Hi, I'm Priya and I live in Berlin.") == [("Priya", "I'm Priya")]
+
+
+def test_a_self_introduction_is_not_restated_as_name_is_name():
+    """"I'm Dana, I maintain this service" is Dana maintaining it, not "Dana is Dana"."""
+    assert texts(["I'm Dana, I maintain this service."]) == ["Dana maintains this service."]
+    assert texts(["Hi, I'm Priya and I work as a data engineer at Kontora."]) == ["Priya works as a data engineer at Kontora."]

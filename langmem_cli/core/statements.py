@@ -331,10 +331,18 @@ def shorten(sentence: str) -> str:
     return text
 
 
+_NAMING_LEAD = re.compile(r"^(?:hi|hello|hey)?[, ]*(?i:i'm|i am|my name is|my name's|call me)\s+([A-Z][\w'-]*(?: [A-Z][\w'-]*)?)\s*(?:[,;]|\band\b)\s*")
+
+
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
                naming: str | None = None, proper: frozenset[str] = frozenset(),
                given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None) -> Statement:
     said = shorten(sentence).rstrip(" ,;")
+    # "I'm Dana, I maintain this service": the naming is carried by the name, the rest is the statement
+    lead = _NAMING_LEAD.match(said)
+    if lead and lead.group(1) == name and len(said[lead.end():].split()) >= MIN_WORDS - 1:
+        said = said[lead.end():]
+        said = said[:1].upper() + said[1:]
     if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
         said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS else said)
     text = third_person(said, name, proper)
