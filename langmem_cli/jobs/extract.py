@@ -208,46 +208,53 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
         conversation, result.truncated = _within_limit(conversation)
         lines = [f"{m.speaker}: {' '.join(m.content.split())}" for m in conversation.messages]
         chunks = chunk_lines(lines, opts.chunk_tokens)
+        import contextlib
+
         from langmem_cli.core.names import replaces, user_naming
 
-        stored_name = store.person_names(namespace).get(namespace)
-        naming = user_naming(conversation, opts.variables.get("user_name"), stored_name)
-        if client is None:  # the offline extractor "local"
-            if opts.profile:
-                operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
+        # Offline, what a conversation changes is decided against the namespace's stored memories: the
+        # namespace is held from that reading to the write, so parallel runs decide on the same state.
+        offline = client is None and not opts.dry_run
+        held = store.claim(namespace, "") if offline else contextlib.nullcontext()
+        with held:
+            stored_name = store.person_names(namespace).get(namespace)
+            naming = user_naming(conversation, opts.variables.get("user_name"), stored_name)
+            if client is None:  # the offline extractor "local"
+                if opts.profile:
+                    operations, result.rejected = profiles.local(store, conversation, namespace, opts.schemas)
+                else:
+                    operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile,
+                                                                 user=naming)
+            elif opts.profile:
+                operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
+                operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
             else:
-                operations, result.rejected = grounded.local(store, conversation, namespace, opts.schemas, opts.profile,
-                                                             user=naming)
-        elif opts.profile:
-            operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
-        else:
-            operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
-            operations, result.rejected = grounded.gate_operations(
-                store, conversation, operations,
-                requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
-            from langmem_cli.jobs.updates import date_model_inserts
+                operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
+                operations, result.rejected = grounded.gate_operations(
+                    store, conversation, operations,
+                    requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
+                from langmem_cli.jobs.updates import date_model_inserts
 
-            operations = date_model_inserts(store, namespace, operations)
-        result.operations = operations
-        if opts.dry_run:
-            result.status = "dry-run"
-            return result
-        with store.claim(namespace, ""):  # the namespace, while its copies are checked and the result written
-            operations = _without_stored_copies(store, namespace, operations)
-            _stamp(operations, conversation)
+                operations = date_model_inserts(store, namespace, operations)
             result.operations = operations
-            counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
+            if opts.dry_run:
+                result.status = "dry-run"
+                return result
+            with contextlib.nullcontext() if offline else store.claim(namespace, ""):  # the namespace, while its copies are checked and the result written
+                operations = _without_stored_copies(store, namespace, operations)
+                _stamp(operations, conversation)
+                result.operations = operations
+                counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
-            def committing(_) -> None:
-                if replaces(naming, stored_name):  # one name per person: later conversations use it too
-                    store.set_person_name(namespace, naming.name, naming.since, naming.source)
-                store.mark_processed(namespace, digest, conversation.source,
-                                     {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
-                if on_commit is not None:
-                    on_commit()
+                def committing(_) -> None:
+                    if replaces(naming, stored_name):  # one name per person: later conversations use it too
+                        store.set_person_name(namespace, naming.name, naming.since, naming.source)
+                    store.mark_processed(namespace, digest, conversation.source,
+                                         {"inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"]})
+                    if on_commit is not None:
+                        on_commit()
 
-            written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
+                written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
