@@ -18,6 +18,7 @@ Conventions shared by every backend:
 from __future__ import annotations
 
 import abc
+import builtins
 import json
 import uuid
 from typing import TYPE_CHECKING, Any, Callable, Collection, ContextManager, Iterator, Sequence
@@ -187,8 +188,8 @@ class MemoryReader(abc.ABC):
         """``order``: created_at | updated_at | rowid (insertion order)."""
 
     @abc.abstractmethod
-    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
-              filters: list[tuple[str, Any]] | None = None, as_of: str | None = None,
+    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: builtins.list[str] | None = None,
+              filters: builtins.list[tuple[str, Any]] | None = None, as_of: str | None = None,
               include_expired: bool = False) -> int: ...
 
     @abc.abstractmethod
@@ -204,16 +205,16 @@ class MemoryReader(abc.ABC):
     def iter_history(self, namespace: str | None = None, prefix: str | None = None) -> Iterator[HistoryEntry]:
         """Every history entry in order: export."""
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
+    def history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         """One memory's history, oldest first; NotFoundError if it has none."""
         return self.repos.history.history(memory_id)
 
     @abc.abstractmethod
-    def lineage(self, memory_id: str) -> list[Memory]:
+    def lineage(self, memory_id: str) -> builtins.list[Memory]:
         """The supersede chain through ``memory_id``: the memories it replaced and those that
         replaced it, oldest first (just the memory when it was never superseded)."""
 
-    def chain_history(self, memory_id: str) -> list[HistoryEntry]:
+    def chain_history(self, memory_id: str) -> builtins.list[HistoryEntry]:
         """The history of a memory and of its supersede chain, in the order it happened (an
         erased memory: its own history)."""
         from langmem_cli.errors import NotFoundError
@@ -227,7 +228,7 @@ class MemoryReader(abc.ABC):
         return sorted((e for i in ids for e in self.history(i)), key=lambda e: (e.at, e.id))
 
     @abc.abstractmethod
-    def namespaces(self, prefix: str | None = None) -> list[tuple[str, int]]:
+    def namespaces(self, prefix: str | None = None) -> builtins.list[tuple[str, int]]:
         """(namespace, number of memories) in name order."""
 
     @abc.abstractmethod
@@ -237,7 +238,7 @@ class MemoryReader(abc.ABC):
     def embedding(self, memory_id: str) -> "np.ndarray | None": ...
 
     @abc.abstractmethod
-    def embedded(self, namespace: str, include_expired: bool = False) -> list[tuple[Memory, "np.ndarray"]]:
+    def embedded(self, namespace: str, include_expired: bool = False) -> builtins.list[tuple[Memory, "np.ndarray"]]:
         """The memories of ``namespace`` with a vector of the current model, insertion order
         (consolidation clusters them)."""
 

@@ -10,7 +10,7 @@ erases a row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from langmem_cli.core.grounding import merged_metadata
 from langmem_cli.core.records import Memory, NewMemory
@@ -50,9 +50,15 @@ class Plan:
 
 
 class Planner:
-    """Mixin of a Store: needs ``get_many`` and ``prepare``."""
+    """Turns a batch of operations into a Plan, reading the targets through the store's
+    ``get_many`` and validating new rows with its ``prepare`` (both handed in)."""
 
-    def _plan(self, namespace: str, operations: Sequence[Any], source: str | None) -> Plan:
+    def __init__(self, get_many: Callable[[Sequence[str]], dict[str, Memory]],
+                 prepare: Callable[[NewMemory], Memory]) -> None:
+        self.get_many = get_many
+        self.prepare = prepare
+
+    def plan(self, namespace: str, operations: Sequence[Any], source: str | None) -> Plan:
         plan = Plan()
         targets = self.get_many([op.id for op in operations if op.action in ("update", "delete", "supersede")])
         latest: dict[str, Memory] = {}  # target id -> the row that holds its fact after earlier operations

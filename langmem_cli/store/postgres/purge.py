@@ -8,13 +8,14 @@ from typing import Any, Sequence
 
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
+from langmem_cli.store.postgres.base import PostgresBase
 from langmem_cli.store.postgres.clauses import scope_clause
 
 TABLES = ("memories", "history", "consolidated")
 
 
-class PurgeMixin:
-    """Needs ``conn``, ``_q``, ``_errors()``, ``transaction()`` and ``run_id`` of PostgresStore."""
+class PurgeMixin(PostgresBase):
+    """Part of PostgresStore: purge and vacuum."""
 
     def purge(self, ids: Sequence[str], source: str | None = "cli", reclaim: bool = True) -> dict[str, int]:
         ids = list(dict.fromkeys(ids))

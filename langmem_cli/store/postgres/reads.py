@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Callable, Iterator, Sequence
 
 from langmem_cli.core.records import HistoryEntry, Memory
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.postgres import schema
+from langmem_cli.store.postgres.base import PostgresBase
 from langmem_cli.store.postgres.clauses import (
     HISTORY_COLUMNS,
     MEMORY_COLUMNS,
@@ -22,7 +24,9 @@ ORDERS = {"created_at": "created_at, seq", "updated_at": "updated_at, seq", "row
 PAGE = 2000
 
 
-class ReadMixin:
+class ReadMixin(PostgresBase):
+    """Part of PostgresStore: reads, history, statistics and maintenance."""
+
     # -- memories ----------------------------------------------------------------
     def get_many(self, ids: Sequence[str]) -> dict[str, Memory]:
         ids = list(dict.fromkeys(ids))
@@ -45,8 +49,8 @@ class ReadMixin:
             params = [*params, offset]
         return [row_to_memory(r) for r in self._q(sql, params)]
 
-    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
-              filters: list[tuple[str, Any]] | None = None, as_of: str | None = None,
+    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: builtins.list[str] | None = None,
+              filters: builtins.list[tuple[str, Any]] | None = None, as_of: str | None = None,
               include_expired: bool = False) -> int:
         where, params = where_clause(namespace, prefix, kinds, filters, as_of, include_expired)
         return self._q(f"SELECT count(*) FROM memories WHERE {where}", params)[0][0]
@@ -57,7 +61,7 @@ class ReadMixin:
         return bool(self._q(f"SELECT 1 FROM memories WHERE {where} AND content_hash = %s LIMIT 1",
                             [*params, content_hash]))
 
-    def _pages(self, sql: str, params: list[Any], key_columns: int) -> Iterator[tuple]:
+    def _pages(self, sql: str, params: builtins.list[Any], key_columns: int) -> Iterator[tuple]:
         """Rows of ``sql`` (ordered by its last ``key_columns`` columns) fetched a page at a time by
         keyset, so that an export of a large store is neither one huge result nor a long transaction."""
         last: tuple | None = None
@@ -87,7 +91,7 @@ class ReadMixin:
         for row in self._pages(sql, params, 1):
             yield row_to_history(row)
 
-    def lineage(self, memory_id: str) -> list[Memory]:
+    def lineage(self, memory_id: str) -> builtins.list[Memory]:
         """The supersede chain, as on SQLite: back through the latest memory each one replaced,
         forward through ``superseded_by``; oldest first."""
         start = self.get(memory_id)
@@ -112,7 +116,7 @@ class ReadMixin:
         earlier = walk(replaced)
         return earlier[::-1] + [start] + walk(successor)
 
-    def namespaces(self, prefix: str | None = None) -> list[tuple[str, int]]:
+    def namespaces(self, prefix: str | None = None) -> builtins.list[tuple[str, int]]:
         parts, params = scope_clause(prefix=prefix)
         where = " AND ".join(parts) or "TRUE"
         return [(r[0], r[1]) for r in self._q(
@@ -143,7 +147,7 @@ class ReadMixin:
             raise NotFoundError(f"no memory with id {memory_id}")
         return rows[0][0]
 
-    def embedded(self, namespace: str, include_expired: bool = False) -> list[tuple[Memory, Any]]:
+    def embedded(self, namespace: str, include_expired: bool = False) -> builtins.list[tuple[Memory, Any]]:
         where, params = where_clause(namespace, include_expired=include_expired)
         rows = self._q(f"SELECT {MEMORY_COLUMNS}, embedding FROM memories WHERE {where} AND embedding_model = %s "
                        "AND embedding IS NOT NULL ORDER BY seq", [*params, self.embedding_model])

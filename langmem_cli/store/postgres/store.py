@@ -16,7 +16,7 @@ from langmem_cli.core.records import Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
-from langmem_cli.store.base import OnCommit, Store, embed_missing
+from langmem_cli.store.base import OnCommit, embed_missing
 from langmem_cli.store.plan import Planner
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
@@ -47,7 +47,7 @@ def _pg_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
+class PostgresStore(ReadMixin, PurgeMixin):
     """A langmem database on a PostgreSQL server with pgvector."""
 
     def __init__(self, url: str, embedding_model: str | None = None, embedder=None, run_id: str | None = None):
@@ -272,7 +272,7 @@ class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
         The targets are locked (FOR UPDATE) and checked unchanged before anything is written, so
         two hosts closing the same memory cannot both succeed."""
         validate(namespace)
-        plan = self._plan(namespace, operations, source)
+        plan = Planner(self.get_many, self.prepare).plan(namespace, operations, source)
         fresh = plan.inserts + plan.replacements
         vectors = self._vectors_for([(m.content_hash, m.text) for m in fresh])
         with self.transaction():

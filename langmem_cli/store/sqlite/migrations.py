@@ -21,7 +21,7 @@ def migration(fn: Migration) -> Migration:
 
 @migration
 def m001_memories(db: sqlite_utils.Database) -> None:
-    db["memories"].create(
+    db.table("memories").create(
         {
             "id": str,
             "namespace": str,
@@ -39,14 +39,14 @@ def m001_memories(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"namespace", "kind", "content", "text", "content_hash", "created_at", "updated_at"},
     )
-    db["memories"].create_index(["namespace", "kind"])
-    db["memories"].create_index(["content_hash", "embedding_model"])
-    db["memories"].create_index(["updated_at"])
+    db.table("memories").create_index(["namespace", "kind"])
+    db.table("memories").create_index(["content_hash", "embedding_model"])
+    db.table("memories").create_index(["updated_at"])
 
 
 @migration
 def m002_history(db: sqlite_utils.Database) -> None:
-    db["history"].create(
+    db.table("history").create(
         {
             "id": int,
             "memory_id": str,
@@ -61,13 +61,13 @@ def m002_history(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"memory_id", "namespace", "action", "at"},
     )
-    db["history"].create_index(["memory_id"])
-    db["history"].create_index(["run_id"])
+    db.table("history").create_index(["memory_id"])
+    db.table("history").create_index(["run_id"])
 
 
 @migration
 def m003_runs(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": str,
             "command": str,
@@ -88,18 +88,18 @@ def m003_runs(db: sqlite_utils.Database) -> None:
 
 @migration
 def m004_fts(db: sqlite_utils.Database) -> None:
-    db["memories"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.table("memories").enable_fts(["text"], create_triggers=True, tokenize="porter")
 
 
 @migration
 def m005_meta(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 @migration
 def m006_processed(db: sqlite_utils.Database) -> None:
     """Conversations already extracted (by content hash), so re-runs skip them."""
-    db["processed"].create(
+    db.table("processed").create(
         {"namespace": str, "conversation_hash": str, "source": str, "run_id": str, "at": str,
          "inserted": int, "updated": int, "deleted": int},
         pk=("namespace", "conversation_hash"),
@@ -115,18 +115,18 @@ def m007_fts_instances(db: sqlite_utils.Database) -> None:
 @migration
 def m008_consolidated(db: sqlite_utils.Database) -> None:
     """Memories (at a content hash) already considered by consolidate: unchanged clusters are skipped."""
-    db["consolidated"].create({"memory_id": str, "content_hash": str, "at": str}, pk="memory_id")
+    db.table("consolidated").create({"memory_id": str, "content_hash": str, "at": str}, pk="memory_id")
 
 
 @migration
 def m009_prompt_versions(db: sqlite_utils.Database) -> None:
     """Procedural memory: every version of every optimised prompt."""
-    db["prompt_versions"].create(
+    db.table("prompt_versions").create(
         {"id": int, "name": str, "hash": str, "text": str, "kind": str, "trajectories": int,
          "rationale": str, "changed": int, "run_id": str, "at": str},
         pk="id",
     )
-    db["prompt_versions"].create_index(["name", "id"])
+    db.table("prompt_versions").create_index(["name", "id"])
 
 
 @migration
@@ -145,15 +145,15 @@ def m010_validity(db: sqlite_utils.Database) -> None:
 def m011_watch_state(db: sqlite_utils.Database) -> None:
     """`langmem watch`: per source file, what was read (stat, byte offset, content hash); per
     conversation, what was extracted; and the lease a watcher holds on a source while it extracts."""
-    db["watch_sources"].create(
+    db.table("watch_sources").create(
         {"path": str, "size": int, "mtime_ns": int, "inode": int, "offset": int, "content_hash": str, "at": str},
         pk="path",
     )
-    db["watch_progress"].create(
+    db.table("watch_progress").create(
         {"path": str, "conversation": str, "count": int, "digest": str, "seen": str, "run_id": str, "at": str},
         pk=("path", "conversation"),
     )
-    db["watch_leases"].create(
+    db.table("watch_leases").create(
         {"source": str, "holder": str, "host": str, "pid": int, "expires_at": float},
         pk="source",
     )
@@ -163,9 +163,9 @@ def m011_watch_state(db: sqlite_utils.Database) -> None:
 def m012_grounding(db: sqlite_utils.Database) -> None:
     """Issue 11: what a run counted (inserted, rejected by the grounding gate, …) and consolidation
     clusters that keep failing (parked: not re-sent every night)."""
-    db["runs"].add_column("rejected", int)
-    db["runs"].add_column("counts", str)  # JSON of the run's summary counts
-    db["consolidate_marks"].create(
+    db.table("runs").add_column("rejected", int)
+    db.table("runs").add_column("counts", str)  # JSON of the run's summary counts
+    db.table("consolidate_marks").create(
         {"cluster": str, "namespace": str, "failures": int, "last_error": str, "parked": int, "at": str},
         pk="cluster",
     )

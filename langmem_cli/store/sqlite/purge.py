@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.sqlite import db as dbmod
+from langmem_cli.store.sqlite.base import SQLiteBase
 from langmem_cli.store.sqlite.records_sql import in_batches, where_clause
 
 
@@ -85,8 +86,8 @@ def vacuum(conn: sqlite3.Connection, path: Path) -> dict[str, int]:
     return {"size_before": before, "size_after": file_size(path)}
 
 
-class Purging:
-    """The Store's purge and vacuum methods (mixed into ``Store``)."""
+class Purging(SQLiteBase):
+    """Part of SQLiteStore: purge and vacuum."""
 
     def purge(self, ids: Sequence[str], source: str | None = "cli", reclaim: bool = True) -> dict[str, int]:
         """Delete these memories (live or already deleted) and erase their content from history,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from pathlib import Path
 from typing import Any, Collection, ContextManager, Iterator, Sequence
@@ -13,7 +14,8 @@ from langmem_cli.core.records import HistoryEntry, Memory, NewMemory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
-from langmem_cli.store.base import OnCommit, Store, embed_missing
+from langmem_cli.store.base import OnCommit, embed_missing
+from langmem_cli.store.plan import Planner
 from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
@@ -46,7 +48,7 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
         yield list(chunk)
 
 
-class SQLiteStore(Purging, Validity, Store):
+class SQLiteStore(Purging, Validity):
     """A langmem SQLite database file."""
 
     def __init__(self, path: Path, embedder, run_id: str | None = None, ann_min_rows: int = ANN_MIN_ROWS,
@@ -217,7 +219,7 @@ class SQLiteStore(Purging, Validity, Store):
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:
         validate(namespace)
-        plan = self._plan(namespace, operations, source)
+        plan = Planner(self.get_many, self.prepare).plan(namespace, operations, source)
         fresh = plan.inserts + plan.replacements
         blobs = self._vectors_for([(m.content_hash, m.text) for m in fresh])
         with self.transaction():
@@ -253,8 +255,8 @@ class SQLiteStore(Purging, Validity, Store):
             params = [*params, limit, offset]
         return [row_to_memory(r) for r in self._query(sql, params)]
 
-    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: list[str] | None = None,
-              filters: list[tuple[str, Any]] | None = None, as_of: str | None = None,
+    def count(self, namespace: str | None = None, prefix: str | None = None, kinds: builtins.list[str] | None = None,
+              filters: builtins.list[tuple[str, Any]] | None = None, as_of: str | None = None,
               include_expired: bool = False) -> int:
         where, params = where_clause(namespace, prefix, kinds, filters, moment=moment_for(as_of, include_expired))
         return self._query(f"SELECT count(*) FROM memories WHERE {where}", params)[0][0]
@@ -271,7 +273,7 @@ class SQLiteStore(Purging, Validity, Store):
         for row in self._query(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE {where} ORDER BY created_at, id", params):
             yield row_to_memory(row)
 
-    def namespaces(self, prefix: str | None = None) -> list[tuple[str, int]]:
+    def namespaces(self, prefix: str | None = None) -> builtins.list[tuple[str, int]]:
         where, params = where_clause(prefix=prefix)
         return [(r[0], r[1]) for r in self._query(
             f"SELECT namespace, count(*) FROM memories WHERE {where} GROUP BY namespace ORDER BY namespace", params

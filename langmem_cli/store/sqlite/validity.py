@@ -6,12 +6,12 @@ from __future__ import annotations
 from langmem_cli.core.records import Memory
 from langmem_cli.core.render import canonical_json
 from langmem_cli.errors import NotFoundError
-from langmem_cli.store.plan import Planner
+from langmem_cli.store.sqlite.base import SQLiteBase
 from langmem_cli.store.sqlite.records_sql import MEMORY_COLUMNS, row_to_memory
 
 
-class Validity(Planner):
-    """Mixin of SQLiteStore: writing a plan, validity masks, and the supersede chain."""
+class Validity(SQLiteBase):
+    """Part of SQLiteStore: writing a plan, validity masks, and the supersede chain."""
 
     def _write_metadata(self, before: Memory, after: Memory, source: str | None) -> None:
         self.conn.execute("UPDATE memories SET metadata = ?, updated_at = ? WHERE id = ?",

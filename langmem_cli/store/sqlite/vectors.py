@@ -28,6 +28,11 @@ class RowFilter:
     """Namespace / kind / id masks over the rows of an in-memory index. The class using it has
     ``ids``, ``namespaces``, ``kinds``, ``alive``, ``position`` and the code caches below."""
 
+    ids: list[str]
+    namespaces: list[str]
+    kinds: list[str]
+    alive: np.ndarray
+    position: dict[str, int]
     _ns_codes: np.ndarray | None
     _kind_codes: np.ndarray | None
     _ns_names: dict[str, int]
