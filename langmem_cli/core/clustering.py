@@ -85,13 +85,13 @@ def cluster(vectors: np.ndarray, threshold: float = 0.8, max_size: int = 8, seed
     for i in range(n):
         if best[i] >= threshold:
             groups.setdefault(uf.find(i), []).append(i)
-    clusters = []
-    for members in groups.values():
-        if len(members) <= max_size:
-            clusters.append(members)
+    clusters: list[list[int]] = []
+    for group in groups.values():
+        if len(group) <= max_size:
+            clusters.append(group)
             continue
         # Too big: split greedily around seeds, each member joining its most similar seed.
-        remaining = list(members)
+        remaining = list(group)
         while remaining:
             seed_i = remaining[0]
             sims = vectors[remaining] @ vectors[seed_i]

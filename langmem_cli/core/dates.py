@@ -38,8 +38,10 @@ def iso(value: str | None) -> str | None:
 
 
 def _is_iso(value: str | None) -> bool:
+    if value is None:
+        return False
     try:
-        datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)  # type: ignore[union-attr]
+        datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
         return True
     except (ValueError, TypeError, AttributeError):
         return False

@@ -37,7 +37,7 @@ def lemma(word: str, pos: str) -> str:
 
 def is_past(word: str) -> bool:
     w = word.lower()
-    lem = lemmas(w).get("VERB")
+    lem = lemmas(w).get("VERB", ())
     return bool(lem) and w not in lem and (w.endswith("ed") or w.endswith("t")) and lem[0] != w
 
 
@@ -45,7 +45,7 @@ def is_comparative(word: str) -> bool:
     """"shorter", "simpler" - not "number" (a noun first: "numb" + "-er" is the rare reading)."""
     w = word.lower()
     found = lemmas(w)
-    lem = found.get("ADJ")
+    lem = found.get("ADJ", ())
     if w in found.get("NOUN", ()) or w in found.get("VERB", ()):
         return False
     return bool(lem) and w.endswith("er") and lem[0] != w

@@ -272,6 +272,7 @@ def manage(
                 raise ValueError(f"{where}: memory {op.id} is of kind {target.kind!r}, which is not being extracted")
             content = _validated(schema, op.content, where)
             words = _words(render(target.kind, content))
+            assert op.id is not None  # claim_target accepted it: one of the ids shown
             others = [w for lid, w in shown_words.items() if lid != op.id] + fresh
             if words == shown_words[op.id] or _near_duplicate(words, others):
                 continue  # no real change, or it would turn two distinct memories into copies

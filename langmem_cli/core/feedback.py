@@ -293,8 +293,7 @@ def _read_clause(words: list[str], negative: bool) -> list[tuple[str, list[str],
         j += 1 if low[j] in ("don't", "dont") else 2
     if j < len(low) and low[j] == "stop" and j + 1 < len(low) and low[j + 1].endswith("ing"):
         verb = lemma(low[j + 1], "VERB")
-        rest = _rewrite(words[j + 2:])
-        return [(f"do not {verb} {rest}".strip(), [verb, *words[j + 2:]], -1)]
+        return [(f"do not {verb} {_rewrite(words[j + 2:])}".strip(), [verb, *words[j + 2:]], -1)]
     if j < len(low) and len(low) - j >= 2 and is_base_verb(low[j], low[j + 1] if j + 1 < len(low) else None):
         body = _rewrite(words[j:])
         if not _rewrite(words[j + 1:]):

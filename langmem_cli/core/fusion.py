@@ -52,7 +52,7 @@ def smooth_by_neighbours(
     """
     if weight <= 0:
         return dict(scores)
-    by_source = {}
+    by_source: dict[str, float] = {}
     for item, score in scores.items():
         src = sources.get(item)
         if src:

@@ -11,8 +11,13 @@ if TYPE_CHECKING:
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors, one row per text."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str:
+        """The model's name (stored with every vector)."""
+
+    @property
+    def dim(self) -> int:
+        """Vector size (an embedder may load its model to know it)."""
 
     def embed(self, texts: Sequence[str]) -> "np.ndarray": ...
 

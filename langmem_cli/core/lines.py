@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, field_validator, model_validator
 
@@ -20,7 +20,8 @@ from langmem_cli.errors import LangmemError
 
 BOM = "\ufeff"
 VALIDITY_FIELDS = ("valid_from", "valid_until", "superseded_by")
-HISTORY_ACTIONS = ("insert", "update", "delete", "supersede", "invalidate", "purge")
+HistoryAction = Literal["insert", "update", "delete", "supersede", "invalidate", "purge"]
+HISTORY_ACTIONS: tuple[str, ...] = get_args(HistoryAction)
 
 
 def _no_constant(name: str) -> Any:
@@ -129,7 +130,7 @@ class HistoryLine(BaseModel):
     type: Literal["history"]
     memory_id: StrictStr
     namespace: StrictStr
-    action: Literal[HISTORY_ACTIONS]
+    action: HistoryAction
     before: Any = None
     after: Any = None
     at: StrictStr
@@ -144,7 +145,8 @@ def import_record(value: Any) -> Union[MemoryLine, HistoryLine]:
     if not isinstance(value, dict):
         raise ValueError("each line must be a JSON object")
     kind = value.get("type", "memory")
-    model = {"memory": MemoryLine, "history": HistoryLine}.get(kind) if isinstance(kind, str) else None
+    models: dict[str, type[MemoryLine] | type[HistoryLine]] = {"memory": MemoryLine, "history": HistoryLine}
+    model = models.get(kind) if isinstance(kind, str) else None
     if model is None:
         raise ValueError(f"unknown line type {kind!r} (memory or history)")
     try:

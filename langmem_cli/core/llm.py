@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from tenacity import RetryCallState, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, wait_exponential_jitter
 
 from langmem_cli.errors import LangmemError
 
@@ -100,7 +100,7 @@ def extract_json(text: str) -> Any:
     raise ValueError("no JSON object found in the reply")
 
 
-def _short(error: Exception) -> str:
+def _short(error: Exception | None) -> str:
     if isinstance(error, ValidationError):
         parts = []
         for e in error.errors()[:8]:
@@ -121,7 +121,7 @@ def provider_backoff(initial: float) -> Callable[[int], float]:
     def seconds(n: int) -> float:
         if initial <= 0:
             return 0.0
-        state = RetryCallState(None, None, (), {})
+        state = RetryCallState(Retrying(), None, (), {})
         state.attempt_number = n
         return float(wait(state))
 

@@ -236,7 +236,8 @@ def fold(log: list[Observation], properties: dict[str, Any], through: str | None
     for o in sorted(log, key=Observation.sort_key):
         if through is not None and o.at > through:
             break
-        spec = properties.get(o.field) if isinstance(properties.get(o.field), dict) else {}
+        declared = properties.get(o.field)
+        spec: dict[str, Any] = declared if isinstance(declared, dict) else {}
         is_list = spec.get("type") == "array" or (not spec and isinstance(profile.get(o.field), list))
         if o.op == "remove":
             current = profile.get(o.field)
@@ -321,8 +322,10 @@ def revise(stored: list[Version], wanted: list[Version], new_id) -> list[Step]:
         return []
     fresh = wanted[k:]
     start = fresh[0].valid_from if fresh else None
-    if (fresh and k < len(stored) and stored[k].valid_from == fresh[0].valid_from and stored[k].content == fresh[0].content
-            and fresh[0].valid_until is not None and (stored[k].valid_until is None or stored[k].valid_until > fresh[0].valid_until)):
+    same = stored[k] if fresh and k < len(stored) else None
+    ends = fresh[0].valid_until if fresh else None
+    if (same is not None and same.valid_from == fresh[0].valid_from and same.content == fresh[0].content
+            and ends is not None and (same.valid_until is None or same.valid_until > ends)):
         # the same version, now ending earlier (the usual case: a newer statement): it is split
         # where the next one begins
         start, fresh = fresh[0].valid_until, fresh[1:]
@@ -337,6 +340,7 @@ def revise(stored: list[Version], wanted: list[Version], new_id) -> list[Step]:
 
     steps: list[Step] = []
     updated = False
+    close_at: str | None
     for s in stored[k:]:
         begins = s.valid_from or ""
         if start is not None and s.valid_until is not None and s.valid_until <= start:

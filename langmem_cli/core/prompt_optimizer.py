@@ -108,7 +108,8 @@ def render_feedback(feedback: Any) -> str:
 
 
 def render_trajectories(trajectories: list[Trajectory], limit_chars: int = 24_000) -> str:
-    parts, used = [], 0
+    parts: list[str] = []
+    used = 0
     for i, t in enumerate(trajectories, start=1):
         block = f"<trajectory {i}>\n{t.transcript}\n<feedback>{render_feedback(t.feedback)}</feedback>\n</trajectory {i}>"
         if used + len(block) > limit_chars and parts:
@@ -202,35 +203,36 @@ def optimize(client: ChatClient, spec: PromptSpec, trajectories: list[Trajectory
     if kind == "metaprompt":
         notes = ""
         for step in range(1, max(1, max_steps) + 1):
-            reply = structured_call(
+            meta = structured_call(
                 client, _messages(base + notes + "\n\nReflect on the feedback. When you know the improved prompt, "
                                   "give it complete in new_prompt; if no change is warranted say so."),
                 MetaStep, retries=retries, usage=usage, check=lambda v: check(v) if v.new_prompt else None)
-            if not reply.change_needed:
-                return Outcome(spec.name, spec.prompt, False, reply.reasoning or "no change warranted")
+            if not meta.change_needed:
+                return Outcome(spec.name, spec.prompt, False, meta.reasoning or "no change warranted")
             if holder.get("prompt"):
                 changed = holder["prompt"] != spec.prompt
-                return Outcome(spec.name, holder["prompt"] if changed else spec.prompt, changed, reply.reasoning)
-            notes += f"\n\n<your reflection {step}>\n{reply.reasoning}\n</your reflection {step}>"
+                return Outcome(spec.name, holder["prompt"] if changed else spec.prompt, changed, meta.reasoning)
+            notes += f"\n\n<your reflection {step}>\n{meta.reasoning}\n</your reflection {step}>"
         return Outcome(spec.name, spec.prompt, False, "no prompt written within the reflection steps")
 
     # gradient: reflect (think / critique) between min and max steps, then apply in one more call
-    notes, reply = "", None
+    notes = ""
+    reflection: Reflection | None = None
     for step in range(1, max(min_steps, max_steps) + 1):
-        reply = structured_call(
+        reflection = structured_call(
             client, _messages(base + notes + "\n\nAnalyse why the conversations went well or badly, critique your analysis, "
                               "decide whether the prompt should change, and recommend changes."),
             Reflection, retries=retries, usage=usage)
-        notes += f"\n\n<reflection {step}>\n{reply.analysis}\nCritique: {reply.critique}\nRecommendations: {reply.recommendations}\n</reflection {step}>"
-        if step >= min_steps and reply.done:
+        notes += f"\n\n<reflection {step}>\n{reflection.analysis}\nCritique: {reflection.critique}\nRecommendations: {reflection.recommendations}\n</reflection {step}>"
+        if step >= min_steps and reflection.done:
             break
-    if reply is None or not reply.change_needed:
-        return Outcome(spec.name, spec.prompt, False, (reply.analysis if reply else "") or "no change warranted")
+    if reflection is None or not reflection.change_needed:
+        return Outcome(spec.name, spec.prompt, False, (reflection.analysis if reflection else "") or "no change warranted")
     applied = structured_call(
         client, _messages(f"{_context(spec)}\n{notes}\n\nApply the recommendations: write the complete new prompt."),
         NewPrompt, retries=retries, usage=usage, check=check)
     changed = holder["prompt"] != spec.prompt
-    return Outcome(spec.name, holder["prompt"] if changed else spec.prompt, changed, applied.rationale or reply.recommendations)
+    return Outcome(spec.name, holder["prompt"] if changed else spec.prompt, changed, applied.rationale or reflection.recommendations)
 
 
 def choose_prompts(client: ChatClient, specs: list[PromptSpec], trajectories: list[Trajectory], *,

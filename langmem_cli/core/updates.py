@@ -210,12 +210,11 @@ class Fact:
     until: str | None = None  # ISO time it stopped being true (None: still current)
     superseded_by: str | None = None
     stored: bool = True
-    reading: Reading | None = None
     names: frozenset[str] = frozenset()
+    reading: Reading = field(init=False)  # how the text reads (for ``names``), set at creation
 
     def __post_init__(self) -> None:
-        if self.reading is None:
-            self.reading = read(self.text, self.names)
+        self.reading = read(self.text, self.names)
 
     def current_at(self, other: "Fact") -> bool:
         return self.until is None or (other.moment is not None and self.until > other.moment)

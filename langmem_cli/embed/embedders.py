@@ -6,10 +6,13 @@ import hashlib
 import re
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from langmem_cli import config
 from langmem_cli.errors import ModelError
+
+if TYPE_CHECKING:
+    from langmem_cli.core.interfaces import Embedder
 
 BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
@@ -69,7 +72,7 @@ def get_embedder(name: str | None = None):
     if key[0] == "hash":
         from langmem_cli.embed.hash_embedder import HashEmbedder
 
-        embedder = HashEmbedder.from_name(name)
+        embedder: Embedder = HashEmbedder.from_name(name)
     elif key[0] == "torch":
         from langmem_cli.embed.st_embedder import SentenceTransformerEmbedder
 

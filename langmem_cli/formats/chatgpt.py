@@ -168,7 +168,7 @@ def chatgpt_conversation(obj: Any, source: str, report: ReadReport) -> Conversat
         raise ValueError("expected a conversation object with a 'mapping' (ChatGPT export)")
     mapping = obj["mapping"]
 
-    def skip(reason: str, role: str, text: str) -> None:
+    def skip(reason: str, role: str | None, text: str) -> None:
         report.skip(None, reason, role, text, source)
 
     messages = []

@@ -37,11 +37,11 @@ def _branch(items: list[Any]) -> set[int] | None:
     """Indexes of the messages on the branch ending at the last one, None without parent links."""
     if not items:
         return None
-    ids = {}
-    for index, item in enumerate(items):
+    ids: dict[str, int] = {}
+    for position, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("uuid"), str) or "parent_message_uuid" not in item:
             return None
-        ids[item["uuid"]] = index
+        ids[item["uuid"]] = position
     keep: set[int] = set()
     index: int | None = len(items) - 1
     while index is not None and index not in keep:

@@ -74,7 +74,8 @@ def parts(content: Any, _depth: int = 0) -> list[tuple[str, str]]:
 def _part(part: dict[str, Any], depth: int) -> tuple[str, str]:
     type_ = part.get("type")
     if type_ in ("thinking", "redacted_thinking", "reasoning"):
-        text = part.get("thinking") if isinstance(part.get("thinking"), str) else ""
+        thinking = part.get("thinking")
+        text = thinking if isinstance(thinking, str) else ""
         return THINKING, text.strip() or "(thinking)"
     if type_ in ("tool_use", "server_tool_use", "function_call", "tool_call"):
         return CALL, tool_call(part.get("name"), part.get("input", part.get("arguments", part.get("args", {}))))

@@ -202,7 +202,8 @@ class _Document:
         return InvalidInputError(message, location=f"{self.name}:{self.line_at(pos)}")
 
     def skip_ws(self, pos: int) -> int:
-        return _WS.match(self.text, pos).end()
+        spaces = _WS.match(self.text, pos)  # matches everywhere (maybe empty)
+        return spaces.end() if spaces else pos
 
     def decode(self, pos: int) -> tuple[Any, int]:
         try:

@@ -101,7 +101,8 @@ def line_metadata(obj: dict[str, Any], skip_keys: tuple[str, ...]) -> dict[str, 
     nested ``metadata`` object)."""
     metadata = {k: v for k, v in obj.items() if k not in skip_keys}
     if "started_at" not in metadata and "date" not in metadata:
-        nested = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        given = obj.get("metadata")
+        nested = given if isinstance(given, dict) else {}
         for holder in (obj, nested):
             stamp = first_timestamp(holder, "started_at", "date", "created_at", "create_time", "timestamp")
             if stamp:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.errors import UsageError
@@ -50,14 +50,15 @@ def read_conversations(path: str, fmt: str | None = None, stream: IO[bytes] | No
     return _generate(str(path), name, fmt, stream, report if report is not None else ReadReport())
 
 
-def _generate(path: str, name: str, fmt: str | None, stream: IO[bytes] | None,
+def _generate(path: str, name: str, fmt: str | None, stream: IO[bytes] | IO[str] | None,
               report: ReadReport) -> Iterator[Conversation]:
     report.path = name
     if stream is None and path == "-":
         stream = sys.stdin
     if stream is not None:
         # A text stream (sys.stdin, Click's runner) is read through its binary buffer.
-        yield from _read(getattr(stream, "buffer", stream), name, fmt, report)
+        binary: Any = getattr(stream, "buffer", stream)  # a text stream's buffer, or the binary stream
+        yield from _read(binary, name, fmt, report)
         return
     try:
         handle = open(path, "rb")
