@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 import typer
@@ -15,6 +15,10 @@ from langmem_cli import __version__, config
 from langmem_cli.cli.options import State
 from langmem_cli.cli.output import Output
 from langmem_cli.errors import ExitCode, LangmemError
+
+if TYPE_CHECKING:
+    # The Click that Typer (>= 0.20) vendors: the Context type its TyperGroup methods take.
+    from typer import _click
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 some work failed, 2 usage error, 3 not found, 4 invalid input "
@@ -62,7 +66,7 @@ GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose"})
 class LangmemGroup(TyperGroup):
     """Turns every expected error into one line on stderr and its exit code."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         """``-q``/``-v`` also after the command (``langmem extract FILE -q``): moved before it.
         Nothing after a ``--`` moves (it may be content)."""
         names = set(self.list_commands(ctx))
@@ -75,7 +79,7 @@ class LangmemGroup(TyperGroup):
                 args = moved + head + [a for a in tail[:end] if a not in GLOBAL_FLAGS] + tail[end:]
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: _click.Context):
         try:
             return super().invoke(ctx)
         except _FRAMEWORK_EXCEPTIONS:
@@ -98,7 +102,7 @@ class LangmemGroup(TyperGroup):
                 ctx.obj.close()
 
     @staticmethod
-    def _fail(ctx: click.Context, message: str, code: int):
+    def _fail(ctx: _click.Context, message: str, code: int):
         if config.debug():
             import traceback
 

@@ -31,7 +31,7 @@ def consolidate(
     max_cluster: Annotated[int, typer.Option("--max-cluster", min=2, max=50, help="Most memories in one cluster.")] = 8,
     max_llm_calls: Annotated[Optional[int], typer.Option("--max-llm-calls", min=0, help="Stop after this many LLM calls; the rest waits for the next run.")] = None,
     schema: Annotated[Optional[List[str]], typer.Option("--schema", "-s", help="Schema of a custom kind (PATH.json or module:Class), so its memories can be rewritten.")] = None,
-    model: model_opt("merges near-duplicates inside each cluster deterministically (the fuller one kept, the other closed) and reports possible contradictions without touching them.") = None,
+    model: Annotated[Optional[str], model_opt("merges near-duplicates inside each cluster deterministically (the fuller one kept, the other closed) and reports possible contradictions without touching them.")] = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,

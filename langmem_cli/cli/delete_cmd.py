@@ -75,7 +75,7 @@ def _report_purge(st, store, result: dict[str, Any]) -> None:
         f"{size(result['size_after'])}"))
 
 
-def size(n: int) -> str:
+def size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -28,7 +28,7 @@ def extract(
     glob: Annotated[Optional[List[str]], typer.Option("--glob", help="File names to read in folders; repeatable. Default: *.jsonl and *.json.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the operations; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Process conversations already processed.")] = False,
-    model: model_opt("the offline extractor keeps what people said about themselves (rewritten, with its quote), no LLM.") = None,
+    model: Annotated[Optional[str], model_opt("the offline extractor keeps what people said about themselves (rewritten, with its quote), no LLM.")] = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -51,13 +51,13 @@ def extract(
         print_parse_only(state(ctx, json_mode).output, files, fmt)
         return
     from langmem_cli import config
-    from langmem_cli.jobs.extract import plan_namespaces, run_extract
+    from langmem_cli.jobs.extract import Unreadable, plan_namespaces, run_extract
 
     st = state(ctx, json_mode)
     out = st.output
     opts = shared.options(retries, dry_run=dry_run, force=force)
     opts.max_llm_calls = max_llm_calls
-    unreadable: list[dict[str, str]] = []  # files that could not be read: listed, the rest extracted
+    unreadable: list[Unreadable] = []  # files that could not be read: listed, the rest extracted
     conversations = read_transcripts(out, files, fmt, failures=unreadable)
     if unreadable and len(unreadable) == len(files) and not conversations:
         # Nothing could be read: the command fails as one bad file always did (exit 2 or 4), no run recorded.

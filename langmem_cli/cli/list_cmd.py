@@ -36,10 +36,9 @@ def list_memories(
     st = state(ctx, json_mode)
     filters = parse_filters(filter or [])
     store = st.store()
-    when = {"as_of": as_of, "include_expired": include_expired}
-    memories = store.list(namespace, prefix, kind, filters, limit, offset, **when)
+    memories = store.list(namespace, prefix, kind, filters, limit, offset, as_of=as_of, include_expired=include_expired)
     if len(memories) == limit:
-        total = store.count(namespace, prefix, kind, filters, **when)
+        total = store.count(namespace, prefix, kind, filters, as_of=as_of, include_expired=include_expired)
         more = total - offset - len(memories)
         if more > 0:
             st.output.info(f"showing {offset + 1}-{offset + len(memories)} of {total}: {more} more "

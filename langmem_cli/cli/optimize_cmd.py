@@ -4,26 +4,26 @@ import contextlib
 import difflib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional, get_args
 
 import typer
 from typing_extensions import Annotated
 
-from langmem_cli.cli.options import ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, choice, make_client, model_opt, state
+from langmem_cli.cli.options import ApiBaseOpt, JsonOpt, RetriesOpt, RunOutcome, TimeoutOpt, make_client, model_opt, state
 from langmem_cli.errors import ExitCode, UsageError
 
 # core.prompt_optimizer.KINDS and jobs.optimize.OFFLINE_KIND, repeated so that `--help` does not
 # import the optimizer (pydantic).
-MODEL_KINDS = ("gradient", "metaprompt", "prompt_memory")
-OFFLINE_KIND = "lessons"
-KINDS = (OFFLINE_KIND, *MODEL_KINDS)
+OptimizeKind = Literal["lessons", "gradient", "metaprompt", "prompt_memory"]  # the offline one first
+KINDS: tuple[str, ...] = get_args(OptimizeKind)
+OFFLINE_KIND, MODEL_KINDS = KINDS[0], KINDS[1:]
 
 
 def optimize_prompt(
     ctx: typer.Context,
     prompt_files: Annotated[list[Path], typer.Argument(metavar="PROMPT_FILE", help="One or more prompts: .txt/.md (one prompt each), or .json/.yaml with one or more {name, prompt, ...}.", show_default=False)],
     trajectories: Annotated[Path, typer.Option("--trajectories", "-t", help="JSONL: one conversation per line ({\"messages\": [...]}) with its \"feedback\" (and optionally the \"step\": the prompt it concerns).")],
-    kind: Annotated[Optional[choice(KINDS)], typer.Option("--kind", help="lessons (offline: instructions from the feedback; the default without a model), or with a model gradient (its default), metaprompt, prompt_memory.", show_default=False)] = None,
+    kind: Annotated[Optional[OptimizeKind], typer.Option("--kind", help="lessons (offline: instructions from the feedback; the default without a model), or with a model gradient (its default), metaprompt, prompt_memory.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result here (same format; one prompt file).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite the prompt files that change (atomically).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if a prompt would change, 0 if not (a CI gate; errors have codes of their own).")] = False,
@@ -31,7 +31,7 @@ def optimize_prompt(
     min_support: Annotated[int, typer.Option("--min-support", min=1, max=1000, help="lessons: trajectories a lesson needs before it becomes an instruction (a standing rule, \"always ...\", needs one).")] = 2,
     max_steps: Annotated[int, typer.Option("--max-reflection-steps", min=1, max=20)] = 5,
     min_steps: Annotated[int, typer.Option("--min-reflection-steps", min=1, max=20)] = 1,
-    model: model_opt("the offline optimizer (--kind lessons) turns recurring corrective feedback into instructions, each with its quote, in a marked section of the prompt.") = None,
+    model: Annotated[Optional[str], model_opt("the offline optimizer (--kind lessons) turns recurring corrective feedback into instructions, each with its quote, in a marked section of the prompt.")] = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -61,18 +61,18 @@ def optimize_prompt(
             seen[spec.name] = pf.path
     model_name = config.llm_model(model)
     offline = model_name == config.DEFAULT_MODEL
-    kind = kind or (OFFLINE_KIND if offline else "gradient")
-    if offline and kind != OFFLINE_KIND:
-        raise ProviderUnusableError(f"--kind {kind} needs a model: give --model (any litellm model, or "
+    chosen: str = kind or (OFFLINE_KIND if offline else "gradient")
+    if offline and chosen != OFFLINE_KIND:
+        raise ProviderUnusableError(f"--kind {chosen} needs a model: give --model (any litellm model, or "
                                     f"{config.BUNDLED_LLM} with the `local` extra), or use --kind {OFFLINE_KIND} (offline)")
     usage = Usage()
-    opts = OptimizeOptions(kind, min_steps, max_steps, retries, min_support)
+    opts = OptimizeOptions(chosen, min_steps, max_steps, retries, min_support)
     label = ", ".join(str(p) for p in prompt_files)
-    used_model = None if kind == OFFLINE_KIND else model_name
+    used_model = None if chosen == OFFLINE_KIND else model_name
     recording = contextlib.nullcontext(None) if check else st.run(
-        "optimize-prompt", {"file": label, "kind": kind}, model=used_model, outcome=RunOutcome(usage=usage))
+        "optimize-prompt", {"file": label, "kind": chosen}, model=used_model, outcome=RunOutcome(usage=usage))
     with recording as store:
-        if kind == OFFLINE_KIND:
+        if chosen == OFFLINE_KIND:
             report = run_offline(store, pfs, trajectories, opts, write=in_place and not check,
                                  output=None if check else output)
         else:
@@ -94,7 +94,7 @@ def optimize_prompt(
             sys.stdout.writelines(difflib.unified_diff(pf.text.splitlines(True), report.text_of(pf).splitlines(True),
                                                        f"a/{pf.path}", f"b/{pf.path}"))
     if out.json and json_mode:
-        out.data(report.to_dict(kind, used_model))
+        out.data(report.to_dict(chosen, used_model))
     elif not diff and output is None and not in_place and not check:
         for pf in pfs:
             sys.stdout.write(report.text_of(pf))
@@ -106,7 +106,7 @@ def optimize_prompt(
                  f"{pfs[0].specs[0].name!r}")
     verdict = 'would change' if check and changed else 'changed' if changed else 'unchanged'
     names = ', '.join(changed) or ', '.join(s.name for pf in pfs for s in pf.specs)
-    if kind == OFFLINE_KIND:
+    if chosen == OFFLINE_KIND:
         added = sum(1 for o in report.outcomes for i in o.instructions or () if not i["kept"])
         out.info(f"{verdict}: {names} ({report.trajectories} trajectories, {added} new instructions, offline)")
     else:

@@ -6,7 +6,7 @@ import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Literal, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, List, Optional
 
 import typer
 from typing_extensions import Annotated
@@ -28,12 +28,12 @@ AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="What was valid 
 IncludeExpiredOpt = Annotated[bool, typer.Option("--include-expired", help="Also memories no longer (or not yet) valid: superseded, invalidated.")]
 
 # The LLM options of every LLM command (extract, watch, consolidate, optimize-prompt), defined once.
-def model_opt(without: str):
-    """``--model`` for a command, its help saying what the command does without a model (every
-    command with --model uses this, issue 26)."""
-    return Annotated[Optional[str], typer.Option(
+def model_opt(without: str) -> Any:
+    """``--model`` for a command (``Annotated[Optional[str], model_opt("...")]``), its help saying
+    what the command does without a model (every command with --model uses this, issue 26)."""
+    return typer.Option(
         "--model", envvar="LANGMEM_MODEL", show_default=False,
-        help=f"Any litellm model string (e.g. openai/gpt-4o-mini, ollama/llama3.2). Without one (default, or 'local'): {without}")]
+        help=f"Any litellm model string (e.g. openai/gpt-4o-mini, ollama/llama3.2). Without one (default, or 'local'): {without}")
 
 
 ApiBaseOpt = Annotated[Optional[str], typer.Option("--api-base", envvar="LANGMEM_API_BASE", help="Base URL of an OpenAI-compatible server.", show_default=False)]
@@ -120,12 +120,6 @@ def check_format(fmt: str | None) -> None:
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
-
-
-def choice(values: Sequence[str]) -> Any:
-    """The type of an option with a fixed set of values: Typer turns the Literal into a
-    click.Choice (the values listed in --help, Click's usage error and exit 2 for another)."""
-    return Literal[tuple(values)]
 
 
 def make_client(model: str | None, api_base: str | None, timeout: float):

@@ -108,14 +108,21 @@ class Output:
     def progress(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
         """Yields advance(n). Shows a bar only on a terminal and when not quiet."""
         if self.quiet or not self.stderr_tty:
-            yield lambda n=1: None
+            def unseen(n: int = 1) -> None:
+                pass
+
+            yield unseen
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=self.err, transient=True) as bar:
             task = bar.add_task(description, total=total)
-            yield lambda n=1: bar.advance(task, n)
+
+            def advance(n: int = 1) -> None:
+                bar.advance(task, n)
+
+            yield advance
 
 
 def table(columns: Iterable[str], rows: Iterable[Iterable[Any]], *, title: str | None = None,

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langmem_cli.core.conversation import Conversation
+
+if TYPE_CHECKING:
+    from langmem_cli.jobs.extract import Unreadable
 
 CLIP = 200  # characters of a message shown in the human form
 
 
 def read_transcripts(out: Any, files: list[str], fmt: str | None,
-                     failures: list[dict[str, str]] | None = None) -> list[Conversation]:
+                     failures: list[Unreadable] | None = None) -> list[Conversation]:
     """All conversations of ``files``; a file that yields none gets a warning line saying why.
     With ``failures`` (a list), a file that cannot be read or parsed does not stop the batch: its
     error (``file:line: reason``) is appended there, and the conversations read before the bad
@@ -20,7 +23,7 @@ def read_transcripts(out: Any, files: list[str], fmt: str | None,
 
 
 def read_with_reports(out: Any, files: list[str], fmt: str | None,
-                      failures: list[dict[str, str]] | None = None) -> list[tuple[Any, list[Conversation]]]:
+                      failures: list[Unreadable] | None = None) -> list[tuple[Any, list[Conversation]]]:
     from langmem_cli.errors import InvalidInputError, UsageError
     from langmem_cli.formats import ReadReport, read_conversations
 

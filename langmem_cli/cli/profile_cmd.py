@@ -47,7 +47,7 @@ def show_profile(
         return
     if history:
         entries = [e for d in docs for e in store.chain_history(d.id)]
-        rows = [{"at": e.at, "action": e.action, "id": e.memory_id, "source": e.source, "run_id": e.run_id,
+        rows: list[dict[str, Any]] = [{"at": e.at, "action": e.action, "id": e.memory_id, "source": e.source, "run_id": e.run_id,
                  "content": (e.after or {}).get("content"), "changed": _changed((e.before or {}).get("content"),
                                                                               (e.after or {}).get("content"))}
                 for e in entries]
@@ -176,7 +176,7 @@ def _edit_in_editor(out, current: dict[str, Any], schema, kind: str) -> dict[str
     """$VISUAL / $EDITOR through click.edit; an invalid document reopens the editor on it."""
     import click
 
-    text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
+    text: str | None = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
     for attempt in range(MAX_EDITS):
         try:
             text = click.edit(text, extension=".json", require_save=False)

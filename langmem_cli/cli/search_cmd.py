@@ -17,15 +17,14 @@ from langmem_cli.cli.options import (
     NamespaceOpt,
     OffsetOpt,
     PrefixOpt,
-    choice,
     open_input,
     state,
 )
 from langmem_cli.cli.output import memory_table
 from langmem_cli.core.filters import parse_filters
 from langmem_cli.errors import InvalidInputError, UsageError
-from langmem_cli.store.base import SEARCH_MODES as MODES
 from langmem_cli.store.base import VECTOR_WEIGHT
+from langmem_cli.store.search import SearchMode
 
 
 def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -56,7 +55,7 @@ def _batch_query(obj: Any, location: str, defaults: dict[str, Any]) -> tuple[Any
 def search(
     ctx: typer.Context,
     query: Annotated[Optional[str], typer.Argument(help="What to look for.", show_default=False)] = None,
-    mode: Annotated[choice(MODES), typer.Option("--mode", help="hybrid (vector + BM25, fused), vector or keyword.")] = "hybrid",
+    mode: Annotated[SearchMode, typer.Option("--mode", help="hybrid (vector + BM25, fused), vector or keyword.")] = "hybrid",
     namespace: NamespaceOpt = None,
     prefix: PrefixOpt = None,
     kind: KindOpt = None,
@@ -75,7 +74,7 @@ def search(
 ) -> None:
     """Search memories valid now, or --as-of DATE (hybrid by default). Scores are shown with the results."""
     st = state(ctx, json_mode)
-    defaults = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
+    defaults: dict[str, Any] = {"mode": mode, "namespace": namespace, "prefix": prefix, "kinds": kind,
                 "filters": parse_filters(filter or []), "limit": limit, "offset": offset,
                 "vector_weight": vector_weight, "neighbor_weight": neighbor_weight, "as_of": as_of,
                 "include_expired": include_expired, "rerank": rerank}
@@ -88,11 +87,12 @@ def search(
     if query is None:
         raise UsageError("missing QUERY (or --queries FILE)")
     hits = store.search(query, **defaults)
-    rows = hits if context is None else _with_context(hits, context)
+    with_context = None if context is None else _with_context(hits, context)
+    rows = hits if with_context is None else with_context
     if jsonl:
         st.output.jsonl(rows)
         return
-    st.output.data(rows, lambda c: _print_hits(c, hits, None if context is None else rows))
+    st.output.data(rows, lambda c: _print_hits(c, hits, with_context))
 
 
 def _with_context(hits, n: int) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
@@ -48,7 +49,7 @@ def watch(
     poll: Annotated[bool, typer.Option("--poll", help="Poll the files instead of file-system events (network filesystems).")] = False,
     consolidate_every: Annotated[Optional[str], typer.Option("--consolidate-every", help="Also consolidate all namespaces this often, e.g. 24h.", show_default=False)] = None,
     lease_ttl: Annotated[str, typer.Option("--lease-ttl", help="A file's lease in the database lasts this long; renewed every third of it while extracting, so a watcher that died on another host frees its files after this.")] = "15m",
-    model: model_opt("extracts with the offline extractor (what people said about themselves, with its quote), no LLM.") = None,
+    model: Annotated[Optional[str], model_opt("extracts with the offline extractor (what people said about themselves, with its quote), no LLM.")] = None,
     api_base: ApiBaseOpt = None,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 2,
@@ -92,7 +93,7 @@ def watch(
     arguments = {"paths": paths, "namespace": namespace, "idle": opts.idle, "once": once, "schemas": list(xopts.schemas)}
     outcome = RunOutcome()
     with st.run("watch", arguments, model=model_name, outcome=outcome) as store:
-        watcher = Watcher(store, client, xopts, opts, Selection(list(paths), opts.globs),
+        watcher = Watcher(store, client, xopts, opts, Selection([Path(p) for p in paths], opts.globs),
                           emit=lambda event: _emit(out, event), warn=out.warn)
         interrupted = _run(watcher, out)
         summary = watcher.summary()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypedDict
 
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
@@ -67,6 +67,14 @@ class ConversationResult:
                 **({"messages_cut": self.truncated} if self.truncated else {})}
 
 
+class Unreadable(TypedDict):
+    """A file of a batch that could not be read or parsed (the rest of the batch goes on)."""
+
+    file: str
+    error: str  # ``file:line: reason``
+    exit_code: int  # what the command exits with when every file is like this one
+
+
 @dataclass
 class ExtractReport:
     results: list[ConversationResult] = field(default_factory=list)
@@ -74,7 +82,7 @@ class ExtractReport:
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: the conversations applied before it are kept
     pending: int = 0  # conversations left for the next run (--max-llm-calls)
-    unreadable: list[dict[str, str]] = field(default_factory=list)  # files that could not be read: {"file", "error"}
+    unreadable: list[Unreadable] = field(default_factory=list)  # files that could not be read
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -13,7 +13,7 @@ for candidates and never writes SQL.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from langmem_cli.core.fusion import convex_fusion, ranked
 from langmem_cli.core.records import SearchHit
@@ -21,7 +21,9 @@ from langmem_cli.core.rerank import Weights, rerank, weights_for
 from langmem_cli.errors import UsageError
 from langmem_cli.store.retrievers import Query, Ranking, Retrievers, Scope
 
-SEARCH_MODES = ("hybrid", "vector", "keyword")
+# The modes (a Literal, so that Typer lists them in --help and rejects others with exit 2).
+SearchMode = Literal["hybrid", "vector", "keyword"]
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 # Hybrid score = w * minmax(cosine) + (1 - w) * minmax(BM25) over each retriever's candidates.
 VECTOR_WEIGHT = 0.4
 # Candidates taken from each retriever before fusion, as a multiple of what is asked for.
