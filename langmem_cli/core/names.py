@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from langmem_cli.core.conversation import Conversation
 
@@ -86,7 +86,7 @@ def user_naming(conversation: Conversation, given: str | None = None,
     return None
 
 
-def replaces(naming: Naming | None, stored: dict[str, Any] | None) -> bool:
+def replaces(naming: Naming | None, stored: dict[str, Any] | None) -> TypeGuard[Naming]:
     """Whether ``naming`` should become the namespace's stored name: it is new, and not older than
     the stored one (time decides: an old conversation read late does not undo a later name)."""
     if naming is None or naming.source == "stored":

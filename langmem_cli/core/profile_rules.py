@@ -127,6 +127,11 @@ class Said:
     message: int
     position: int
 
+    @property
+    def field(self) -> str:
+        """The field the value is for (``profile_fields`` always names it on the candidate)."""
+        return self.candidate.field or ""
+
 
 def sentence_values(pattern: re.Pattern, sentence: str) -> list[tuple[str, str, str, int]]:
     """(op, value, said, position) in one sentence: positive values, and values it negates."""

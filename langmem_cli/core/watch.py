@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Sequence
+from typing import Generic, Hashable, Iterable, Sequence, TypeVar
 
 from langmem_cli.core.conversation import Message
 from langmem_cli.core.render import canonical_json
@@ -96,37 +96,40 @@ def with_extra(progress: Progress, extra: Sequence[Message]) -> Progress:
     return Progress(progress.count, progress.digest, progress.seen + "".join(message_key(m) for m in extra))
 
 
-class Debouncer:
+Key = TypeVar("Key", bound=Hashable)
+
+
+class Debouncer(Generic[Key]):
     """A timer per key: ``touch(key, at)`` records activity at ``at``; a key is due once ``idle``
     seconds have passed since its last activity. ``postpone`` sets an explicit time (retries)."""
 
     def __init__(self, idle: float):
         self.idle = idle
-        self._due: dict[Hashable, float] = {}
+        self._due: dict[Key, float] = {}
 
-    def __contains__(self, key: Hashable) -> bool:
+    def __contains__(self, key: Key) -> bool:
         return key in self._due
 
     def __len__(self) -> int:
         return len(self._due)
 
-    def touch(self, key: Hashable, at: float) -> None:
+    def touch(self, key: Key, at: float) -> None:
         self._due[key] = at + self.idle
 
-    def postpone(self, key: Hashable, until: float) -> None:
+    def postpone(self, key: Key, until: float) -> None:
         self._due[key] = until
 
-    def discard(self, key: Hashable) -> None:
+    def discard(self, key: Key) -> None:
         self._due.pop(key, None)
 
-    def keys(self) -> list[Hashable]:
+    def keys(self) -> list[Key]:
         return list(self._due)
 
-    def due(self, now: float) -> list[Hashable]:
+    def due(self, now: float) -> list[Key]:
         """Keys whose time has come, the longest waiting first."""
         return [k for k, t in sorted(self._due.items(), key=lambda item: item[1]) if t <= now]
 
-    def next_due_of(self, key: Hashable) -> float:
+    def next_due_of(self, key: Key) -> float:
         return self._due[key]
 
     def next_due(self) -> float | None:

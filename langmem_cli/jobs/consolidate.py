@@ -72,7 +72,8 @@ def _settle(store, namespace: str, marks: dict[str, str], report: "ConsolidateRe
     ops, contradictions, marking = settle_namespace(store, namespace, marks, lambda m: is_profile(m.kind, m.metadata))
     if not ops and not contradictions:
         return
-    result = ClusterResult(namespace, [op.id or op.row_id for op in ops], "pending", ops, contradictions=contradictions)
+    # every operation settle_namespace proposes names its memory (a close) or the row it adds
+    result = ClusterResult(namespace, [op.id or op.row_id or "" for op in ops], "pending", ops, contradictions=contradictions)
     report.results.append(result)
     if opts.dry_run:
         result.status = "dry-run"
@@ -238,7 +239,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
                 continue
             existing = [Existing(r.id, r.kind, r.content, r.text) for r in members]
             kinds = {r.kind for r in members}
-            cluster_schemas = {k: schemas.get(k) or BUILTIN.get(k) for k in kinds if schemas.get(k) or BUILTIN.get(k)}
+            cluster_schemas = {k: s for k in kinds if (s := schemas.get(k) or BUILTIN.get(k))}
             usage = Usage()
             try:
                 ops = consolidate_cluster(client, existing, {r.id: r.updated_at for r in members}, cluster_schemas,

@@ -346,22 +346,25 @@ def _memory_operations(store, client, chunks: list[str], namespace: str, opts: E
                 key = f"new:{len(operations)}"
                 operations.append(op)
                 pending[key] = Existing(key, op.kind, op.content, render(op.kind, op.content))
-            elif op.id.startswith("new:"):
-                index = int(op.id.split(":", 1)[1])
+                continue
+            target = op.id
+            assert target is not None  # manage() names the memory of every update and delete
+            if target.startswith("new:"):
+                index = int(target.split(":", 1)[1])
                 earlier = operations[index]
                 if op.action == "delete":
                     earlier.action = "skip"
-                    pending.pop(op.id, None)
+                    pending.pop(target, None)
                 else:
                     earlier.content = op.content
-                    pending[op.id] = Existing(op.id, op.kind, op.content, render(op.kind, op.content))
+                    pending[target] = Existing(target, op.kind, op.content, render(op.kind, op.content))
             else:
                 operations.append(op)
                 if op.action == "delete":
-                    deleted.add(op.id)
-                    pending.pop(op.id, None)
+                    deleted.add(target)
+                    pending.pop(target, None)
                 else:
-                    pending[op.id] = Existing(op.id, op.kind, op.content, render(op.kind, op.content))
+                    pending[target] = Existing(target, op.kind, op.content, render(op.kind, op.content))
     return [op for op in operations if op.action != "skip"]
 
 

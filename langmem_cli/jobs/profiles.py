@@ -38,7 +38,7 @@ def local_profile(store, conversation: Conversation, namespace: str, schema) -> 
     if not accepted:
         return [], rejected
     evidence = {id(c): e for c, e in accepted}
-    observations = [Observation(f.candidate.field, f.op, f.candidate.content,
+    observations = [Observation(f.field, f.op, f.candidate.content,
                                 _said_at(conversation, f.message), (f.message, f.position),
                                 [{**e, "field": f.candidate.field} for e in evidence[id(f.candidate)]])
                     for f in found if id(f.candidate) in evidence]
@@ -144,7 +144,7 @@ def revise_profile(store, namespace: str, schema, observations: list) -> list[Op
         return {"profile": True, "evidence": [e for o in sources for e in o.evidence],
                 "observations": unsaved if first else []}
 
-    def close(target: str, at: str | None, successor: str | None) -> Operation:
+    def close(target: str | None, at: str | None, successor: str | None) -> Operation:
         return Operation("delete", schema.name, None, target, metadata={"superseded_by": successor}, valid_from=at)
 
     operations: list[Operation] = []
@@ -152,11 +152,13 @@ def revise_profile(store, namespace: str, schema, observations: list) -> list[Op
         if step.action == "close":
             operations.append(close(step.target, step.valid_from, step.successor))
             continue
-        v = step.version
+        new = step.version
+        assert new is not None  # insert and update steps carry their version
         if step.action == "update":  # the stored version ends where this one begins
-            operations.append(close(step.target, v.valid_from, v.id))
-        operations.append(Operation("insert", schema.name, v.content, None, metadata=metadata(v), valid_from=v.valid_from,
-                                    valid_until=v.valid_until, superseded_by=step.next_id, row_id=v.id))
+            operations.append(close(step.target, new.valid_from, new.id))
+        operations.append(Operation("insert", schema.name, new.content, None, metadata=metadata(new),
+                                    valid_from=new.valid_from, valid_until=new.valid_until, superseded_by=step.next_id,
+                                    row_id=new.id))
     if not any(op.action == "insert" for op in operations):
         # no version changed: the newest keeps the new statements, so the next one is merged with them
         newest = max(rows, key=lambda m: (m.valid_until is None, m.valid_from or "", m.updated_at))

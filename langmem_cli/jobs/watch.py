@@ -82,7 +82,7 @@ class Watcher:
         self.store, self.client, self.extract, self.opts = store, client, extract, opts
         self.selection, self.emit, self.warn = selection, emit, warn
         self.files: dict[str, Tracked] = {}
-        self.timers = Debouncer(opts.idle)
+        self.timers: Debouncer[tuple[str, str]] = Debouncer(opts.idle)  # (path, conversation key)
         self.usage = Usage()
         self.counts = {"extracted": 0, "failed": 0, "invalid": 0, "memories": 0}
         self.host = socket.gethostname()
