@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal, TypeGuard, overload
 
 from langgraph.store.base import InvalidNamespaceError, Item, SearchItem
 
@@ -30,6 +30,10 @@ def stamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+@overload
+def namespace_path(namespace: tuple[str, ...], allow_empty: Literal[False] = False) -> str: ...
+@overload
+def namespace_path(namespace: tuple[str, ...], allow_empty: bool) -> str | None: ...
 def namespace_path(namespace: tuple[str, ...], allow_empty: bool = False) -> str | None:
     """The namespace path of a tuple, checked as LangGraph checks it (InvalidNamespaceError)."""
     if not isinstance(namespace, tuple):
@@ -72,7 +76,7 @@ def key_of(memory: Memory) -> str:
     return memory.id  # a memory made by the CLI or an extraction: its id is its key
 
 
-def is_current(memory: Memory | None, moment: str) -> bool:
+def is_current(memory: Memory | None, moment: str) -> TypeGuard[Memory]:
     if memory is None:
         return False
     if memory.valid_until is not None and memory.valid_until <= moment:
@@ -89,11 +93,18 @@ def is_indexed(memory: Memory) -> bool:
     return not (isinstance(meta, dict) and meta.get("index") is False)
 
 
-def to_item(memory: Memory, score: float | None = None, search: bool = False) -> Item:
-    value = memory.content if isinstance(memory.content, dict) else {"content": memory.content}
-    fields = dict(namespace=mapping.to_tuple(memory.namespace), key=key_of(memory), value=value,
-                  created_at=stamp(memory.created_at), updated_at=stamp(memory.updated_at))
-    return SearchItem(score=score, **fields) if search else Item(**fields)
+def to_item(memory: Memory) -> Item:
+    return Item(namespace=mapping.to_tuple(memory.namespace), key=key_of(memory), value=_value(memory),
+                created_at=stamp(memory.created_at), updated_at=stamp(memory.updated_at))
+
+
+def to_search_item(memory: Memory, score: float | None) -> SearchItem:
+    return SearchItem(namespace=mapping.to_tuple(memory.namespace), key=key_of(memory), value=_value(memory),
+                      created_at=stamp(memory.created_at), updated_at=stamp(memory.updated_at), score=score)
+
+
+def _value(memory: Memory) -> dict[str, Any]:
+    return memory.content if isinstance(memory.content, dict) else {"content": memory.content}
 
 
 def is_uuid(text: str) -> bool:

@@ -67,8 +67,8 @@ class LangmemStore(BaseStore):
         if search_mode not in SEARCH_MODES:
             raise ValueError(f"search_mode must be one of {', '.join(SEARCH_MODES)}, got {search_mode!r}")
         self.search_mode = search_mode
-        self.index_config = dict(index) if index else None
-        self.ttl_config = dict(ttl) if ttl else None
+        self.index_config = index.copy() if index else None
+        self.ttl_config = ttl.copy() if ttl else None
         self._fields = self._default_fields(self.index_config)
         if embedder is None and self.index_config and self.index_config.get("embed") is not None:
             if "dims" not in self.index_config:
@@ -86,10 +86,11 @@ class LangmemStore(BaseStore):
         self._closed = False
 
     @staticmethod
-    def _default_fields(index: dict | None) -> list[str]:
+    def _default_fields(index: IndexConfig | None) -> list[str]:
         if not index:
             return ["$"]
-        fields = index.get("fields") or index.get("text_fields") or ["$"]
+        given: dict[str, Any] = dict(index)  # "text_fields": the older name of "fields"
+        fields = given.get("fields") or given.get("text_fields") or ["$"]
         for field in fields:
             tokenize_path(field)  # raises on a malformed path
         return list(fields)
@@ -139,7 +140,7 @@ class LangmemStore(BaseStore):
                     j = i
                     while j < len(ops) and isinstance(ops[j], PutOp):
                         j += 1
-                    self._put_all(ops[i:j])
+                    self._put_all([put for put in ops[i:j] if isinstance(put, PutOp)])  # all of them
                     i = j
                     continue
                 if isinstance(op, GetOp):
@@ -262,6 +263,7 @@ class LangmemStore(BaseStore):
         try:
             self._store.put_many([new])
         except UsageError:
+            assert new.id is not None  # _prepare gives every put its key's id
             self._store.update(new.id, new.content, kind=items.KIND, metadata=new.metadata, source=items.SOURCE)
 
     def _embed_fields(self, prepared: list[list]) -> None:
@@ -334,7 +336,7 @@ class LangmemStore(BaseStore):
         page = scored[offset:want]
         if self._refresh_wanted(op.refresh_ttl):
             page = [(self._refreshed(m), s) for m, s in page]
-        return [items.to_item(m, s, search=True) for m, s in page]
+        return [items.to_search_item(m, s) for m, s in page]
 
     def _ranked(self, query: str, prefix: str | None, narrow, want: int, keep) -> list[tuple[Memory, float | None]]:
         """The project's hybrid search, asked for more until ``want`` rows pass the checks here."""
@@ -342,7 +344,8 @@ class LangmemStore(BaseStore):
         while True:
             hits = self._store.search(query, mode=self.search_mode, prefix=prefix, filters=narrow or None,
                                       limit=asked)
-            kept = [(h.memory, h.score) for h in hits if keep(h.memory) and items.is_indexed(h.memory)]
+            kept: list[tuple[Memory, float | None]] = [(h.memory, h.score) for h in hits
+                                                        if keep(h.memory) and items.is_indexed(h.memory)]
             if len(kept) >= want or len(hits) < asked:
                 return kept
             asked *= 4

@@ -95,6 +95,7 @@ class LiteLLMClient:
         # How to ask for JSON, best first. OpenAI-compatible servers differ: most take json_schema,
         # llama-cpp-python's takes json_object with a schema; a server that refuses one format
         # (an error naming response_format) is asked with the next for the rest of the run.
+        self._formats: list[str | None]
         if self.structured:
             self._formats = ["json_schema"]
         elif api_base:

@@ -16,7 +16,8 @@ from pathlib import Path
 from langmem_cli.llm.litellm_env import litellm_module
 
 litellm = litellm_module()
-CustomLLM = litellm.CustomLLM
+
+from litellm import CustomLLM  # noqa: E402 (after litellm's environment is set)
 
 from langmem_cli import config  # noqa: E402 (after litellm's environment is set)
 

@@ -9,7 +9,7 @@ of pydantic's multi-line text with a documentation URL.
 # `Action` is a local type.
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from langmem_cli.jobs.memory_tools import ACTIONS, MAX_CONTENT_CHARS, MemoryTools, ToolInputError
 
@@ -66,7 +66,10 @@ def build_server(tools: MemoryTools):
         except LangmemError as exc:  # store errors (e.g. database locked): the server keeps running
             raise ToolError(str(exc)) from None
 
-    Action = Literal[tuple(tools.actions)]  # the enum a client sees: only the enabled actions
+    if TYPE_CHECKING:
+        Action: TypeAlias = str  # one of tools.actions (known only at run time)
+    else:
+        Action = Literal[tuple(tools.actions)]  # the enum a client sees: only the enabled actions
     default_action = "create" if "create" in tools.actions else tools.actions[0]
     manage_title = "Save, update or delete a memory" if "delete" in tools.actions else "Save or update a memory"
 
@@ -85,7 +88,7 @@ def build_server(tools: MemoryTools):
             idempotent_hint=False, open_world_hint=False,
         ),
     )
-    def manage_memory(content: str | dict[str, Any] | None = None, action: Action = default_action,  # type: ignore[valid-type]
+    def manage_memory(content: str | dict[str, Any] | None = None, action: Action = default_action,
                       id: str | None = None) -> dict[str, Any]:
         return guarded(tools.manage, content, action, id)
 
