@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from rich.console import Console  # imported on first use: --help stays light
 
 
 def _default(value: Any) -> Any:
@@ -33,8 +36,8 @@ class Output:
         self.json_asked = json_mode is not None  # --json/--no-json given (else: JSON because piped)
         self.quiet = quiet
         self.verbose = verbose
-        self._console = None
-        self._err = None
+        self._console: Console | None = None
+        self._err: Console | None = None
 
     def with_json(self, json_mode: bool | None) -> "Output":
         """A command-level --json/--no-json overrides the global one."""
@@ -55,7 +58,7 @@ class Output:
         return "json" if self.json else "human"
 
     @property
-    def console(self):
+    def console(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
@@ -65,7 +68,7 @@ class Output:
         return self._console
 
     @property
-    def err(self):
+    def err(self) -> Console:
         if self._err is None:
             from rich.console import Console
 
