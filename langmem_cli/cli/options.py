@@ -110,6 +110,7 @@ def extract_option_group(command: Callable[..., Any]) -> Callable[..., Any]:
     head = [p for p in own if p.default is inspect.Parameter.empty]
     rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not inspect.Parameter.empty]
     parameters = head + group + rest
+    # inspect.signature (so Typer) reads a function's __signature__; typeshed's function type does not declare it.
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
     return wrapper
