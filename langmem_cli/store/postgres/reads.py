@@ -1,4 +1,4 @@
-"""Reads, history, statistics and maintenance of the PostgreSQL store (a mixin of PostgresStore)."""
+"""Reads, history, statistics and maintenance of the PostgreSQL store (a part of PostgresStore, on the typed base in base.py)."""
 
 from __future__ import annotations
 

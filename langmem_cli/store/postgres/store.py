@@ -1,6 +1,7 @@
 """The Store on PostgreSQL + pgvector: connection, transactions and writes.
 
-Reads are in reads.py, runs / prompts / marks in meta.py, search in search.py. Every write is one
+Reads are in reads.py, purge in purge.py (both on the typed base in base.py); runs, prompts, marks and
+history in store/repos/; search in store/search.py over retrievers.py. Every write is one
 transaction; a lost connection rolls it back (the server does) and surfaces as
 ConnectionLostError (exit 69), so a re-run redoes exactly the unit that was lost.
 """
