@@ -157,11 +157,14 @@ SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
 
 
 def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
-             readings: tuple[Reading, Reading] | None = None, frequent: frozenset[str] = frozenset()) -> str | None:
+             readings: tuple[Reading | None, Reading | None] | None = None,
+             frequent: frozenset[str] = frozenset()) -> str | None:
     """How ``newer`` (said later, or at the same moment) stands to ``older``: SAME, CHANGES,
     CONFLICT or None (unrelated, or both can hold). ``frequent``: stemmed words many of the
     namespace's statements use (they tell nothing about which fact a change is about)."""
-    a, b = readings or (read(older), read(newer))
+    given_a, given_b = readings or (None, None)
+    a = given_a if given_a is not None else read(older)
+    b = given_b if given_b is not None else read(newer)
     if not same_subject(a, b):
         return None
     overlap = len(a.words & b.words) / max(1, len(a.words | b.words))
@@ -210,11 +213,12 @@ class Fact:
     until: str | None = None  # ISO time it stopped being true (None: still current)
     superseded_by: str | None = None
     stored: bool = True
+    reading: Reading | None = None
     names: frozenset[str] = frozenset()
-    reading: Reading = field(init=False)  # how the text reads (for ``names``), set at creation
 
     def __post_init__(self) -> None:
-        self.reading = read(self.text, self.names)
+        if self.reading is None:
+            self.reading = read(self.text, self.names)
 
     def current_at(self, other: "Fact") -> bool:
         return self.until is None or (other.moment is not None and self.until > other.moment)
