@@ -12,7 +12,7 @@ from langmem_cli.core.words import stem
 FAMILIES: dict[str, tuple[bool, str]] = {
     # family: (holds one value at a time, head words)
     "home": (True, """live lives living lived reside resides residing resident home apartment flat house moved move
-                    moving relocate relocated relocating based settle settled neighborhood neighbourhood city town
+                    moving address place relocate relocated relocating based settle settled neighborhood neighbourhood city town
                     country rent renting hometown"""),
     "work": (True, """work works working worked job jobs employer employed employ hired hire
                     freelance freelancing freelancer position role company startup firm office career retired retire
@@ -55,19 +55,25 @@ HEADS = frozenset(FAMILY_OF)
 # replaced, BEGINNING ones that a new one holds.
 ENDING_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing quit quitting left
 leaving stopped stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled
-canceled abandoned swapped traded sold reverted migrated ported rewrote""".split())
+canceled abandoned swapped traded sold reverted migrated ported rewrote fired""".split())
 BEGINNING_VERBS = frozenset(stem(w) for w in """started starting began become became joined converted transferred
-upgraded downgraded adopted picked took returned gotten went turned postponed""".split())
+upgraded downgraded adopted picked took returned gotten went turned postponed hired""".split())
 CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
+# a plan said in the past and contrasted ("we were going to …, but", "had planned to …"): it no longer holds
+PAST_PLAN = r"(?:(?:was|were|had been) (?:going|planning|hoping|supposed|meant) to|had (?:planned|hoped|meant|intended) to)"
 ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
-    r"changed (?:my|their|his|her|our) mind|gave up|given up|from \w+ to|in place of|done with|out with|is gone|"
-    r"(?:is|are) off)\b", re.I)
+    r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|from \w+ to|in place of|"
+    r"done with|out with|is gone|(?:is|are) off|laid off|fell through|falls? through|ran out(?! of)|"
+    r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r"|"
+    r"(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bbeen )(?<!\bget )(?<!\bgot )(?<!'m )(?<!'re )used to)\b", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
-                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about|"
-                         r"used to|swapped|out with|done with|goodbye(?: to)?|no more|forget)|n't)((?:\s+[\w'.-]+){1,3})", re.I)
+                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|not|off|sold|"
+                         r"cancell?ed|without|mind about|used to|swapped|out with|done with|goodbye(?: to)?|no more|forget|"
+                         r"last day (?:at|in|with|of)|cut (?:back|down) on|cut out|" + PAST_PLAN + r")|n't)"
+                         r"((?:\s+[\w'.-]+){1,3})", re.I)
 CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
 LEAD = re.compile(r"^[^:]{0,40}:\s+")
 SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")

@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass
 
 from langmem_cli.core import dates
+from langmem_cli.core.change_words import ENDING, ENDING_VERBS
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words
 from langmem_cli.core.names import SELF_NAME, Naming, user_naming
-from langmem_cli.core.words import STOPWORDS
+from langmem_cli.core.words import STOPWORDS, negated, stem
 
 USER = "The user"  # the speaker's name when the transcript gives none
 PER_TURN = 1  # statements a turn keeps in any case (its best); more only when they are specific
@@ -137,7 +138,16 @@ def dangling(sentence: str) -> bool:
     "this repo" (left when the transcript names no repository)."""
     # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
     on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
-    return bool(_INSTEAD.search(sentence) or on_it or _POINTED_REPOSITORY.search(sentence))
+    return bool((_INSTEAD.search(sentence) and not _says_what_it_replaces(sentence)) or on_it
+                or _POINTED_REPOSITORY.search(sentence))
+
+
+def _says_what_it_replaces(sentence: str) -> bool:
+    """ "… instead" reads on its own when the sentence itself says what is over: another clause
+    negates it or tells that it ended ("we decided against Tokyo, we're going to Seoul instead",
+    "I haven't played tennis since March; I took up bouldering instead")."""
+    before = _INSTEAD.split(sentence, maxsplit=1)[0]
+    return negated(before) or bool(ENDING.search(before)) or any(stem(w) in ENDING_VERBS for w in words(before))
 
 
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
@@ -344,7 +354,9 @@ def _statement(sentence: str, message: Message, index: int, name: str, when: str
         said = said[lead.end():]
         said = said[:1].upper() + said[1:]
     if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
-        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS else said)
+        first = said.split(" ", 1)[0]
+        lower = first.lower() in STOPWORDS and first != "I" and not first.startswith("I'")  # "I" keeps its capital
+        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if lower else said)
     text = third_person(said, name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()

@@ -44,7 +44,7 @@ from langmem_cli.core.change_words import (
     SINGLE,
     SUBJECT,
 )
-from langmem_cli.core.words import STOPWORDS, content_words, negated, stem, words
+from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, content_words, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
@@ -54,10 +54,42 @@ RESTATED = 0.8  # share of the later statement's value words the earlier already
 
 
 def candidates(text: str) -> list[tuple[str, str | None]]:
-    """(name, possessed word) of the people a statement may be about, in text order."""
+    """(name, possessed word) of the people a statement may be about, in text order. A capitalised
+    function word before a name is the sentence's start, not part of the name ("Since Malik moved" →
+    "malik")."""
     body = LEAD.sub("", text.strip(), count=1)
-    return [(m.group(1).lower(), (m.group(2) or "").lower() or None) for m in SUBJECT.finditer(body)
-            if m.group(1).lower() == "the user" or m.group(1).lower() not in STOPWORDS]
+    found = []
+    for m in SUBJECT.finditer(body):
+        name = m.group(1).lower()
+        if name != "the user":
+            parts = name.split()
+            while len(parts) > 1 and parts[0] in STOPWORDS:
+                parts.pop(0)
+            name = " ".join(parts)
+        if name == "the user" or name not in STOPWORDS:
+            found.append((name, (m.group(2) or "").lower() or None))
+    return found
+
+
+def _person(text: str, names: frozenset[str]) -> tuple[str, str | None] | None:
+    """The person a statement is about: the first known person (``names``) it names: as a subject
+    candidate, at the end of a group of capitalised words ("At Quanta Tomas works" → "tomas"), or
+    anywhere ("No more espresso for Kofi"); else its first subject candidate."""
+    found = candidates(text)
+    for name, owned in found:
+        if name in names:
+            return name, owned
+        parts = name.split()
+        for k in range(1, len(parts)):
+            if " ".join(parts[k:]) in names:
+                return " ".join(parts[k:]), owned
+    body = LEAD.sub("", text.strip(), count=1)
+    spots = [(m.start(), n, m.group(1)) for n in names if n != "the user"
+             for m in [re.search(r"(?<![\w'-])" + re.escape(n) + r"(?:(?:'s|s')\s+(\w+))?(?![\w-])", body, re.I)] if m]
+    if spots:
+        _, name, owned = min(spots)
+        return name, (owned or "").lower() or None
+    return found[0] if found else None
 
 
 def subject_names(texts: Sequence[str]) -> frozenset[str]:
@@ -86,6 +118,7 @@ class Reading:
     primary: frozenset[str] = frozenset()  # the families of what it states of its person (their predicates)
     ends: bool = False  # a cue that a state is over or replaced ("no longer", "instead", "quit", "swapped" …)
     heads: frozenset[str] = frozenset()  # its attribute head words
+    proper: frozenset[str] = frozenset()  # stemmed capitalised words besides its person (names, places)
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -93,24 +126,44 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     the first of them the statement names, else the first name-like word before a verb."""
     body = LEAD.sub("", text.strip(), count=1)
     subject = ""
-    found = candidates(text)
-    pick = next((c for c in found if c[0] in names), found[0] if found else None)
+    pick = _person(text, names)
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
     heads = {w for w in said if w in HEADS}
     families = frozenset(FAMILY_OF[w] for w in heads)
-    subject_words = {stem(w) for w in words(subject)}
+    # the person's words, plain and possessive ("Ines" and "Ines's" stem differently)
+    subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
-    ends = bool(ENDING.search(low)) or any(stem(w) in ENDING_VERBS for w in words(low))
-    cue = ends or bool(PHRASES.search(low)) or any(stem(w) in BEGINNING_VERBS for w in words(low))
+    tokens = words(low)
+    kept, negative = _unnegated_changes(tokens)
+    plain = " ".join(kept)
+    ends = bool(ENDING.search(plain)) or any(stem(w) in ENDING_VERBS for w in kept)
+    cue = ends or bool(PHRASES.search(plain)) or any(stem(w) in BEGINNING_VERBS for w in kept)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
-    named = frozenset(stem(w) for g in FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
+    told = body if len(kept) == len(tokens) else plain  # a negated change names nothing as over
+    named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
-    primary = _primary(words(body), subject, heads)
-    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary, ends, frozenset(heads))
+    primary = _primary(tokens, subject, heads)
+    proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
+                       if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
+    return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
+                   primary, ends, frozenset(heads), proper)
+
+
+def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
+    """The tokens without the verbs of change a negation governs and that negation ("nothing
+    changed", "haven't moved", "never left": no change is told), and whether the statement is
+    negative once those are set aside."""
+    dropped: set[int] = set()
+    for i, t in enumerate(tokens):
+        if stem(t) in CHANGE_VERBS:
+            near = [j for j in range(max(0, i - 2), i) if tokens[j] in NEGATIONS or tokens[j].endswith("n't")]
+            if near:
+                dropped.update(near + [i])
+    kept = [t for i, t in enumerate(tokens) if i not in dropped]
+    return kept, any(t in NEGATIONS or t.endswith("n't") for t in kept)
 
 
 PREDICATE = 6  # a head this many words after the person is what the statement says of them
