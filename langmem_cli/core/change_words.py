@@ -49,6 +49,16 @@ GENERIC = frozenset(stem(w) for w in """live lives living lived home work works 
 eat eats eating food drink drinks drinking play plays playing learn learning study studying practice practise
 commute commuting travel trip plan plans planning hobby diet go going get take taking""".split())
 HEADS = frozenset(FAMILY_OF)
+# Words that are never the value a fact states: function words the stopword list leaves in
+# (prepositions, conjunctions, particles, adverbs of time) and the words of time expressions. Two
+# statements sharing only these share no value ("since", "after", "the week after …").
+FUNCTION = frozenset(stem(w) for w in """since after before until till during while because though although unless
+whether per via toward towards across around over under up down out off back away along through throughout within
+upon among between beyond ago lately recently again already yet soon later earlier finally few several lot lots
+day days week weeks weekend weekends month months year years today tonight yesterday tomorrow morning mornings
+evening evenings night nights time times weekday weekly daily monthly yearly hour hours minute minutes
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday spring summer autumn fall winter""".split())
 
 # Cues of change (general English, whatever the attribute).
 # Cues of change (general English, whatever the attribute): ENDING ones say a state is over or

@@ -36,6 +36,7 @@ from langmem_cli.core.change_words import (
     ENDING_VERBS,
     FAMILY_OF,
     FROM_VALUE,
+    FUNCTION,
     GENERIC,
     HEADS,
     LEAD,
@@ -235,9 +236,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   Berlin", "went vegan" / "eats meat");
     # - the same predicate negated ("is not vegetarian anymore" / "is vegetarian");
     # - a new value for the same head of a one-value attribute ("lives in Lisbon" / "lives in Berlin").
-    common = said_a & said_b  # words in common besides the person
+    # words in common besides the person, that may be a value (not a function word, a time or a bare number)
+    common = {w for w in said_a & said_b if w not in FUNCTION and not w.isdigit()}
     specific = bool(common - a.cues - b.cues - GENERIC - frequent)
-    names = names_old and bool((b.named & said_a) - GENERIC - frequent)
+    names = names_old and bool((b.named & said_a) - GENERIC - FUNCTION - frequent)
     one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
     cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
