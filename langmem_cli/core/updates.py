@@ -37,9 +37,11 @@ from langmem_cli.core.change_words import (
     FAMILY_OF,
     FROM_VALUE,
     FUNCTION,
+    HOME_PLACE,
     GENERIC,
     HEADS,
     LEAD,
+    OTHER_SENSE,
     PEOPLE,
     PHRASES,
     SINGLE,
@@ -131,7 +133,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
-    heads = {w for w in said if w in HEADS}
+    heads = {w for w in said if w in HEADS and not _other_sense(w, body)}
+    if HOME_PLACE.search(body):
+        heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
     # the person's words, plain and possessive ("Ines" and "Ines's" stem differently)
     subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
@@ -145,12 +149,37 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
     told = body if len(kept) == len(tokens) else plain  # a negated change names nothing as over
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
+    failed = _failed(body, subject_words)
+    if failed:  # "…, the app wasn't working": what did not work out is over
+        named, ends, cue = named | failed, True, True
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
     primary = _primary(tokens, subject, heads)
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads), proper)
+
+
+_CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
+
+
+def _failed(body: str, person: set[str]) -> frozenset[str]:
+    """The subject of a clause, not about the person, that says in the past that it did not work
+    out ("an app wasn't working", "the bus didn't come"): a negated past state of something else."""
+    out: set[str] = set()
+    for clause in _CLAUSES.split(body):
+        tokens = words(clause)
+        at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")), None)
+        if not at or {stem(t) for t in tokens} & person or set(tokens) & {"they", "their", "them", "i", "we", "my", "our"}:
+            continue
+        out |= {stem(t) for t in tokens[:at] if t not in STOPWORDS}
+    return frozenset(out)
+
+
+def _other_sense(head: str, body: str) -> bool:
+    """A head word used in a sense that states no attribute: "work with a tutor", "work on a film"
+    (an activity, not a job)."""
+    return any(stem(w) == head for w in OTHER_SENSE.findall(body))
 
 
 def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
@@ -224,7 +253,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     said_a, said_b = a.words - a.own, b.words - b.own
     # a number the earlier statement does not hold is a new value ("project 4" is not "project 0")
     new_number = bool(set(_NUMBER.findall(newer)) - set(_NUMBER.findall(older)))
-    if not flipped and not new_number and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
+    # what the later statement says is over and the earlier one states as holding ("I'm done with
+    # VS Code …" after "building it with VS Code"): not a restatement, however many words they share
+    ended = bool((b.named & said_a) - a.named - GENERIC - FUNCTION - frequent) and b.ends
+    if not flipped and not new_number and not ended and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
     # A change is told by its structure:
@@ -235,7 +267,9 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # - any cue, and both mainly state the same one-value attribute ("moved to Lisbon" / "lives in
     #   Berlin", "went vegan" / "eats meat");
     # - the same predicate negated ("is not vegetarian anymore" / "is vegetarian");
-    # - a new value for the same head of a one-value attribute ("lives in Lisbon" / "lives in Berlin").
+    # - a new value for a one-value attribute both state of the person: the same head with other
+    #   words ("lives in Lisbon" / "lives in Berlin"), or other names on both sides ("Dana's address
+    #   is in Lyon" / "Dana's flat in Oslo is small").
     # words in common besides the person, that may be a value (not a function word, a time or a bare number)
     common = {w for w in said_a & said_b if w not in FUNCTION and not w.isdigit()}
     specific = bool(common - a.cues - b.cues - GENERIC - frequent)
@@ -243,7 +277,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
     cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
-    one_value = one_kind and bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues)
+    one_value = one_kind and ((bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues))
+                              or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
