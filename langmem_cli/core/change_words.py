@@ -98,3 +98,14 @@ PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad 
 son sons daughter daughters kid kids child children friend friends boss colleague colleagues coworker roommate
 flatmate girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfather aunt uncle cousin niece nephew
 neighbour neighbor manager family baby twin stepdad stepmom""".split())
+
+
+def verb_of(token: str, verbs: frozenset[str]) -> bool:
+    """``token`` is a form of one of ``verbs`` (stems) used as a verb: "moved", not "movies" (both
+    stem to "mov"); parts of speech from lemminflect's general English lexicon."""
+    if stem(token) not in verbs:
+        return False
+    from langmem_cli.core.english import lemmas  # imported on first use: fast paths stay light
+
+    found = lemmas(token)
+    return not found or "VERB" in found

@@ -37,16 +37,18 @@ from langmem_cli.core.change_words import (
     FAMILY_OF,
     FROM_VALUE,
     FUNCTION,
-    HOME_PLACE,
     GENERIC,
     HEADS,
+    HOME_PLACE,
     LEAD,
     OTHER_SENSE,
     PEOPLE,
     PHRASES,
     SINGLE,
     SUBJECT,
+    verb_of,
 )
+from langmem_cli.core.english import third_person_verb
 from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, content_words, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
@@ -143,8 +145,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     tokens = words(low)
     kept, negative = _unnegated_changes(tokens)
     plain = " ".join(kept)
-    ends = bool(ENDING.search(plain)) or any(stem(w) in ENDING_VERBS for w in kept)
-    cue = ends or bool(PHRASES.search(plain)) or any(stem(w) in BEGINNING_VERBS for w in kept)
+    ends = bool(ENDING.search(plain)) or any(verb_of(w, ENDING_VERBS) for w in kept)
+    cue = ends or bool(PHRASES.search(plain)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
     told = body if len(kept) == len(tokens) else plain  # a negated change names nothing as over
@@ -188,7 +190,7 @@ def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
     negative once those are set aside."""
     dropped: set[int] = set()
     for i, t in enumerate(tokens):
-        if stem(t) in CHANGE_VERBS:
+        if verb_of(t, CHANGE_VERBS):
             near = [j for j in range(max(0, i - 2), i) if tokens[j] in NEGATIONS or tokens[j].endswith("n't")]
             if near:
                 dropped.update(near + [i])
@@ -273,7 +275,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # words in common besides the person, that may be a value (not a function word, a time or a bare number)
     common = {w for w in said_a & said_b if w not in FUNCTION and not w.isdigit()}
     specific = bool(common - a.cues - b.cues - GENERIC - frequent)
-    names = names_old and bool((b.named & said_a) - GENERIC - FUNCTION - frequent)
+    # (with a cue or a negation: "from", "off" alone tell no change: "a photo from when …", "on and off the court")
+    names = names_old and (b.cue or b.negative) and bool((b.named & said_a) - GENERIC - FUNCTION - frequent)
     one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
     cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
@@ -365,24 +368,6 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
 
 # -- the part of a statement a change leaves standing ---------------------------------------------
 _JOIN = re.compile(r",?\s+(?:and|but|while)\s+(?=(?:they|their)\b)|[,;]\s+(?=(?:they|their)\b)")
-_BE = {"are": "is", "were": "was", "have": "has", "do": "does", "don't": "doesn't", "haven't": "hasn't",
-       "aren't": "isn't", "weren't": "wasn't", "'re": " is", "'ve": " has"}
-
-
-def _singular(verb: str) -> str:
-    low = verb.lower()
-    if low in _BE:
-        return _BE[low]
-    if not low.isalpha() or low.endswith(("ed", "s")) or low in ("can", "could", "will", "would", "should", "might",
-                                                                  "must", "may", "did", "had", "also", "still"):
-        return verb
-    if re.search(r"(?:sh|ch|x|z|o)$", low):
-        return verb + "es"
-    if re.search(r"[^aeiou]y$", low):
-        return verb[:-1] + "ies"
-    return verb + "s"
-
-
 def clauses(text: str) -> list[str]:
     """A statement's clauses, where a later clause goes on about the same person ("…, and they …")."""
     parts = [p.strip() for p in _JOIN.split(text.strip()) if p and p.strip()]
@@ -397,9 +382,9 @@ def _standalone(clause: str, subject: str) -> str:
     if m.group(1) == "their":
         return f"{subject}'s" + clause[len("their"):]
     if m.group(2):
-        return f"{subject}{_BE[m.group(2)]}" + clause[m.end(2):]
+        return f"{subject} {third_person_verb(m.group(2))}" + clause[m.end(2):]
     verb = m.group(3) or ""
-    return f"{subject} {_singular(verb)}" + clause[m.end(3):] if verb else clause
+    return f"{subject} {third_person_verb(verb)}" + clause[m.end(3):] if verb else clause
 
 
 def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> str | None:
