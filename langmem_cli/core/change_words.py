@@ -79,16 +79,22 @@ PAST_PLAN = r"(?:(?:was|were|had been) (?:going|planning|hoping|supposed|meant) 
 ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|from \w+ to|in place of|"
-    r"done with|out with|is gone|(?:is|are) off(?! to\b)|laid off|(?:got|was|were|been) fired|fell through|"
+    r"done with|(?<![\w'] )out with|is gone|(?:is|are) off(?! to\b)|laid off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
-FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
-                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|not|off|sold|"
-                         r"cancell?ed|without|mind about|used to|swapped|out with|done with|goodbye(?: to)?|no more|forget|"
-                         r"last day (?:at|in|with|of)|cut (?:back|down) on|cut out|" + PAST_PLAN + r")|n't)"
-                         r"((?:\s+[\w'.-]+){1,3})", re.I)
+# what a change says is over: the words right after "from", "instead of", "no longer", "quit" … The
+# markers of OVER_VALUE say by themselves that what follows is over ("quit X", "used to X", "forget
+# X", "last day at X"); NEUTRAL_VALUE's only with a cue of change or a negation ("from X", "off X",
+# "not X": "a photo from when …", "on and off the court" tell no change).
+_OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
+         r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
+         r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|" + PAST_PLAN)
+_NEUTRAL = r"from|against|not|off|without"
+_VALUE = r"((?:\s+[\w'.-]+){1,3})"
+OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)
+FROM_VALUE = re.compile(r"(?:\b(?:" + _OVER + "|" + _NEUTRAL + r")|n't)" + _VALUE, re.I)
 CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
 LEAD = re.compile(r"^[^:]{0,40}:\s+")
 SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")

@@ -42,6 +42,7 @@ from langmem_cli.core.change_words import (
     HOME_PLACE,
     LEAD,
     OTHER_SENSE,
+    OVER_VALUE,
     PEOPLE,
     PHRASES,
     SINGLE,
@@ -124,6 +125,7 @@ class Reading:
     ends: bool = False  # a cue that a state is over or replaced ("no longer", "instead", "quit", "swapped" …)
     heads: frozenset[str] = frozenset()  # its attribute head words
     proper: frozenset[str] = frozenset()  # stemmed capitalised words besides its person (names, places)
+    over: frozenset[str] = frozenset()  # of ``named``, those a marker says by itself are over ("quit X", "used to X")
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -144,22 +146,22 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     low = body.lower()
     tokens = words(low)
     kept, negative = _unnegated_changes(tokens)
-    plain = " ".join(kept)
-    ends = bool(ENDING.search(plain)) or any(verb_of(w, ENDING_VERBS) for w in kept)
-    cue = ends or bool(PHRASES.search(plain)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
+    told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
+    ends = bool(ENDING.search(told)) or any(verb_of(w, ENDING_VERBS) for w in kept)
+    cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
-    told = body if len(kept) == len(tokens) else plain  # a negated change names nothing as over
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
+    over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     failed = _failed(body, subject_words)
     if failed:  # "…, the app wasn't working": what did not work out is over
-        named, ends, cue = named | failed, True, True
+        named, over, ends, cue = named | failed, over | failed, True, True
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
     primary = _primary(tokens, subject, heads)
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary, ends, frozenset(heads), proper)
+                   primary, ends, frozenset(heads), proper, over)
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
@@ -257,7 +259,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     new_number = bool(set(_NUMBER.findall(newer)) - set(_NUMBER.findall(older)))
     # what the later statement says is over and the earlier one states as holding ("I'm done with
     # VS Code …" after "building it with VS Code"): not a restatement, however many words they share
-    ended = bool((b.named & said_a) - a.named - GENERIC - FUNCTION - frequent) and b.ends
+    ended = bool(((b.named if b.ends else b.over) & said_a) - a.named - GENERIC - FUNCTION - frequent)
     if not flipped and not new_number and not ended and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
@@ -275,8 +277,9 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # words in common besides the person, that may be a value (not a function word, a time or a bare number)
     common = {w for w in said_a & said_b if w not in FUNCTION and not w.isdigit()}
     specific = bool(common - a.cues - b.cues - GENERIC - frequent)
-    # (with a cue or a negation: "from", "off" alone tell no change: "a photo from when …", "on and off the court")
-    names = names_old and (b.cue or b.negative) and bool((b.named & said_a) - GENERIC - FUNCTION - frequent)
+    # (with an ending cue or a negation: "from", "off" alone tell no change: "a photo from when …", "on and off the court")
+    told_over = b.named if (b.ends or b.negative) else b.over
+    names = names_old and bool((told_over & said_a) - GENERIC - FUNCTION - frequent)
     one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
     cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
