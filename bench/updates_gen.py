@@ -204,6 +204,39 @@ HELDOUT3 = {
               ["I switched from {a} to {b} for my mornings.", "Mornings are for {b} now that I've stopped drinking {a}.",
                "I no longer have {a} in the morning, just {b}."]),
 }
+# A fourth dev pool (after heldout3's first totals, to find general failure kinds without looking at
+# any held-out item): a new value said plainly with "now", the old value as the sentence's subject,
+# the passive, a reason clause, a comparison, the change as a noun phrase.
+DEV4 = {
+    "home": (["I've got a one-bedroom in {a}.", "{A} has been my home for six years."],
+             ["I'm in {b} these days.", "{B} is where I live now, not {a}.",
+              "We had to leave {a} when the rent went up; we're renting in {b}.",
+              "Moving to {b} was the best decision, I don't miss {a}."]),
+    "work": (["I'm on the data team at {a}.", "I do {x} work for {a}."],
+             ["{A} laid me off, and {b} picked me up as a {x}.", "I accepted an offer from {b}; my time at {a} is over.",
+              "Working at {b} is so different from {a}.", "I've been a {x} at {b} since I resigned from {a}."]),
+    "diet": (["I haven't eaten meat in years, I'm {a}.", "My diet is {a}."],
+             ["I eat {b} these days, which means I'm no longer {a}.", "My {a} days are over; I have {b} now.",
+              "{B} is back in my diet."]),
+    "tool": (["My side project's stack is {a}.", "I deploy my side project with {a}."],
+             ["The side project moved to {b}; {a} was holding it back.", "{A} got replaced by {b} in the side project.",
+              "I'm porting the side project to {b} and dropping {a}."]),
+    "trip": (["We're thinking about {a} for October.", "We've got tickets to {a} for the autumn."],
+             ["October will be {b}, since {a} got too expensive.", "We've switched our October destination to {b}.",
+              "Instead of {a}, the October trip will be to {b}."]),
+    "learning": (["{A} is my {x} teacher.", "I do my {x} lessons on {a}."],
+                 ["My {x} lessons are with {b} now.", "These days {b} is teaching me {x}; I cancelled {a}.",
+                  "{A} is history, I learn {x} with {b}."]),
+    "commute": (["I'm a {a} commuter.", "I rely on the {a} to get to work."],
+                ["I commute by {b} now.", "The {b} has become my way to work, the {a} is gone.",
+                 "I haven't taken the {a} to work in months, I use the {b}."]),
+    "hobby": (["{A} is what I do to relax.", "I'm really into {a}."],
+              ["{B} is my new hobby; {a} got boring.", "I've swapped {a} for {b} on weekends.",
+               "My hobby these days is {b}, I quit {a}."]),
+    "drink": (["I have {a} with breakfast.", "I need my {a} every morning."],
+              ["I have {b} with breakfast now.", "{B} took the place of {a} in my mornings.",
+               "No {a} anymore, only {b} in the morning."]),
+}
 STAY_DEV = ["I'm allergic to {allergy}.", "My {pet} is called {pet_name}.", "My {sibling} {sibling_name} lives in {sibling_city}.",
             "I was born in {birth}."]
 STAY_HELDOUT = ["I have a {allergy} allergy, so I always check labels.", "I have a {pet} named {pet_name}.",
@@ -213,7 +246,8 @@ STAY_DEV3 = ["I've been allergic to {allergy} since I was a child.", "{pet_name}
 STAY_HELDOUT3 = ["Because of my {allergy} allergy I carry medication.", "We adopted a {pet} called {pet_name}.",
                  "{sibling_name} is my {sibling} and lives in {sibling_city}.", "My birth year is {birth}."]
 RESTATE = {"dev": "As I said, I'm allergic to {allergy}.", "heldout": "Still the {allergy} allergy, nothing new there.",
-           "dev3": "Nothing changed with my {allergy} allergy.", "heldout3": "I'm still allergic to {allergy}, of course."}
+           "dev3": "Nothing changed with my {allergy} allergy.",
+           "dev4": "My {allergy} allergy hasn't gone away.", "heldout3": "I'm still allergic to {allergy}, of course."}
 CHAT = ["Can you help me plan my week?", "Thanks, that's helpful!", "What do you think about that?",
         "Could you summarise this for me?", "Ok, sounds good."]
 ANSWER = ["Sure, happy to help.", "Got it, noted.", "That sounds great.", "Here's a short summary.", "Good plan."]
@@ -257,8 +291,8 @@ def key_word(value: str) -> str:
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
     templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2, "dev3": DEV3,
-                 "heldout3": HELDOUT3}[pool]
-    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
+                 "heldout3": HELDOUT3, "dev4": DEV4}[pool]
+    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
     name = NAMES[n % len(NAMES)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
@@ -301,7 +335,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
 def main() -> None:
     DATA.mkdir(exist_ok=True)
     for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24),
-                              ("dev3", 2303, 24), ("heldout3", 2304, 24)):
+                              ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24)):
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):
