@@ -4,6 +4,7 @@ patterns of a statement's person. General English vocabulary of everyday facts, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from langmem_cli.core.words import stem
 
@@ -27,12 +28,12 @@ FAMILIES: dict[str, tuple[bool, str]] = {
     "school": (True, """school university college degree studying student enrolled graduate graduated major phd
                     masters bachelor"""),
     "plan": (False, """plan plans planning planned trip trips travel travelling traveling vacation holiday holidays
-                    visit visiting fly flying flight book booked going wedding honeymoon"""),
+                    visit visiting fly flying flight book booked going wedding honeymoon destination ticket tickets"""),
     "tools": (False, """use uses using used framework frameworks library libraries stack editor ide tool
                     tools database backend frontend platform deploy deploying hosting host laptop phone
                     os"""),
     "learning": (False, """learn learning learned study lessons lesson tutor course courses class classes practice
-                    practicing practise practising"""),
+                    practicing practise practising teacher"""),
     "hobby": (False, """hobby hobbies play plays playing climb climbing run running gym yoga swim swimming hike
                     hiking paint painting guitar piano knit knitting sport sports"""),
     "drink": (True, """drink drinks drinking coffee tea alcohol sober beer wine"""),
@@ -68,21 +69,24 @@ thursday friday saturday sunday spring summer autumn fall winter""".split())
 # Cues of change (general English, whatever the attribute).
 # Cues of change (general English, whatever the attribute): ENDING ones say a state is over or
 # replaced, BEGINNING ones that a new one holds.
-ENDING_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing quit quitting left
-leaving stopped stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled
-canceled abandoned swapped traded sold reverted migrated ported rewrote""".split())
-BEGINNING_VERBS = frozenset(stem(w) for w in """started starting began become became joined converted transferred
-upgraded downgraded adopted picked took returned gotten went turned postponed hired""".split())
+_ENDING_WORDS = """moved relocated switched switching changed changing quit quitting left leave leaving stopped
+stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled canceled abandoned
+swapped traded sold reverted migrated ported rewrote""".split()
+_BEGINNING_WORDS = """started starting began become became joined converted transferred upgraded downgraded adopted
+picked took returned gotten went turned postponed hired""".split()
+ENDING_VERBS = frozenset(stem(w) for w in _ENDING_WORDS)
+BEGINNING_VERBS = frozenset(stem(w) for w in _BEGINNING_WORDS)
 CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
 # a plan said in the past and contrasted ("we were going to …, but", "had planned to …"): it no longer holds
 PAST_PLAN = r"(?:(?:was|were|had been) (?:going|planning|hoping|supposed|meant) to|had (?:planned|hoped|meant|intended) to)"
 ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|from \w+ to|in place of|"
-    r"done with|(?<![\w'] )out with|is gone|(?:is|are) off(?! to\b)|laid off|(?:got|was|were|been) fired|fell through|"
+    r"done with|(?<![\w'] )out with|is gone|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
-PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
+PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
+                     r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" … The
 # markers of OVER_VALUE say by themselves that what follows is over ("quit X", "used to X", "forget
@@ -90,7 +94,8 @@ PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended 
 # "not X": "a photo from when …", "on and off the court" tell no change).
 _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
-         r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|" + PAST_PLAN)
+         r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
+         r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
 _NEUTRAL = r"from|against|not|off|without"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
 OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)
@@ -106,12 +111,28 @@ flatmate girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfa
 neighbour neighbor manager family baby twin stepdad stepmom""".split())
 
 
+@lru_cache(maxsize=4)
+def _verb_lemmas(verbs: frozenset[str]) -> frozenset[str]:
+    from langmem_cli.core.english import lemmas
+
+    every = [w for w in _ENDING_WORDS + _BEGINNING_WORDS if stem(w) in verbs]
+    return frozenset(lemma for w in every for lemma in lemmas(w).get("VERB", ()))
+
+
 def verb_of(token: str, verbs: frozenset[str]) -> bool:
-    """``token`` is a form of one of ``verbs`` (stems) used as a verb: "moved", not "movies" (both
-    stem to "mov"); parts of speech from lemminflect's general English lexicon."""
-    if stem(token) not in verbs:
-        return False
+    """``token`` is a form of one of ``verbs`` (ENDING_VERBS, BEGINNING_VERBS or CHANGE_VERBS) used
+    as a verb, whatever its inflection: "leave", "left", "leaving" alike, and "moved", not "movies"
+    (both stem to "mov"); parts of speech and lemmas from lemminflect's general English lexicon."""
     from langmem_cli.core.english import lemmas  # imported on first use: fast paths stay light
 
     found = lemmas(token)
-    return not found or "VERB" in found
+    if not found:
+        return stem(token) in verbs
+    verb = set(found.get("VERB", ()))
+    if verb & LIGHT:  # "went" (vegan), "took" (up): only the forms listed, not every "go", "take"
+        return stem(token) in verbs and bool(verb)
+    return bool(verb & _verb_lemmas(verbs))
+
+
+# light verbs: a change only in the forms the lists give ("went vegan", "took up"), not "going", "gone"
+LIGHT = frozenset("go take get turn pick become".split())

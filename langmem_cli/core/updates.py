@@ -186,13 +186,16 @@ def _other_sense(head: str, body: str) -> bool:
     return any(stem(w) == head for w in OTHER_SENSE.findall(body))
 
 
+ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "isn't over": nothing ended
+
+
 def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
     """The tokens without the verbs of change a negation governs and that negation ("nothing
     changed", "haven't moved", "never left": no change is told), and whether the statement is
     negative once those are set aside."""
     dropped: set[int] = set()
     for i, t in enumerate(tokens):
-        if verb_of(t, CHANGE_VERBS):
+        if verb_of(t, CHANGE_VERBS) or t in ENDED:
             near = [j for j in range(max(0, i - 2), i) if tokens[j] in NEGATIONS or tokens[j].endswith("n't")]
             if near:
                 dropped.update(near + [i])
