@@ -55,6 +55,7 @@ from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, conte
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+FRAME = 2  # words a statement may differ by and still say the same thing of another value
 RESTATED = 0.8  # share of the later statement's value words the earlier already holds: a restatement
 
 
@@ -145,7 +146,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
     tokens = words(low)
-    kept, negative = _unnegated_changes(tokens)
+    kept, negative = _unnegated_changes(_without_nouns(tokens))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = bool(ENDING.search(told)) or any(verb_of(w, ENDING_VERBS) for w in kept)
     cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
@@ -184,6 +185,26 @@ def _other_sense(head: str, body: str) -> bool:
     """A head word used in a sense that states no attribute: "work with a tutor", "work on a film"
     (an activity, not a job)."""
     return any(stem(w) == head for w in OTHER_SENSE.findall(body))
+
+
+DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
+
+
+def _without_nouns(tokens: list[str]) -> list[str]:
+    """The tokens without the words of change used as nouns: after a determiner or a possessive, with
+    at most one adjective between ("their next move", "an amazing change", "Dana's switch")."""
+    from langmem_cli.core.english import lemmas
+
+    out = []
+    for i, t in enumerate(tokens):
+        if verb_of(t, CHANGE_VERBS):
+            before = tokens[max(0, i - 2):i]
+            if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
+                           (len(before) == 2 and (before[0] in DETERMINERS or before[0].endswith("'s"))
+                            and "ADJ" in lemmas(before[1]))):
+                continue
+        out.append(t)
+    return out
 
 
 ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "isn't over": nothing ended
@@ -288,11 +309,17 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
     one_value = one_kind and ((bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues))
                               or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
+    # - the same frame with another value, and a cue ("has espresso with breakfast" / "has matcha
+    #   with breakfast now"): all they say alike but one or two words on each side.
+    other_a = {w for w in said_a - said_b - a.cues if w not in FUNCTION and not w.isdigit()}
+    other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
+    frame = (b.cue and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
+             and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value:
+    if cue or flip or one_value or frame:
         return CHANGES
     return None
 
