@@ -159,6 +159,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
         named, over, ends, cue = named | failed, over | failed, True, True
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
     primary = _primary(tokens, subject, heads)
+    located = LOCATED.search(body)
+    if subject and located and len(body[:located.start()].split()) <= 2:
+        primary, families = primary | {"home"}, families | {"home"}  # "Dana is in Lyon these days": where they are
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
@@ -187,6 +190,8 @@ def _other_sense(head: str, body: str) -> bool:
     return any(stem(w) == head for w in OTHER_SENSE.findall(body))
 
 
+# the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
+LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
 DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
 
 
