@@ -151,7 +151,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     ends = bool(ENDING.search(told)) or any(verb_of(w, ENDING_VERBS) for w in kept)
     cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
-                       and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
+                       and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
+                       and w not in FUNCTION and w not in ENDED)
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     failed = _failed(body, subject_words)
@@ -159,9 +160,11 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
         named, over, ends, cue = named | failed, over | failed, True, True
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
     primary = _primary(tokens, subject, heads)
-    located = LOCATED.search(body)
-    if subject and located and len(body[:located.start()].split()) <= 2:
-        primary, families = primary | {"home"}, families | {"home"}  # "Dana is in Lyon these days": where they are
+    for pattern, family in ((LOCATED, "home"), (EMPLOYED, "work")):
+        # "Dana is in Lyon these days": where they are; "Dana is a nurse at Mercy": their job
+        found_at = pattern.search(body)
+        if subject and found_at and len(body[:found_at.start()].split()) <= 2:
+            primary, families = primary | {family}, families | {family}
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
@@ -192,6 +195,8 @@ def _other_sense(head: str, body: str) -> bool:
 
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
 LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
+# the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
+EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\w-]+ ){1,3}(?:at|for|with) (?:[A-Z][\w'-]+)")
 DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
 
 
