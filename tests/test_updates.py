@@ -440,3 +440,21 @@ def test_one_third_person_verb_helper_serves_statements_and_updates():
         "has", "goes", "tries", "watches", "is", "was", "can", "moved"]
     assert updates.remainder("Dana lives in Leeds, and they're allergic to latex.", "Dana moved to York.", NAMES) == \
         "Dana is allergic to latex."
+
+
+def test_the_same_frame_with_another_value_and_a_cue_is_a_change():
+    older, newer = "Dana keeps a bonsai on the windowsill.", "Dana keeps a cactus on the windowsill now."
+    assert _relation(older, newer, 0.7) == updates.CHANGES
+    assert _relation(older, "Dana keeps a cactus on the windowsill.", 0.7) is None  # no cue: both may hold
+    assert _relation(older, newer, 0.3) is None  # not similar enough to be the same frame
+
+
+@pytest.mark.parametrize("text, ends", [
+    ("Dana had to leave Hull when the rent went up.", True),  # "leave" like "left", "leaving"
+    ("Dana leaves the flat in Hull in May.", True),
+    ("Watching movies is Nate's favourite pastime.", False),  # "movies" stems like "moved"; not a verb
+    ("Jo will gather ideas for their next move.", False),  # a noun
+    ("Dana is going to Lisbon in May.", False),  # "go" is a change only as "went (vegan)"
+])
+def test_verbs_of_change_are_read_as_verbs_in_any_inflection(text, ends):
+    assert updates.read(text, MORE).ends is ends
