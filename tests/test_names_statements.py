@@ -176,3 +176,9 @@ def test_instead_reads_alone_when_the_sentence_says_what_ended():
 def test_a_completed_statement_keeps_the_capital_i():
     kept = texts(["We were going to rent in Galway. I bought a house in Sligo instead."])
     assert kept and not any(" i " in t or "; i " in t for t in kept)
+
+
+def test_a_dummy_subject_that_names_the_speakers_own_is_kept():
+    """ "It's Porto for our holiday now" states a plan; "It's great to see you" reacts."""
+    kept = texts(["It's Porto for our summer holiday now, not Nice.", "It's great to hear from you again."])
+    assert kept == ["The user says it's Porto for our summer holiday now, not Nice."]

@@ -92,7 +92,9 @@ def command(text: str) -> bool:
 
 
 def worth_keeping(sentence: str) -> bool:
-    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
+    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or command(sentence):
+        return False
+    if _DROP_START.match(sentence) and not _owned_value(sentence):
         return False
     said = set(words(sentence))
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
@@ -103,6 +105,20 @@ def worth_keeping(sentence: str) -> bool:
     if not (said & (FIRST | GROUP)) and said & {"you", "your", "you're", "you've", "yours"}:
         return False  # about the other person
     return True
+
+
+_DUMMY = re.compile(r"^(?:it's|it is|that's|that is|this is)\s", re.I)
+
+
+def _owned_value(sentence: str) -> bool:
+    """ "It's Porto for our holiday now", "That's my brother Sam": a sentence with a dummy subject
+    that names something (a capitalised word past its start) as the speaker's own (my/our) states a
+    fact; "It's great", "That's my favourite" react."""
+    if not _DUMMY.match(sentence):
+        return False
+    rest = sentence.split(None, 2)[-1] if sentence.lower().startswith(("it is", "that is", "this is")) else \
+        sentence.split(None, 1)[-1]
+    return bool(set(words(rest)) & (FIRST | GROUP)) and bool(re.search(r"\b[A-Z][a-z]+", rest))
 
 
 _INTRO = re.compile(r"^(?:here(?:'s| is| are)|below is|the following|this is (?:my|the|our) (?:code|error|output|file|log))\b", re.I)
