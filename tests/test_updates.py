@@ -458,3 +458,11 @@ def test_the_same_frame_with_another_value_and_a_cue_is_a_change():
 ])
 def test_verbs_of_change_are_read_as_verbs_in_any_inflection(text, ends):
     assert updates.read(text, MORE).ends is ends
+
+
+def test_a_reason_clause_says_what_is_over():
+    """ "…, since Crete got too hot": the thing that became something else is what was left."""
+    older = "Dana says we're thinking about Crete for the summer."
+    assert _relation(older, "Dana says the summer will be Malta, since Crete got too hot.") == updates.CHANGES
+    assert _relation("Dana plays darts at the pub.", "Archery is Dana's new hobby; darts got dull.") == updates.CHANGES
+    assert _relation("Dana loves sunny weather.", "Dana says it got colder, so they stayed in.") is None

@@ -176,15 +176,25 @@ _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
 
 def _failed(body: str, person: set[str]) -> frozenset[str]:
     """The subject of a clause, not about the person, that says in the past that it did not work
-    out ("an app wasn't working", "the bus didn't come"): a negated past state of something else."""
+    out ("an app wasn't working", "the bus didn't come") or that it became something else ("Kyoto
+    got too expensive", "chess got boring"): a reason given for leaving it."""
+    from langmem_cli.core.english import lemmas
+
     out: set[str] = set()
     for clause in _CLAUSES.split(body):
         tokens = words(clause)
         at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")), None)
-        if not at or {stem(t) for t in tokens} & person or set(tokens) & {"they", "their", "them", "i", "we", "my", "our"}:
+        if at is None:  # "Kyoto got too expensive", "guitar got boring": it became something it was not
+            at = next((i for i, t in enumerate(tokens[:-1]) if t in BECAME and any(
+                "ADJ" in lemmas(w) and "NOUN" not in lemmas(w) for w in tokens[i + 1:i + 3])), None)
+        if not at or at > 3 or {stem(t) for t in tokens} & person or \
+                set(tokens) & {"they", "their", "them", "i", "we", "my", "our", "it", "this", "that"}:
             continue
-        out |= {stem(t) for t in tokens[:at] if t not in STOPWORDS}
+        out |= {stem(t) for t in tokens[:at] if t not in STOPWORDS and stem(t) not in FUNCTION}
     return frozenset(out)
+
+
+BECAME = frozenset("got became grew".split())  # a past change of state of a thing ("got too expensive")
 
 
 def _other_sense(head: str, body: str) -> bool:
