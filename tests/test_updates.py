@@ -466,3 +466,7 @@ def test_a_reason_clause_says_what_is_over():
     assert _relation(older, "Dana says the summer will be Malta, since Crete got too hot.") == updates.CHANGES
     assert _relation("Dana plays darts at the pub.", "Archery is Dana's new hobby; darts got dull.") == updates.CHANGES
     assert _relation("Dana loves sunny weather.", "Dana says it got colder, so they stayed in.") is None
+
+
+def test_something_that_is_history_is_over():
+    assert _relation("Dana edits photos in Lightroom.", "Lightroom is history, Dana edits in Darktable.") == updates.CHANGES
