@@ -69,21 +69,6 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
-_NOTE = re.compile(r"\s*(\[[^\[\]]+\])\s*$")
-
-
-def notes_apart(parts: list[str]) -> list[str]:
-    """A bracketed note at the end of a sentence ("Look at this [image: …]") read apart from it."""
-    out = []
-    for part in parts:
-        m = _NOTE.search(part)
-        if m and m.start() > 0:
-            out += [part[:m.start()], m.group(1)]
-        else:
-            out.append(part)
-    return out
-
-
 def clean(sentence: str) -> str:
     sentence = _LEAD.sub("", sentence.strip()).strip(" -–—")
     return _REQUEST.sub("", sentence).strip()
@@ -270,7 +255,6 @@ class Statement:
     valid_from: str | None
     rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
     specific: bool = False  # names someone or something, or holds a number or a date
-    shown: bool = False  # what an image the speaker shared shows (its description in the transcript)
 
 
 def statements(conversation: Conversation, user: Naming | None = None) -> list[Candidate]:
@@ -291,14 +275,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
         earlier = previous.get(m.speaker)  # the last full sentence of the previous user message, same speaker
         before: str | None = None  # the last full sentence of this message so far
         previous.clear()
-        for raw in notes_apart(sentences(m.content)):
-            image = _SHOWN.match(raw.strip())
-            if image:  # "[image: a photo of a red bike]": the speaker shared what it shows
-                name = _display(m.name) or (user.name if user is not None else None) or USER
-                shown = _shown(image, m, index, name, when)
-                if shown is not None:
-                    found.append(shown)
-                continue
+        for raw in sentences(m.content):
             said = clauses(clean(raw.replace("\u2019", "'")))
             if fragment(said):
                 continue
@@ -328,8 +305,6 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     seen: list[set[str]] = []
     rank: dict[int, int] = {}
     for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
-        if s.shown:
-            continue  # an image shared is kept beside what was said, not in its place
         rank[s.index] = rank.get(s.index, -1) + 1
         s.rank = rank[s.index]
     for s in sorted(found, key=lambda s: (s.rank, -s.score)):
@@ -344,23 +319,6 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     for s in kept:
         s.candidate.valid_from = dates.iso(s.valid_from)
     return [s.candidate for s in kept]
-
-
-# a bracketed note of a shared image with its description: "[image: …]", "[shares an image: …]", "[photo: …]"
-_SHOWN = re.compile(r"^\[((?:[\w ]*\b(?:image|photo|picture|screenshot)s?)\s*:\s*(.+?))\]$", re.I)
-_ARTICLE = re.compile(r"^(?:a|an|the|two|three|some)\b", re.I)
-
-
-def _shown(image: re.Match, message: Message, index: int, name: str, when: str | None) -> Statement | None:
-    """ "Melanie shared a photo of a painting of a sunset." from "[shares an image: a photo of a
-    painting of a sunset]": the description as the transcript gives it, no more."""
-    what = image.group(2).strip().rstrip(" .")
-    if len(content_words(what) - {"photo", "imag", "pictur"}) < 2:
-        return None  # "[image: a photo]" says nothing
-    text = f"{name} shared {what if _ARTICLE.match(what) else 'an image: ' + what}."
-    text = " ".join(text.split()[:MAX_WORDS])
-    candidate = Candidate(text=text, quotes=[image.group(1)])
-    return Statement(candidate, index, score(what), when, specific=True, shown=True)
 
 
 def shorten(sentence: str) -> str:
