@@ -161,3 +161,16 @@ def test_a_self_introduction_is_not_restated_as_name_is_name():
     """"I'm Dana, I maintain this service" is Dana maintaining it, not "Dana is Dana"."""
     assert texts(["I'm Dana, I maintain this service."]) == ["Dana maintains this service."]
     assert texts(["Hi, I'm Priya and I work as a data engineer at Kontora."]) == ["Priya works as a data engineer at Kontora."]
+
+
+def test_a_sentence_about_it_is_read_with_what_it_points_at():
+    """"It's …", "it was …" say something of what was just said: one statement with it, both quoted;
+    alone it is kept only when it says something (a reaction like "That's great!" is not)."""
+    said = [Message("user", 'I just watched "Little Women" last night. It\'s a story about sisterhood and love.', name="Jo"),
+            Message("user", "Thanks, Nate! It's a mix of drama and romance!", name="Jo"),
+            Message("user", "That's so great! Good luck.", name="Nate")]
+    kept = statements(Conversation(messages=said))
+    assert [c.text for c in kept] == [
+        'Jo just watched "Little Women" last night; it\'s a story about sisterhood and love.',
+        "Jo says it's a mix of drama and romance!"]
+    assert kept[0].quotes == ["It's a story about sisterhood and love.", 'I just watched "Little Women" last night.']

@@ -47,8 +47,12 @@ _LEAD = re.compile(
     r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
 _DROP_START = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|to see)|bye|see you|congrat|please|can you|"
-    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
-    r"that is|it's|this is|you|your|glad|happy for|same|me too)\b", re.I)
+    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|"
+    r"you|your|glad|happy for|same|me too)\b", re.I)
+# "It's a mix of drama and romance", "it was awesome": a sentence whose subject is "it/that/this" says
+# something of what was said just before it (then the two are one statement); alone, it needs
+# MIN_CONTENT content words ("That's great!" says nothing)
+_POINTER = re.compile(r"^(?:it|that|this)(?:'s| is| was)\b", re.I)
 _REQUEST = re.compile(r"^(?:remind me|note|fyi|just so you know|for the record|remember)\s*(?:that)?\s*[:,-]?\s*", re.I)
 FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
@@ -100,6 +104,8 @@ def worth_keeping(sentence: str) -> bool:
     if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
         return False
     said = set(words(sentence))
+    if _POINTER.match(sentence) and len(content_words(sentence)) < MIN_CONTENT:
+        return False  # "That's so cool!", "It's a great idea"
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
     if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
         return False
@@ -281,7 +287,13 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                 continue
             sentence, given = with_repository(said, conversation.metadata)
             context = None
-            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
+            pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
+                and worth_keeping(f"{before} {sentence}")
+            if pointed:  # "it" is what was just said: the two are one statement
+                context = before
+                if found and found[-1].candidate.quotes == [before]:
+                    found.pop()  # the sentence it completes is kept once, completed (a completed one stays)
+            elif dangling(sentence):  # completed by the sentence it hangs on, or not kept
                 # "… instead" may hang on the plan of the message before; "it", "this" on this message only
                 context = before or (earlier if _INSTEAD.search(sentence) else None)
                 if context is None:
@@ -290,7 +302,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                     found.pop()  # the sentence it completes is kept once, completed
             if not ("?" in said or len(said.split()) < MIN_WORDS):
                 before = said
-            if not worth_keeping(sentence):
+            if not (pointed or worth_keeping(sentence)):
                 continue
             name, extra = _display(m.name), None
             if name is None and user is not None:
