@@ -79,8 +79,12 @@ def sentence_fate(sentence: str, kept_quotes: dict[str, list[str]]) -> str:
         if not low & (st.FIRST | st.GROUP) and low & {"you", "your", "you're", "you've", "yours"}:
             return "filtered: about the other person"
         return "filtered: few content words"
-    if raw not in kept_quotes and said not in kept_quotes:
-        return "not selected (budget / near-copy)"
+    if raw not in kept_quotes and said not in kept_quotes and not any(said in q or raw in q for c in kept_quotes.values() for q in c.quotes):
+        # the turn keeps its best statement and the specific ones: a sentence left out while its turn
+        # keeps another and it is not specific is the budget; otherwise a near-copy of a kept one
+        specific = bool(re.search(r"\d|(?<!^)(?<![.!?;] )\b[A-Z][a-z]+", said))
+        return "not selected: budget (not the turn's best, not specific)" if kept_quotes and not specific \
+            else "not selected: near-copy of a kept statement"
     return "selected"
 
 

@@ -9,9 +9,11 @@ people said, rewritten deterministically. Pure: no I/O, no model.
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
    …"); relative dates are resolved against the message's (or conversation's) date.
 4. Kept: the budget follows what was said: each turn keeps its most informative sentence
-   (content words, first person, names, numbers, dates) and every other sentence that is specific
-   (names someone or something, holds a number or a date); near-copies (content-word Jaccard >= 0.6)
-   are left out; in the order said.
+   (content words, first person, names, numbers, dates), every other sentence that is specific
+   (names someone or something, holds a number or a date), and every other one that says something
+   the kept statements do not (MIN_CONTENT content words none of them has); near-copies
+   (content-word Jaccard >= 0.6) are left out; in the order said. A sentence about "it/that/this"
+   is read with the sentence it points at (one statement).
 Each statement's quote is its source sentence, so the grounding gate can check it.
 """
 
@@ -319,15 +321,23 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
         rank[s.index] = rank.get(s.index, -1) + 1
         s.rank = rank[s.index]
+    left: list[tuple[Statement, set[str]]] = []
     for s in sorted(found, key=lambda s: (s.rank, -s.score)):
         mine = content_words(s.candidate.text)
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
         if s.rank >= PER_TURN and not s.specific:
-            continue  # the budget follows what was said: a turn's best statement, and what is specific
+            left.append((s, mine))  # the budget follows what was said: a turn's best statement, what is specific,
+            continue  # and (below) what says something the kept statements do not
         kept.append(s)
         seen.append(mine)
-    kept.sort(key=lambda s: s.index)
+    said_words = set().union(*seen) if seen else set()
+    for s, mine in sorted(left, key=lambda item: item[0].index):
+        if len(mine - said_words) >= MIN_CONTENT:
+            kept.append(s)
+            said_words |= mine
+    position = {id(s): n for n, s in enumerate(found)}
+    kept.sort(key=lambda s: position[id(s)])  # in the order said
     for s in kept:
         s.candidate.valid_from = dates.iso(s.valid_from)
     return [s.candidate for s in kept]
