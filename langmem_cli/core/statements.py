@@ -366,7 +366,7 @@ def _statement(sentence: str, message: Message, index: int, name: str, when: str
         said = said[lead.end():]
         said = said[:1].upper() + said[1:]
     if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
-        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS else said)
+        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS or _POINTER.match(said) else said)
     text = third_person(said, name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()
