@@ -35,7 +35,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from locomo import DEFAULT_DATA  # noqa: E402
 from locomo_e2e import (  # noqa: E402
-    ANSWER_CATEGORIES,
     K,
     answer_words,
     conversation_records,
