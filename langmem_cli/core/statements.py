@@ -9,9 +9,11 @@ people said, rewritten deterministically. Pure: no I/O, no model.
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
    …"); relative dates are resolved against the message's (or conversation's) date.
 4. Kept: the budget follows what was said: each turn keeps its most informative sentence
-   (content words, first person, names, numbers, dates) and every other sentence that is specific
-   (names someone or something, holds a number or a date); near-copies (content-word Jaccard >= 0.6)
-   are left out; in the order said.
+   (content words, first person, names, numbers, dates), every other sentence that is specific
+   (names someone or something, holds a number or a date), and every other one that says something
+   the kept statements do not (MIN_CONTENT content words none of them has); near-copies
+   (content-word Jaccard >= 0.6) are left out; in the order said. A sentence about "it/that/this"
+   is read with the sentence it points at (one statement).
 Each statement's quote is its source sentence, so the grounding gate can check it.
 """
 
@@ -49,8 +51,12 @@ _LEAD = re.compile(
     r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
 _DROP_START = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|to see)|bye|see you|congrat|please|can you|"
-    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
-    r"that is|it's|this is|you|your|glad|happy for|same|me too)\b", re.I)
+    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|"
+    r"you|your|glad|happy for|same|me too)\b", re.I)
+# "It's a mix of drama and romance", "it was awesome": a sentence whose subject is "it/that/this" says
+# something of what was said just before it (then the two are one statement); alone, it needs
+# MIN_CONTENT content words ("That's great!" says nothing)
+_POINTER = re.compile(r"^(?:it|that|this)(?:'s| is| was)\b", re.I)
 _REQUEST = re.compile(r"^(?:remind me|note|fyi|just so you know|for the record|remember)\s*(?:that)?\s*[:,-]?\s*", re.I)
 FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
@@ -97,6 +103,8 @@ def worth_keeping(sentence: str) -> bool:
     if _DROP_START.match(sentence) and not _owned_value(sentence):
         return False
     said = set(words(sentence))
+    if _POINTER.match(sentence) and len(content_words(sentence)) < MIN_CONTENT:
+        return False  # "That's so cool!", "It's a great idea"
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
     if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
         return False
@@ -288,7 +296,13 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                 continue
             sentence, given = with_repository(said, conversation.metadata)
             context = None
-            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
+            pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
+                and worth_keeping(f"{before} {sentence}")
+            if pointed:  # "it" is what was just said: the two are one statement
+                context = before
+                if found and found[-1].candidate.quotes == [before]:
+                    found.pop()  # the sentence it completes is kept once, completed (a completed one stays)
+            elif dangling(sentence):  # completed by the sentence it hangs on, or not kept
                 # "… instead" may hang on the plan of the message before; "it", "this" on this message only
                 context = before or (earlier if _INSTEAD.search(sentence) else None)
                 if context is None:
@@ -297,7 +311,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                     found.pop()  # the sentence it completes is kept once, completed
             if not ("?" in said or len(said.split()) < MIN_WORDS):
                 before = said
-            if not worth_keeping(sentence):
+            if not (pointed or worth_keeping(sentence)):
                 continue
             name, extra = _display(m.name), None
             if name is None and user is not None:
@@ -314,15 +328,23 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
         rank[s.index] = rank.get(s.index, -1) + 1
         s.rank = rank[s.index]
+    left: list[tuple[Statement, set[str]]] = []
     for s in sorted(found, key=lambda s: (s.rank, -s.score)):
         mine = content_words(s.candidate.text)
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
         if s.rank >= PER_TURN and not s.specific:
-            continue  # the budget follows what was said: a turn's best statement, and what is specific
+            left.append((s, mine))  # the budget follows what was said: a turn's best statement, what is specific,
+            continue  # and (below) what says something the kept statements do not
         kept.append(s)
         seen.append(mine)
-    kept.sort(key=lambda s: s.index)
+    said_words = set().union(*seen) if seen else set()
+    for s, mine in sorted(left, key=lambda item: item[0].index):
+        if len(mine - said_words) >= MIN_CONTENT:
+            kept.append(s)
+            said_words |= mine
+    position = {id(s): n for n, s in enumerate(found)}
+    kept.sort(key=lambda s: position[id(s)])  # in the order said
     for s in kept:
         s.candidate.valid_from = dates.iso(s.valid_from)
     return [s.candidate for s in kept]
@@ -352,8 +374,8 @@ def _statement(sentence: str, message: Message, index: int, name: str, when: str
         said = said[:1].upper() + said[1:]
     if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
         first = said.split(" ", 1)[0]
-        lower = first.lower() in STOPWORDS and first != "I" and not first.startswith("I'")  # "I" keeps its capital
-        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if lower else said)
+        lower = (first.lower() in STOPWORDS or bool(_POINTER.match(said))) and first != "I" and not first.startswith("I'")
+        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if lower else said)  # "I" keeps its capital
     text = third_person(said, name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()

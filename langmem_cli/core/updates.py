@@ -451,7 +451,9 @@ def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> st
     pick = next((c for c in found if c[0] in names), found[0] if found else None)
     if pick is None:
         return None
-    m = next(m for m in SUBJECT.finditer(LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0])
+    m = next((m for m in SUBJECT.finditer(LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0]), None)
+    if m is None:
+        return None  # the person is not the subject of the first clause: nothing tells what stands
     subject = m.group(0) if (m.group(2) or "").lower() in PEOPLE else m.group(1)
     b = read(newer, names)
     standing: list[str] = []
