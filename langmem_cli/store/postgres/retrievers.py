@@ -230,12 +230,14 @@ class PostgresRetrievers:
         return [
             f"flags AS NOT MATERIALIZED (SELECT *, {fold(None, n)} AS q, {chosen}, "
             f"({rare_any}) AND NOT ({every}) AS narrowed FROM words)",
-            f"rare AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank, {READ} FROM memories m, flags f "
+            f"rare AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM memories m, flags f "
             f"WHERE ({selected}) AND {where} ORDER BY rank DESC, m.seq LIMIT {int(k)})",
-            f"every AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank, {READ} FROM memories m, flags f "
+            f"every AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM memories m, flags f "
             f"WHERE m.tsv @@ f.q AND {where} ORDER BY rank DESC, m.seq LIMIT {int(k)})",
-            f"kw AS (SELECT * FROM rare WHERE NOT (SELECT narrowed FROM flags) OR (SELECT count(*) FROM rare) >= {int(k)} "
+            f"ranked AS (SELECT * FROM rare WHERE NOT (SELECT narrowed FROM flags) OR (SELECT count(*) FROM rare) >= {int(k)} "
             f"UNION ALL SELECT * FROM every WHERE (SELECT narrowed FROM flags) AND (SELECT count(*) FROM rare) < {int(k)})",
+            # what re-ranking reads, for the k ranked rows only (not carried through the ranking)
+            f"kw AS (SELECT ranked.*, {READ} FROM ranked JOIN memories USING (id))",
         ]
 
     def _indexed_candidates(self, statement: "Statement", scope: Scope, vector: Vector, k: int, read: bool = True) -> str:
