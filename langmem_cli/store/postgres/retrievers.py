@@ -175,11 +175,18 @@ class PostgresRetrievers:
                 distance = ("CASE WHEN embedding_model = %s AND embedding IS NOT NULL AND vector_dims(embedding) = %s "
                             "THEN embedding <#> %s END")
                 statement.extend([self.model, vector.values.size, vector])
-            ctes.append(f"scope AS MATERIALIZED (SELECT id, seq, tsv, {distance} AS d, {READ} FROM memories WHERE {where})")
+            # One pass: each row's distance and which terms it holds (m<i>); its tsvector only if
+            # it holds one (ranked later). OFFSET 0 keeps the matches from being evaluated twice.
+            held = "".join(f", tsv @@ w.t{i} AS m{i}" for i in range(n))
+            holds = " OR ".join(f"m{i}" for i in range(n)) or "FALSE"
+            ctes.append(f"scope AS MATERIALIZED (SELECT id, seq, d{''.join(f', m{i}' for i in range(n))}, "
+                        f"CASE WHEN {holds} THEN tsv END AS tsv FROM (SELECT id, seq, tsv, {distance} AS d{held} "
+                        f"FROM memories{', words w' if n else ''} WHERE {where} OFFSET 0) rows)")
             statement.extend(params)
         if vector is not None:
             if scoped and not indexed:
-                ranked = f"SELECT id, seq, d, {READ} FROM scope WHERE d IS NOT NULL ORDER BY d, seq LIMIT {int(k)}"
+                ranked = (f"SELECT ranked.*, {READ} FROM (SELECT id, seq, d FROM scope WHERE d IS NOT NULL "
+                          f"ORDER BY d, seq LIMIT {int(k)}) ranked JOIN memories USING (id)")
             elif indexed:
                 ranked = self._indexed_candidates(statement, scope, vector, k)
             else:
@@ -203,21 +210,24 @@ class PostgresRetrievers:
         CTEs ending in ``kw`` (id, seq, rank), its k best."""
         rare_any = " OR ".join(f"r{i}" for i in range(n))
         if scope.scoped:  # k<i>: discriminating in the scope; s<i>: the rare kept ones, else all kept
-            counts = ", ".join(f"count(*) FILTER (WHERE s.tsv @@ w.t{i}) AS c{i}" for i in range(n))
+            counts = ", ".join(f"count(*) FILTER (WHERE m{i}) AS c{i}" for i in range(n))
             useful = ", ".join(f"2 * c{i} <= n AS u{i}" for i in range(n))
             any_useful = " OR ".join(f"u{i}" for i in range(n))
             kept = ", ".join(f"(n < {MIN_SCOPE} OR u{i} OR NOT ({any_useful})) AS k{i}" for i in range(n))
             kept_rare = " OR ".join(f"(k{i} AND r{i})" for i in range(n))
             chosen = ", ".join(f"k{i} AND (r{i} OR NOT ({kept_rare})) AS s{i}" for i in range(n))
+            matched = " OR ".join(f"(query.k{i} AND s.m{i})" for i in range(n))
+            selected = " OR ".join(f"(query.s{i} AND s.m{i})" for i in range(n))
             return [
-                f"counts AS (SELECT count(*) AS n, {counts} FROM scope s, words w)",
+                f"counts AS (SELECT count(*) AS n, {counts} FROM scope)",
                 f"kept AS (SELECT *, {kept} FROM (SELECT words.*, n, {useful} FROM words, counts) x)",
-                f"query AS MATERIALIZED (SELECT {fold('k', n)} AS q, {fold('s', n)} AS s "
+                f"query AS MATERIALIZED (SELECT {fold('k', n)} AS q, {', '.join(f'k{i}, s{i}' for i in range(n))} "
                 f"FROM (SELECT *, {chosen} FROM kept) flags)",
-                f"matches AS (SELECT s.id, s.seq, ts_rank(s.tsv, query.q, 1) AS rank, s.tsv @@ query.s AS selected, "
-                f"{READ} FROM scope s, query WHERE s.tsv @@ query.q)",
-                f"kw AS (SELECT * FROM matches WHERE selected OR "
+                f"matches AS (SELECT s.id, s.seq, ts_rank(s.tsv, query.q, 1) AS rank, ({selected}) AS selected "
+                f"FROM scope s, query WHERE {matched})",
+                f"ranked AS (SELECT id, seq, rank FROM matches WHERE selected OR "
                 f"(SELECT count(*) FROM matches WHERE selected) < {int(k)} ORDER BY rank DESC, seq LIMIT {int(k)})",
+                f"kw AS (SELECT ranked.*, {READ} FROM ranked JOIN memories USING (id))",
             ]
         # Global: every term is kept; s<i> the rare ones, else all. The planner sees the terms and
         # flags as constants (the CTEs are inlined), so the GIN index reads the matches of the rare
