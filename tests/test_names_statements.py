@@ -161,3 +161,24 @@ def test_a_self_introduction_is_not_restated_as_name_is_name():
     """"I'm Dana, I maintain this service" is Dana maintaining it, not "Dana is Dana"."""
     assert texts(["I'm Dana, I maintain this service."]) == ["Dana maintains this service."]
     assert texts(["Hi, I'm Priya and I work as a data engineer at Kontora."]) == ["Priya works as a data engineer at Kontora."]
+
+
+def test_instead_reads_alone_when_the_sentence_says_what_ended():
+    """ "… instead" is completed from the message before only when it does not say itself what is
+    over; an unrelated earlier sentence is not glued to it."""
+    kept = texts(["My cousin Aoife lives in Derry.", "We decided against Crete, we're going to Malta instead."])
+    assert "The user says we decided against Crete, we're going to Malta instead." in kept
+    assert not any("Derry" in t and "Malta" in t for t in kept)
+    kept = texts(["My cousin Aoife lives in Derry.", "I haven't played darts since May; I took up archery instead."])
+    assert not any("Derry" in t and "archery" in t for t in kept)
+
+
+def test_a_completed_statement_keeps_the_capital_i():
+    kept = texts(["We were going to rent in Galway. I bought a house in Sligo instead."])
+    assert kept and not any(" i " in t or "; i " in t for t in kept)
+
+
+def test_a_dummy_subject_that_names_the_speakers_own_is_kept():
+    """ "It's Porto for our holiday now" states a plan; "It's great to see you" reacts."""
+    kept = texts(["It's Porto for our summer holiday now, not Nice.", "It's great to hear from you again."])
+    assert kept == ["The user says it's Porto for our summer holiday now, not Nice."]
