@@ -470,3 +470,16 @@ def test_a_reason_clause_says_what_is_over():
 
 def test_something_that_is_history_is_over():
     assert _relation("Dana edits photos in Lightroom.", "Lightroom is history, Dana edits in Darktable.") == updates.CHANGES
+
+
+@pytest.mark.parametrize("older, newer", [
+    # both deny the same thing: nothing is over
+    ("Jo says caring for ourselves is important, even if it's not always easy.",
+     "Sharing stories isn't always easy, but Jo feels it's important."),
+    ("Jo says we'll talk about the Harry Potter books at the meetup.", "Can't wait to see Jo's book collection."),
+    ("Jo loves all dances, contemporary most.", "Jo says we do all kinds of dances, from contemporary to hip-hop."),  # a range
+    ("Jo wants a dance studio with a sprung floor.", "Jo likes Marley flooring for the studio: it lets you move."),  # "you" move
+    ("Jo is grateful for the support of friends.", "Jo has known these friends for years, since they moved from Peru."),
+])
+def test_denials_ranges_and_other_clauses_change_nothing(older, newer):
+    assert _relation(older, newer, 0.7) is None
