@@ -99,3 +99,21 @@ def replaces(naming: Naming | None, stored: dict[str, Any] | None) -> bool:
 
     before, now = try_moment(stored.get("since")), try_moment(naming.since)
     return before is None or now is None or str(now) >= str(before)
+
+
+_THE_USER = re.compile(r"\b(?:The|the) user\b")
+_ABOUT_NAMING = re.compile(r"(?i)\b(?:names?|named|call(?:s|ed)?|go(?:es)? by|went by)\b")
+
+
+def renamed(text: str, name: str, aliases: frozenset[str] = frozenset()) -> str | None:
+    """``text`` with the unnamed user ("The user", "the user's") and the person's earlier names
+    (``aliases``) written as ``name``; None when nothing changes. One person per namespace: the name
+    current at the end (the latest given, by time) is the one all their memories use, so the set a
+    namespace ends with does not depend on the order its conversations were read. A memory about the
+    naming itself ("… goes by Pri", "… name is Priya") keeps the names it states."""
+    new = _THE_USER.sub(name, text)
+    if not _ABOUT_NAMING.search(text):
+        for alias in sorted(aliases - {name}, key=len, reverse=True):
+            if alias and alias not in name.split():
+                new = re.sub(rf"\b{re.escape(alias)}\b(?=$|[\s'’,.;:!?])", name, new)
+    return new if new != text else None

@@ -255,6 +255,12 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
                         on_commit()
 
                 written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
+                # one name per person, whatever the reading order: memories read before the name was
+                # known (or under an earlier name) take the namespace's current name
+                from langmem_cli.jobs.naming import name_memories
+
+                aliases = {n for n in ((stored_name or {}).get("name"), naming.name if naming else None) if n}
+                name_memories(store, namespace, frozenset(aliases))
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
