@@ -259,8 +259,9 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
                 # known (or under an earlier name) take the namespace's current name
                 from langmem_cli.jobs.naming import name_memories
 
-                aliases = {n for n in ((stored_name or {}).get("name"), naming.name if naming else None) if n}
-                name_memories(store, namespace, frozenset(aliases))
+                # only "The user" is renamed: a memory already written under an earlier name keeps it
+                # (tests/test_names_statements.py: each named memory keeps the name said at its time)
+                name_memories(store, namespace)
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
