@@ -180,9 +180,6 @@ def test_a_change_closes_the_memory_it_changes_with_evidence_on_both(store, sess
     assert "supersede" in [e.action for e in store.history(glasgow.id)]
 
 
-@pytest.mark.xfail(reason="open: the rename pass (jobs/naming.py) gives every memory the person's name, but a "
-                          "restatement read before the name is known is not folded into the named telling; see "
-                          "/work/notes/issue-23-nameorder.md", strict=True)
 def test_the_current_set_is_the_same_in_any_file_order(store_factory, sessions):
     results = {}
     for order in itertools.islice(itertools.permutations(range(len(sessions))), 0, None, 5):

@@ -254,14 +254,14 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
                     if on_commit is not None:
                         on_commit()
 
+                renaming = replaces(naming, stored_name)
                 written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
-                # one name per person, whatever the reading order: memories read before the name was
-                # known (or under an earlier name) take the namespace's current name
+                # one name per person, whatever the reading order (jobs/naming.py): when the namespace
+                # gets or changes its name, the memories that follow it take the current one; otherwise
+                # only what was just written ("The user" from a model)
                 from langmem_cli.jobs.naming import name_memories
 
-                # only "The user" is renamed: a memory already written under an earlier name keeps it
-                # (tests/test_names_statements.py: each named memory keeps the name said at its time)
-                name_memories(store, namespace)
+                name_memories(store, namespace, None if renaming else [m.id for ms in written.values() for m in ms])
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"

@@ -1,17 +1,23 @@
-"""One name in all of a person's memories: when a namespace gets or changes its person name, the
-memories that call them "The user" (or an earlier name) are rewritten with it.
+"""One name in all of a person's memories, whatever order their conversations are read in.
 
-The rewrite is a recorded in-place update (``Store.update``, source ``"name"``): history keeps the
-text before, evidence and validity stay as they were; it is not a change of fact, so nothing is closed
-or superseded. The name used is the namespace's stored one, which is the latest given by time
-(``core.names.replaces``), so the set a namespace ends with does not depend on reading order.
+The rule (README "One name per person"):
+- a memory whose own conversation names the person (they said "I'm Priya", ``--var user_name``, the
+  transcript's user name) keeps that name: it is the name said at its time;
+- every other memory of the person ("The user", read before any name was known, or named from the
+  namespace's stored name) uses the namespace's *current* name: the latest given, by time
+  (``core.names.replaces``), so it is the same whatever order the files are read in.
+
+The rewrite is a recorded in-place update (``Store.update``): history keeps the text before; the
+memory's source, evidence and validity stay as they were; it is not a change of fact, so nothing is
+closed or superseded. ``metadata["person"]`` = {"name", "by": "stored"} marks a memory whose name
+follows the namespace's.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
-from langmem_cli.core.names import renamed
+from langmem_cli.core.names import FOLLOWS, marked_name, renamed
 
 KINDS = ("memory",)
 
@@ -34,18 +40,28 @@ def _rewritten(content: Any, name: str, aliases: frozenset[str]) -> Any:
     return None
 
 
-def name_memories(store, namespace: str, aliases: frozenset[str] = frozenset()) -> int:
-    """Rewrite the namespace's memories with its stored person name; returns how many changed."""
+def name_memories(store, namespace: str, ids: Iterable[str] | None = None) -> int:
+    """Give the namespace's person their current name in the memories that follow it (all of the
+    namespace's, or only ``ids``); returns how many changed."""
     stored = store.person_names(namespace).get(namespace)
     if not stored or not stored.get("name"):
         return 0
     name = str(stored["name"])
+    if ids is None:
+        memories = list(store.iter_memories(namespace=namespace))
+    else:
+        memories = list(store.get_many(list(ids)).values())
     changed = 0
-    for memory in list(store.iter_memories(namespace=namespace)):
+    for memory in memories:
         if memory.kind not in KINDS or memory.namespace != namespace:
             continue
-        new = _rewritten(memory.content, name, aliases)
-        if new is not None:
-            store.update(memory.id, new, source="name")
-            changed += 1
+        old, follows = marked_name(memory.metadata)
+        if old is not None and not follows:
+            continue  # named by its own conversation: the name said at its time
+        new = _rewritten(memory.content, name, frozenset({old}) if old else frozenset())
+        if new is None:
+            continue
+        metadata = {**(memory.metadata or {}), "person": {"name": name, "by": FOLLOWS}}
+        store.update(memory.id, new, metadata=metadata, source=memory.source)
+        changed += 1
     return changed
