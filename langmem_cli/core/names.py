@@ -102,7 +102,8 @@ def replaces(naming: Naming | None, stored: dict[str, Any] | None) -> bool:
 
 
 _THE_USER = re.compile(r"\b(?:The|the) user\b")
-_ABOUT_NAMING = re.compile(r"(?i)\b(?:names?|named|call(?:s|ed)?|go(?:es)? by|went by)\b")
+# a name right after these words is the name stated, not the person referred to ("… name is Dana Reyes")
+_STATED = re.compile(r"(?i)\b(?:name(?:'s| is| was)|named|call(?:s|ed)?(?: (?:me|her|him|them))?|go(?:es)? by|went by)\s+$")
 
 # Where a memory's name for its person came from (``metadata["person"]["by"]``): the namespace's
 # stored name ("stored") follows the person's current name; a name the memory's own conversation gave
@@ -112,13 +113,13 @@ FOLLOWS = "stored"
 
 def renamed(text: str, name: str, aliases: frozenset[str] = frozenset()) -> str | None:
     """``text`` with the unnamed user ("The user", "the user's") and the person's other names
-    (``aliases``) written as ``name``; None when nothing changes. A memory about the naming itself
-    ("… goes by Pri", "… name is Priya") keeps the names it states."""
+    (``aliases``) written as ``name``; None when nothing changes. A name stated as a name ("… name
+    is Dana Reyes", "… goes by Pri") stays as stated."""
     new = _THE_USER.sub(name, text)
-    if not _ABOUT_NAMING.search(text):
-        for alias in sorted(aliases - {name}, key=len, reverse=True):
-            if alias and alias not in name.split():
-                new = re.sub(rf"(?<![\w'-]){re.escape(alias)}(?=$|[\s'’,.;:!?])", name, new)
+    for alias in sorted(aliases - {name}, key=len, reverse=True):
+        if alias and alias not in name.split():
+            new = re.sub(rf"(?<![\w'-]){re.escape(alias)}(?=$|[\s'’,.;:!?])",
+                         lambda m: m.group(0) if _STATED.search(m.string[:m.start()]) else name, new)
     return new if new != text else None
 
 
