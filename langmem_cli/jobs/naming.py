@@ -51,7 +51,7 @@ def name_memories(store, namespace: str, ids: Iterable[str] | None = None) -> in
         memories = list(store.iter_memories(namespace=namespace))
     else:
         memories = list(store.get_many(list(ids)).values())
-    changed = 0
+    edits = []
     for memory in memories:
         if memory.kind not in KINDS or memory.namespace != namespace:
             continue
@@ -59,9 +59,15 @@ def name_memories(store, namespace: str, ids: Iterable[str] | None = None) -> in
         if old is not None and not follows:
             continue  # named by its own conversation: the name said at its time
         new = _rewritten(memory.content, name, frozenset({old}) if old else frozenset())
-        if new is None:
-            continue
+        if new is not None:
+            edits.append((memory, new))
+    if edits:  # embedded in one batch
+        from langmem_cli.core.records import NewMemory
+
+        prepared = [store.prepare(NewMemory(namespace, new, memory.kind)) for memory, new in edits]
+        store.offer_embeddings(dict(zip([p.content_hash for p in prepared],
+                                        store.embedder.embed([p.text for p in prepared]))))
+    for memory, new in edits:
         metadata = {**(memory.metadata or {}), "person": {"name": name, "by": FOLLOWS}}
         store.update(memory.id, new, metadata=metadata, source=memory.source)
-        changed += 1
-    return changed
+    return len(edits)

@@ -58,6 +58,35 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
     return facts, np.stack([v for _, v in pairs]), metadata
 
 
+ANONYMOUS = "The user"  # how the person is written in the texts whose vectors are compared
+SIMILAR = 0.5  # below this cosine a pair cannot reach the thresholds that use it (0.8, 0.85) by a name alone
+
+
+def _unnamed(text: str, person: str | None, aliases: frozenset[str]) -> str:
+    from langmem_cli.core.names import one_person
+
+    return one_person(text, ANONYMOUS, aliases | {person}) if person else text
+
+
+def _comparable(store, person: str | None, aliases: frozenset[str], known: Sequence[updates.Fact],
+                known_vectors: np.ndarray, new: Sequence[updates.Fact], vectors: np.ndarray) -> dict[str, np.ndarray]:
+    """The vectors statements are compared by, where they differ from their own: the texts with the
+    person written one way whatever name was known when each was read ("The user"), so the same pair
+    gives the same cosine in any reading order. Here: the statements and the stored memories near
+    one of them (the others when a pair comes near: ``place_statements``'s cosine)."""
+    if not person:
+        return {}
+    near = (known_vectors @ vectors.T).max(axis=1) >= SIMILAR if len(known) else np.zeros(0, dtype=bool)
+    facts = [f for f, close in zip(known, near) if close] + list(new)
+    own = dict(zip([f.key for f in known], known_vectors)) | dict(zip([f.key for f in new], vectors))
+    texts = {f.key: _unnamed(f.text, person, aliases) for f in facts}
+    out = {f.key: np.asarray(own[f.key]) for f in facts if texts[f.key] == f.text}
+    changed = {key: text for key, text in texts.items() if key not in out}
+    if changed:
+        out.update((key, np.asarray(v)) for key, v in zip(changed, store.embedder.embed(list(changed.values()))))
+    return out
+
+
 def place_statements(store, namespace: str, kind: str, statements: Sequence[tuple[str, str | None, dict]],
                      vectors: np.ndarray, person: str | None = None) -> tuple[list[Operation], list[dict[str, Any]]]:
     """``statements``: (text, time, metadata with evidence) in the order said. Returns the operations
@@ -94,15 +123,20 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
         said_at[fact.key] = when if moment else None
-    # what reads otherwise with the person's one name is compared by how it reads with it
-    texts_of = {f.key: f.text for f in known} | {f.key: f.text for f, _ in queue}
-    renamed = {key: same(text) for key, text in texts_of.items() if same(text) != text}
-    if renamed:
-        for key, vector in zip(renamed, store.embedder.embed(list(renamed.values()))):
-            vector_of[key] = np.asarray(vector)
+    # compared by how they read with the person written one way (_comparable): those near a statement
+    # at once, any other when a pair comes near enough for the cosine to matter
+    unnamed = _comparable(store, person, aliases, known, known_vectors, [f for f, _ in queue], vectors)
 
     def cosine(a: updates.Fact, b: updates.Fact) -> float:
-        return float(np.dot(vector_of[a.key], vector_of[b.key]))
+        own = float(np.dot(vector_of[a.key], vector_of[b.key]))
+        if not person or own < SIMILAR:
+            return own
+        missing = [f for f in (a, b) if f.key not in unnamed]
+        if missing:
+            texts = [_unnamed(f.text, person, aliases) for f in missing]
+            for f, text, v in zip(missing, texts, store.embedder.embed(texts)):
+                unnamed[f.key] = vector_of[f.key] if text == f.text else np.asarray(v)
+        return float(np.dot(unnamed[a.key], unnamed[b.key]))
 
     inserts: dict[str, Operation] = {}
     supersedes: dict[str, Operation] = {}
@@ -119,7 +153,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         at = closed.until or closed.order[0]
         fact = updates.Fact(str(uuid.uuid4()), rest, (at, 2, closed.order[2]), at, stored=False,
                             reading=updates.read(same(rest), names), names=names)
-        vector_of[fact.key] = np.asarray(store.embedder.embed([same(rest)])[0])
+        vector_of[fact.key] = np.asarray(store.embedder.embed([rest])[0])
         evidence = (meta or {}).get("evidence") or []
         mark = {"person": (meta or {})["person"]} if (meta or {}).get("person") else {}  # its name follows its origin's
         queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key, **mark}))
