@@ -85,3 +85,20 @@ def test_a_rename_keeps_source_evidence_and_time_and_is_in_history(store, sessio
     assert after.metadata["evidence"] == cat.metadata["evidence"]
     assert [e.action for e in store.history(cat.id)] == ["insert", "update"]
     assert store.history(cat.id)[-1].before["text"] == cat.text
+
+
+def test_the_model_is_told_the_name_and_what_it_writes_follows_it(cli, fake, tmp_path):
+    from conftest import FAKE
+
+    first = write(tmp_path / "a.jsonl", "2024-02-01T10:00:00Z", ["I'm Priya. I bought a green bicycle."])
+    later = write(tmp_path / "b.jsonl", "2024-03-01T10:00:00Z", ["I adopted a grey cat called Pixel."])
+    fake.replies.extend([json.dumps({"operations": [{"action": "insert", "content": "Priya bought a green bicycle",
+                                                     "quotes": ["I'm Priya. I bought a green bicycle."]}]}),
+                         json.dumps({"operations": [{"action": "insert", "content": "The user adopted a grey cat called Pixel",
+                                                     "quotes": ["I adopted a grey cat called Pixel"]}]})])
+    cli("extract", first, "-n", "m", *FAKE)
+    cli("extract", later, "-n", "m", *FAKE)
+    system = [m["content"] for m in fake.prompts[-1]["messages"] if m["role"] == "system"][0]
+    assert 'is Priya: write "Priya", never "the user"' in system
+    assert sorted(m["text"] for m in cli.json("list", "-n", "m")) == [
+        "Priya adopted a grey cat called Pixel", "Priya bought a green bicycle"]

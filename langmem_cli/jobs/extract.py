@@ -229,7 +229,8 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
                 operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
                 operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
             else:
-                operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
+                operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step,
+                                                person=naming.name if naming else None)
                 operations, result.rejected = grounded.gate_operations(
                     store, conversation, operations,
                     requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
@@ -326,7 +327,7 @@ def _related(store, namespace: str, text: str, kinds: list[str], k: int) -> list
 
 
 def _memory_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage,
-                       step: Callable[..., None] | None = None) -> list[Operation]:
+                       step: Callable[..., None] | None = None, person: str | None = None) -> list[Operation]:
     """Chunks in order; each sees the related stored memories and what earlier chunks produced."""
     from langmem_cli.core.render import render
 
@@ -337,7 +338,7 @@ def _memory_operations(store, client, chunks: list[str], namespace: str, opts: E
         shown = {e.id: e for e in _related(store, namespace, chunk, list(opts.schemas), opts.top_k) if e.id not in deleted}
         shown.update(pending)
         ops = manage(client, chunk, list(shown.values()), opts.schemas, policy=opts.policy,
-                     instructions=opts.instructions, retries=opts.retries, usage=usage)
+                     instructions=opts.instructions, retries=opts.retries, usage=usage, person=person)
         if step:
             step(1)
         for op in ops:
