@@ -10,6 +10,7 @@ said when it is read (conversations without timestamps keep file order).
 from __future__ import annotations
 
 import uuid
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -62,6 +63,25 @@ ANONYMOUS = "The user"  # how the person is written in the texts whose vectors a
 SIMILAR = 0.5  # below this cosine a pair cannot reach the thresholds that use it (0.8, 0.85) by a name alone
 
 
+_UNNAMED_VECTORS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+CACHED = 20000  # texts per embedder whose comparison vector is kept within a process (a batch of files)
+
+
+def _embed_unnamed(store, texts: list[str]) -> list[np.ndarray]:
+    """The comparison vectors of ``texts``, each embedded once per process: a memory's text with the
+    person written one way does not change when they are named or renamed."""
+    try:
+        cache = _UNNAMED_VECTORS.setdefault(store.embedder, {})
+    except TypeError:  # an embedder that cannot be weakly referenced: no cache
+        cache = {}
+    missing = list(dict.fromkeys(t for t in texts if t not in cache))
+    if missing:
+        if len(cache) + len(missing) > CACHED:
+            cache.clear()
+        cache.update(zip(missing, (np.asarray(v) for v in store.embedder.embed(missing))))
+    return [cache[t] for t in texts]
+
+
 def _unnamed(text: str, person: str | None, aliases: frozenset[str]) -> str:
     from langmem_cli.core.names import one_person
 
@@ -83,7 +103,7 @@ def _comparable(store, person: str | None, aliases: frozenset[str], known: Seque
     out = {f.key: np.asarray(own[f.key]) for f in facts if texts[f.key] == f.text}
     changed = {key: text for key, text in texts.items() if key not in out}
     if changed:
-        out.update((key, np.asarray(v)) for key, v in zip(changed, store.embedder.embed(list(changed.values()))))
+        out.update(zip(changed, _embed_unnamed(store, list(changed.values()))))
     return out
 
 
@@ -134,8 +154,8 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         missing = [f for f in (a, b) if f.key not in unnamed]
         if missing:
             texts = [_unnamed(f.text, person, aliases) for f in missing]
-            for f, text, v in zip(missing, texts, store.embedder.embed(texts)):
-                unnamed[f.key] = vector_of[f.key] if text == f.text else np.asarray(v)
+            for f, text, v in zip(missing, texts, _embed_unnamed(store, texts)):
+                unnamed[f.key] = vector_of[f.key] if text == f.text else v
         return float(np.dot(unnamed[a.key], unnamed[b.key]))
 
     inserts: dict[str, Operation] = {}
