@@ -113,7 +113,9 @@ def search_all(db: Path, qs: list[dict], workdir: Path, label: str, options: tup
     path.write_text("".join(json.dumps({"id": q["id"], "query": q["query"], "namespace": q["namespace"], "limit": K}) + "\n"
                             for q in qs))
     out = langmem(db, "search", "--queries", str(path), *options)
-    return {obj["id"]: obj["results"] for obj in map(json.loads, filter(None, out.splitlines()))}
+    results = {obj["id"]: obj["results"] for obj in map(json.loads, filter(None, out.splitlines()))}
+    (workdir / f"results-{label}.json").write_text(json.dumps(results))  # for bench/locomo_diagnose.py
+    return results
 
 
 def quoted(hit: dict, where: dict[str, dict[tuple[int, int], str]], sample: str) -> set[str]:

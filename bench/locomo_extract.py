@@ -67,6 +67,7 @@ def main() -> int:
     parser.add_argument("--chunk-tokens", type=int, default=None)
     parser.add_argument("--top-k", type=int, default=10)
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--show-closed", action="store_true", help="print each closed memory and what closed it")
     args = parser.parse_args()
 
     os.environ.setdefault("LANGMEM_THREADS", "2")
@@ -89,6 +90,7 @@ def main() -> int:
 
     recalled = total = words = sessions_done = failed = 0
     support: list[tuple[float, str]] = []  # (support, memory) per stored memory
+    closed: list[tuple[str, str]] = []  # (memory, the memory that closed it): offline update detection
     calls = prompt_tokens = completion_tokens = 0
     seconds = 0.0
     for sample in samples:
@@ -105,6 +107,9 @@ def main() -> int:
             print(f"{namespace} session {n}: {result.status} {len(result.operations)} ops "
                   f"{result.usage.calls} calls {result.seconds:.1f} s {result.error or ''}", file=sys.stderr)
         memories = store.list(namespace=namespace, limit=None)
+        every = {m.id: m for m in store.list(namespace=namespace, limit=None, include_expired=True)}
+        closed += [(m.text, every[m.superseded_by].text if m.superseded_by in every else "")
+                   for m in every.values() if m.valid_until is not None]
         # a turn as the conversation shows it: "Speaker: text", with the session's date
         turns = [f"{m.speaker}: {m.content} ({c.started_at or ''})" for _, c in conversations_of(sample, args.sessions)
                  for m in c.messages if m.role == "user"]
@@ -127,6 +132,10 @@ def main() -> int:
     print(f"memory words per sample: {words / max(len(samples), 1):.0f}")
     print(f"supported: {100 * share:.1f} % of {len(support)} memories")
     print(f"seconds per session: {seconds / per:.2f}")
+    print(f"closed by a later statement: {len(closed)}")
+    if args.show_closed:
+        for old, new in closed:
+            print(f"  {old}\n    -> {new}")
     print("least supported:")
     for value, text in sorted(support)[:5]:
         print(f"  {value:.2f}  {text}")

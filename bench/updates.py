@@ -113,6 +113,31 @@ def has(text: str, key: str) -> bool:
     return re.search(r"(?<![\w-])" + re.escape(key.lower()) + r"(?![\w-])", text.lower()) is not None
 
 
+def diagnose(store, namespace: str, every: list, old: str, new: str) -> str:
+    """Why a change was missed (dev splits only, with --show): the new statement's and the old
+    memory's subjects as the detector reads them, whether the old memory was among the new one's
+    nearest, and the detector's verdict on the pair."""
+    import numpy as np
+
+    from langmem_cli.core import updates
+    from langmem_cli.jobs.updates import NEIGHBOURS
+
+    olds = [m for m in every if has(m.text, old) and not has(m.text, new)]
+    news = [m for m in every if has(m.text, new)]
+    if not olds or not news:
+        return "not extracted"
+    a, b = olds[0], news[0]
+    names = updates.subject_names([m.text for m in every])
+    vectors = {m.id: v for m, v in store.embedded(namespace, include_expired=True)}
+    others = [m for m in every if m.id != b.id and m.id in vectors]
+    ranked = sorted(others, key=lambda m: -float(np.dot(vectors[m.id], vectors[b.id])))
+    near = a.id in {m.id for m in ranked[:NEIGHBOURS]}
+    ra, rb = updates.read(a.text, names), updates.read(b.text, names)
+    verdict = updates.relation(a.text, b.text, float(np.dot(vectors[a.id], vectors[b.id])), False, (ra, rb))
+    return (f"subjects {ra.subject!r}/{rb.subject!r} primary {sorted(ra.primary)}/{sorted(rb.primary)} "
+            f"cue {rb.cue} ends {rb.ends} named {sorted(rb.named)} near {near} verdict {verdict}")
+
+
 def measure(people: list[dict], db: Path, embedder) -> dict:
     from langmem_cli.store import open_store
 
@@ -140,7 +165,8 @@ def measure(people: list[dict], db: Path, embedder) -> dict:
                     out["changed_ok"] += 1
                 else:
                     out["failures"].append({"namespace": namespace, "attribute": fact["attribute"], "old": old,
-                                            "new": new, "stale": stale, "fresh": fresh})
+                                            "new": new, "stale": stale, "fresh": fresh,
+                                            "why": diagnose(store, namespace, every, old, new)})
             for fact in p["unchanged"]:
                 key = fact["key"]
                 if not any(has(m.text, key) for m in every):
@@ -156,7 +182,7 @@ def measure(people: list[dict], db: Path, embedder) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "dev2", "heldout2"])
+    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4"])
     parser.add_argument("--orders", type=int, default=3, help="shuffled orders besides the date order")
     parser.add_argument("--people", type=int, default=0, help="only the first N people (0: all)")
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model, or 'hash'")

@@ -2,7 +2,7 @@
 sessions while others stay. Two disjoint pools of phrasings: ``dev`` (looked at while tuning the
 detector) and ``heldout`` (written at the same time, never looked at while tuning; run at the end).
 
-    python bench/updates_gen.py            # writes bench/data/updates-dev.jsonl, updates-heldout.jsonl
+    python bench/updates_gen.py   # writes bench/data/updates-{dev,heldout,dev2,heldout2,dev3,heldout3}.jsonl
 
 Each line is one person: {"person", "sessions": [{"date", "format", "turns": [[role, text], ...]}],
 "changed": [{"attribute", "old", "new"}], "unchanged": [{"attribute", "key"}]}. ``old``/``new``/
@@ -135,11 +135,119 @@ HELDOUT2 = {
     "drink": (["Every morning I have {a}.", "{A} is my morning ritual."],
               ["I switched my morning {a} for {b}.", "My mornings are {b} now, I dropped {a}."]),
 }
+# A third round (issue 23, helper "updates", second pass), written together before any tuning on
+# it: dev3 to tune on, heldout3 never looked at (only its totals are printed). Varied ways of
+# telling a change: verbs of change, a negated past state, a contrast with an earlier plan, a new
+# value for the same attribute, said in passing, other tenses and the passive, several clauses.
+DEV3 = {
+    "home": (["I'm living in {a} at the moment.", "We bought a small house in {a} last year.",
+              "My apartment in {a} is tiny but cosy."],
+             ["Since the summer my address has been in {b}.", "I haven't lived in {a} since June; {b} is home now.",
+              "We were going to stay in {a}, but we ended up buying a place in {b}.",
+              "The lease in {a} ran out and I found a flat in {b}."]),
+    "work": (["I'm a {x} and I work at {a}.", "I got a job at {a} as a {x} two years ago."],
+             ["I was hired by {b} in May, after four years at {a}.", "I'm not with {a} anymore; these days I'm a {x} at {b}.",
+              "Since I moved over to {b}, work has been calmer than at {a}.",
+              "My last day at {a} was Friday and I'm starting at {b} next week."]),
+    "diet": (["I don't eat meat, I'm {a}.", "As a {a}, I cook most of my meals at home."],
+             ["I used to be {a}, but now I eat {b} a few times a week.", "Being {a} was hard to keep up, so I eat {b} again.",
+              "I've gone back to eating {b}; the {a} phase is over."]),
+    "tool": (["I'm building my side project with {a}.", "My side project's backend is {a}."],
+             ["My side project was ported from {a} to {b} last week.",
+              "We had planned to keep {a}, but the side project runs on {b} now.",
+              "I'm done with {a} for the side project and went with {b}.",
+              "After a lot of trouble with {a}, I moved the side project to {b}."]),
+    "trip": (["In October we're flying to {a} for two weeks.", "Our autumn holiday will be in {a}."],
+             ["The trip to {a} fell through, so we booked {b} for October.",
+              "We were going to go to {a} but chose {b} in the end.", "It's {b} for our autumn holiday now, not {a}."]),
+    "learning": (["I've been learning {x} on {a} for months.", "My {x} practice happens on {a}."],
+                 ["I cancelled my {a} subscription and now see {b} for {x}.",
+                  "{A} didn't help much, so I switched my {x} learning to {b}.",
+                  "For {x} I no longer rely on {a}; I work with {b} instead."]),
+    "commute": (["I take the {a} to the office every day.", "Getting to work means a long ride by {a}."],
+                ["Since spring I've been commuting by {b} instead of the {a}.", "I gave the {a} up and go to work by {b} now.",
+                 "My daily commute changed: the {b}, not the {a}."]),
+    "hobby": (["On weekends I love {a}.", "{A} has been my hobby for years."],
+              ["I haven't done {a} since March; I took up {b} instead.", "Lately {b} has replaced {a} as my weekend hobby.",
+               "I'm no longer into {a}, I've started {b}."]),
+    "drink": (["My mornings start with {a}.", "I drink a lot of {a}, especially in the morning."],
+              ["I cut back on {a} and drink {b} in the morning now.", "I used to drink {a} every morning; now it's {b}.",
+               "These days I have {b} in the morning rather than {a}."]),
+}
+HELDOUT3 = {
+    "home": (["Home is a flat in {a}.", "I share an apartment in {a} with two friends."],
+             ["We've relocated to {b}; {a} feels like a long time ago.", "I was living in {a} until April, now I'm in {b}.",
+              "The new flat in {b} is bigger than my old one in {a}.",
+              "My partner got a job in {b}, so we left {a} and moved there."]),
+    "work": (["I earn my living as a {x} at {a}.", "I've worked at {a} as a {x} since 2021."],
+             ["{B} made me an offer and I left {a} for it.", "I stopped working at {a} in the spring; I'm a {x} at {b} now.",
+              "These days my employer is {b}, not {a}.", "I'm now a {x} at {b}, having quit {a}."]),
+    "diet": (["I've eaten {a} food for most of my life.", "I keep a {a} diet."],
+             ["I'm eating {b} again, so I'm no longer {a}.", "The {a} diet is behind me; I have {b} regularly now.",
+              "I decided to stop being {a} and eat {b} again."]),
+    "tool": (["My side project is written with {a}.", "I picked {a} for my side project."],
+             ["I've switched the side project over to {b} and removed {a}.", "{A} is out of my side project; it uses {b} now.",
+              "My side project is on {b} now, having left {a} behind."]),
+    "trip": (["We've planned a two-week trip to {a} for October.", "We're hoping to see {a} this autumn."],
+             ["We're going to {b} this autumn rather than {a}.", "Our October trip isn't {a} anymore, it's {b}.",
+              "After thinking it over we chose {b} over {a} for the trip."]),
+    "learning": (["I'm practising {x} with {a}.", "{A} is what I use to learn {x}."],
+                 ["I've moved my {x} learning from {a} to {b}.", "I don't use {a} for {x} any more, {b} works better.",
+                  "Now I learn {x} with {b}; I left {a}."]),
+    "commute": (["I usually get to the office by {a}.", "Each day I go to work by {a}."],
+                ["I've been going to work by {b} since I stopped taking the {a}.",
+                 "The {a} is no longer how I commute, I use the {b}.", "I now commute by {b} rather than {a}."]),
+    "hobby": (["I spend my free time on {a}.", "My favourite pastime is {a}."],
+              ["{A} was my thing for years, but now it's {b}.", "I dropped {a} and I've been doing {b} every weekend.",
+               "I took up {b} after I quit {a}."]),
+    "drink": (["Each morning begins with {a} for me.", "I'm a {a} person in the mornings."],
+              ["I switched from {a} to {b} for my mornings.", "Mornings are for {b} now that I've stopped drinking {a}.",
+               "I no longer have {a} in the morning, just {b}."]),
+}
+# A fourth dev pool (after heldout3's first totals, to find general failure kinds without looking at
+# any held-out item): a new value said plainly with "now", the old value as the sentence's subject,
+# the passive, a reason clause, a comparison, the change as a noun phrase.
+DEV4 = {
+    "home": (["I've got a one-bedroom in {a}.", "{A} has been my home for six years."],
+             ["I'm in {b} these days.", "{B} is where I live now, not {a}.",
+              "We had to leave {a} when the rent went up; we're renting in {b}.",
+              "Moving to {b} was the best decision, I don't miss {a}."]),
+    "work": (["I'm on the data team at {a}.", "I do {x} work for {a}."],
+             ["{A} laid me off, and {b} picked me up as a {x}.", "I accepted an offer from {b}; my time at {a} is over.",
+              "Working at {b} is so different from {a}.", "I've been a {x} at {b} since I resigned from {a}."]),
+    "diet": (["I haven't eaten meat in years, I'm {a}.", "My diet is {a}."],
+             ["I eat {b} these days, which means I'm no longer {a}.", "My {a} days are over; I have {b} now.",
+              "{B} is back in my diet."]),
+    "tool": (["My side project's stack is {a}.", "I deploy my side project with {a}."],
+             ["The side project moved to {b}; {a} was holding it back.", "{A} got replaced by {b} in the side project.",
+              "I'm porting the side project to {b} and dropping {a}."]),
+    "trip": (["We're thinking about {a} for October.", "We've got tickets to {a} for the autumn."],
+             ["October will be {b}, since {a} got too expensive.", "We've switched our October destination to {b}.",
+              "Instead of {a}, the October trip will be to {b}."]),
+    "learning": (["{A} is my {x} teacher.", "I do my {x} lessons on {a}."],
+                 ["My {x} lessons are with {b} now.", "These days {b} is teaching me {x}; I cancelled {a}.",
+                  "{A} is history, I learn {x} with {b}."]),
+    "commute": (["I'm a {a} commuter.", "I rely on the {a} to get to work."],
+                ["I commute by {b} now.", "The {b} has become my way to work, the {a} is gone.",
+                 "I haven't taken the {a} to work in months, I use the {b}."]),
+    "hobby": (["{A} is what I do to relax.", "I'm really into {a}."],
+              ["{B} is my new hobby; {a} got boring.", "I've swapped {a} for {b} on weekends.",
+               "My hobby these days is {b}, I quit {a}."]),
+    "drink": (["I have {a} with breakfast.", "I need my {a} every morning."],
+              ["I have {b} with breakfast now.", "{B} took the place of {a} in my mornings.",
+               "No {a} anymore, only {b} in the morning."]),
+}
 STAY_DEV = ["I'm allergic to {allergy}.", "My {pet} is called {pet_name}.", "My {sibling} {sibling_name} lives in {sibling_city}.",
             "I was born in {birth}."]
 STAY_HELDOUT = ["I have a {allergy} allergy, so I always check labels.", "I have a {pet} named {pet_name}.",
                 "{sibling_name}, my {sibling}, has lived in {sibling_city} for years.", "I'm a {birth} baby."]
-RESTATE = {"dev": "As I said, I'm allergic to {allergy}.", "heldout": "Still the {allergy} allergy, nothing new there."}
+STAY_DEV3 = ["I've been allergic to {allergy} since I was a child.", "{pet_name}, my {pet}, sleeps on my desk.",
+             "My {sibling} {sibling_name} is based in {sibling_city}.", "I was born back in {birth}."]
+STAY_HELDOUT3 = ["Because of my {allergy} allergy I carry medication.", "We adopted a {pet} called {pet_name}.",
+                 "{sibling_name} is my {sibling} and lives in {sibling_city}.", "My birth year is {birth}."]
+RESTATE = {"dev": "As I said, I'm allergic to {allergy}.", "heldout": "Still the {allergy} allergy, nothing new there.",
+           "dev3": "Nothing changed with my {allergy} allergy.",
+           "dev4": "My {allergy} allergy hasn't gone away.", "heldout3": "I'm still allergic to {allergy}, of course."}
 CHAT = ["Can you help me plan my week?", "Thanks, that's helpful!", "What do you think about that?",
         "Could you summarise this for me?", "Ok, sounds good."]
 ANSWER = ["Sure, happy to help.", "Got it, noted.", "That sounds great.", "Here's a short summary.", "Good plan."]
@@ -182,8 +290,9 @@ def key_word(value: str) -> str:
 
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
-    templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2}[pool]
-    stay = STAY_DEV if pool.startswith("dev") else STAY_HELDOUT
+    templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2, "dev3": DEV3,
+                 "heldout3": HELDOUT3, "dev4": DEV4}[pool]
+    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
     name = NAMES[n % len(NAMES)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
@@ -198,6 +307,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
     for i, attribute in enumerate(changing):
         v = values(attribute, rng)
         v["A"] = v["a"][:1].upper() + v["a"][1:]
+        v["B"] = v["b"][:1].upper() + v["b"][1:]
         first, change = templates[attribute]
         when = 1 + i % 3  # the session the change is told in
         sessions[0].append(rng.choice(first).format(**v))
@@ -209,7 +319,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
     for template, key in zip(stay, ("allergy", "pet_name", "sibling_name", "birth")):
         sessions[0 if key != "sibling_name" else rng.randrange(0, 4)].append(template.format(**steady))
         unchanged.append({"attribute": key, "key": steady[key]})
-    sessions[rng.randrange(1, 4)].append(RESTATE[pool.rstrip("2")].format(**steady))
+    sessions[rng.randrange(1, 4)].append(RESTATE[pool if pool in RESTATE else pool.rstrip("2")].format(**steady))
     out = []
     for d, fmt, said in zip(dates, formats, sessions):
         turns = []
@@ -224,7 +334,8 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
 
 def main() -> None:
     DATA.mkdir(exist_ok=True)
-    for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24)):
+    for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24),
+                              ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24)):
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):

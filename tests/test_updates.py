@@ -360,3 +360,113 @@ def test_a_new_number_is_not_a_restatement():
     assert relation("The user's project number 0 is called Falcon0.", "The user's project number 4 is called Falcon4.", 0.9) != SAME
     assert relation("Dana owns 3 cats.", "Dana owns 5 cats.", 0.9) != SAME
     assert relation("Dana owns 3 cats.", "Dana owns 3 cats.", 1.0) == SAME
+
+
+# -- issue 23, second pass on recall (helper "updates"): how people say change, read from structure --
+# Phrasings written for these tests; none is in bench/updates_gen.py's pools.
+MORE = NAMES | {"nate", "jo"}
+
+
+def _relation(older: str, newer: str, cosine: float = 0.3) -> str | None:
+    return updates.relation(older, newer, cosine, readings=(updates.read(older, MORE), updates.read(newer, MORE)))
+
+
+@pytest.mark.parametrize("text", [
+    "At Northwind Dana works as a nurse.",  # a capitalised word before the name is not part of it
+    "Since Dana moved to Bristol, the commute is shorter.",
+    "No more tea for Dana, they drink cocoa now.",  # the person named late in the sentence
+    "All Dana's plants are on the balcony.",
+])
+def test_the_person_is_found_past_the_words_before_the_name(text):
+    assert updates.read(text, MORE).subject == "dana"
+
+
+@pytest.mark.parametrize("older, newer", [
+    ("Dana says we're sailing to Corsica in May.", "Dana says we were going to sail to Corsica, but we picked Sardinia."),
+    ("Dana says we're renting a cabin in Tahoe for New Year.", "Dana says the Tahoe cabin fell through, we booked Reno."),
+    ("Dana is a pharmacist at Boots.", "Dana was hired by Superdrug after six years at Boots."),
+    ("Dana teaches maths at Hillcrest.", "Dana's last day at Hillcrest was in June; they start at Oakfield in September."),
+    ("Dana drinks cola with lunch.", "Dana cut back on cola and has sparkling water with lunch."),
+    ("Dana rides a scooter to the depot.", "Dana gave the scooter up and walks to the depot."),
+    ("Dana learns Greek with a podcast.", "Dana learns Greek with a tutor these days, the podcast wasn't helping."),
+    ("Dana says our place is in Leith, close to the docks.", "Dana is a Portobello resident now."),
+    ("Dana's flat in Hove is small.", "Dana's address is in Brighton."),
+    ("Dana edits the podcast with Audacity.", "Dana is done with Audacity for the podcast and went with Reaper."),
+    ("Dana has porridge for breakfast.", "Granola took the place of porridge in Dana's breakfasts."),
+    ("Dana is vegetarian.", "Bacon is back in Dana's diet."),
+    ("Dana has toast with their coffee.", "Dana has crumpets with their coffee now."),
+    ("Dana has lived in Perth for years.", "Dana is in Adelaide these days."),
+    ("Dana works at a bakery in Hull.", "Dana had to leave the bakery in Hull when it closed; they cook at a pub."),
+    ("Dana packs orders at Zalando.", "Zalando laid Dana off in March, so they drive for a courier."),
+])
+def test_more_ways_of_telling_a_change_are_read(older, newer):
+    assert _relation(older, newer) == updates.CHANGES
+
+
+@pytest.mark.parametrize("older, newer", [
+    # the person's possessive is not a value the two share
+    ("Dana's mornings start with a run.", "Lately yoga has replaced squash as Dana's evening hobby."),
+    # a negated change tells no change
+    ("Dana's garden is full of roses.", "Dana's latex allergy hasn't changed."),
+    ("Dana's cat sleeps on the sofa.", "Dana's latex allergy hasn't gone away."),
+    # function words and times are no shared value
+    ("Dana has been allergic to latex since they were small.", "Since January Dana has cycled to work instead of driving."),
+    ("Nate won a chess tournament the week before.", "Watching movies is Nate's favourite pastime."),  # "movies" is no "moved"
+    ("Jo plays on the court every day.", "Jo says a lot happened on and off the court."),  # "off" alone names nothing
+    ("Jo framed the photo of the lake.", "That photo is from when Jo's crew won the regatta."),  # nor "from"
+    ("Nate won the video game tournament.", "Nate hangs out with people from the tournament."),  # "out with" mid-clause
+    ("Jo wants to help the community.", "Jo says a bit of support can make an amazing change."),  # a noun, no cue
+    ("Jo loves the first place they lived in.", "Jo took first place at the regional dance contest."),
+    ("Dana went to the beach with the kids.", "Dana is at the beach with the kids now."),
+    ("Dana works as a nurse at St Mary's.", "Dana works with a language tutor now."),  # "work with": no job
+    ("Dana lives in Perth.", "Dana's sister is in Adelaide these days."),  # another person
+])
+def test_statements_that_share_words_but_change_nothing(older, newer):
+    assert _relation(older, newer, 0.6) is None
+
+
+@pytest.mark.parametrize("older, newer", [
+    ("Dana is allergic to latex.", "Nothing has changed about Dana's latex allergy."),
+    ("Dana is allergic to latex.", "Dana's latex allergy hasn't gone away."),
+])
+def test_a_negated_change_restates(older, newer):
+    assert _relation(older, newer, 0.8) == updates.SAME
+
+
+def test_one_third_person_verb_helper_serves_statements_and_updates():
+    from langmem_cli.core.english import third_person_verb
+
+    assert [third_person_verb(v) for v in ("have", "go", "try", "watch", "'re", "were", "can", "moved")] == [
+        "has", "goes", "tries", "watches", "is", "was", "can", "moved"]
+    assert updates.remainder("Dana lives in Leeds, and they're allergic to latex.", "Dana moved to York.", NAMES) == \
+        "Dana is allergic to latex."
+
+
+def test_the_same_frame_with_another_value_and_a_cue_is_a_change():
+    older, newer = "Dana keeps a bonsai on the windowsill.", "Dana keeps a cactus on the windowsill now."
+    assert _relation(older, newer, 0.7) == updates.CHANGES
+    assert _relation(older, "Dana keeps a cactus on the windowsill.", 0.7) is None  # no cue: both may hold
+    assert _relation(older, newer, 0.3) is None  # not similar enough to be the same frame
+
+
+@pytest.mark.parametrize("text, ends", [
+    ("Dana had to leave Hull when the rent went up.", True),  # "leave" like "left", "leaving"
+    ("Dana leaves the flat in Hull in May.", True),
+    ("Watching movies is Nate's favourite pastime.", False),  # "movies" stems like "moved"; not a verb
+    ("Jo will gather ideas for their next move.", False),  # a noun
+    ("Dana is going to Lisbon in May.", False),  # "go" is a change only as "went (vegan)"
+])
+def test_verbs_of_change_are_read_as_verbs_in_any_inflection(text, ends):
+    assert updates.read(text, MORE).ends is ends
+
+
+def test_a_reason_clause_says_what_is_over():
+    """ "…, since Crete got too hot": the thing that became something else is what was left."""
+    older = "Dana says we're thinking about Crete for the summer."
+    assert _relation(older, "Dana says the summer will be Malta, since Crete got too hot.") == updates.CHANGES
+    assert _relation("Dana plays darts at the pub.", "Archery is Dana's new hobby; darts got dull.") == updates.CHANGES
+    assert _relation("Dana loves sunny weather.", "Dana says it got colder, so they stayed in.") is None
+
+
+def test_something_that_is_history_is_over():
+    assert _relation("Dana edits photos in Lightroom.", "Lightroom is history, Dana edits in Darktable.") == updates.CHANGES

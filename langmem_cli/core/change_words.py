@@ -4,6 +4,7 @@ patterns of a statement's person. General English vocabulary of everyday facts, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from langmem_cli.core.words import stem
 
@@ -12,7 +13,7 @@ from langmem_cli.core.words import stem
 FAMILIES: dict[str, tuple[bool, str]] = {
     # family: (holds one value at a time, head words)
     "home": (True, """live lives living lived reside resides residing resident home apartment flat house moved move
-                    moving relocate relocated relocating based settle settled neighborhood neighbourhood city town
+                    moving address relocate relocated relocating based settle settled neighborhood neighbourhood city town
                     country rent renting hometown"""),
     "work": (True, """work works working worked job jobs employer employed employ hired hire
                     freelance freelancing freelancer position role company startup firm office career retired retire
@@ -27,47 +28,78 @@ FAMILIES: dict[str, tuple[bool, str]] = {
     "school": (True, """school university college degree studying student enrolled graduate graduated major phd
                     masters bachelor"""),
     "plan": (False, """plan plans planning planned trip trips travel travelling traveling vacation holiday holidays
-                    visit visiting fly flying flight book booked going wedding honeymoon"""),
+                    visit visiting fly flying flight book booked going wedding honeymoon destination ticket tickets"""),
     "tools": (False, """use uses using used framework frameworks library libraries stack editor ide tool
                     tools database backend frontend platform deploy deploying hosting host laptop phone
                     os"""),
     "learning": (False, """learn learning learned study lessons lesson tutor course courses class classes practice
-                    practicing practise practising"""),
+                    practicing practise practising teacher"""),
     "hobby": (False, """hobby hobbies play plays playing climb climbing run running gym yoga swim swimming hike
                     hiking paint painting guitar piano knit knitting sport sports"""),
     "drink": (True, """drink drinks drinking coffee tea alcohol sober beer wine"""),
     "pet": (False, """pet pets dog dogs cat cats puppy kitten"""),
 }
+# "our place", "Dana's place", "a place in Lyon": one's home (the word alone is too wide: "first place")
+HOME_PLACE = re.compile(r"\b(?:my|our|their|his|her|\w+'s) (?:own )?place\b|\ba place (?:in|near|by|of (?:my|our|their) own)\b", re.I)
+# a head in a sense that states no attribute: "work with a tutor", "work on a film"
+OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b", re.I)
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():
         FAMILY_OF.setdefault(stem(_w), _family)
+FAMILY_OF.setdefault(stem("place"), "home")  # only as HOME_PLACE reads it (not in HEADS)
 SINGLE = frozenset(f for f, (one, _) in FAMILIES.items() if one)
 # heads that name the kind of fact rather than a value of it (a change sharing only these with an
 # earlier statement does not name it)
 GENERIC = frozenset(stem(w) for w in """live lives living lived home work works working worked job use uses using used
 eat eats eating food drink drinks drinking play plays playing learn learning study studying practice practise
 commute commuting travel trip plan plans planning hobby diet go going get take taking""".split())
-HEADS = frozenset(FAMILY_OF)
+HEADS = frozenset(FAMILY_OF) - {stem("place")}
+# Words that are never the value a fact states: function words the stopword list leaves in
+# (prepositions, conjunctions, particles, adverbs of time) and the words of time expressions. Two
+# statements sharing only these share no value ("since", "after", "the week after …").
+FUNCTION = frozenset(stem(w) for w in """since after before until till during while because though although unless
+whether per via toward towards across around over under up down out off back away along through throughout within
+upon among between beyond ago lately recently again already yet soon later earlier finally few several lot lots
+day days week weeks weekend weekends month months year years today tonight yesterday tomorrow morning mornings
+evening evenings night nights time times weekday weekly daily monthly yearly hour hours minute minutes
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday spring summer autumn fall winter""".split())
 
 # Cues of change (general English, whatever the attribute).
 # Cues of change (general English, whatever the attribute): ENDING ones say a state is over or
 # replaced, BEGINNING ones that a new one holds.
-ENDING_VERBS = frozenset(stem(w) for w in """moved relocated switched switching changed changing quit quitting left
-leaving stopped stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled
-canceled abandoned swapped traded sold reverted migrated ported rewrote""".split())
-BEGINNING_VERBS = frozenset(stem(w) for w in """started starting began become became joined converted transferred
-upgraded downgraded adopted picked took returned gotten went turned postponed""".split())
+_ENDING_WORDS = """moved relocated switched switching changed changing quit quitting left leave leaving stopped
+stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled canceled abandoned
+swapped traded sold reverted migrated ported rewrote""".split()
+_BEGINNING_WORDS = """started starting began become became joined converted transferred upgraded downgraded adopted
+picked took returned gotten went turned postponed hired""".split()
+ENDING_VERBS = frozenset(stem(w) for w in _ENDING_WORDS)
+BEGINNING_VERBS = frozenset(stem(w) for w in _BEGINNING_WORDS)
 CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
+# a plan said in the past and contrasted ("we were going to …, but", "had planned to …"): it no longer holds
+PAST_PLAN = r"(?:(?:was|were|had been) (?:going|planning|hoping|supposed|meant) to|had (?:planned|hoped|meant|intended) to)"
 ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
-    r"changed (?:my|their|his|her|our) mind|gave up|given up|from \w+ to|in place of|done with|out with|is gone|"
-    r"(?:is|are) off)\b", re.I)
-PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up)\b", re.I)
+    r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|from \w+ to|in place of|"
+    r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
+    r"falls? through|ran out(?! of)|broke down|broken down|"
+    r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
+PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
+                     r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
-FROM_VALUE = re.compile(r"(?:\b(?:from|against|instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|"
-                         r"ditched|scratch|scrapped|stopped|gave up(?: on)?|not|off|sold|cancell?ed|without|mind about|"
-                         r"used to|swapped|out with|done with|goodbye(?: to)?|no more|forget)|n't)((?:\s+[\w'.-]+){1,3})", re.I)
+# what a change says is over: the words right after "from", "instead of", "no longer", "quit" … The
+# markers of OVER_VALUE say by themselves that what follows is over ("quit X", "used to X", "forget
+# X", "last day at X"); NEUTRAL_VALUE's only with a cue of change or a negation ("from X", "off X",
+# "not X": "a photo from when …", "on and off the court" tell no change).
+_OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
+         r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
+         r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
+         r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
+_NEUTRAL = r"from|against|not|off|without"
+_VALUE = r"((?:\s+[\w'.-]+){1,3})"
+OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)
+FROM_VALUE = re.compile(r"(?:\b(?:" + _OVER + "|" + _NEUTRAL + r")|n't)" + _VALUE, re.I)
 CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
 LEAD = re.compile(r"^[^:]{0,40}:\s+")
 SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
@@ -77,3 +109,30 @@ PEOPLE = frozenset("""sister sisters brother brothers mother mom mum father dad 
 son sons daughter daughters kid kids child children friend friends boss colleague colleagues coworker roommate
 flatmate girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfather aunt uncle cousin niece nephew
 neighbour neighbor manager family baby twin stepdad stepmom""".split())
+
+
+@lru_cache(maxsize=4)
+def _verb_lemmas(verbs: frozenset[str]) -> frozenset[str]:
+    from langmem_cli.core.english import lemmas
+
+    every = [w for w in _ENDING_WORDS + _BEGINNING_WORDS if stem(w) in verbs]
+    return frozenset(lemma for w in every for lemma in lemmas(w).get("VERB", ()))
+
+
+def verb_of(token: str, verbs: frozenset[str]) -> bool:
+    """``token`` is a form of one of ``verbs`` (ENDING_VERBS, BEGINNING_VERBS or CHANGE_VERBS) used
+    as a verb, whatever its inflection: "leave", "left", "leaving" alike, and "moved", not "movies"
+    (both stem to "mov"); parts of speech and lemmas from lemminflect's general English lexicon."""
+    from langmem_cli.core.english import lemmas  # imported on first use: fast paths stay light
+
+    found = lemmas(token)
+    if not found:
+        return stem(token) in verbs
+    verb = set(found.get("VERB", ()))
+    if verb & LIGHT:  # "went" (vegan), "took" (up): only the forms listed, not every "go", "take"
+        return stem(token) in verbs and bool(verb)
+    return bool(verb & _verb_lemmas(verbs))
+
+
+# light verbs: a change only in the forms the lists give ("went vegan", "took up"), not "going", "gone"
+LIGHT = frozenset("go take get turn pick become".split())

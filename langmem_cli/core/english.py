@@ -1,9 +1,36 @@
-"""English word classes for reading feedback: lemmas and parts of speech from lemminflect's
-lexicon (a general English dictionary, no list fitted to any data). Pure."""
+"""English word classes: lemmas and parts of speech from lemminflect's lexicon (a general English
+dictionary, no list fitted to any data), and the third person of a verb. Pure."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+# verbs that keep their form after "he/she/Dana" (modals, irregular pasts) and the irregular presents
+KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
+shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
+knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell
+forgot grew hung paid put quit rode sang slept spoke swam threw woke wore led held let set cut hit hurt caught
+fought sold dealt meant tried used is has does also still""".split())
+IRREGULAR = {"have": "has", "do": "does", "don't": "doesn't", "go": "goes", "am": "is", "haven't": "hasn't",
+             "are": "is", "were": "was", "aren't": "isn't", "weren't": "wasn't",
+             "'m": "is", "'re": "is", "'ve": "has", "'d": "would", "'ll": "will"}
+
+
+def third_person_verb(verb: str) -> str:
+    """The verb as it follows a singular third person: "have" → "has", "go" → "goes", "try" →
+    "tries", "'re" → "is"; past forms and modals unchanged. Shared by the statements' rewriting
+    ("I live" → "Dana lives") and update detection's clauses ("they are" → "Dana is")."""
+    low = verb.lower()
+    if low in IRREGULAR:
+        return IRREGULAR[low]
+    if low in KEEP_VERB or (low.endswith("ed") and not low.endswith("eed")) or low.endswith("n't") or not low.isalpha():
+        return verb
+    if re.search(r"(?:s|sh|ch|x|z|o)$", low):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + "s"
 
 
 @lru_cache(maxsize=65536)

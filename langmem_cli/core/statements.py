@@ -9,9 +9,11 @@ people said, rewritten deterministically. Pure: no I/O, no model.
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
    …"); relative dates are resolved against the message's (or conversation's) date.
 4. Kept: the budget follows what was said: each turn keeps its most informative sentence
-   (content words, first person, names, numbers, dates) and every other sentence that is specific
-   (names someone or something, holds a number or a date); near-copies (content-word Jaccard >= 0.6)
-   are left out; in the order said.
+   (content words, first person, names, numbers, dates), every other sentence that is specific
+   (names someone or something, holds a number or a date), and every other one that says something
+   the kept statements do not (MIN_CONTENT content words none of them has); near-copies
+   (content-word Jaccard >= 0.6) are left out; in the order said. A sentence about "it/that/this"
+   is read with the sentence it points at (one statement).
 Each statement's quote is its source sentence, so the grounding gate can check it.
 """
 
@@ -21,10 +23,12 @@ import re
 from dataclasses import dataclass
 
 from langmem_cli.core import dates
+from langmem_cli.core.change_words import ENDING, ENDING_VERBS, verb_of
 from langmem_cli.core.conversation import Conversation, Message
+from langmem_cli.core.english import third_person_verb
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words
 from langmem_cli.core.names import SELF_NAME, Naming, user_naming
-from langmem_cli.core.words import STOPWORDS
+from langmem_cli.core.words import STOPWORDS, negated
 
 USER = "The user"  # the speaker's name when the transcript gives none
 PER_TURN = 1  # statements a turn keeps in any case (its best); more only when they are specific
@@ -47,21 +51,18 @@ _LEAD = re.compile(
     r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
 _DROP_START = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|good (?:morning|night|evening|to see)|bye|see you|congrat|please|can you|"
-    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|that's|"
-    r"that is|it's|this is|you|your|glad|happy for|same|me too)\b", re.I)
+    r"could you|would you|will you|let me know|tell me|give me|show me|help me|let's|take care|sounds|"
+    r"you|your|glad|happy for|same|me too)\b", re.I)
+# "It's a mix of drama and romance", "it was awesome": a sentence whose subject is "it/that/this" says
+# something of what was said just before it (then the two are one statement); alone, it needs
+# MIN_CONTENT content words ("That's great!" says nothing)
+_POINTER = re.compile(r"^(?:it|that|this)(?:'s| is| was)\b", re.I)
 _REQUEST = re.compile(r"^(?:remind me|note|fyi|just so you know|for the record|remember)\s*(?:that)?\s*[:,-]?\s*", re.I)
 FIRST = frozenset("i i'm i've i'd i'll me my mine myself".split())
 GROUP = frozenset("we we're we've we'd we'll us our ours ourselves".split())
 ADVERBS = frozenset("""just really also still always never usually often recently finally actually totally
 definitely already even sometimes currently truly honestly absolutely mostly only probably especially first
 then once later now almost barely hardly soon again""".split()) | {"no longer"}  # "I no longer work" is not "noes"
-KEEP_VERB = frozenset("""can could will would shall should might must may did didn't can't won't wouldn't couldn't
-shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
-knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell
-forgot grew hung paid put quit rode sang slept spoke swam threw woke wore led held let set cut hit hurt caught
-fought sold dealt meant tried used""".split())
-IRREGULAR = {"have": "has", "do": "does", "don't": "doesn't", "go": "goes", "am": "is", "haven't": "hasn't",
-             "'m": "is", "'ve": "has", "'d": "would", "'ll": "will"}
 _THEY = {"have": "have", "am": "are", "'m": "are", "was": "were", "'ve": "have", "'d": "would", "'ll": "will"}
 
 
@@ -97,9 +98,13 @@ def command(text: str) -> bool:
 
 
 def worth_keeping(sentence: str) -> bool:
-    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or _DROP_START.match(sentence) or command(sentence):
+    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or command(sentence):
+        return False
+    if _DROP_START.match(sentence) and not _owned_value(sentence):
         return False
     said = set(words(sentence))
+    if _POINTER.match(sentence) and len(content_words(sentence)) < MIN_CONTENT:
+        return False  # "That's so cool!", "It's a great idea"
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
     if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
         return False
@@ -108,6 +113,20 @@ def worth_keeping(sentence: str) -> bool:
     if not (said & (FIRST | GROUP)) and said & {"you", "your", "you're", "you've", "yours"}:
         return False  # about the other person
     return True
+
+
+_DUMMY = re.compile(r"^(?:it's|it is|that's|that is|this is)\s", re.I)
+
+
+def _owned_value(sentence: str) -> bool:
+    """ "It's Porto for our holiday now", "That's my brother Sam": a sentence with a dummy subject
+    that names something (a capitalised word past its start) as the speaker's own (my/our) states a
+    fact; "It's great", "That's my favourite" react."""
+    if not _DUMMY.match(sentence):
+        return False
+    rest = sentence.split(None, 2)[-1] if sentence.lower().startswith(("it is", "that is", "this is")) else \
+        sentence.split(None, 1)[-1]
+    return bool(set(words(rest)) & (FIRST | GROUP)) and bool(re.search(r"\b[A-Z][a-z]+", rest))
 
 
 _INTRO = re.compile(r"^(?:here(?:'s| is| are)|below is|the following|this is (?:my|the|our) (?:code|error|output|file|log))\b", re.I)
@@ -137,7 +156,16 @@ def dangling(sentence: str) -> bool:
     "this repo" (left when the transcript names no repository)."""
     # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
     on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
-    return bool(_INSTEAD.search(sentence) or on_it or _POINTED_REPOSITORY.search(sentence))
+    return bool((_INSTEAD.search(sentence) and not _says_what_it_replaces(sentence)) or on_it
+                or _POINTED_REPOSITORY.search(sentence))
+
+
+def _says_what_it_replaces(sentence: str) -> bool:
+    """ "… instead" reads on its own when the sentence itself says what is over: another clause
+    negates it or tells that it ended ("we decided against Tokyo, we're going to Seoul instead",
+    "I haven't played tennis since March; I took up bouldering instead")."""
+    before = _INSTEAD.split(sentence, maxsplit=1)[0]
+    return negated(before) or bool(ENDING.search(before)) or any(verb_of(w, ENDING_VERBS) for w in words(before))
 
 
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
@@ -150,19 +178,6 @@ def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]
         return sentence, frozenset()
     name = posixpath.basename(where.replace("\\", "/").rstrip("/")) or where
     return _REPOSITORY.sub(f"the {name} repository", sentence), frozenset(words(name)) | {"repository"}
-
-
-def _third_person(verb: str) -> str:
-    low = verb.lower()
-    if low in IRREGULAR:
-        return IRREGULAR[low]
-    if low in KEEP_VERB or (low.endswith("ed") and not low.endswith("eed")) or low.endswith("n't") or not low.isalpha():
-        return verb
-    if re.search(r"(?:s|sh|ch|x|z|o)$", low):
-        return verb + "es"
-    if re.search(r"[^aeiou]y$", low):
-        return verb[:-1] + "ies"
-    return verb + "s"
 
 
 _I_FORMS = re.compile(r"\b(I)(?:('m|'ve|'d|'ll)|( (?:" + "|".join(sorted(ADVERBS)) + r"))*( [\w']+))?(?=\W|$)")
@@ -188,13 +203,13 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
         plural = plural or not named_here
         who = name if named_here else "they"
         if contraction:
-            return who + " " + (_THEY if plural else IRREGULAR)[contraction]
+            return who + " " + (_THEY[contraction] if plural else third_person_verb(contraction))
         if verb is None:
             return who
         word = verb.strip()
         if plural:
             return f"{who}{adverbs} {_THEY.get(word.lower(), word)}"
-        inflected = _third_person(word)
+        inflected = third_person_verb(word)
         if inflected != word:
             present.append(f"{who}{adverbs} {inflected}")
         return f"{who}{adverbs} {inflected}"
@@ -211,7 +226,7 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
         at = text.index(present[0]) + len(present[0])
         m = _AND_VERB.match(text, at)
         if m and m.group(2) not in STOPWORDS and not re.search(r"(?:s|ed|ing)$", m.group(2)):
-            text = text[:m.start(2)] + _third_person(m.group(2)) + text[m.end(2):]
+            text = text[:m.start(2)] + third_person_verb(m.group(2)) + text[m.end(2):]
     text = _OBJECT.sub(other, text)
     if first < 0:
         text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
@@ -281,7 +296,13 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                 continue
             sentence, given = with_repository(said, conversation.metadata)
             context = None
-            if dangling(sentence):  # completed by the sentence it hangs on, or not kept
+            pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
+                and worth_keeping(f"{before} {sentence}")
+            if pointed:  # "it" is what was just said: the two are one statement
+                context = before
+                if found and found[-1].candidate.quotes == [before]:
+                    found.pop()  # the sentence it completes is kept once, completed (a completed one stays)
+            elif dangling(sentence):  # completed by the sentence it hangs on, or not kept
                 # "… instead" may hang on the plan of the message before; "it", "this" on this message only
                 context = before or (earlier if _INSTEAD.search(sentence) else None)
                 if context is None:
@@ -290,7 +311,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                     found.pop()  # the sentence it completes is kept once, completed
             if not ("?" in said or len(said.split()) < MIN_WORDS):
                 before = said
-            if not worth_keeping(sentence):
+            if not (pointed or worth_keeping(sentence)):
                 continue
             name, extra = _display(m.name), None
             if name is None and user is not None:
@@ -310,15 +331,23 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     # near-copies are told by what they say, not by the person's name: the same whether or not the
     # name was known when the conversation was read (issue 23: the same memories in any file order)
     person = content_words(user.name) if user is not None else frozenset()
+    left: list[tuple[Statement, set[str]]] = []
     for s in sorted(found, key=lambda s: (s.rank, -s.score)):
         mine = content_words(s.candidate.text) - person
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
         if s.rank >= PER_TURN and not s.specific:
-            continue  # the budget follows what was said: a turn's best statement, and what is specific
+            left.append((s, mine))  # the budget follows what was said: a turn's best statement, what is specific,
+            continue  # and (below) what says something the kept statements do not
         kept.append(s)
         seen.append(mine)
-    kept.sort(key=lambda s: s.index)
+    said_words = set().union(*seen) if seen else set()
+    for s, mine in sorted(left, key=lambda item: item[0].index):
+        if len(mine - said_words) >= MIN_CONTENT:
+            kept.append(s)
+            said_words |= mine
+    position = {id(s): n for n, s in enumerate(found)}
+    kept.sort(key=lambda s: position[id(s)])  # in the order said
     for s in kept:
         s.candidate.valid_from = dates.iso(s.valid_from)
     return [s.candidate for s in kept]
@@ -347,7 +376,9 @@ def _statement(sentence: str, message: Message, index: int, name: str, when: str
         said = said[lead.end():]
         said = said[:1].upper() + said[1:]
     if context:  # the sentence it hangs on first: "X decided against Tokyo; they're going to Seoul instead"
-        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if said.split(" ", 1)[0].lower() in STOPWORDS else said)
+        first = said.split(" ", 1)[0]
+        lower = (first.lower() in STOPWORDS or bool(_POINTER.match(said))) and first != "I" and not first.startswith("I'")
+        said = context.rstrip(" .!;,") + "; " + (said[:1].lower() + said[1:] if lower else said)  # "I" keeps its capital
     text = third_person(said, name, proper)
     text, added = dates.resolve(text, dates.parse(when))
     cut = text.split()

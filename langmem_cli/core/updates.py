@@ -36,28 +36,67 @@ from langmem_cli.core.change_words import (
     ENDING_VERBS,
     FAMILY_OF,
     FROM_VALUE,
+    FUNCTION,
     GENERIC,
     HEADS,
+    HOME_PLACE,
     LEAD,
+    OTHER_SENSE,
+    OVER_VALUE,
     PEOPLE,
     PHRASES,
     SINGLE,
     SUBJECT,
+    verb_of,
 )
-from langmem_cli.core.words import STOPWORDS, content_words, negated, stem, words
+from langmem_cli.core.english import third_person_verb
+from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, content_words, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+FRAME = 2  # words a statement may differ by and still say the same thing of another value
 RESTATED = 0.8  # share of the later statement's value words the earlier already holds: a restatement
 
 
 
 def candidates(text: str) -> list[tuple[str, str | None]]:
-    """(name, possessed word) of the people a statement may be about, in text order."""
+    """(name, possessed word) of the people a statement may be about, in text order. A capitalised
+    function word before a name is the sentence's start, not part of the name ("Since Malik moved" →
+    "malik")."""
     body = LEAD.sub("", text.strip(), count=1)
-    return [(m.group(1).lower(), (m.group(2) or "").lower() or None) for m in SUBJECT.finditer(body)
-            if m.group(1).lower() == "the user" or m.group(1).lower() not in STOPWORDS]
+    found = []
+    for m in SUBJECT.finditer(body):
+        name = m.group(1).lower()
+        if name != "the user":
+            parts = name.split()
+            while len(parts) > 1 and parts[0] in STOPWORDS:
+                parts.pop(0)
+            name = " ".join(parts)
+        if name == "the user" or name not in STOPWORDS:
+            found.append((name, (m.group(2) or "").lower() or None))
+    return found
+
+
+def _person(text: str, names: frozenset[str]) -> tuple[str, str | None] | None:
+    """The person a statement is about: the first known person (``names``) it names: as a subject
+    candidate, at the end of a group of capitalised words ("At Quanta Tomas works" → "tomas"), or
+    anywhere ("No more espresso for Kofi"); else its first subject candidate."""
+    found = candidates(text)
+    for name, owned in found:
+        if name in names:
+            return name, owned
+        parts = name.split()
+        for k in range(1, len(parts)):
+            if " ".join(parts[k:]) in names:
+                return " ".join(parts[k:]), owned
+    body = LEAD.sub("", text.strip(), count=1)
+    spots = [(m.start(), n, m.group(1)) for n in names if n != "the user"
+             for m in [re.search(r"(?<![\w'-])" + re.escape(n) + r"(?:(?:'s|s')\s+(\w+))?(?![\w-])", body, re.I)] if m]
+    if spots:
+        _, name, owned = min(spots)
+        return name, (owned or "").lower() or None
+    return found[0] if found else None
 
 
 def subject_names(texts: Sequence[str]) -> frozenset[str]:
@@ -86,6 +125,8 @@ class Reading:
     primary: frozenset[str] = frozenset()  # the families of what it states of its person (their predicates)
     ends: bool = False  # a cue that a state is over or replaced ("no longer", "instead", "quit", "swapped" …)
     heads: frozenset[str] = frozenset()  # its attribute head words
+    proper: frozenset[str] = frozenset()  # stemmed capitalised words besides its person (names, places)
+    over: frozenset[str] = frozenset()  # of ``named``, those a marker says by itself are over ("quit X", "used to X")
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -93,24 +134,114 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     the first of them the statement names, else the first name-like word before a verb."""
     body = LEAD.sub("", text.strip(), count=1)
     subject = ""
-    found = candidates(text)
-    pick = next((c for c in found if c[0] in names), found[0] if found else None)
+    pick = _person(text, names)
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
-    heads = {w for w in said if w in HEADS}
+    heads = {w for w in said if w in HEADS and not _other_sense(w, body)}
+    if HOME_PLACE.search(body):
+        heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
-    subject_words = {stem(w) for w in words(subject)}
+    # the person's words, plain and possessive ("Ines" and "Ines's" stem differently)
+    subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
-    ends = bool(ENDING.search(low)) or any(stem(w) in ENDING_VERBS for w in words(low))
-    cue = ends or bool(PHRASES.search(low)) or any(stem(w) in BEGINNING_VERBS for w in words(low))
+    tokens = words(low)
+    kept, negative = _unnegated_changes(_without_nouns(tokens))
+    told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
+    ends = bool(ENDING.search(told)) or any(verb_of(w, ENDING_VERBS) for w in kept)
+    cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
-                       and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"})
-    named = frozenset(stem(w) for g in FROM_VALUE.findall(body) for w in words(g) if w not in STOPWORDS)
+                       and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
+                       and w not in FUNCTION and w not in ENDED)
+    named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
+    over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
+    failed = _failed(body, subject_words)
+    if failed:  # "…, the app wasn't working": what did not work out is over
+        named, over, ends, cue = named | failed, over | failed, True, True
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
-    primary = _primary(words(body), subject, heads)
-    return Reading(subject, families, cue, negated(body), values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary, ends, frozenset(heads))
+    primary = _primary(tokens, subject, heads)
+    for pattern, family in ((LOCATED, "home"), (EMPLOYED, "work")):
+        # "Dana is in Lyon these days": where they are; "Dana is a nurse at Mercy": their job
+        found_at = pattern.search(body)
+        if subject and found_at and len(body[:found_at.start()].split()) <= 2:
+            primary, families = primary | {family}, families | {family}
+    proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
+                       if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
+    return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
+                   primary, ends, frozenset(heads), proper, over)
+
+
+_CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
+
+
+def _failed(body: str, person: set[str]) -> frozenset[str]:
+    """The subject of a clause, not about the person, that says in the past that it did not work
+    out ("an app wasn't working", "the bus didn't come") or that it became something else ("Kyoto
+    got too expensive", "chess got boring"): a reason given for leaving it."""
+    from langmem_cli.core.english import lemmas
+
+    out: set[str] = set()
+    for clause in _CLAUSES.split(body):
+        tokens = words(clause)
+        at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")), None)
+        if at is None:  # "Kyoto got too expensive", "guitar got boring": it became something it was not
+            at = next((i for i, t in enumerate(tokens[:-1]) if t in BECAME and any(
+                "ADJ" in lemmas(w) and "NOUN" not in lemmas(w) for w in tokens[i + 1:i + 3])), None)
+        if not at or at > 3 or {stem(t) for t in tokens} & person or \
+                set(tokens) & {"they", "their", "them", "i", "we", "my", "our", "it", "this", "that"}:
+            continue
+        out |= {stem(t) for t in tokens[:at] if t not in STOPWORDS and stem(t) not in FUNCTION}
+    return frozenset(out)
+
+
+BECAME = frozenset("got became grew".split())  # a past change of state of a thing ("got too expensive")
+
+
+def _other_sense(head: str, body: str) -> bool:
+    """A head word used in a sense that states no attribute: "work with a tutor", "work on a film"
+    (an activity, not a job)."""
+    return any(stem(w) == head for w in OTHER_SENSE.findall(body))
+
+
+# the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
+LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
+# the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
+EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\w-]+ ){1,3}(?:at|for|with) (?:[A-Z][\w'-]+)")
+DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
+
+
+def _without_nouns(tokens: list[str]) -> list[str]:
+    """The tokens without the words of change used as nouns: after a determiner or a possessive, with
+    at most one adjective between ("their next move", "an amazing change", "Dana's switch")."""
+    from langmem_cli.core.english import lemmas
+
+    out = []
+    for i, t in enumerate(tokens):
+        if verb_of(t, CHANGE_VERBS):
+            before = tokens[max(0, i - 2):i]
+            if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
+                           (len(before) == 2 and (before[0] in DETERMINERS or before[0].endswith("'s"))
+                            and "ADJ" in lemmas(before[1]))):
+                continue
+        out.append(t)
+    return out
+
+
+ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "isn't over": nothing ended
+
+
+def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
+    """The tokens without the verbs of change a negation governs and that negation ("nothing
+    changed", "haven't moved", "never left": no change is told), and whether the statement is
+    negative once those are set aside."""
+    dropped: set[int] = set()
+    for i, t in enumerate(tokens):
+        if verb_of(t, CHANGE_VERBS) or t in ENDED:
+            near = [j for j in range(max(0, i - 2), i) if tokens[j] in NEGATIONS or tokens[j].endswith("n't")]
+            if near:
+                dropped.update(near + [i])
+    kept = [t for i, t in enumerate(tokens) if i not in dropped]
+    return kept, any(t in NEGATIONS or t.endswith("n't") for t in kept)
 
 
 PREDICATE = 6  # a head this many words after the person is what the statement says of them
@@ -170,7 +301,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     said_a, said_b = a.words - a.own, b.words - b.own
     # a number the earlier statement does not hold is a new value ("project 4" is not "project 0")
     new_number = bool(set(_NUMBER.findall(newer)) - set(_NUMBER.findall(older)))
-    if not flipped and not new_number and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
+    # what the later statement says is over and the earlier one states as holding ("I'm done with
+    # VS Code …" after "building it with VS Code"): not a restatement, however many words they share
+    ended = bool(((b.named if b.ends else b.over) & said_a) - a.named - GENERIC - FUNCTION - frequent)
+    if not flipped and not new_number and not ended and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
     # A change is told by its structure:
@@ -181,19 +315,31 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # - any cue, and both mainly state the same one-value attribute ("moved to Lisbon" / "lives in
     #   Berlin", "went vegan" / "eats meat");
     # - the same predicate negated ("is not vegetarian anymore" / "is vegetarian");
-    # - a new value for the same head of a one-value attribute ("lives in Lisbon" / "lives in Berlin").
-    common = said_a & said_b  # words in common besides the person
+    # - a new value for a one-value attribute both state of the person: the same head with other
+    #   words ("lives in Lisbon" / "lives in Berlin"), or other names on both sides ("Dana's address
+    #   is in Lyon" / "Dana's flat in Oslo is small").
+    # words in common besides the person, that may be a value (not a function word, a time or a bare number)
+    common = {w for w in said_a & said_b if w not in FUNCTION and not w.isdigit()}
     specific = bool(common - a.cues - b.cues - GENERIC - frequent)
-    names = names_old and bool((b.named & said_a) - GENERIC - frequent)
+    # (with an ending cue or a negation: "from", "off" alone tell no change: "a photo from when …", "on and off the court")
+    told_over = b.named if (b.ends or b.negative) else b.over
+    names = names_old and bool((told_over & said_a) - GENERIC - FUNCTION - frequent)
     one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
     cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
-    one_value = one_kind and bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues)
+    one_value = one_kind and ((bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues))
+                              or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
+    # - the same frame with another value, and a cue ("has espresso with breakfast" / "has matcha
+    #   with breakfast now"): all they say alike but one or two words on each side.
+    other_a = {w for w in said_a - said_b - a.cues if w not in FUNCTION and not w.isdigit()}
+    other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
+    frame = (b.cue and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
+             and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value:
+    if cue or flip or one_value or frame:
         return CHANGES
     return None
 
@@ -275,24 +421,6 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
 
 # -- the part of a statement a change leaves standing ---------------------------------------------
 _JOIN = re.compile(r",?\s+(?:and|but|while)\s+(?=(?:they|their)\b)|[,;]\s+(?=(?:they|their)\b)")
-_BE = {"are": "is", "were": "was", "have": "has", "do": "does", "don't": "doesn't", "haven't": "hasn't",
-       "aren't": "isn't", "weren't": "wasn't", "'re": " is", "'ve": " has"}
-
-
-def _singular(verb: str) -> str:
-    low = verb.lower()
-    if low in _BE:
-        return _BE[low]
-    if not low.isalpha() or low.endswith(("ed", "s")) or low in ("can", "could", "will", "would", "should", "might",
-                                                                  "must", "may", "did", "had", "also", "still"):
-        return verb
-    if re.search(r"(?:sh|ch|x|z|o)$", low):
-        return verb + "es"
-    if re.search(r"[^aeiou]y$", low):
-        return verb[:-1] + "ies"
-    return verb + "s"
-
-
 def clauses(text: str) -> list[str]:
     """A statement's clauses, where a later clause goes on about the same person ("…, and they …")."""
     parts = [p.strip() for p in _JOIN.split(text.strip()) if p and p.strip()]
@@ -307,9 +435,9 @@ def _standalone(clause: str, subject: str) -> str:
     if m.group(1) == "their":
         return f"{subject}'s" + clause[len("their"):]
     if m.group(2):
-        return f"{subject}{_BE[m.group(2)]}" + clause[m.end(2):]
+        return f"{subject} {third_person_verb(m.group(2))}" + clause[m.end(2):]
     verb = m.group(3) or ""
-    return f"{subject} {_singular(verb)}" + clause[m.end(3):] if verb else clause
+    return f"{subject} {third_person_verb(verb)}" + clause[m.end(3):] if verb else clause
 
 
 def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> str | None:
@@ -323,7 +451,9 @@ def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> st
     pick = next((c for c in found if c[0] in names), found[0] if found else None)
     if pick is None:
         return None
-    m = next(m for m in SUBJECT.finditer(LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0])
+    m = next((m for m in SUBJECT.finditer(LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0]), None)
+    if m is None:
+        return None  # the person is not the subject of the first clause: nothing tells what stands
     subject = m.group(0) if (m.group(2) or "").lower() in PEOPLE else m.group(1)
     b = read(newer, names)
     standing: list[str] = []
