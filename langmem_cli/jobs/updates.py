@@ -60,7 +60,6 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
 
 
 ANONYMOUS = "The user"  # how the person is written in the texts whose vectors are compared
-SIMILAR = 0.5  # below this cosine a pair cannot reach the thresholds that use it (0.8, 0.85) by a name alone
 
 
 _UNNAMED_VECTORS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
@@ -92,12 +91,11 @@ def _comparable(store, person: str | None, aliases: frozenset[str], known: Seque
                 known_vectors: np.ndarray, new: Sequence[updates.Fact], vectors: np.ndarray) -> dict[str, np.ndarray]:
     """The vectors statements are compared by, where they differ from their own: the texts with the
     person written one way whatever name was known when each was read ("The user"), so the same pair
-    gives the same cosine in any reading order. Here: the statements and the stored memories near
-    one of them (the others when a pair comes near: ``place_statements``'s cosine)."""
+    gives the same cosine in any reading order: the statements and the stored memories compared
+    with them (each text embedded once per process: ``_embed_unnamed``)."""
     if not person:
         return {}
-    near = (known_vectors @ vectors.T).max(axis=1) >= SIMILAR if len(known) else np.zeros(0, dtype=bool)
-    facts = [f for f, close in zip(known, near) if close] + list(new)
+    facts = list(known) + list(new)
     own = dict(zip([f.key for f in known], known_vectors)) | dict(zip([f.key for f in new], vectors))
     texts = {f.key: _unnamed(f.text, person, aliases) for f in facts}
     out = {f.key: np.asarray(own[f.key]) for f in facts if texts[f.key] == f.text}
@@ -143,14 +141,13 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
         said_at[fact.key] = when if moment else None
-    # compared by how they read with the person written one way (_comparable): those near a statement
-    # at once, any other when a pair comes near enough for the cosine to matter
+    # compared by how they read with the person written one way (_comparable); carried remainders
+    # when first compared
     unnamed = _comparable(store, person, aliases, known, known_vectors, [f for f, _ in queue], vectors)
 
     def cosine(a: updates.Fact, b: updates.Fact) -> float:
-        own = float(np.dot(vector_of[a.key], vector_of[b.key]))
-        if not person or own < SIMILAR:
-            return own
+        if not person:
+            return float(np.dot(vector_of[a.key], vector_of[b.key]))
         missing = [f for f in (a, b) if f.key not in unnamed]
         if missing:
             texts = [_unnamed(f.text, person, aliases) for f in missing]
