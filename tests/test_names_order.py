@@ -102,3 +102,20 @@ def test_the_model_is_told_the_name_and_what_it_writes_follows_it(cli, fake, tmp
     assert 'is Priya: write "Priya", never "the user"' in system
     assert sorted(m["text"] for m in cli.json("list", "-n", "m")) == [
         "Priya adopted a grey cat called Pixel", "Priya bought a green bicycle"]
+
+
+@pytest.mark.parametrize("before, after", [
+    ("I cycle to the lab.", "I walk to the lab now."),
+    ("I have espresso after dinner.", "I have decaf after dinner now."),
+])
+def test_a_change_read_before_the_name_closes_the_same_as_after(store, tmp_path, before, after):
+    """The change is read first ("The user … now"), the older named statement after: it is compared
+    with the same cosine as in date order (texts with the person written one way), so it is stored
+    closed. Comparing the memories' own vectors ("The user …" against "Noor …") leaves it current."""
+    first = write(tmp_path / "a.jsonl", "2024-02-01T10:00:00Z", ["Hello, I'm Noor.", before])
+    second = write(tmp_path / "b.jsonl", "2024-04-01T10:00:00Z", [after])
+    results = []
+    for n, order in enumerate([(first, second), (second, first)]):
+        extract(store, list(order), f"c/{n}")
+        results.append(sorted(m.text for m in store.list(namespace=f"c/{n}", limit=None)))
+    assert results[0] == results[1] and len(results[0]) == 1, results
