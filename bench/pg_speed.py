@@ -33,6 +33,27 @@ def ns_name(n: int) -> str:
     return f"bench/ns{n:03d}"
 
 
+def kept_server(directory: Path, flavour: str):
+    """The server kept running in ``directory`` (started there if not running): (server, new)."""
+    from support import pg_server
+
+    data = directory.resolve() / "data"
+    try:
+        return pg_server.attach(data, flavour), False
+    except (RuntimeError, OSError):
+        directory.mkdir(parents=True, exist_ok=True)
+        return pg_server.start(flavour, data, keep=True), True
+
+
+def built(url: str, size: int) -> bool:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        if not conn.execute("SELECT to_regclass('memories') IS NOT NULL").fetchone()[0]:
+            return False
+        return conn.execute("SELECT count(*) FROM memories").fetchone()[0] == size
+
+
 def build_store(store, texts, namespaces) -> float:
     from langmem_cli.core.records import NewMemory
 
@@ -187,6 +208,8 @@ def main() -> None:
     parser.add_argument("--skip-langgraph", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true", help="no SQLite import for comparison")
     parser.add_argument("--quick", action="store_true", help="5,000 memories, 40 queries, 10 s of writers")
+    parser.add_argument("--server-dir", type=Path, help="keep the server in DIR after the run (started there if "
+                        "not running) and reuse its database of this size: repeated runs skip the import")
     parser.add_argument("--writer", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.writer:
@@ -207,23 +230,37 @@ def main() -> None:
     table = dict(zip(texts, vectors))
     embedder = get_embedder(MODEL)
 
-    server = pg_server.start(args.flavour)
-    with __import__("psycopg").connect(server.url, autocommit=True) as admin:
-        admin.execute("ALTER SYSTEM SET shared_buffers = '512MB'")
-        admin.execute("ALTER SYSTEM SET maintenance_work_mem = '512MB'")
-    server.restart()
-    pg_server.wait_until_up(server)
-    url = server.database_url("langmem")
+    if args.server_dir is not None:
+        if args.writers_seconds > 0:
+            parser.error("--server-dir keeps the database between runs: use --writers-seconds 0")
+        server, fresh = kept_server(args.server_dir, args.flavour)
+    else:
+        server, fresh = pg_server.start(args.flavour), True
+    if fresh:
+        with __import__("psycopg").connect(server.url, autocommit=True) as admin:
+            admin.execute("ALTER SYSTEM SET shared_buffers = '512MB'")
+            admin.execute("ALTER SYSTEM SET maintenance_work_mem = '512MB'")
+        server.restart()
+        pg_server.wait_until_up(server)
+    database = "langmem" if args.server_dir is None else f"langmem_{len(texts)}_{args.namespaces}"
+    url = server.database_url(database)
+    if args.server_dir is not None and not built(url, len(texts)):
+        server.drop_database(database)  # a partial build: start again
+        url = server.database_url(database)
     r: dict = {"machine": m, "size": len(texts), "namespaces": args.namespaces, "flavour": args.flavour}
 
-    log(f"bulk import: {len(texts)} memories into PostgreSQL, then SQLite (vectors precomputed for both)")
     with PostgresStore(url, embedder=PrecomputedEmbedder(table)) as store:
         r["server"] = store.stats()["server"]
-        r["pg_import_s"] = build_store(store, texts, namespaces)
-        t0 = time.perf_counter()
-        store.ensure_vector_index()
-        store.conn.execute("ANALYZE memories")
-        r["hnsw_build_s"] = time.perf_counter() - t0
+        if store.count(include_expired=True) == len(texts):  # a kept database built by an earlier run
+            log(f"reusing {database} on the server kept in {args.server_dir} ({len(texts)} memories)")
+            r["pg_import_s"] = r["hnsw_build_s"] = float("nan")
+        else:
+            log(f"bulk import: {len(texts)} memories into PostgreSQL, then SQLite (vectors precomputed for both)")
+            r["pg_import_s"] = build_store(store, texts, namespaces)
+            t0 = time.perf_counter()
+            store.ensure_vector_index()
+            store.conn.execute("ANALYZE memories")
+            r["hnsw_build_s"] = time.perf_counter() - t0
     sqlite_path = OUT / "sqlite.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
@@ -272,7 +309,8 @@ def main() -> None:
         log(f"4 writers for {args.writers_seconds:.0f} s, server restarted half-way")
         r["writers"] = writers_figures(server, url, args.writers_seconds)
         log(f"  {r['writers']}")
-    server.stop()
+    if args.server_dir is None:
+        server.stop()
     (OUT / "results.json").write_text(json.dumps(r, indent=2, default=str))
     print(report(r))
 

@@ -191,10 +191,7 @@ def test_a_common_keyword_does_not_select_candidates_alone(pg_url: str) -> None:
         store.put_many([NewMemory(f"k/{i % 5}", f"Alice note number {i} about the weather") for i in range(400)]
                        + [NewMemory("k/0", f"Alice went to Zanzibar, trip {i}") for i in range(2)])
         store.runner.execute("ANALYZE memories")
-        retrievers = store.retrievers
-        retrievers.forget_statistics()
-        assert retrievers.selective(["alice", "zanzibar"]) == ["zanzibar"]
-        assert retrievers.selective(["alice"]) == ["alice"]  # nothing rarer: the word itself
+        store.retrievers.forget_statistics()
         top = store.search("Alice Zanzibar", mode="keyword", limit=2)
         assert len(top) == 2 and all("Zanzibar" in h.memory.text for h in top)
         wide = store.search("Alice Zanzibar", mode="keyword", limit=20)  # only 2 rare rows: all compete

@@ -482,3 +482,21 @@ class Store(MemoryReader, MemoryWriter, Searcher, Bookkeeping, Purger):
     @abc.abstractmethod
     def integrity_check(self) -> str:
         """"ok", or the database's description of what is wrong."""
+
+    def reindex(self, batch_size: int = 256, force: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> int:
+        """Re-embed memories whose vector is missing or from another model (all with ``force``),
+        a batch a transaction, then ``reindexed``. Returns how many."""
+        ids = self.repos.vectors.stale(self.embedding_model, force)
+        done = 0
+        for start in range(0, len(ids), batch_size):
+            memories = list(self.get_many(ids[start : start + batch_size]).values())
+            self.repos.vectors.write(self.embedding_model, memories, self.embedder.embed([m.text for m in memories]))
+            done += len(memories)
+            if progress:
+                progress(done, len(ids))
+        self.reindexed()
+        return done
+
+    def reindexed(self) -> None:
+        """After a reindex: the backend brings its search indexes up to date."""

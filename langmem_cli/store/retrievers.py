@@ -77,6 +77,11 @@ class Retrievers(Protocol):
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
         """The k best keyword matches of ``scope`` (BM25 or the backend's text ranking)."""
 
+    def vector_and_keyword(self, scope: Scope, query: Query, k: int, indexed: bool) -> "tuple[Ranking | None, Ranking]":
+        """Both sides of a hybrid search (at once where the backend can: one round trip, one
+        pass over the scope): ``vector_indexed`` when ``indexed`` (None as there), else
+        ``vector_exact``; and ``keyword_top_k``. The same rankings as those calls."""
+
     def candidates(self, scores: dict[str, float]) -> "list[Candidate]":
         """The fused candidates as ``core.rerank`` reads them (text and places), in one read."""
 

@@ -49,6 +49,14 @@ def vector_top_k(retrievers: Retrievers, scope: Scope, query: Query, k: int) -> 
     return retrievers.vector_exact(scope, query, k)
 
 
+def both_top_k(retrievers: Retrievers, scope: Scope, query: Query, k: int) -> tuple[Ranking, Ranking]:
+    """The vector side (by the rule of ``vector_top_k``) and the keyword side, asked together."""
+    vec, kw = retrievers.vector_and_keyword(scope, query, k, indexed=not scope.scoped)
+    if vec is None:
+        vec = retrievers.vector_exact(scope, query, k)
+    return vec, kw
+
+
 def after_fusion(scores: dict[Any, float], query: Query, retrievers: Retrievers, weights: Weights,
                  want: int) -> list[tuple[Any, float]]:
     """The one place after fusion where the order changes: ``core.rerank`` over the candidates."""
@@ -70,8 +78,11 @@ def search(retrievers: Retrievers, query: Query, scope: Scope, *, mode: str = "h
     want = limit + offset
     fuse = mode == "hybrid" or weights.neighbor > 0
     depth = max(MIN_CANDIDATES, CANDIDATE_FACTOR * want) if fuse else want
-    vec: Ranking = vector_top_k(retrievers, scope, query, depth) if mode in ("hybrid", "vector") else []
-    kw: Ranking = retrievers.keyword_top_k(scope, query, depth) if mode in ("hybrid", "keyword") else []
+    if mode == "hybrid":
+        vec, kw = both_top_k(retrievers, scope, query, depth)
+    else:
+        vec = vector_top_k(retrievers, scope, query, depth) if mode == "vector" else []
+        kw = retrievers.keyword_top_k(scope, query, depth) if mode == "keyword" else []
     vec_scores, kw_scores = dict(vec), dict(kw)
     if not fuse:
         page = (vec if mode == "vector" else kw)[offset:want]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from langmem_cli.core.records import HistoryEntry, Memory
-from langmem_cli.core.timestamps import now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
     HISTORY_COLUMNS,
     MEMORY_COLUMNS,
-    Vector,
     row_to_history,
     row_to_memory,
     scope_clause,
@@ -149,22 +147,6 @@ class ReadMixin:
                        "AND embedding IS NOT NULL ORDER BY seq", [*params, self.embedding_model])
         return [(row_to_memory(r), r[-1]) for r in rows]
 
-    def reindex(self, batch_size: int = 256, force: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> int:
-        cond = "TRUE" if force else "embedding_model IS DISTINCT FROM %s OR embedding IS NULL"
-        ids = [r[0] for r in self._q(f"SELECT id FROM memories WHERE {cond} ORDER BY seq", [] if force else [self.embedding_model])]
-        done = 0
-        for start in range(0, len(ids), batch_size):
-            memories = list(self.get_many(ids[start : start + batch_size]).values())
-            vectors = self.embedder.embed([m.text for m in memories])
-            with self.transaction():
-                with self.conn.cursor() as cur:
-                    cur.executemany("UPDATE memories SET embedding_model = %s, embedding = %s WHERE id = %s",
-                                    [(self.embedding_model, Vector(v), m.id) for m, v in zip(memories, vectors)])
-                self.conn.execute("INSERT INTO meta (key, value) VALUES ('reindexed_at', %s) "
-                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (now(),))
-            done += len(memories)
-            if progress:
-                progress(done, len(ids))
+    def reindexed(self) -> None:
+        """After a reindex: the HNSW index of the new vectors."""
         self.ensure_vector_index()
-        return done

@@ -12,15 +12,22 @@ Vector side, two paths (which one a search takes is store/search.py's rule):
 Keyword side: any query term may match (as on SQLite), ranked by ts_rank with length
 normalisation, ties in insertion order. ts_rank reads the whole tsvector of every row it scores,
 so a global search does not rank every match of a common word: see ``keyword_top_k``.
+
+A hybrid search asks both sides in ONE statement (``vector_and_keyword``; built by
+``_statement``), which also reads what re-ranking needs of each row (text, places), so a search
+is two round trips: this statement and the final ``fetch``. A scoped one reads the scope's rows
+once (b-tree on the namespace) for the vector distances, the terms' counts in the scope and the
+keyword ranking: its cost follows the scope, not the table (the GIN index would read each term's
+matches in every namespace). A global one takes the HNSW candidates and the GIN matches of the
+less common terms. The rankings are those of ``vector_exact`` / ``vector_indexed`` and the
+previous keyword statements, exactly (tests/test_pg_search_statement.py).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from psycopg import sql
-
-from langmem_cli.core.keywords import discriminating, terms
+from langmem_cli.core.keywords import MIN_SCOPE, terms
 from langmem_cli.core.records import Memory
 from langmem_cli.core.rerank import Candidate, places
 from langmem_cli.store.postgres import schema
@@ -36,6 +43,8 @@ TSQUERY = "plainto_tsquery('english'::regconfig, %s)"
 COMMON_SHARE = 0.01
 # How long the column's statistics are kept (seconds) before they are read again.
 STATS_TTL = 300.0
+# What re-ranking reads of a row (core.rerank's Candidate), returned with the rankings.
+READ = "text, source, metadata"
 
 
 class PostgresRetrievers:
@@ -47,7 +56,8 @@ class PostgresRetrievers:
         self._fetch = fetch
         self.ef_search = 40  # pgvector's default
         self._indexed: set[tuple[str, int]] = set()
-        self._lexemes: dict[str, tuple[str, ...]] = {}
+        # what re-ranking reads of the rows this search's statement returned: id -> (text, places)
+        self._read: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
         self._frequencies: tuple[float, dict[str, float]] | None = None
 
     # -- the HNSW index ------------------------------------------------------------
@@ -75,7 +85,7 @@ class PostgresRetrievers:
 
     # -- the protocol ----------------------------------------------------------------
     def begin(self) -> None:
-        pass
+        self._read = {}
 
     def vector_exact(self, scope: Scope, query: Query, k: int) -> Ranking:
         """Top k by exact inner product over the scope. Ordering by the stored ``embedding``
@@ -91,73 +101,172 @@ class PostgresRetrievers:
 
     def vector_indexed(self, scope: Scope, query: Query, k: int) -> Ranking | None:
         vector = Vector(query.vector)
-        dim = vector.values.size
-        if not self.ensure_vector_index(dim):
+        if not self.ensure_vector_index(vector.values.size):
             return None
-        where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
-        expr = sql.SQL(schema.vector_expression(self.caps, dim))
-        cast = sql.SQL(f"{self.caps.index_type}({int(dim)})")
-        self.set_ef_search(min(1000, max(EF_SEARCH, 2 * k)))
-        statement = sql.SQL(
-            "SELECT id, embedding <#> %s AS d FROM ("
-            " SELECT id, seq, embedding, valid_from, valid_until FROM memories"
-            " WHERE embedding_model = {model} AND vector_dims(embedding) = {dim}"
-            " ORDER BY {expr} <#> %s::{cast} LIMIT {ef}) candidates "
-            "WHERE {where} ORDER BY d, seq LIMIT %s"
-        ).format(model=sql.Literal(self.model), dim=sql.Literal(int(dim)), expr=expr, cast=cast,
-                 ef=sql.Literal(self.ef_search), where=sql.SQL(where))
-        rows = self.runner.query(statement, [vector, vector, *params, k])
+        statement = Statement()
+        ranked = self._indexed_candidates(statement, scope, vector, k, read=False)
+        statement.add(f"SELECT id, d FROM ({ranked}) ranked ORDER BY d, seq")
+        rows = self.runner.query(statement.sql(), statement.params)
         if len(rows) < k:
             return None
         return [(r[0], -float(r[1])) for r in rows]
 
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
-        """(id, relevance) best first. In a scoped search the scope's too common terms are left
-        out (``core.keywords.discriminating``, as on SQLite).
-
-        ts_rank reads every row it ranks, and a common word matches tens of thousands. So the
-        candidates are the rows holding a less common query term (``selective``); each is ranked
-        with every term, as before. Only when those are fewer than k does every match compete."""
+        """(id, relevance) best first, in one statement (``_statement``)."""
         words = terms(query.text)
         if not words:
             return []
+        return self._run(self._statement(scope, words, k, None, False))[1]
+
+    def vector_and_keyword(self, scope: Scope, query: Query, k: int, indexed: bool) -> tuple[Ranking | None, Ranking]:
+        """Both sides of a hybrid search in one statement. The vector side is None when
+        ``indexed`` and the HNSW candidates hold fewer than k memories of the scope."""
+        words = terms(query.text)
+        vector = Vector(query.vector)
+        indexed = indexed and self.ensure_vector_index(vector.values.size)
+        vec, kw = self._run(self._statement(scope, words, k, vector, indexed))
+        return (None if indexed and len(vec) < k else vec), kw
+
+    # -- the statement ------------------------------------------------------------------
+    def _run(self, statement: "Statement") -> tuple[Ranking, Ranking]:
+        """The statement's rows -> (vector ranking, keyword ranking); what re-ranking reads of
+        each row is kept for ``candidates``."""
+        vec: Ranking = []
+        kw: Ranking = []
+        for side, memory_id, distance, rank, text, source, evidence in self.runner.query(statement.sql(), statement.params):
+            if side == 0:
+                vec.append((memory_id, -float(distance)))
+            else:
+                kw.append((memory_id, float(rank)))
+            self._read[memory_id] = (text or "", places(source, {"evidence": evidence} if evidence else None))
+        return vec, kw
+
+    def _statement(self, scope: Scope, words: list[str], k: int, vector: Vector | None,
+                   indexed: bool) -> "Statement":
+        """One statement: the keyword ranking of ``words`` (none: no keyword side) and, given a
+        ``vector``, the vector ranking (through the HNSW index when ``indexed``), each row with
+        its side (0 vector, 1 keyword), id, distance or rank, text, source and evidence.
+
+        Keyword side, as before, exactly:
+        - a scoped search leaves out the terms found in more than half of the scope's memories
+          (``core.keywords.discriminating``): here the scope's rows are read once (``scope``) and
+          counted, kept and ranked from there;
+        - of the terms kept, those whose every lexeme is in at most COMMON_SHARE of all memories
+          (``pg_stats``; ``rare``) select the candidates, ranked with every term kept; when they
+          are fewer than k (or no term is rare, or every one is), every match competes."""
+        statement = Statement()
+        scoped = scope.scoped
         where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
-        if scope.scoped:
-            counts = ", ".join([f"count(*) FILTER (WHERE tsv @@ {TSQUERY})"] * len(words))
-            row = self.runner.query(f"SELECT count(*), {counts} FROM memories WHERE {where}", [*words, *params])[0]
-            words = discriminating(words, dict(zip(words, row[1:])), int(row[0]))
-        tsquery = " || ".join([TSQUERY] * len(words))
-        chosen = self.selective(words)
-        if chosen != words:
-            select = " || ".join([TSQUERY] * len(chosen))
-            rows = self.runner.query(
-                f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q, {select} AS s) query "
-                f"WHERE tsv @@ s AND {where} ORDER BY rank DESC, seq LIMIT %s",
-                [*words, *chosen, *params, k],
-            )
-            if len(rows) >= k:
-                return [(r[0], float(r[1])) for r in rows]
-        rows = self.runner.query(
-            f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q) query "
-            f"WHERE tsv @@ q AND {where} ORDER BY rank DESC, seq LIMIT %s",
-            [*words, *params, k],
+        ctes: list[str] = []
+        n = len(words)
+        if n:
+            common = sorted(lexeme for lexeme, share in self._term_frequencies().items() if share > COMMON_SHARE)
+            columns = [f"{TSQUERY} AS t{i}" for i in range(n)]
+            statement.extend(words)
+            columns += [f"NOT (coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), ARRAY[]::text[]) "
+                        f"&& common.lexemes) AS r{i}" for i in range(n)]
+            statement.extend(words)
+            ctes.append(f"words AS {'MATERIALIZED' if scoped else 'NOT MATERIALIZED'} (SELECT {', '.join(columns)} "
+                        "FROM (SELECT %s::text[] AS lexemes) common)")
+            statement.add_param(common)
+        if scoped:
+            distance = "NULL::float8"
+            if vector is not None and not indexed:
+                distance = ("CASE WHEN embedding_model = %s AND embedding IS NOT NULL AND vector_dims(embedding) = %s "
+                            "THEN embedding <#> %s END")
+                statement.extend([self.model, vector.values.size, vector])
+            # One pass: each row's distance and which terms it holds (m<i>); its tsvector only if
+            # it holds one (ranked later). OFFSET 0 keeps the matches from being evaluated twice.
+            held = "".join(f", tsv @@ w.t{i} AS m{i}" for i in range(n))
+            holds = " OR ".join(f"m{i}" for i in range(n)) or "FALSE"
+            ctes.append(f"scope AS MATERIALIZED (SELECT id, seq, d{''.join(f', m{i}' for i in range(n))}, "
+                        f"CASE WHEN {holds} THEN tsv END AS tsv FROM (SELECT id, seq, tsv, {distance} AS d{held} "
+                        f"FROM memories{', words w' if n else ''} WHERE {where} OFFSET 0) rows)")
+            statement.extend(params)
+        if vector is not None:
+            if scoped and not indexed:
+                ranked = (f"SELECT ranked.*, {READ} FROM (SELECT id, seq, d FROM scope WHERE d IS NOT NULL "
+                          f"ORDER BY d, seq LIMIT {int(k)}) ranked JOIN memories USING (id)")
+            elif indexed:
+                ranked = self._indexed_candidates(statement, scope, vector, k)
+            else:
+                ranked = (f"SELECT id, seq, embedding <#> %s AS d, {READ} FROM memories WHERE {where} AND embedding_model = %s "
+                          f"AND embedding IS NOT NULL AND vector_dims(embedding) = %s ORDER BY d, seq LIMIT {int(k)}")
+                statement.extend([vector, *params, self.model, vector.values.size])
+            ctes.append(f"vec AS ({ranked})")
+        if n:
+            ctes += self._keyword_ctes(statement, n, k, scope)
+        sides = []
+        if vector is not None:
+            sides.append(f"SELECT 0 AS side, id, d, NULL::real AS rank, {READ}, d AS o1, seq AS o2 FROM vec")
+        if n:
+            sides.append(f"SELECT 1 AS side, id, NULL::float8 AS d, rank, {READ}, -rank AS o1, seq AS o2 FROM kw")
+        statement.text = (f"WITH {', '.join(ctes)} SELECT side, id, d, rank, text, source, metadata::jsonb -> 'evidence' "
+                          f"FROM ({' UNION ALL '.join(sides)}) r ORDER BY side, o1, o2")
+        return statement
+
+    def _keyword_ctes(self, statement: "Statement", n: int, k: int, scope: Scope) -> list[str]:
+        """The keyword side (``words``: t<i> the terms' tsqueries, r<i> whether each is rare):
+        CTEs ending in ``kw`` (id, seq, rank), its k best."""
+        rare_any = " OR ".join(f"r{i}" for i in range(n))
+        if scope.scoped:  # k<i>: discriminating in the scope; s<i>: the rare kept ones, else all kept
+            counts = ", ".join(f"count(*) FILTER (WHERE m{i}) AS c{i}" for i in range(n))
+            useful = ", ".join(f"2 * c{i} <= n AS u{i}" for i in range(n))
+            any_useful = " OR ".join(f"u{i}" for i in range(n))
+            kept = ", ".join(f"(n < {MIN_SCOPE} OR u{i} OR NOT ({any_useful})) AS k{i}" for i in range(n))
+            kept_rare = " OR ".join(f"(k{i} AND r{i})" for i in range(n))
+            chosen = ", ".join(f"k{i} AND (r{i} OR NOT ({kept_rare})) AS s{i}" for i in range(n))
+            matched = " OR ".join(f"(query.k{i} AND s.m{i})" for i in range(n))
+            selected = " OR ".join(f"(query.s{i} AND s.m{i})" for i in range(n))
+            return [
+                f"counts AS (SELECT count(*) AS n, {counts} FROM scope)",
+                f"kept AS (SELECT *, {kept} FROM (SELECT words.*, n, {useful} FROM words, counts) x)",
+                f"query AS MATERIALIZED (SELECT {fold('k', n)} AS q, {', '.join(f'k{i}, s{i}' for i in range(n))} "
+                f"FROM (SELECT *, {chosen} FROM kept) flags)",
+                f"matches AS (SELECT s.id, s.seq, ts_rank(s.tsv, query.q, 1) AS rank, ({selected}) AS selected "
+                f"FROM scope s, query WHERE {matched})",
+                f"ranked AS (SELECT id, seq, rank FROM matches WHERE selected OR "
+                f"(SELECT count(*) FROM matches WHERE selected) < {int(k)} ORDER BY rank DESC, seq LIMIT {int(k)})",
+                f"kw AS (SELECT ranked.*, {READ} FROM ranked JOIN memories USING (id))",
+            ]
+        # Global: every term is kept; s<i> the rare ones, else all. The planner sees the terms and
+        # flags as constants (the CTEs are inlined), so the GIN index reads the matches of the rare
+        # terms, and those of every term only when fewer than k rows hold a rare one.
+        where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment, alias="m")
+        statement.extend([*params, *params])
+        chosen = ", ".join(f"(r{i} OR NOT ({rare_any})) AS s{i}" for i in range(n))
+        every = " AND ".join(f"r{i}" for i in range(n))
+        selected = " OR ".join(f"(f.s{i} AND m.tsv @@ f.t{i})" for i in range(n))
+        return [
+            f"flags AS NOT MATERIALIZED (SELECT *, {fold(None, n)} AS q, {chosen}, "
+            f"({rare_any}) AND NOT ({every}) AS narrowed FROM words)",
+            f"rare AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM memories m, flags f "
+            f"WHERE ({selected}) AND {where} ORDER BY rank DESC, m.seq LIMIT {int(k)})",
+            f"every AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM memories m, flags f "
+            f"WHERE m.tsv @@ f.q AND {where} ORDER BY rank DESC, m.seq LIMIT {int(k)})",
+            f"ranked AS (SELECT * FROM rare WHERE NOT (SELECT narrowed FROM flags) OR (SELECT count(*) FROM rare) >= {int(k)} "
+            f"UNION ALL SELECT * FROM every WHERE (SELECT narrowed FROM flags) AND (SELECT count(*) FROM rare) < {int(k)})",
+            # what re-ranking reads, for the k ranked rows only (not carried through the ranking)
+            f"kw AS (SELECT ranked.*, {READ} FROM ranked JOIN memories USING (id))",
+        ]
+
+    def _indexed_candidates(self, statement: "Statement", scope: Scope, vector: Vector, k: int, read: bool = True) -> str:
+        """The HNSW candidates (ef_search of them), re-ranked by the exact product, those of the
+        scope: (id, seq, d[, READ]), at most k."""
+        columns = f", {READ}" if read else ""
+        dim = vector.values.size
+        where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
+        self.set_ef_search(min(1000, max(EF_SEARCH, 2 * k)))
+        statement.extend([vector, vector, *params])
+        return (
+            f"SELECT id, seq, embedding <#> %s AS d{columns} FROM ("
+            f" SELECT id, seq, embedding, valid_from, valid_until{columns} FROM memories"
+            f" WHERE embedding_model = {literal(self.model)} AND vector_dims(embedding) = {int(dim)}"
+            f" ORDER BY {schema.vector_expression(self.caps, dim)} <#> %s::{self.caps.index_type}({int(dim)})"
+            f" LIMIT {int(self.ef_search)}) candidates WHERE {where} ORDER BY d, seq LIMIT {int(k)}"
         )
-        return [(r[0], float(r[1])) for r in rows]
 
-    def selective(self, words: list[str]) -> list[str]:
-        """The words whose every lexeme is in at most COMMON_SHARE of the memories, by the
-        column's statistics (words without statistics count as rare); all words when none is."""
-        frequencies = self._term_frequencies()
-        if not frequencies:
-            return words
-        unknown = [w for w in words if w not in self._lexemes]
-        if unknown:
-            found = self.runner.query("SELECT " + ", ".join(
-                ["coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), '{}')"] * len(unknown)), unknown)[0]
-            self._lexemes.update(zip(unknown, (tuple(x) for x in found)))
-        rare = [w for w in words if all(frequencies.get(lexeme, 0.0) <= COMMON_SHARE for lexeme in self._lexemes[w])]
-        return rare or words
-
+    # -- term statistics -----------------------------------------------------------------
     def forget_statistics(self) -> None:
         """Read the column's statistics again at the next search (after an ANALYZE)."""
         self._frequencies = None
@@ -179,10 +288,50 @@ class PostgresRetrievers:
         return frequencies
 
     def candidates(self, scores: dict[str, float]) -> list[Candidate]:
-        rows = self.runner.query("SELECT id, text, source, metadata::jsonb -> 'evidence' FROM memories WHERE id = ANY(%s)",
-                                 [list(scores)])
-        return [Candidate(r[0], scores[r[0]], r[1] or "", places(r[2], {"evidence": r[3]} if r[3] else None))
-                for r in rows]
+        """In id order (as the primary key returns them); rows the search's statement read are
+        not read again."""
+        missing = [i for i in scores if i not in self._read]
+        if missing:
+            for r in self.runner.query("SELECT id, text, source, metadata::jsonb -> 'evidence' FROM memories "
+                                       "WHERE id = ANY(%s)", [missing]):
+                self._read[r[0]] = (r[1] or "", places(r[2], {"evidence": r[3]} if r[3] else None))
+        return [Candidate(i, scores[i], *self._read[i]) for i in sorted(scores) if i in self._read]
 
     def fetch(self, ids: Sequence[str]) -> dict[str, Memory]:
         return self._fetch(ids)
+
+
+class Statement:
+    """SQL text and its ``%s`` parameters, in the order they appear."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.params: list[Any] = []
+
+    def add(self, text: str) -> None:
+        self.text += text
+
+    def add_param(self, value: Any) -> None:
+        self.params.append(value)
+
+    def extend(self, values: Sequence[Any]) -> None:
+        self.params.extend(values)
+
+    def sql(self) -> str:
+        return self.text
+
+
+def fold(flag: str | None, n: int) -> str:
+    """``t0 || t1 || ...`` over the terms whose column ``<flag><i>`` is true (every term when
+    ``flag`` is None), in the query's order: the same operands and operators (an OR of the terms,
+    each parenthesised); terms without lexemes (stop words) add nothing, as with ``||``."""
+    if flag is None:
+        return " || ".join(f"t{i}" for i in range(n))
+    parts = ", ".join(f"CASE WHEN {flag}{i} AND numnode(t{i}) > 0 THEN '(' || t{i}::text || ')' END" for i in range(n))
+    return f"array_to_string(ARRAY[{parts}], ' | ')::tsquery"
+
+
+def literal(text: str) -> str:
+    """A string constant inside SQL text that has ``%s`` parameters (a partial index's predicate
+    is matched against constants)."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"

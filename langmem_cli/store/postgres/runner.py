@@ -7,11 +7,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterable, Iterator, Sequence
 
+from langmem_cli.store.postgres.clauses import Vector
 from langmem_cli.store.postgres.connection import pg_errors
 
 
 class PostgresRunner:
     dialect = "postgres"
+    insertion_order = "seq"
 
     def __init__(self, conn: Any, url: str) -> None:
         self.conn = conn
@@ -57,6 +59,9 @@ class PostgresRunner:
             return
         with self.errors(), self.conn.cursor() as cur:
             cur.executemany(sql, rows)
+
+    def vector(self, values: Any) -> Vector:
+        return Vector(values)
 
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """``column = ANY(%s)`` and its one parameter."""

@@ -32,7 +32,7 @@ from langmem_cli.store.postgres.reads import ReadMixin
 from langmem_cli.store.postgres.retrievers import PostgresRetrievers
 from langmem_cli.store.postgres.runner import PostgresRunner
 from langmem_cli.store.postgres.url import mask, scrub
-from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, Vectors, WatchState
 from langmem_cli.store.repos.history import Change
 
 _INSERT = (
@@ -71,7 +71,7 @@ class PostgresStore(ReadMixin, PurgeMixin, Planner, Store):
         current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
         self.repos = Repositories(Bookkeeping(self.runner, current_run, scrub=lambda text: scrub(text, url)),
                                    WatchState(self.runner, current_run, offset_column="byte_offset"),
-                                   History(self.runner, current_run))
+                                   History(self.runner, current_run), Vectors(self.runner))
 
     def _migrate(self) -> None:
         import psycopg

@@ -9,11 +9,16 @@ from typing import Any, ContextManager, Iterable, Protocol, Sequence
 class Runner(Protocol):
     #: "sqlite" or "postgres"
     dialect: str
+    #: the column that orders memories as they were inserted ("rowid", "seq")
+    insertion_order: str
 
     def sql(self, text: str) -> str:
         """Portable SQL (``?`` parameters) in this runner's parameter style."""
 
     def query(self, sql: Any, params: Sequence[Any] = ()) -> list[tuple]: ...
+
+    def vector(self, values: Any) -> Any:
+        """A float32 vector as this backend stores it (a parameter for the ``embedding`` column)."""
 
     def execute(self, sql: Any, params: Sequence[Any] = ()) -> int:
         """Run one statement; the number of rows it changed."""

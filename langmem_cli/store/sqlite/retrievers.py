@@ -126,6 +126,11 @@ class SQLiteRetrievers:
             return None
         return self.ann.top_k(query, k, self._excluded(scope))
 
+    def vector_and_keyword(self, scope: Scope, query: Query, k: int, indexed: bool) -> tuple[Ranking | None, Ranking]:
+        """The two calls: the vectors and the keyword index are in this process."""
+        vec = self.vector_indexed(scope, query, k) if indexed else self.vector_exact(scope, query, k)
+        return vec, self.keyword_top_k(scope, query, k)
+
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
         """(id, bm25 relevance) best first; relevance is -bm25 so that higher is better.
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from langmem_cli.store.sqlite import db as dbmod
+from langmem_cli.store.sqlite.vectors import encode
 
 
 class SQLiteRunner:
     dialect = "sqlite"
+    insertion_order = "rowid"
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
@@ -48,6 +50,9 @@ class SQLiteRunner:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with dbmod.sqlite_errors(self.path):
             self.conn.executemany(sql, rows)
+
+    def vector(self, values: Any) -> bytes:
+        return encode(values)
 
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """``column IN (?, ...)`` and its parameters (callers batch long lists)."""

@@ -14,7 +14,7 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, Store, embed_missing
-from langmem_cli.store.repos import Bookkeeping, History, Repositories, WatchState
+from langmem_cli.store.repos import Bookkeeping, History, Repositories, Vectors, WatchState
 from langmem_cli.store.sqlite import db as dbmod
 from langmem_cli.store.sqlite import migrations
 from langmem_cli.store.sqlite.ann import MIN_ROWS as ANN_MIN_ROWS
@@ -64,7 +64,7 @@ class SQLiteStore(Purging, Validity, Store):
         self.runner = SQLiteRunner(self.conn, self.path)
         current_run = lambda: self.run_id  # noqa: E731 - read when a row records it
         self.repos = Repositories(Bookkeeping(self.runner, current_run), WatchState(self.runner, current_run),
-                                   History(self.runner, current_run))
+                                   History(self.runner, current_run), Vectors(self.runner))
         self.ann = AnnRetriever(self.runner, self.path, self.embedding_model, min_rows=ann_min_rows,
                                     background=ann_background)
         self._retrievers = SQLiteRetrievers(self.runner, self.embedding_model, self.get_many, self.ann)
@@ -295,25 +295,10 @@ class SQLiteStore(Purging, Validity, Store):
         self._retrievers.prepare()
 
     # -- maintenance -----------------------------------------------------------
-    def reindex(self, batch_size: int = 256, force: bool = False, progress=None) -> int:
-        cond = "1" if force else "embedding_model IS NULL OR embedding_model != ? OR embedding IS NULL"
-        params: list[Any] = [] if force else [self.embedding_model]
-        ids = [r[0] for r in self._query(f"SELECT id FROM memories WHERE {cond} ORDER BY rowid", params)]
-        done = 0
-        for chunk in chunks(ids, batch_size):
-            memories = list(self.get_many(chunk).values())
-            vectors = self.embedder.embed([m.text for m in memories])
-            with self.transaction():
-                self.conn.executemany("UPDATE memories SET embedding_model = ?, embedding = ? WHERE id = ?",
-                                      [(self.embedding_model, encode(v), m.id) for m, v in zip(memories, vectors)])
-                self.conn.execute("INSERT INTO meta (key, value) VALUES ('reindexed_at', ?) "
-                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (now(),))
-            done += len(memories)
-            if progress:
-                progress(done, len(ids))
+    def reindexed(self) -> None:
+        """After a reindex: the in-memory indexes are stale, the ANN file is rebuilt now."""
         self._retrievers.reset()
         self._retrievers.rebuild_ann()
-        return done
 
     # -- maintenance -----------------------------------------------------------
     def stats(self) -> dict[str, Any]:
