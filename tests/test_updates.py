@@ -483,3 +483,18 @@ def test_something_that_is_history_is_over():
 ])
 def test_denials_ranges_and_other_clauses_change_nothing(older, newer):
     assert _relation(older, newer, 0.7) is None
+
+
+def test_a_dated_statement_and_an_undated_memory_are_not_ordered():
+    """A memory put without a time (an agent's `put`, an undated file) and a statement said at a
+    known time cannot be ordered: neither closes the other. Two known times, or two unknown ones (file
+    order), still decide."""
+    put = updates.Fact("put", "Alice lives in Lisbon.", ("2026-12-04T16:00:00+00:00", 0, 0), None)
+    said = updates.Fact("said", "Alice moved to Porto in May 2024.", ("2024-06-01T10:00:00+00:00", 1, 0),
+                        "2024-06-01T10:00:00+00:00", stored=False)
+    placed = updates.place(said, [put], lambda a, b: 0.7)
+    assert placed.until is None and placed.superseded_by is None and placed.closes == []
+    dated = updates.Fact("old", "Alice lives in Lisbon.", ("2023-01-01T00:00:00+00:00", 0, 0), "2023-01-01T00:00:00+00:00")
+    assert updates.place(said, [dated], lambda a, b: 0.7).closes == ["old"]
+    undated_new = updates.Fact("new", "Alice moved to Porto.", ("2026-12-04T16:01:00+00:00", 1, 0), None, stored=False)
+    assert updates.place(undated_new, [put], lambda a, b: 0.7).closes == ["put"]

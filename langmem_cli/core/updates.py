@@ -432,6 +432,8 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
         verdict = relation(older.text, newer.text, similarity, same_moment, (older.reading, newer.reading), frequent)
         if verdict is None:
             continue
+        if verdict != SAME and (fact.moment is None) != (new.moment is None):
+            continue  # one was said at a known time, the other not (a put, an undated file): no order between them
         if verdict == SAME:
             if not later and fact.current_at(new):
                 out.skip = True  # said before and still holding: nothing new, nothing closed
