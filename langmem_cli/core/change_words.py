@@ -81,7 +81,7 @@ CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
 PAST_PLAN = r"(?:(?:was|were|had been) (?:going|planning|hoping|supposed|meant) to|had (?:planned|hoped|meant|intended) to)"
 ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
-    r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|from \w+ to|in place of|"
+    r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|in place of|"
     r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)

@@ -171,9 +171,11 @@ REMINDER = ("What in this transcript is worth remembering? Start each memory wit
 
 
 def build_messages(transcript: str, existing_text: str, schemas: dict[str, Schema], policy: Policy,
-                   instructions: str | None) -> list[dict[str, str]]:
+                   instructions: str | None, person: str | None = None) -> list[dict[str, str]]:
     kinds = "\n".join(f"- {name}: {s.description}" for name, s in schemas.items())
     rules = []
+    if person:  # one name per person (core/names.py): the name the namespace's user goes by
+        rules.append(f'- The user whose messages carry no name is {person}: write "{person}", never "the user".')
     if policy.enable_inserts:
         rules.append("- Insert (id null) only information that no existing memory already holds.")
     if policy.enable_updates:
@@ -225,8 +227,10 @@ def manage(
     instructions: str | None = None,
     retries: int = 2,
     usage: Usage | None = None,
+    person: str | None = None,
 ) -> list[Operation]:
-    """One LLM call (plus bounded retries) -> validated operations on the given memories only."""
+    """One LLM call (plus bounded retries) -> validated operations on the given memories only.
+    ``person``: the name the transcript's unnamed user goes by (said, given or stored), if any."""
     policy = policy or Policy()
     if not schemas:
         raise ValueError("at least one schema is needed")
@@ -282,7 +286,7 @@ def manage(
 
     structured_call(
         client,
-        build_messages(transcript, existing_text, schemas, policy, instructions),
+        build_messages(transcript, existing_text, schemas, policy, instructions, person),
         ExtractReply,
         retries=retries,
         usage=usage,

@@ -99,3 +99,47 @@ def replaces(naming: Naming | None, stored: dict[str, Any] | None) -> TypeGuard[
 
     before, now = try_moment(stored.get("since")), try_moment(naming.since)
     return before is None or now is None or str(now) >= str(before)
+
+
+_THE_USER = re.compile(r"\b(?:The|the) user\b")
+# a name right after these words is the name stated, not the person referred to ("… name is Dana Reyes")
+_STATED = re.compile(r"(?i)\b(?:name(?:'s| is| was)|named|call(?:s|ed)?(?: (?:me|her|him|them))?|go(?:es)? by|went by)\s+$")
+
+# Where a memory's name for its person came from (``metadata["person"]["by"]``): the namespace's
+# stored name ("stored") follows the person's current name; a name the memory's own conversation gave
+# (said, command line, transcript) is the one said at its time and stays.
+FOLLOWS = "stored"
+
+
+def renamed(text: str, name: str, aliases: frozenset[str] = frozenset()) -> str | None:
+    """``text`` with the unnamed user ("The user", "the user's") and the person's other names
+    (``aliases``) written as ``name``; None when nothing changes. A name stated as a name ("… name
+    is Dana Reyes", "… goes by Pri") stays as stated."""
+    new = _THE_USER.sub(name, text)
+    for alias in sorted(aliases - {name}, key=len, reverse=True):
+        if alias and alias not in name.split():
+            new = re.sub(rf"(?<![\w'-]){re.escape(alias)}(?=$|[\s'’,.;:!?])",
+                         lambda m: m.group(0) if _STATED.search(m.string[:m.start()]) else name, new)
+    return new if new != text else None
+
+
+def one_person(text: str, name: str | None, aliases: frozenset[str] = frozenset()) -> str:
+    """``text`` as it reads when the person of the namespace is called ``name`` throughout: what
+    statements are compared on, so that "The user …" (read before the name was known) and "Priya …"
+    are one subject, whatever order they were read in."""
+    if not name:
+        return text
+    return renamed(text, name, aliases) or text
+
+
+def person_mark(naming: "Naming") -> dict[str, str]:
+    """What a memory records of the name it uses for its person (``metadata["person"]``)."""
+    return {"name": naming.name, "by": naming.source}
+
+
+def marked_name(metadata: dict[str, Any] | None) -> tuple[str | None, bool]:
+    """(the name a memory's metadata says it uses, whether that name follows the namespace's)."""
+    mark = (metadata or {}).get("person")
+    if not isinstance(mark, dict) or not isinstance(mark.get("name"), str):
+        return None, False
+    return mark["name"], mark.get("by") == FOLLOWS

@@ -328,9 +328,12 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     for s in sorted(found, key=lambda s: -s.score):  # the best sentence of each turn first, then the second …
         rank[s.index] = rank.get(s.index, -1) + 1
         s.rank = rank[s.index]
+    # near-copies are told by what they say, not by the person's name: the same whether or not the
+    # name was known when the conversation was read (issue 23: the same memories in any file order)
+    person = content_words(user.name) if user is not None else frozenset()
     left: list[tuple[Statement, set[str]]] = []
     for s in sorted(found, key=lambda s: (s.rank, -s.score)):
-        mine = content_words(s.candidate.text)
+        mine = content_words(s.candidate.text) - person
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
         if s.rank >= PER_TURN and not s.specific:

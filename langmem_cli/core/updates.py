@@ -127,6 +127,8 @@ class Reading:
     heads: frozenset[str] = frozenset()  # its attribute head words
     proper: frozenset[str] = frozenset()  # stemmed capitalised words besides its person (names, places)
     over: frozenset[str] = frozenset()  # of ``named``, those a marker says by itself are over ("quit X", "used to X")
+    refused: frozenset[str] = frozenset()  # the value a negation denies ("not Morocco", "isn't vegetarian")
+    ending_words: frozenset[str] = frozenset()  # the content words of its clauses that tell an ending
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -155,6 +157,11 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        and w not in FUNCTION and w not in ENDED)
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
+    refused = _refused(told)
+    # the words of the clauses that tell the ending: what ended is said there, not in another clause
+    ending_words = frozenset(w for clause in _CLAUSES.split(body)
+                             if ENDING.search(clause) or any(verb_of(t, ENDING_VERBS) for t in _without_nouns(words(clause)))
+                             for w in content_words(clause))
     failed = _failed(body, subject_words)
     if failed:  # "…, the app wasn't working": what did not work out is over
         named, over, ends, cue = named | failed, over | failed, True, True
@@ -168,7 +175,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary, ends, frozenset(heads), proper, over)
+                   primary, ends, frozenset(heads), proper, over, refused, ending_words)
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
@@ -197,6 +204,22 @@ def _failed(body: str, person: set[str]) -> frozenset[str]:
 BECAME = frozenset("got became grew".split())  # a past change of state of a thing ("got too expensive")
 
 
+_NOT = re.compile(r"(?:\bnot|n't)\s+(?:(?:at|in|with|for|on|to|a|an|the|my|their|our|his|her|any)\s+)?([\w'-]+)", re.I)
+
+
+def _refused(text: str) -> frozenset[str]:
+    """The value right after a negation, when it is one (a name, a noun or an adjective; not a verb
+    or an adverb: "can't wait", "isn't always easy" deny no value)."""
+    from langmem_cli.core.english import lemmas
+
+    out = set()
+    for word in _NOT.findall(text):
+        found = lemmas(word)
+        if word.lower() not in STOPWORDS and "VERB" not in found and set(found) != {"ADV"}:
+            out.add(stem(word.lower()))
+    return frozenset(out)
+
+
 def _other_sense(head: str, body: str) -> bool:
     """A head word used in a sense that states no attribute: "work with a tutor", "work on a film"
     (an activity, not a job)."""
@@ -210,6 +233,9 @@ EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\
 DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
 
 
+OTHERS = frozenset("you it he she which that who".split())  # subjects of a verb that are not the person
+
+
 def _without_nouns(tokens: list[str]) -> list[str]:
     """The tokens without the words of change used as nouns: after a determiner or a possessive, with
     at most one adjective between ("their next move", "an amazing change", "Dana's switch")."""
@@ -219,6 +245,8 @@ def _without_nouns(tokens: list[str]) -> list[str]:
     for i, t in enumerate(tokens):
         if verb_of(t, CHANGE_VERBS):
             before = tokens[max(0, i - 2):i]
+            if before and before[-1] in OTHERS:
+                continue  # "lets you move", "the team that left": someone or something else changes
             if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
                            (len(before) == 2 and (before[0] in DETERMINERS or before[0].endswith("'s"))
                             and "ADJ" in lemmas(before[1]))):
@@ -323,20 +351,24 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   is in Lyon" / "Dana's flat in Oslo is small").
     # words in common besides the person, that may be a value (not a function word, a time or a bare number)
     common = {w for w in said_a & said_b if w not in FUNCTION and not w.isdigit()}
-    specific = bool(common - a.cues - b.cues - GENERIC - frequent)
-    # (with an ending cue or a negation: "from", "off" alone tell no change: "a photo from when …", "on and off the court")
-    told_over = b.named if (b.ends or b.negative) else b.over
-    names = names_old and bool((told_over & said_a) - GENERIC - FUNCTION - frequent)
+    # what b says is over: anything its markers name when it tells an ending; else what a marker
+    # says is over by itself, or the value a negation denies; never what a already said was over
+    told_over = b.named if b.ends else b.over | (b.refused if b.negative else frozenset())
+    names = names_old and bool((told_over & said_a) - a.named - GENERIC - FUNCTION - frequent)
     one_kind = bool(a.primary & b.primary & SINGLE)  # both state it of the person
-    cue = names or (b.ends and specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
+    # an ending and a specific word in common, said in the clause that tells the ending ("since they
+    # moved from their home country" does not end the friends of the main clause)
+    ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
+    cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
     one_value = one_kind and ((bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues))
                               or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
-    # - the same frame with another value, and a cue ("has espresso with breakfast" / "has matcha
-    #   with breakfast now"): all they say alike but one or two words on each side.
+    # - the same frame with another value, and a cue of a new state ("has espresso with breakfast" /
+    #   "has matcha with breakfast now"): all they say alike but one or two words on each side (an
+    #   ending is told by the rules above, in its own clause).
     other_a = {w for w in said_a - said_b - a.cues if w not in FUNCTION and not w.isdigit()}
     other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
-    frame = (b.cue and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
+    frame = (b.cue and not b.ends and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
              and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
@@ -403,6 +435,8 @@ def place(new: Fact, known: Sequence[Fact], cosine: Callable[[Fact, Fact], float
         verdict = relation(older.text, newer.text, similarity, same_moment, (older.reading, newer.reading), frequent)
         if verdict is None:
             continue
+        if verdict != SAME and (fact.moment is None) != (new.moment is None):
+            continue  # one was said at a known time, the other not (a put, an undated file): no order between them
         if verdict == SAME:
             if not later and fact.current_at(new):
                 out.skip = True  # said before and still holding: nothing new, nothing closed

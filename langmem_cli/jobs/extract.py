@@ -237,7 +237,8 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
                 operations = _profile_operations(store, client, chunks, namespace, opts, result.usage, step)
                 operations, result.rejected = profiles.gate_profile(store, conversation, operations, opts.schemas, namespace)
             else:
-                operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step)
+                operations = _memory_operations(store, client, chunks, namespace, opts, result.usage, step,
+                                                person=naming.name if naming else None)
                 operations, result.rejected = grounded.gate_operations(
                     store, conversation, operations,
                     requote=lambda rejected: requote(client, "\n".join(lines), rejected, usage=result.usage))
@@ -262,7 +263,14 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
                     if on_commit is not None:
                         on_commit()
 
+                renaming = replaces(naming, stored_name)
                 written = store.apply_operations(namespace, operations, conversation.source, on_commit=committing)
+                # one name per person, whatever the reading order (jobs/naming.py): when the namespace
+                # gets or changes its name, the memories that follow it take the current one; otherwise
+                # only what was just written ("The user" from a model)
+                from langmem_cli.jobs.naming import name_memories
+
+                name_memories(store, namespace, None if renaming else [m.id for ms in written.values() for m in ms])
         fresh = iter(m.id for m in written["inserted"])
         result.ids = [next(fresh, None) if op.action == "insert" else op.id for op in operations]
         result.status = "applied" if operations else "unchanged"
@@ -327,7 +335,7 @@ def _related(store, namespace: str, text: str, kinds: list[str], k: int) -> list
 
 
 def _memory_operations(store, client, chunks: list[str], namespace: str, opts: ExtractOptions, usage: Usage,
-                       step: Callable[..., None] | None = None) -> list[Operation]:
+                       step: Callable[..., None] | None = None, person: str | None = None) -> list[Operation]:
     """Chunks in order; each sees the related stored memories and what earlier chunks produced."""
     from langmem_cli.core.render import render
 
@@ -338,7 +346,7 @@ def _memory_operations(store, client, chunks: list[str], namespace: str, opts: E
         shown = {e.id: e for e in _related(store, namespace, chunk, list(opts.schemas), opts.top_k) if e.id not in deleted}
         shown.update(pending)
         ops = manage(client, chunk, list(shown.values()), opts.schemas, policy=opts.policy,
-                     instructions=opts.instructions, retries=opts.retries, usage=usage)
+                     instructions=opts.instructions, retries=opts.retries, usage=usage, person=person)
         if step:
             step(1)
         for op in ops:

@@ -60,9 +60,21 @@ def local_operations(store, conversation: Conversation, namespace: str, kind: st
     hashes = [store.prepare(NewMemory(namespace, c.text, kind)).content_hash for c, _ in accepted]
     store.offer_embeddings(dict(zip(hashes, vectors)))  # the store need not embed them again
     when = conversation_time(conversation)
-    said = [(c.text, c.valid_from or when, {"evidence": evidence}) for c, evidence in accepted]
-    operations, _ = place_statements(store, namespace, kind, said, np.asarray(vectors))
+    said = [(c.text, c.valid_from or when, {"evidence": evidence, **_person(c.text, user)}) for c, evidence in accepted]
+    operations, _ = place_statements(store, namespace, kind, said, np.asarray(vectors),
+                                     person=user.name if user is not None else None)
     return operations, rejected
+
+
+def _person(text: str, user) -> dict[str, Any]:
+    """The name a statement uses for the namespace's person, and where it came from (jobs/naming.py)."""
+    import re
+
+    from langmem_cli.core.names import person_mark
+
+    if user is None or not re.search(rf"(?<![\w'-]){re.escape(user.name)}(?![\w-])", text):
+        return {}
+    return {"person": person_mark(user)}
 
 
 def gate_operations(store, conversation: Conversation, operations: list[Operation],

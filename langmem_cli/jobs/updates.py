@@ -10,6 +10,7 @@ said when it is read (conversations without timestamps keep file order).
 from __future__ import annotations
 
 import uuid
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -43,6 +44,9 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
     if not pairs:
         return [], np.zeros((0, vectors.shape[1]), dtype=np.float32), {}
     everyone = [m.text for m, _ in pairs]  # the names are read from the whole namespace, not the nearest
+    from langmem_cli.core.names import marked_name
+
+    people = sorted({n for n in (marked_name(m.metadata)[0] for m, _ in pairs) if n})  # the person's names
     if len(pairs) > NEIGHBOURS:
         matrix = np.stack([v for _, v in pairs])
         best = (matrix @ vectors.T).max(axis=1)
@@ -51,20 +55,80 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, m.valid_until,
                           m.superseded_by) for n, (m, _) in enumerate(pairs)]
     metadata = {m.id: m.metadata for m, _ in pairs}
-    metadata[""] = {"texts": everyone}
+    metadata[""] = {"texts": everyone, "people": people}
     return facts, np.stack([v for _, v in pairs]), metadata
 
 
+ANONYMOUS = "The user"  # how the person is written in the texts whose vectors are compared
+
+
+_UNNAMED_VECTORS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+CACHED = 20000  # texts per embedder whose comparison vector is kept within a process (a batch of files)
+
+
+def _embed_unnamed(store, texts: list[str]) -> list[np.ndarray]:
+    """The comparison vectors of ``texts``, each embedded once per process: a memory's text with the
+    person written one way does not change when they are named or renamed."""
+    try:
+        cache = _UNNAMED_VECTORS.setdefault(store.embedder, {})
+    except TypeError:  # an embedder that cannot be weakly referenced: no cache
+        cache = {}
+    missing = list(dict.fromkeys(t for t in texts if t not in cache))
+    if missing:
+        if len(cache) + len(missing) > CACHED:
+            cache.clear()
+        cache.update(zip(missing, (np.asarray(v) for v in store.embedder.embed(missing))))
+    return [cache[t] for t in texts]
+
+
+def _unnamed(text: str, person: str | None, aliases: frozenset[str]) -> str:
+    from langmem_cli.core.names import one_person
+
+    return one_person(text, ANONYMOUS, aliases | {person}) if person else text
+
+
+def _comparable(store, person: str | None, aliases: frozenset[str], known: Sequence[updates.Fact],
+                known_vectors: np.ndarray, new: Sequence[updates.Fact], vectors: np.ndarray) -> dict[str, np.ndarray]:
+    """The vectors statements are compared by, where they differ from their own: the texts with the
+    person written one way whatever name was known when each was read ("The user"), so the same pair
+    gives the same cosine in any reading order: the statements and the stored memories compared
+    with them (each text embedded once per process: ``_embed_unnamed``)."""
+    if not person:
+        return {}
+    facts = list(known) + list(new)
+    own = dict(zip([f.key for f in known], known_vectors)) | dict(zip([f.key for f in new], vectors))
+    texts = {f.key: _unnamed(f.text, person, aliases) for f in facts}
+    out = {f.key: np.asarray(own[f.key]) for f in facts if texts[f.key] == f.text}
+    changed = {key: text for key, text in texts.items() if key not in out}
+    if changed:
+        out.update(zip(changed, _embed_unnamed(store, list(changed.values()))))
+    return out
+
+
 def place_statements(store, namespace: str, kind: str, statements: Sequence[tuple[str, str | None, dict]],
-                     vectors: np.ndarray) -> tuple[list[Operation], list[dict[str, Any]]]:
+                     vectors: np.ndarray, person: str | None = None) -> tuple[list[Operation], list[dict[str, Any]]]:
     """``statements``: (text, time, metadata with evidence) in the order said. Returns the operations
     (inserts, some already closed, and supersedes of stored memories) and the contradictions found
-    ({"ids": [new, old], "texts": [...]}: both kept, marked on the new memory's metadata)."""
+    ({"ids": [new, old], "texts": [...]}: both kept, marked on the new memory's metadata).
+
+    ``person``: the name the statements use for the namespace's person. Statements are compared as
+    they read with that name throughout (``core.names.one_person``): a memory stored as "The user …"
+    before the name was known, or under another of the person's names, is the same subject, and a
+    restatement folds or closes exactly as it would had the name been known when it was read."""
     known, known_vectors, metadata_of = stored_facts(store, namespace, kind, [s[0] for s in statements], vectors)
-    names = updates.subject_names(metadata_of.get("", {}).get("texts", []) + [s[0] for s in statements])
+    from langmem_cli.core.names import one_person
+
+    stored_name = (store.person_names(namespace).get(namespace) or {}).get("name") if person else None
+    aliases = frozenset(metadata_of.get("", {}).get("people", [])) | ({stored_name} if stored_name else set())
+
+    def same(text: str) -> str:
+        return one_person(text, person, aliases)
+
+    names = updates.subject_names([same(t) for t in metadata_of.get("", {}).get("texts", [])]
+                                  + [same(s[0]) for s in statements])
     frequent: frozenset[str] = frozenset()  # a namespace statistic would make the result depend on file order
     for f in known:
-        f.names, f.reading = names, updates.read(f.text, names)
+        f.names, f.reading = names, updates.read(same(f.text), names)
     stamp = now()
     by_key: dict[str, updates.Fact] = {f.key: f for f in known}
     vector_of: dict[str, np.ndarray] = {f.key: known_vectors[i] for i, f in enumerate(known)}
@@ -72,13 +136,24 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     said_at: dict[str, str | None] = {}  # key -> the time as the transcript wrote it (kept on the operation)
     for n, (text, when, meta) in enumerate(statements):
         moment = try_moment(when)
-        fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False, names=names)
+        fact = updates.Fact(str(uuid.uuid4()), text, (moment or stamp, 1, n), moment, stored=False,
+                            reading=updates.read(same(text), names), names=names)
         queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
         said_at[fact.key] = when if moment else None
+    # compared by how they read with the person written one way (_comparable); carried remainders
+    # when first compared
+    unnamed = _comparable(store, person, aliases, known, known_vectors, [f for f, _ in queue], vectors)
 
     def cosine(a: updates.Fact, b: updates.Fact) -> float:
-        return float(np.dot(vector_of[a.key], vector_of[b.key]))
+        if not person:
+            return float(np.dot(vector_of[a.key], vector_of[b.key]))
+        missing = [f for f in (a, b) if f.key not in unnamed]
+        if missing:
+            texts = [_unnamed(f.text, person, aliases) for f in missing]
+            for f, text, v in zip(missing, texts, _embed_unnamed(store, texts)):
+                unnamed[f.key] = vector_of[f.key] if text == f.text else v
+        return float(np.dot(unnamed[a.key], unnamed[b.key]))
 
     inserts: dict[str, Operation] = {}
     supersedes: dict[str, Operation] = {}
@@ -93,10 +168,12 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
             return
         # it goes on from the moment the rest of its statement ended (no two memories say it at once)
         at = closed.until or closed.order[0]
-        fact = updates.Fact(str(uuid.uuid4()), rest, (at, 2, closed.order[2]), at, stored=False, names=names)
+        fact = updates.Fact(str(uuid.uuid4()), rest, (at, 2, closed.order[2]), at, stored=False,
+                            reading=updates.read(same(rest), names), names=names)
         vector_of[fact.key] = np.asarray(store.embedder.embed([rest])[0])
         evidence = (meta or {}).get("evidence") or []
-        queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key}))
+        mark = {"person": (meta or {})["person"]} if (meta or {}).get("person") else {}  # its name follows its origin's
+        queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key, **mark}))
 
     while queue:
         queue.sort(key=lambda item: item[0].order)
