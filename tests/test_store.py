@@ -455,3 +455,26 @@ def test_store_open_uses_env_db(tmp_path, monkeypatch):
         assert s.path == path
         s.put("a", "x")
     assert path.exists()
+
+
+def test_offered_vectors_are_dropped_once_stored(tmp_path):
+    """A long-lived store that is offered vectors (the grounding gate, the LangGraph store) holds each
+    only until the write that stores it, and never more than a bound."""
+    from langmem_cli.core.records import NewMemory
+    from langmem_cli.embed.hash_embedder import HashEmbedder
+    from langmem_cli.store.pending import PendingVectors
+    from langmem_cli.store.sqlite import SQLiteStore
+
+    embedder = HashEmbedder(64)
+    with SQLiteStore(tmp_path / "m.db", embedder=embedder) as store:
+        texts = [f"fact number {i} about bees" for i in range(50)]
+        memories = [NewMemory("ns", t) for t in texts]
+        for m, v in zip(memories, embedder.embed(texts)):
+            store.offer_embeddings({store.prepare(m).content_hash: v})
+        assert len(store._pending_vectors) == 50
+        store.put_many(memories)
+        assert len(store._pending_vectors) == 0
+        assert store.count() == 50
+    bounded = PendingVectors(limit=3)
+    bounded.add((str(i), i) for i in range(5))
+    assert len(bounded) == 3 and bounded.take(["0", "4"]) == {"4": 4} and len(bounded) == 2

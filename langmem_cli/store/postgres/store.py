@@ -18,6 +18,7 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import now
 from langmem_cli.errors import BusyError, DatabaseError, NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, embed_missing
+from langmem_cli.store.pending import PendingVectors
 from langmem_cli.store.plan import Planner
 from langmem_cli.store.postgres import schema
 from langmem_cli.store.postgres.clauses import (
@@ -56,7 +57,7 @@ class PostgresStore(ReadMixin, PurgeMixin):
         self.embedding_model = embedder.name if embedder is not None else config.embedding_model_name(embedding_model)
         self._embedder = embedder
         self.run_id = run_id
-        self._pending_vectors: dict[str, Any] = {}
+        self._pending_vectors = PendingVectors()
         self.conn = connect(url)
         self.runner = PostgresRunner(self.conn, url)
         try:
@@ -162,8 +163,8 @@ class PostgresStore(ReadMixin, PurgeMixin):
     # -- embeddings ------------------------------------------------------------
     def _vectors_for(self, items: list[tuple[str, str]]) -> list[Any]:
         """Vectors for (content_hash, text) pairs; hashes already embedded are not re-encoded."""
-        hashes = sorted({h for h, _ in items} - set(self._pending_vectors))
-        known: dict[str, Any] = dict(self._pending_vectors)
+        known: dict[str, Any] = self._pending_vectors.take(h for h, _ in items)
+        hashes = sorted({h for h, _ in items} - set(known))
         for start in range(0, len(hashes), 1000):
             chunk = hashes[start : start + 1000]
             for h, vector in self._q(
@@ -176,7 +177,7 @@ class PostgresStore(ReadMixin, PurgeMixin):
 
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         vectors = self._vectors_for([(m.content_hash, m.text) for m in memories])
-        self._pending_vectors.update((m.content_hash, v) for m, v in zip(memories, vectors))
+        self._pending_vectors.add((m.content_hash, v) for m, v in zip(memories, vectors))
 
     # -- writes ----------------------------------------------------------------
     def _insert_rows(self, memories: list[Memory], vectors: list[Any]) -> None:
@@ -265,7 +266,7 @@ class PostgresStore(ReadMixin, PurgeMixin):
         return len(rows)
 
     def offer_embeddings(self, vectors) -> None:
-        self._pending_vectors.update(vectors)
+        self._pending_vectors.add(vectors.items())
 
     def apply_operations(self, namespace: str, operations: Sequence[Any], source: str | None,
                          on_commit: OnCommit | None = None) -> dict[str, list[Memory]]:

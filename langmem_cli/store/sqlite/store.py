@@ -15,6 +15,7 @@ from langmem_cli.core.render import canonical_json
 from langmem_cli.core.timestamps import moment_for, now
 from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.base import OnCommit, embed_missing
+from langmem_cli.store.pending import PendingVectors
 from langmem_cli.store.plan import Planner
 from langmem_cli.store.repos import Bookkeeping, History, Repositories, Vectors, WatchState
 from langmem_cli.store.sqlite import db as dbmod
@@ -57,7 +58,7 @@ class SQLiteStore(Purging, Validity):
         self._embedder = embedder
         self.embedding_model = embedder.name
         self.run_id = run_id
-        self._pending_vectors: dict[str, bytes] = {}
+        self._pending_vectors = PendingVectors()
         self.conn = dbmod.connect(self.path)
         self.db = sqlite_utils.Database(self.conn)
         with dbmod.sqlite_errors(self.path):
@@ -104,8 +105,8 @@ class SQLiteStore(Purging, Validity):
     # -- embeddings ------------------------------------------------------------
     def _vectors_for(self, items: list[tuple[str, str]]) -> list[bytes]:
         """Blobs for (content_hash, text) pairs; hashes already embedded are not re-encoded."""
-        hashes = sorted({h for h, _ in items} - set(self._pending_vectors))
-        known: dict[str, bytes] = dict(self._pending_vectors)
+        known: dict[str, bytes] = self._pending_vectors.take(h for h, _ in items)
+        hashes = sorted({h for h, _ in items} - set(known))
         for chunk in chunks(hashes):
             known.update(self._query(
                 f"SELECT content_hash, embedding FROM memories WHERE embedding_model = ? AND embedding IS NOT NULL "
@@ -115,11 +116,11 @@ class SQLiteStore(Purging, Validity):
         return embed_missing(self.embedder, items, known, encode)
 
     def offer_embeddings(self, vectors) -> None:
-        self._pending_vectors.update((h, encode(v)) for h, v in vectors.items())
+        self._pending_vectors.add((h, encode(v)) for h, v in vectors.items())
 
     def precompute_embeddings(self, memories: Sequence[Memory]) -> None:
         blobs = self._vectors_for([(m.content_hash, m.text) for m in memories])
-        self._pending_vectors.update((m.content_hash, b) for m, b in zip(memories, blobs))
+        self._pending_vectors.add((m.content_hash, b) for m, b in zip(memories, blobs))
 
     def embedding(self, memory_id: str):
         rows = self._query("SELECT embedding FROM memories WHERE id = ?", (memory_id,))
