@@ -84,9 +84,16 @@ def test_many_calls_are_announced_before_the_run(cli, fake, tmp_path):
     assert "about 25 LLM calls ahead" in result.stderr and "--max-llm-calls" in result.stderr
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    # A job started in the background (`make test &`, nohup) inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler: give the child the default, as a terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def langmem(*args, env) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "langmem_cli", *map(str, args)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)
 
 
 def slow_env(tmp_path: Path, delay: float) -> dict[str, str]:
@@ -114,7 +121,7 @@ def test_two_extracts_of_one_file_at_once_pay_once(tmp_path):
 def test_ctrl_c_during_extract_says_what_was_kept(tmp_path):
     path = tmp_path / "many.jsonl"
     write_conversations(path, 6)
-    env = slow_env(tmp_path, 1.5)  # 3 conversations (4.5 s) still to go when the signal comes, even on a loaded machine
+    env = slow_env(tmp_path, 0.7)
     proc = langmem("extract", path, "-n", "f/{user_id}", "--model", "fake/t", "--json", env=env)
     deadline = time.time() + 60
     log = tmp_path / "log.jsonl"
