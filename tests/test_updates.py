@@ -498,3 +498,14 @@ def test_a_dated_statement_and_an_undated_memory_are_not_ordered():
     assert updates.place(said, [dated], lambda a, b: 0.7).closes == ["old"]
     undated_new = updates.Fact("new", "Alice moved to Porto.", ("2026-12-04T16:01:00+00:00", 1, 0), None, stored=False)
     assert updates.place(undated_new, [put], lambda a, b: 0.7).closes == ["put"]
+
+
+def test_a_negated_giving_up_tells_no_ending():
+    """ "won't give up", "never gave up", "not giving up": something goes on, nothing is over."""
+    assert not updates.read("Joanna won't give up on her screenplay, she promises.").ends
+    assert not updates.read("Dana never gave up on chess.").ends
+    assert updates.read("Dana gave up coffee in March.").ends
+    assert updates.read("Dana doesn't smoke anymore.").ends
+    older = "Joanna is writing a screenplay about her hometown."
+    assert updates.relation(older, "Joanna won't give up on the screenplay, however hard it gets.", 0.7) is None
+    assert updates.relation(older, "Joanna gave up on the screenplay.", 0.7) == updates.CHANGES

@@ -150,7 +150,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     tokens = words(low)
     kept, negative = _unnegated_changes(_without_nouns(tokens))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
-    ends = bool(ENDING.search(told)) or any(verb_of(w, ENDING_VERBS) for w in kept)
+    ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
     cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
@@ -256,6 +256,20 @@ def _without_nouns(tokens: list[str]) -> list[str]:
 
 
 ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "isn't over": nothing ended
+
+
+_PERSISTS = re.compile(r"(?:gave|give|given|giving|done)\b", re.I)
+
+
+def _tells_ending(told: str) -> bool:
+    """Whether an ending phrase is told: a negated giving up ("won't give up", "never gave up", "not
+    done with it") says something goes on, not that it is over."""
+    for found in ENDING.finditer(told):
+        before = words(told[:found.start()].lower())[-2:]
+        if _PERSISTS.match(found.group(0)) and any(t in NEGATIONS or t.endswith("n't") for t in before):
+            continue
+        return True
+    return False
 
 
 def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
