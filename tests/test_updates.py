@@ -509,3 +509,10 @@ def test_a_negated_giving_up_tells_no_ending():
     older = "Joanna is writing a screenplay about her hometown."
     assert updates.relation(older, "Joanna won't give up on the screenplay, however hard it gets.", 0.7) is None
     assert updates.relation(older, "Joanna gave up on the screenplay.", 0.7) == updates.CHANGES
+
+
+def test_a_word_of_change_after_its_adjective_is_a_noun():
+    """ "positive changes", "big changes" name things; "finally moves" still tells a move."""
+    assert not updates.read("Maria says working together, we can bring positive changes to the neighborhood.").cue
+    assert not updates.read("Tim made big changes to the garden.").cue
+    assert updates.read("Dana finally moves to Lisbon in May.").ends or updates.read("Dana finally moves to Lisbon in May.").cue

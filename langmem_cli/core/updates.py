@@ -148,7 +148,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
     tokens = words(low)
-    kept, negative = _unnegated_changes(_without_nouns(tokens))
+    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
     cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
@@ -236,7 +236,20 @@ DETERMINERS = frozenset("a an the this that these those my your his her our thei
 OTHERS = frozenset("you it he she which that who".split())  # subjects of a verb that are not the person
 
 
-def _without_nouns(tokens: list[str]) -> list[str]:
+_PERSONAL = frozenset("i we you they he she it who".split())
+
+
+def _adjective(word: str, own: frozenset[str]) -> bool:
+    """Whether the word is an adjective (and no adverb: "finally moves", "just moves" leave a verb)."""
+    from langmem_cli.core.english import lemmas
+
+    if word in _PERSONAL or word in PEOPLE or stem(word) in own or word.endswith("'s"):
+        return False
+    kinds = lemmas(word)
+    return "ADJ" in kinds and "ADV" not in kinds and "AUX" not in kinds and "VERB" not in kinds
+
+
+def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset()) -> list[str]:
     """The tokens without the words of change used as nouns: after a determiner or a possessive, with
     at most one adjective between ("their next move", "an amazing change", "Dana's switch")."""
     from langmem_cli.core.english import lemmas
@@ -251,6 +264,8 @@ def _without_nouns(tokens: list[str]) -> list[str]:
                            (len(before) == 2 and (before[0] in DETERMINERS or before[0].endswith("'s"))
                             and "ADJ" in lemmas(before[1]))):
                 continue
+            if before and t.endswith("s") and _adjective(before[-1], own):
+                continue  # "positive changes", "big moves": a noun after its adjective
         out.append(t)
     return out
 
