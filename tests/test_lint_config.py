@@ -70,3 +70,13 @@ def test_the_checks_see_what_they_look_for():
     assert unexplained_ignores("x = 1  # type: ignore[attr-defined]\n") == [1]
     assert unexplained_ignores("# the stub lacks it\nx = 1  # type: ignore[attr-defined]\n") == []
     assert unexplained_ignores("x = 1  # type: ignore[attr-defined]  # the stub lacks it\n") == []
+
+
+def test_the_langmem_command_is_installed():
+    """`pip install .` gives the `langmem` command (the README, the demo and cron use it): the entry
+    point is declared and in the installed metadata."""
+    from importlib.metadata import entry_points
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts.get("langmem") == "langmem_cli.cli.app:main"
+    assert [e.value for e in entry_points(group="console_scripts", name="langmem")] == ["langmem_cli.cli.app:main"]
