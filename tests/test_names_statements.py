@@ -155,7 +155,10 @@ def test_a_possessive_project_is_not_a_hanging_reference():
 
 def test_a_dictionary_word_after_im_is_not_taken_for_a_name():
     assert said_names("I'm Tired after the trip.") == []
-    assert said_names("I'm Rose.") == []  # a word too: only an explicit naming takes it
+    assert said_names("I'm Starving, let's order.") == []  # a participle says how they are
+    # a name that is also a noun is a name: taking "I'm Carol" for a word let the namespace's other
+    # name (Dana, from another file) be written into Carol's memories
+    assert said_names("I'm Carol. I'm planning a trip to Japan.") == [("Carol", "I'm Carol")]
     assert said_names("My name is Rose.") == [("Rose", "My name is Rose")]
     assert said_names("Hi, I'm Priya and I live in Berlin.") == [("Priya", "I'm Priya")]
 

@@ -39,9 +39,16 @@ class Naming:
 _WEAK = re.compile(r"^(?i:i'm|i am|this is)\b")
 
 
+def _describes(word: str, kinds: dict[str, tuple[str, ...]]) -> bool:
+    """Whether "I'm <word>" says how or where the person is ("Tired", "Hungry", "Back", "Starving")
+    rather than who: an adjective, an adverb or a verb's participle. A name that is also a noun
+    ("Carol", "Rose", "Mark") stays a name."""
+    return "ADJ" in kinds or "ADV" in kinds or ("VERB" in kinds and word.endswith(("ed", "ing")))
+
+
 def said_names(text: str) -> list[tuple[str, str]]:
     """(name, the words that said it) for each self-naming in ``text``. After "I'm" / "this is" a
-    word of the English dictionary ("I'm Tired", "I'm Rose"?) is not taken for a name: a missed name
+    word that describes a state ("I'm Tired", "I'm Starving") is not taken for a name: a missed name
     leaves "The user", a wrong one would put words in the person's mouth."""
     from langmem_cli.core.english import lemmas
 
@@ -49,7 +56,7 @@ def said_names(text: str) -> list[tuple[str, str]]:
     for m in SELF_NAME.finditer(text.replace("\u2019", "'")):
         name = m.group(1)
         first = name.split()[0]
-        if first in _NOT_NAMES or (_WEAK.match(m.group(0)) and lemmas(first.lower())):
+        if first in _NOT_NAMES or (_WEAK.match(m.group(0)) and _describes(first.lower(), lemmas(first.lower()))):
             continue
         found.append((name, m.group(0)))
     return found
