@@ -39,6 +39,10 @@ DRINKS = [("coffee", "green tea"), ("espresso", "matcha")]
 ALLERGIES = ["peanuts", "shellfish", "penicillin", "cats", "pollen"]
 PETS = [("cat", "Miso"), ("dog", "Pepper"), ("cat", "Biscuit"), ("dog", "Juno"), ("rabbit", "Clover")]
 SIBLINGS = [("sister", "Ana"), ("brother", "Marco"), ("sister", "Lena"), ("brother", "Sami")]
+CARS = [("Toyota", "Tesla"), ("Volvo", "Skoda"), ("Honda", "Kia"), ("Fiat", "Peugeot")]
+SCHOOLS = [("Uppsala", "Leiden", "history"), ("Bocconi", "Sorbonne", "economics"), ("Imperial", "Edinburgh", "physics")]
+TITLES = [("intern", "analyst"), ("developer", "architect"), ("cashier", "supervisor"), ("assistant", "editor")]
+PARTNERS = [("Jordan", "Robin"), ("Noah", "Elif"), ("Chris", "Maya"), ("Tariq", "Nadia")]
 BIRTH = ["1988", "1991", "1994", "1985", "1979"]
 
 # (attribute, first statement, change statement); {a} old value, {b} new value, {x} extra.
@@ -237,6 +241,52 @@ DEV4 = {
               ["I have {b} with breakfast now.", "{B} took the place of {a} in my mornings.",
                "No {a} anymore, only {b} in the morning."]),
 }
+DEV5 = {  # helper "recall": written before any tuning on it; other attributes and ways of telling a change
+    "home": (["Home is {a} for now.", "My flat is in {a}, near the river.", "I rent a small place in {a}."],
+             ["We ended up buying a house in {b}.", "After the move, {b} feels like home; {a} never did.",
+              "I no longer live in {a}; the new flat in {b} is much bigger.", "Packing up in {a} was hard, but {b} is lovely.",
+              "The new place in {b} is far quieter than {a} was."]),
+    "work": (["My employer is {a}.", "I joined {a} as a {x} two years ago."],
+             ["{A} and I parted ways, I start at {b} on Monday.", "I handed in my notice at {a}; {b} hired me as a {x}.",
+              "These days I work for {b}.", "I turned down a promotion at {a} and went to {b} instead.",
+              "Turns out {b} pays better than {a}, so I made the jump."]),
+    "diet": (["I eat a {a} diet.", "I'm strictly {a}."],
+             ["I gave up on being {a}; {b} is on my plate again.", "I started eating {b} last month, so {a} is behind me.",
+              "Being {a} didn't work for me, I eat {b} now.", "I used to be {a}, but now I eat {b}."]),
+    "tool": (["I write my notes in {a}.", "{A} is what I use for the side project.", "I'm a big fan of {a}."],
+             ["I switched over to {b}.", "I've migrated everything from {a} over to {b}.",
+              "{B} is my main tool now; I uninstalled {a}.", "I've stopped using {a}, {b} does the job better.",
+              "The side project now runs on {b} rather than {a}."]),
+    "trip": (["Our summer trip is to {a}.", "We hope to visit {a} next summer.", "I'm saving up for {a}."],
+             ["Change of plans: we're flying to {b} this summer.", "The summer trip turned into a trip to {b}.",
+              "{A} is off the table, we picked {b}.", "We chose {b} over {a} for the summer.",
+              "Our destination is now {b}."]),
+    "learning": (["I take {x} lessons with {a}.", "I'm picking up {x} through {a}."],
+                 ["I've moved my {x} practice to {b}.", "{A} wasn't helping, so I signed up with {b} for {x}.",
+                  "I study {x} with {b} these days.", "I stopped the {x} lessons with {a} and found {b}."]),
+    "commute": (["I get to work by {a}.", "The {a} is how I get to the office."],
+                ["Ever since the {a} broke down I go to work by {b}.", "I sold the {a}; the {b} gets me to work now.",
+                 "Nowadays I ride the {b} to the office.", "I've traded the {a} for the {b} on my commute."]),
+    "hobby": (["I love {a}.", "Weekends are for {a}.", "I spend my free time on {a}."],
+              ["I don't have time for {a} anymore, but I've taken up {b}.", "{B} has taken over my weekends.",
+               "Lately I'm all about {b}.", "I lost interest in {a}; now it's {b} every Saturday.",
+               "I picked up {b} after I gave up {a}."]),
+    "drink": (["I'm a {a} person.", "Every morning starts with {a}."],
+              ["I cut out {a} completely and drink {b}.", "My doctor told me to skip {a}, so it's {b} now.",
+               "Mornings mean {b} for me these days.", "I've switched over from {a} to {b}."]),
+    "car": (["I drive a {a}.", "My car is an old {a}."],
+            ["I traded in the {a} for a {b}.", "We got a {b}, the {a} is sold.", "My new car is a {b}.",
+             "The {a} finally died, so I bought a {b}."]),
+    "school": (["I'm a student at {a}.", "I study {x} at {a}."],
+               ["I transferred from {a} to {b}.", "I'm finishing my {x} degree at {b} now.",
+                "I got into {b} and dropped out of {a}.", "{B} accepted me, so I'm leaving {a}."]),
+    "role": (["I'm a {a} at my company.", "My title is {a}."],
+             ["I got promoted from {a} to {b}.", "I'm a {b} now.", "They made me {b} last week.",
+              "I'm not a {a} any more, my new title is {b}."]),
+    "partner": (["My partner is {a}.", "I'm dating {a}."],
+                ["{A} and I broke up; I'm seeing {b} now.", "I split up with {a} in the spring.",
+                 "My girlfriend is {b} these days.", "I'm with {b} now, {a} and I ended things."]),
+}
 STAY_DEV = ["I'm allergic to {allergy}.", "My {pet} is called {pet_name}.", "My {sibling} {sibling_name} lives in {sibling_city}.",
             "I was born in {birth}."]
 STAY_HELDOUT = ["I have a {allergy} allergy, so I always check labels.", "I have a {pet} named {pet_name}.",
@@ -248,6 +298,8 @@ STAY_HELDOUT3 = ["Because of my {allergy} allergy I carry medication.", "We adop
 RESTATE = {"dev": "As I said, I'm allergic to {allergy}.", "heldout": "Still the {allergy} allergy, nothing new there.",
            "dev3": "Nothing changed with my {allergy} allergy.",
            "dev4": "My {allergy} allergy hasn't gone away.", "heldout3": "I'm still allergic to {allergy}, of course."}
+STAY_DEV5 = ["I can't eat {allergy}, I'm allergic.", "I have a {pet}, {pet_name}.",
+             "{sibling_name}, my {sibling}, lives in {sibling_city}.", "I'm a {birth} baby."]
 CHAT = ["Can you help me plan my week?", "Thanks, that's helpful!", "What do you think about that?",
         "Could you summarise this for me?", "Ok, sounds good."]
 ANSWER = ["Sure, happy to help.", "Got it, noted.", "That sounds great.", "Here's a short summary.", "Good plan."]
@@ -278,6 +330,18 @@ def values(attribute: str, rng: random.Random) -> dict[str, str]:
     if attribute == "hobby":
         a, b = rng.choice(HOBBIES)
         return {"a": a, "b": b}
+    if attribute == "car":
+        a, b = rng.choice(CARS)
+        return {"a": a, "b": b}
+    if attribute == "school":
+        a, b, x = rng.choice(SCHOOLS)
+        return {"a": a, "b": b, "x": x}
+    if attribute == "role":
+        a, b = rng.choice(TITLES)
+        return {"a": a, "b": b}
+    if attribute == "partner":
+        a, b = rng.choice(PARTNERS)
+        return {"a": a, "b": b}
     a, b = rng.choice(DRINKS)
     return {"a": a, "b": b}
 
@@ -291,8 +355,8 @@ def key_word(value: str) -> str:
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
     templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2, "dev3": DEV3,
-                 "heldout3": HELDOUT3, "dev4": DEV4}[pool]
-    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
+                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5}[pool]
+    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3, "dev5": STAY_DEV5}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
     name = NAMES[n % len(NAMES)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
@@ -319,6 +383,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
     for template, key in zip(stay, ("allergy", "pet_name", "sibling_name", "birth")):
         sessions[0 if key != "sibling_name" else rng.randrange(0, 4)].append(template.format(**steady))
         unchanged.append({"attribute": key, "key": steady[key]})
+    RESTATE.setdefault("dev5", "My {allergy} allergy is still there.")
     sessions[rng.randrange(1, 4)].append(RESTATE[pool if pool in RESTATE else pool.rstrip("2")].format(**steady))
     out = []
     for d, fmt, said in zip(dates, formats, sessions):
@@ -335,7 +400,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
 def main() -> None:
     DATA.mkdir(exist_ok=True)
     for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24),
-                              ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24)):
+                              ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24), ("dev5", 2306, 26)):
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):
