@@ -323,7 +323,13 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
         # "Dana's city is …" states the possessed word of Dana; in "the user's project 4 is called X"
         # what follows is said of the project, not of the person
         possessive = tokens[start - 1].endswith("'s") if start > 0 else False
-        for w in tokens[start:start + (1 if possessive else PREDICATE)]:
+        window = tokens[start:start + PREDICATE]
+        if possessive:  # the possessed noun, past its adjectives ("Dana's new car")
+            lead = 0
+            while lead < min(2, len(window) - 1) and _adjective(window[lead], frozenset()):
+                lead += 1
+            window = window[lead:lead + 1]
+        for w in window:
             if stem(w) in heads:
                 found.add(FAMILY_OF[stem(w)])
                 break
