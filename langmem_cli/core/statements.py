@@ -23,12 +23,12 @@ import re
 from dataclasses import dataclass
 
 from langmem_cli.core import dates
-from langmem_cli.core.change_words import ENDING, ENDING_VERBS, verb_of
+from langmem_cli.core.change_words import ENDING, ENDING_VERBS, FUNCTION, verb_of
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.core.english import third_person_verb
+from langmem_cli.core.english import lemmas, third_person_verb
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words
 from langmem_cli.core.names import SELF_NAME, Naming, user_naming
-from langmem_cli.core.words import STOPWORDS, negated
+from langmem_cli.core.words import STOPWORDS, negated, stem
 
 USER = "The user"  # the speaker's name when the transcript gives none
 PER_TURN = 1  # statements a turn keeps in any case (its best); more only when they are specific
@@ -97,8 +97,26 @@ def command(text: str) -> bool:
     return bool(first) and first[0] in COMMANDS
 
 
+_OBJECT_PRONOUN = frozenset("it that this them you".split())
+
+
+def _names_own_thing(sentence: str) -> bool:
+    """ "I love tennis", "I'm really into chess", "I'm dating Jordan": a short sentence whose subject
+    is the speaker and that names a thing (a word that is only a noun, or a name) states a fact about
+    them; "I love it", "I'm so tired", "I'm a mess" name nothing."""
+    tokens = words(sentence)
+    if len(tokens) < 3 or tokens[0] not in FIRST | GROUP or tokens[-1] in _OBJECT_PRONOUN:
+        return False
+    if re.search(r"(?<!^)\b[A-Z][a-z]+", sentence):
+        return True
+    return any(set(lemmas(t)) == {"NOUN"} for t in tokens[1:] if t not in STOPWORDS and stem(t) not in FUNCTION)
+
+
 def worth_keeping(sentence: str) -> bool:
-    if sentence.startswith("[") or "?" in sentence or len(sentence.split()) < MIN_WORDS or command(sentence):
+    if sentence.startswith("[") or "?" in sentence or command(sentence):
+        return False
+    own_thing = _names_own_thing(sentence)
+    if len(sentence.split()) < MIN_WORDS and not own_thing:
         return False
     if _DROP_START.match(sentence) and not _owned_value(sentence):
         return False
@@ -106,7 +124,7 @@ def worth_keeping(sentence: str) -> bool:
     if _POINTER.match(sentence) and len(content_words(sentence)) < MIN_CONTENT:
         return False  # "That's so cool!", "It's a great idea"
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
-    if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0):
+    if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0) and not own_thing:
         return False
     if not said & (FIRST | GROUP) and len(sentence.split()) < 6:
         return False  # a fragment ("Mostly Go and Postgres.")
