@@ -350,6 +350,16 @@ def same_subject(a: Reading, b: Reading) -> bool:
 SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
 
 
+def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether some clause of ``text`` names a word of ``one`` and none of ``other``, and another
+    clause the reverse: two states set side by side ("Kontora and Dana parted ways, they start at
+    Brightline"), not one thing said with its name ("joined a new LGBTQ group last Tues")."""
+    if not one or not other:
+        return False
+    found = [{stem(w) for w in words(clause)} for clause in _CLAUSES.split(LEAD.sub("", text.strip(), count=1))]
+    return any(s & one and not s & other for s in found) and any(s & other and not s & one for s in found)
+
+
 def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
              readings: tuple[Reading | None, Reading | None] | None = None,
              frequent: frozenset[str] = frozenset()) -> str | None:
@@ -405,11 +415,20 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
     frame = (b.cue and not b.ends and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
              and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
+    # - another name in the place of the earlier one, told with a cue of change, in statements the
+    #   embedder relates: the earlier name beside the new one ("Kontora and Dana parted ways, they
+    #   start at Brightline"), or the same attribute of the person with a new name, whether it holds
+    #   one value or many ("Dana's destination is now Seoul" / "Dana's summer trip is to Tokyo")
+    new_names = b.proper - a.proper - frequent
+    kept_names = (a.proper & b.proper) - frequent - GENERIC - FUNCTION
+    in_place = b.cue and cosine >= RELATED and bool(new_names) and (
+        _apart(newer, kept_names, new_names) or
+        (not b.ends and bool(a.primary & b.primary) and bool(a.proper - b.proper - frequent)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame:
+    if cue or flip or one_value or frame or in_place:
         return CHANGES
     return None
 
