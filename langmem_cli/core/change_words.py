@@ -96,7 +96,7 @@ _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
          r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
          r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
-_NEUTRAL = r"from|against|not|off|without"
+_NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
 OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)
 FROM_VALUE = re.compile(r"(?:\b(?:" + _OVER + "|" + _NEUTRAL + r")|n't)" + _VALUE, re.I)

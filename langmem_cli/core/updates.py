@@ -301,6 +301,7 @@ def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
     return kept, any(t in NEGATIONS or t.endswith("n't") for t in kept)
 
 
+GROUP_WORDS = frozenset("we we're we've our".split())
 PREDICATE = 6  # a head this many words after the person is what the statement says of them
 
 
@@ -316,6 +317,8 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
     for i in range(len(plain)):
         if plain[i:i + len(first)] == first:
             start = i + len(first)
+            if tokens[start:start + 1] == ["says"] and tokens[start + 1:start + 2] and tokens[start + 1] in GROUP_WORDS:
+                start += 2  # "Dana says we bought a house": the group's predicate is Dana's too
         elif plain[i] in ("they", "their", "they're", "they've", "them"):
             start = i + 1
         else:
@@ -422,7 +425,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     new_names = b.proper - a.proper - frequent
     kept_names = (a.proper & b.proper) - frequent - GENERIC - FUNCTION
     in_place = b.cue and cosine >= RELATED and bool(new_names) and (
-        _apart(newer, kept_names, new_names) or
+        _apart(newer, kept_names, new_names) or bool(kept_names & b.named) or
         (not b.ends and bool(a.primary & b.primary) and bool(a.proper - b.proper - frequent)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
