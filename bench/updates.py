@@ -156,6 +156,8 @@ def measure(people: list[dict], db: Path, embedder) -> dict:
                 if not any(has(m.text, old) and not has(m.text, new) for m in every) or \
                         not any(has(m.text, new) for m in every):
                     out["changed_missing"] += 1
+                    out["failures"].append({"namespace": namespace, "attribute": fact["attribute"], "old": old, "new": new,
+                                            "not extracted": [m.text for m in every if has(m.text, old) or has(m.text, new)]})
                     continue
                 out["changed"] += 1
                 stale = [m.text for m in current if has(m.text, old) and not has(m.text, new)]
