@@ -353,6 +353,14 @@ def same_subject(a: Reading, b: Reading) -> bool:
 SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
 
 
+def _inner_names(text: str, reading: Reading) -> frozenset[str]:
+    """The statement's names past its first word (a capital that starts a sentence is no sign of a
+    name: "Seven years now, …")."""
+    body = LEAD.sub("", text.strip(), count=1)
+    first = words(body)[:1]
+    return reading.proper - {stem(w) for w in first}
+
+
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
     """Whether some clause of ``text`` names a word of ``one`` and none of ``other``, and another
     clause the reverse: two states set side by side ("Kontora and Dana parted ways, they start at
@@ -418,15 +426,17 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
     frame = (b.cue and not b.ends and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
              and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
-    # - another name in the place of the earlier one, told with a cue of change, in statements the
-    #   embedder relates: the earlier name beside the new one ("Kontora and Dana parted ways, they
-    #   start at Brightline"), or the same attribute of the person with a new name, whether it holds
-    #   one value or many ("Dana's destination is now Seoul" / "Dana's summer trip is to Tokyo")
+    # - another name in the place of the earlier one, told with a cue of change: the earlier name
+    #   beside the new one in statements the embedder relates ("Kontora and Dana parted ways, they
+    #   start at Brightline", "Brightline pays better than Kontora"), or the same attribute stated of
+    #   the person with a new name, whether it holds one value or many ("Dana's destination is now
+    #   Seoul" / "Dana's summer trip is to Tokyo")
     new_names = b.proper - a.proper - frequent
     kept_names = (a.proper & b.proper) - frequent - GENERIC - FUNCTION
-    in_place = b.cue and cosine >= RELATED and bool(new_names) and (
-        _apart(newer, kept_names, new_names) or bool(kept_names & b.named) or
-        (not b.ends and bool(a.primary & b.primary) and bool(a.proper - b.proper - frequent)))
+    in_place = b.cue and bool(new_names) and (
+        (cosine >= RELATED and (_apart(newer, kept_names, new_names) or bool(kept_names & b.named))) or
+        (bool(a.primary & b.primary) and bool(_inner_names(newer, b) - a.proper - frequent)
+         and bool(_inner_names(older, a) - b.proper - frequent)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
