@@ -140,7 +140,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
-    heads = {w for w in said if w in HEADS and not _other_sense(w, body)}
+    # a word capitalised inside the sentence is a name, not an attribute ("trying Fly.io", "at Home Depot")
+    named_inside = {stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*", body)}
+    heads = {w for w in said if w in HEADS and w not in named_inside and not _other_sense(w, body)}
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
