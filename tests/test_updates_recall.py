@@ -73,3 +73,10 @@ def test_pairs_the_new_rules_leave_alone(older, newer, cosine):
 ])
 def test_a_short_statement_of_the_speaker_s_own_thing_is_kept(sentence, kept):
     assert worth_keeping(sentence) is kept
+
+
+def test_from_one_value_to_another_is_a_cue_of_change():
+    assert updates.read("Dana got promoted from clerk to auditor.", NAMES).cue
+    assert not updates.read("Dana works from 9 to 5.", NAMES).cue
+    assert not updates.read("Dana reads novels from time to time.", NAMES).cue
+    assert verdict("Dana works as a clerk.", "Dana got promoted from clerk to auditor.", 0.5) == updates.CHANGES

@@ -35,6 +35,7 @@ from langmem_cli.core.change_words import (
     ENDING,
     ENDING_VERBS,
     FAMILY_OF,
+    FROM_TO,
     FROM_VALUE,
     FUNCTION,
     GENERIC,
@@ -153,7 +154,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
-    cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept)
+    cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept) or _from_to(told)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
                        and w not in FUNCTION and w not in ENDED)
@@ -353,6 +354,13 @@ def same_subject(a: Reading, b: Reading) -> bool:
 
 
 SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
+
+
+def _from_to(told: str) -> bool:
+    """ "from X to Y" where X is a value (no time, number or function word: "from time to time",
+    "from 9 to 5" tell no change)."""
+    return any(all(w not in STOPWORDS and stem(w) not in FUNCTION and not w.isdigit() for w in words(found))
+               for found in FROM_TO.findall(told))
 
 
 def _inner_names(text: str, reading: Reading) -> frozenset[str]:
