@@ -159,9 +159,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     refused = _refused(told)
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
-    ending_words = frozenset(w for clause in _CLAUSES.split(body)
-                             if ENDING.search(clause) or any(verb_of(t, ENDING_VERBS) for t in _without_nouns(words(clause)))
-                             for w in content_words(clause))
+    ending_words = _ending_scope(body)
     failed = _failed(body, subject_words)
     if failed:  # "…, the app wasn't working": what did not work out is over
         named, over, ends, cue = named | failed, over | failed, True, True
@@ -179,6 +177,87 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
+
+# words that end a noun phrase the cue governs: a verb's auxiliaries, pronouns that open a relative
+# clause or a new subject, prepositions that attach something else ("dropped off X at Y", "swapped X
+# for Y": Y is not what ended)
+_PHRASE_END = frozenset("""is are was were be been being am 's 're 'm has have had do does did will would can could
+should may might must 'll 've 'd i we you they he she it who which that when where while to for at in on with by
+from into about as like than of and or but so because since if though""".split()) - {"that"}
+_PARTICLES = frozenset("off up out away down over back on".split())
+_COPULA_PRONOUNS = re.compile(r"^(?:it|he|she|that|there|this|what|who|which|i|we|you|they)(?:'s|'re|'m|'ve|'d|'ll)$")
+SCOPE = 4  # words a governed phrase (the subject before the cue, the object after it) runs to at most
+
+
+def _subject_of(tokens: list[str]) -> list[str]:
+    """The subject of a cue that follows ``tokens``: the noun phrase right before it (past the
+    auxiliaries of a passive, "the plan was scrapped"), back to a verb, a pronoun or the clause's
+    start, at most SCOPE words ("the trip to Tokyo fell through", "John's car broke down"). None
+    for an infinitive or after a pronoun: in "it's a great way to switch off", "we moved" nothing
+    named is the subject."""
+    from langmem_cli.core.english import lemmas
+
+    rest = list(tokens)
+    while rest and rest[-1] in _AUXILIARIES:
+        rest.pop()
+    if not rest or rest[-1] == "to" or _COPULA_PRONOUNS.match(rest[-1]) or rest[-1] in _PERSONAL:
+        return []
+    out: list[str] = [rest[-1]]  # the head, whatever else it may be ("react got replaced")
+    for t in reversed(rest[:-1]):
+        if _COPULA_PRONOUNS.match(t) or t in _PERSONAL or t in _AUXILIARIES or t in _CONJUNCTIONS:
+            break
+        kinds = lemmas(t)
+        if ("VERB" in kinds or "AUX" in kinds) and not {"NOUN", "ADJ", "PROPN"} & set(kinds):
+            break
+        out.insert(0, t)
+    return out[-SCOPE:]
+
+
+_AUXILIARIES = frozenset("is are was were be been being am 's 're 'm has have had 've 'd got gets get".split())
+_CONJUNCTIONS = frozenset("and or but so because since if though that which who when where while".split())
+
+
+def _object_of(tokens: list[str]) -> list[str]:
+    """The phrase a cue governs after it: its object, past a particle ("dropped off that stuff"), up
+    to a preposition, a pronoun or an auxiliary, at most SCOPE words."""
+    out: list[str] = []
+    for n, t in enumerate(tokens):
+        if n == 0 and t in _PARTICLES:
+            continue
+        if t in _PHRASE_END and not (n == 0 and t in ("with", "of", "on", "about")):
+            break
+        out.append(t)
+        if len(out) >= SCOPE:
+            break
+    return out
+
+
+def _ending_scope(body: str) -> frozenset[str]:
+    """The content words of what a statement tells has ended: for each cue of an ending (an ending
+    verb, "is gone", "broke down", "not … anymore", "instead of" …), the phrase it governs in its
+    clause: the subject of a predicate ("the bus broke down", "Chess is not for me anymore", "Morocco
+    is off"), the object of a verb or a marker ("quit the band", "instead of Tokyo"), and between a
+    negation and "anymore" ("isn't here wagging that tail anymore"). The words of the rest of the
+    clause are not what ended ("it's a great way to switch off": nothing named ended)."""
+    out: set[str] = set()
+    for clause in _CLAUSES.split(body):
+        tokens = words(clause)
+        spans: list[tuple[int, int]] = []  # token spans of the cues: [start, end)
+        for m in ENDING.finditer(clause):
+            start = len(words(clause[:m.start()]))
+            spans.append((start, start + len(words(m.group(0)))))
+        kept = set(_without_nouns(tokens))
+        spans += [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)]
+        for start, end in spans:
+            governed = _subject_of(tokens[:start]) + _object_of(tokens[end:])
+            cue = " ".join(tokens[start:end])
+            if cue.startswith("any") or cue == "any more":  # "not for me anymore", "doesn't eat meat any longer"
+                before = tokens[:start]
+                at = max((i for i, t in enumerate(before) if t in NEGATIONS or t.endswith("n't")), default=None)
+                if at is not None:  # what the negated predicate said, and the clause's subject
+                    governed += before[at + 1:] + _subject_of(before[:at])
+            out |= {stem(w) for w in governed if w not in STOPWORDS and len(w) > 1}
+    return frozenset(out)
 
 
 def _failed(body: str, person: set[str]) -> frozenset[str]:
