@@ -269,7 +269,8 @@ def _failed(body: str, person: set[str]) -> frozenset[str]:
     out: set[str] = set()
     for clause in _CLAUSES.split(body):
         tokens = words(clause)
-        at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")), None)
+        at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")
+                   and (t == "didn't" or _verb_after(tokens[i + 1:]))), None)
         if at is None:  # "Kyoto got too expensive", "guitar got boring": it became something it was not
             at = next((i for i, t in enumerate(tokens[:-1]) if t in BECAME and any(
                 "ADJ" in lemmas(w) and "NOUN" not in lemmas(w) for w in tokens[i + 1:i + 3])), None)
@@ -278,6 +279,15 @@ def _failed(body: str, person: set[str]) -> frozenset[str]:
             continue
         out |= {stem(t) for t in tokens[:at] if t not in STOPWORDS and stem(t) not in FUNCTION}
     return frozenset(out)
+
+
+def _verb_after(tokens: list[str]) -> bool:
+    """Whether a "wasn't"/"weren't" says a thing did not work out ("wasn't working", "weren't
+    helping": a verb follows) rather than rating it ("wasn't great", "wasn't easy": an adjective)."""
+    from langmem_cli.core.english import lemmas
+
+    kinds = lemmas(tokens[0]) if tokens else {}
+    return "VERB" in kinds and "ADJ" not in kinds
 
 
 BECAME = frozenset("got became grew".split())  # a past change of state of a thing ("got too expensive")
