@@ -157,7 +157,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        and w not in FUNCTION and w not in ENDED)
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
-    refused = _refused(told)
+    refused = _refused(told, frozenset(subject_words))
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
     ending_words = _ending_scope(body)
     failed = _failed(body, subject_words)
@@ -296,17 +296,36 @@ BECAME = frozenset("got became grew".split())  # a past change of state of a thi
 _NOT = re.compile(r"(?:\bnot|n't)\s+(?:(?:at|in|with|for|on|to|a|an|the|my|their|our|his|her|any)\s+)?([\w'-]+)", re.I)
 
 
-def _refused(text: str) -> frozenset[str]:
+def _refused(text: str, person: frozenset[str] = frozenset()) -> frozenset[str]:
     """The value right after a negation, when it is one (a name, a noun or an adjective; not a verb
-    or an adverb: "can't wait", "isn't always easy" deny no value)."""
+    or an adverb: "can't wait", "isn't always easy" deny no value) and it is denied of the person:
+    the negation's subject is the person ("Dana isn't vegetarian", "they're not …") or there is none
+    ("Seoul, not Tokyo"); "the job, which wasn't great", "the studio isn't a business" deny nothing
+    of them. An adjective that opens a clause of its own ("not sure what to do", "not sure they …")
+    states a doubt, not a value."""
     from langmem_cli.core.english import lemmas
 
     out = set()
-    for word in _NOT.findall(text):
+    for m in _NOT.finditer(text):
+        word = m.group(1)
         found = lemmas(word)
-        if word.lower() not in STOPWORDS and "VERB" not in found and set(found) != {"ADV"}:
-            out.add(stem(word.lower()))
+        if word.lower() in STOPWORDS or "VERB" in found or set(found) == {"ADV"}:
+            continue
+        clause = _CLAUSES.split(text[:m.start()])[-1]
+        before = words(clause)
+        while before and (before[-1] in _AUXILIARIES or before[-1] in _NEGATED_AUX):
+            before.pop()  # "is not", "does(n't)", "ca(n't)": the subject is before the auxiliary
+        if before and not (before[-1] in person or stem(before[-1]) in person or before[-1] in ("they", "i", "we")):
+            continue  # denied of something else
+        after = words(text[m.end():])[:1]
+        if after and after[0] in _CLAUSE_OPENERS:
+            continue
+        out.add(stem(word.lower()))
     return frozenset(out)
+
+
+_NEGATED_AUX = frozenset("do does did ca wo will would could should can".split())
+_CLAUSE_OPENERS = frozenset("that what if whether how why to they i we he she it you".split())
 
 
 def _other_sense(head: str, body: str) -> bool:
