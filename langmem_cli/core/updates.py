@@ -498,7 +498,15 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
     cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
-    one_value = one_kind and ((bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues))
+    # a new value of the same type on each side: a word of the attribute the other lacks ("bus" /
+    # "bike", "eats meat" / "vegetarian"), or other names ("Berlin" / "Lisbon"); two statements
+    # that only share the attribute's word ("hard work" / "working together") name no value of it
+    kind = a.primary & b.primary & SINGLE
+    heads_a = {h for h in a.heads - b.heads if FAMILY_OF[h] in kind}
+    heads_b = {h for h in b.heads - a.heads if FAMILY_OF[h] in kind}
+    # or a new one where the later statement negates what both said ("hasn't taken the car to work
+    # …, they use the train")
+    one_value = one_kind and ((bool(heads_b) and (bool(heads_a) or (b.negative and not a.negative)))
                               or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
     # - the same frame with another value, and a cue of a new state ("has espresso with breakfast" /
     #   "has matcha with breakfast now"): all they say alike but one or two words on each side (an
