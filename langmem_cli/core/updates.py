@@ -128,7 +128,8 @@ class Reading:
     proper: frozenset[str] = frozenset()  # stemmed capitalised words besides its person (names, places)
     over: frozenset[str] = frozenset()  # of ``named``, those a marker says by itself are over ("quit X", "used to X")
     refused: frozenset[str] = frozenset()  # the value a negation denies ("not Morocco", "isn't vegetarian")
-    ending_words: frozenset[str] = frozenset()  # the content words of its clauses that tell an ending
+    ending_words: frozenset[str] = frozenset()  # the words its cues of an ending govern (what ended)
+    denies: bool = False  # a negation of which the person is the subject ("Dana isn't …", not "the trip wasn't …")
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -173,7 +174,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary, ends, frozenset(heads), proper, over, refused, ending_words)
+                   primary, ends, frozenset(heads), proper, over, refused, ending_words,
+                   negative and _denies(told, frozenset(subject_words)))
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
@@ -184,7 +186,7 @@ _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
 _PHRASE_END = frozenset("""is are was were be been being am 's 're 'm has have had do does did will would can could
 should may might must 'll 've 'd i we you they he she it who which that when where while to for at in on with by
 from into about as like than of and or but so because since if though""".split()) - {"that"}
-_PARTICLES = frozenset("off up out away down over back on".split())
+_PARTICLES = frozenset("off up out away down over back".split())
 _COPULA_PRONOUNS = re.compile(r"^(?:it|he|she|that|there|this|what|who|which|i|we|you|they)(?:'s|'re|'m|'ve|'d|'ll)$")
 SCOPE = 4  # words a governed phrase (the subject before the cue, the object after it) runs to at most
 
@@ -217,14 +219,14 @@ _AUXILIARIES = frozenset("is are was were be been being am 's 're 'm has have ha
 _CONJUNCTIONS = frozenset("and or but so because since if though that which who when where while".split())
 
 
-def _object_of(tokens: list[str]) -> list[str]:
-    """The phrase a cue governs after it: its object, past a particle ("dropped off that stuff"), up
-    to a preposition, a pronoun or an auxiliary, at most SCOPE words."""
+def _object_of(tokens: list[str], verb: bool = False) -> list[str]:
+    """The phrase a cue governs after it: its object, past a verb's particle ("dropped off that
+    stuff"), up to a preposition, a pronoun or an auxiliary, at most SCOPE words."""
     out: list[str] = []
     for n, t in enumerate(tokens):
-        if n == 0 and t in _PARTICLES:
+        if n == 0 and verb and t in _PARTICLES:
             continue
-        if t in _PHRASE_END and not (n == 0 and t in ("with", "of", "on", "about")):
+        if t in _PHRASE_END and not (n == 0 and t in ("with", "of", "about")):
             break
         out.append(t)
         if len(out) >= SCOPE:
@@ -247,9 +249,9 @@ def _ending_scope(body: str) -> frozenset[str]:
             start = len(words(clause[:m.start()]))
             spans.append((start, start + len(words(m.group(0)))))
         kept = set(_without_nouns(tokens))
-        spans += [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)]
-        for start, end in spans:
-            governed = _subject_of(tokens[:start]) + _object_of(tokens[end:])
+        verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)]
+        for start, end in spans + verbs:
+            governed = _subject_of(tokens[:start]) + _object_of(tokens[end:], (start, end) in verbs)
             cue = " ".join(tokens[start:end])
             if cue.startswith("any") or cue == "any more":  # "not for me anymore", "doesn't eat meat any longer"
                 before = tokens[:start]
@@ -311,17 +313,36 @@ def _refused(text: str, person: frozenset[str] = frozenset()) -> frozenset[str]:
         found = lemmas(word)
         if word.lower() in STOPWORDS or "VERB" in found or set(found) == {"ADV"}:
             continue
-        clause = _CLAUSES.split(text[:m.start()])[-1]
-        before = words(clause)
-        while before and (before[-1] in _AUXILIARIES or before[-1] in _NEGATED_AUX):
-            before.pop()  # "is not", "does(n't)", "ca(n't)": the subject is before the auxiliary
-        if before and not (before[-1] in person or stem(before[-1]) in person or before[-1] in ("they", "i", "we")):
+        if not _of_person(text[:m.start()], person):
             continue  # denied of something else
         after = words(text[m.end():])[:1]
         if after and after[0] in _CLAUSE_OPENERS:
             continue
         out.add(stem(word.lower()))
     return frozenset(out)
+
+
+def _of_person(before: str, person: frozenset[str]) -> bool:
+    """Whether a negation that follows ``before`` has the person as its subject ("Dana isn't",
+    "they don't") or none in its clause ("…, not Tokyo")."""
+    tokens = words(_CLAUSES.split(before)[-1])
+    while tokens and (tokens[-1] in _AUXILIARIES or tokens[-1] in _NEGATED_AUX):
+        tokens.pop()  # "is not", "does(n't)", "ca(n't)": the subject is before the auxiliary
+    return not tokens or tokens[-1] in person or stem(tokens[-1]) in person or tokens[-1] in ("they", "i", "we")
+
+
+def _denies(text: str, person: frozenset[str]) -> bool:
+    """Whether the statement denies something of the person: a negation whose subject is the person
+    (``_of_person``), not a doubt ("not sure what to do": an adjective that opens a clause)."""
+    from langmem_cli.core.english import lemmas
+
+    for m in re.finditer(r"\b(?:not|never|no)\b|n't\b", text, re.I):
+        after = words(text[m.end():])[:2]
+        if len(after) == 2 and "ADJ" in lemmas(after[0]) and after[1] in _CLAUSE_OPENERS:
+            continue
+        if _of_person(text[:m.start()], person):
+            return True
+    return False
 
 
 _NEGATED_AUX = frozenset("do does did ca wo will would could should can".split())
@@ -497,7 +518,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # moved from their home country" does not end the friends of the main clause)
     ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
     cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
-    flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
+    flip = a.denies != b.denies and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
     # a new value of the same type on each side: a word of the attribute the other lacks ("bus" /
     # "bike", "eats meat" / "vegetarian"), or other names ("Berlin" / "Lisbon"); two statements
     # that only share the attribute's word ("hard work" / "working together") name no value of it
@@ -506,7 +527,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     heads_b = {h for h in b.heads - a.heads if FAMILY_OF[h] in kind}
     # or a new one where the later statement negates what both said ("hasn't taken the car to work
     # …, they use the train")
-    one_value = one_kind and ((bool(heads_b) and (bool(heads_a) or (b.negative and not a.negative)))
+    one_value = one_kind and ((bool(heads_b) and (bool(heads_a) or (b.denies and not a.negative)))
                               or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
     # - the same frame with another value, and a cue of a new state ("has espresso with breakfast" /
     #   "has matcha with breakfast now"): all they say alike but one or two words on each side (an
