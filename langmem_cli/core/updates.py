@@ -523,8 +523,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # "bike", "eats meat" / "vegetarian"), or other names ("Berlin" / "Lisbon"); two statements
     # that only share the attribute's word ("hard work" / "working together") name no value of it
     kind = a.primary & b.primary & SINGLE
-    heads_a = {h for h in a.heads - b.heads if FAMILY_OF[h] in kind}
-    heads_b = {h for h in b.heads - a.heads if FAMILY_OF[h] in kind}
+    heads_a = {h for h in a.heads - b.heads - GENERIC if FAMILY_OF[h] in kind}  # a value, not the attribute's name
+    heads_b = {h for h in b.heads - a.heads - GENERIC if FAMILY_OF[h] in kind}
     # or a new one where the later statement negates what both said ("hasn't taken the car to work
     # …, they use the train")
     one_value = one_kind and ((bool(heads_b) and (bool(heads_a) or (b.denies and not a.negative)))
