@@ -566,3 +566,14 @@ def test_a_one_value_attribute_changes_only_with_a_value_on_each_side():
     assert _relation("Jo takes the tram to work.", "Jo hasn't taken the tram to work in weeks, they use the bike.") == \
         updates.CHANGES
     assert _relation("Jo takes the bus to work.", "Jo rides a bike to work.") == updates.CHANGES
+
+
+def test_an_attribute_is_read_from_its_words_by_lemma_not_by_stem():
+    """ "positive" stems like "position", "transitioning" like "transit", "promotions" like
+    "promoted": none of them states a job or a commute."""
+    from langmem_cli.core.change_words import head_form
+
+    assert not {head_form(w) for w in ("positive", "transitioning", "promotions")} - {False}
+    assert all(head_form(w) for w in ("moved", "jobs", "lived", "working", "relocating"))
+    assert not updates.read("Jo stays positive about transitioning.", MORE).families
+    assert _relation("Jo is staying positive at their job.", "Jo says transitioning brought new promotions.", 0.5) is None

@@ -47,6 +47,7 @@ from langmem_cli.core.change_words import (
     PHRASES,
     SINGLE,
     SUBJECT,
+    head_form,
     verb_of,
 )
 from langmem_cli.core.english import third_person_verb
@@ -141,7 +142,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
-    heads = {w for w in said if w in HEADS and not _other_sense(w, body)}
+    # by lemma: a word that only stems like a head ("positive", "position") is none
+    heads = {stem(t) for t in words(body) if stem(t) in HEADS and head_form(t) and not _other_sense(stem(t), body)}
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
