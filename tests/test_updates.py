@@ -577,3 +577,17 @@ def test_an_attribute_is_read_from_its_words_by_lemma_not_by_stem():
     assert all(head_form(w) for w in ("moved", "jobs", "lived", "working", "relocating"))
     assert not updates.read("Jo stays positive about transitioning.", MORE).families
     assert _relation("Jo is staying positive at their job.", "Jo says transitioning brought new promotions.", 0.5) is None
+
+
+def test_a_past_action_stays_done():
+    """A dated past action of the person ("Jo went to a pottery fair", "Jo won the quiz") is not a
+    state a later statement can end; a change told in the past ("moved to", "went vegan", "got a
+    job at") states the state it began, and that one can change."""
+    assert updates.read("On 3 May Jo went to a pottery fair.", MORE).event
+    assert updates.read("Jo also won the pub quiz.", MORE).event
+    assert not any(updates.read(t, MORE).event for t in (
+        "Jo moved to Leeds in May.", "Jo went vegan last year.", "Jo got a job at Arup in 2022.", "Jo lives in Leeds.",
+        "Jo was vegetarian.", "Jo booked a trip to Crete.", "Jo took up golf."))
+    assert _relation("On 3 May Jo went to a pottery fair.", "Jo went to a pottery class instead, the fair was now online.",
+                     0.7) is None
+    assert _relation("Jo moved to Leeds in May.", "Jo moved to York in June.") == updates.CHANGES

@@ -41,6 +41,7 @@ from langmem_cli.core.change_words import (
     HEADS,
     HOME_PLACE,
     LEAD,
+    LIGHT,
     OTHER_SENSE,
     OVER_VALUE,
     PEOPLE,
@@ -131,6 +132,7 @@ class Reading:
     refused: frozenset[str] = frozenset()  # the value a negation denies ("not Morocco", "isn't vegetarian")
     ending_words: frozenset[str] = frozenset()  # the words its cues of an ending govern (what ended)
     denies: bool = False  # a negation of which the person is the subject ("Dana isn't …", not "the trip wasn't …")
+    event: bool = False  # a past action of the person, done and dated by its telling ("Dana won a cup in May")
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -177,7 +179,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
-                   negative and _denies(told, frozenset(subject_words)))
+                   negative and _denies(told, frozenset(subject_words)),
+                   _event(tokens, subject) and not (primary & SINGLE) and "plan" not in families)
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
@@ -432,6 +435,40 @@ def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
     return kept, any(t in NEGATIONS or t.endswith("n't") for t in kept)
 
 
+# what a light verb of change is followed by when it tells an action, not a change ("went to the
+# park", "took their dog out"; "went vegan", "took up golf", "went back to …" are changes)
+_ACTION_OBJECT = frozenset("to on for with into a an the their his her my our your some this that these those".split())
+
+
+def _event(tokens: list[str], subject: str) -> bool:
+    """Whether the statement tells a past action of its person: the verb right after the person
+    (past adverbs such as "also", "just") in the simple past, not a form of be/have/do, and no verb
+    of change ("Caroline went to a support group", "Nate won the tournament", "Jo baked a cake").
+    Such an action stays true once done: no later statement ends it. A change told in the past
+    ("moved to Lisbon", "quit the band", "went vegan", "got a job at …") states the state it began."""
+    from langmem_cli.core.english import lemmas
+
+    first = subject.split("'")[0].split()
+    if not first:
+        return False
+    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    at = next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+    if at is None or at >= len(tokens) or tokens[at - 1].endswith("'s"):
+        return False
+    while at < len(tokens) - 1 and set(lemmas(tokens[at])) == {"ADV"}:
+        at += 1
+    verb = tokens[at]
+    found = lemmas(verb).get("VERB", ())
+    if not found or verb in found or verb.endswith("ing") or any(verb in (f + "s", f + "es") for f in found):
+        return False  # not a verb, or a present form
+    if set(found) & {"be", "have", "do", "will", "can", "may", "must", "shall"} or "AUX" in lemmas(verb):
+        return False
+    nxt = tokens[at + 1] if at + 1 < len(tokens) else ""
+    if verb_of(verb, CHANGE_VERBS):
+        return bool(set(found) & LIGHT) and nxt in _ACTION_OBJECT
+    return True
+
+
 PREDICATE = 6  # a head this many words after the person is what the statement says of them
 
 
@@ -498,6 +535,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     if not flipped and not new_number and not ended and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
+    if a.event:
+        return None  # a past action stays done: a later statement tells another one, or a state after it
     # A change is told by its structure:
     # - it names what the earlier statement said, right after "from", "instead of", "no longer",
     #   "quit", "not" … ("ditched Trello", "not Morocco");
