@@ -591,3 +591,9 @@ def test_a_past_action_stays_done():
     assert _relation("On 3 May Jo went to a pottery fair.", "Jo went to a pottery class instead, the fair was now online.",
                      0.7) is None
     assert _relation("Jo moved to Leeds in May.", "Jo moved to York in June.") == updates.CHANGES
+
+
+def test_the_name_of_an_attribute_is_no_value_of_it():
+    """ "live", "home", "work", "job" name the attribute; two statements that each use another of
+    them state no two values ("Jo lives for the weekends" / "Jo's home is always full of friends")."""
+    assert _relation("Jo lives for the weekends with the kids.", "Jo's home is always full of friends.", 0.5) is None
