@@ -597,3 +597,12 @@ def test_the_name_of_an_attribute_is_no_value_of_it():
     """ "live", "home", "work", "job" name the attribute; two statements that each use another of
     them state no two values ("Jo lives for the weekends" / "Jo's home is always full of friends")."""
     assert _relation("Jo lives for the weekends with the kids.", "Jo's home is always full of friends.", 0.5) is None
+
+
+def test_a_wish_a_hypothesis_or_a_condition_changes_nothing():
+    """ "Jo would love to move to Porto", "wish Jo could quit", "if Jo couldn't swim": nothing of
+    Jo's facts is said to hold, so nothing is closed; said plainly, the same change closes."""
+    older = "Jo lives in Leeds."
+    assert _relation(older, "Jo would love to move to Porto one day.") is None
+    assert _relation("Jo swims every morning.", "It would be awful if Jo couldn't swim anymore.", 0.7) is None
+    assert _relation(older, "Jo moved to Porto.") == updates.CHANGES

@@ -133,6 +133,7 @@ class Reading:
     ending_words: frozenset[str] = frozenset()  # the words its cues of an ending govern (what ended)
     denies: bool = False  # a negation of which the person is the subject ("Dana isn't …", not "the trip wasn't …")
     event: bool = False  # a past action of the person, done and dated by its telling ("Dana won a cup in May")
+    unreal: bool = False  # a wish, a hypothesis or a condition ("wish Dana could", "if Dana couldn't", "would love to")
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -180,7 +181,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
                    negative and _denies(told, frozenset(subject_words)),
-                   _event(tokens, subject) and not (primary & SINGLE) and "plan" not in families)
+                   _event(tokens, subject) and not (primary & SINGLE) and "plan" not in families,
+                   bool(_UNREAL.search(body)))
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
@@ -469,6 +471,11 @@ def _event(tokens: list[str], subject: str) -> bool:
     return True
 
 
+# a mood that asserts nothing: a wish, a hypothesis, a condition, a hope ("would love to", "wish I
+# could", "if I couldn't", "hoping to")
+_UNREAL = re.compile(r"\b(?:would|could|might|wish|wished|if|hoping|hopefully|hope)\b", re.I)
+
+
 PREDICATE = 6  # a head this many words after the person is what the statement says of them
 
 
@@ -537,6 +544,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
     if a.event:
         return None  # a past action stays done: a later statement tells another one, or a state after it
+    if b.unreal:
+        return None  # a wish, a hypothesis, a condition: nothing of the person's facts is said to hold
     # A change is told by its structure:
     # - it names what the earlier statement said, right after "from", "instead of", "no longer",
     #   "quit", "not" … ("ditched Trello", "not Morocco");
