@@ -606,3 +606,10 @@ def test_a_wish_a_hypothesis_or_a_condition_changes_nothing():
     assert _relation(older, "Jo would love to move to Porto one day.") is None
     assert _relation("Jo swims every morning.", "It would be awful if Jo couldn't swim anymore.", 0.7) is None
     assert _relation(older, "Jo moved to Porto.") == updates.CHANGES
+
+
+def test_a_value_of_an_attribute_changes_only_the_same_attribute_said():
+    """Two values of one attribute family with no word of it in common ("vegetarian" / "meal plans
+    for a trip") are not one attribute said twice."""
+    older = "Jo is vegetarian, and they don't eat eggs either."
+    assert _relation(older, "We're going to Porto in May, Jo will skip meal plans for the week of the 12th.") is None

@@ -569,7 +569,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
     cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
     flip = a.denies != b.denies and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
-    # a new value of the same type on each side: a word of the attribute the other lacks ("bus" /
+    # the same attribute said (a word of it in common) and a new value of the same type on each side:
+    # a word of the attribute the other lacks ("bus" /
     # "bike", "eats meat" / "vegetarian"), or other names ("Berlin" / "Lisbon"); two statements
     # that only share the attribute's word ("hard work" / "working together") name no value of it
     kind = a.primary & b.primary & SINGLE
@@ -577,7 +578,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     heads_b = {h for h in b.heads - a.heads - GENERIC if FAMILY_OF[h] in kind}
     # or a new one where the later statement negates what both said ("hasn't taken the car to work
     # …, they use the train")
-    one_value = one_kind and ((bool(heads_b) and (bool(heads_a) or (b.denies and not a.negative)))
+    one_value = one_kind and ((bool(a.heads & b.heads) and bool(heads_b) and (bool(heads_a) or (b.denies and not a.negative)))
                               or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
     # - the same frame with another value, and a cue of a new state ("has espresso with breakfast" /
     #   "has matcha with breakfast now"): all they say alike but one or two words on each side (an
