@@ -281,6 +281,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     user = user if user is not None else user_naming(conversation)
     proper = proper_words(conversation)
     when_conv = conversation.started_at
+    speaking = frozenset(m.name for m in conversation.messages if m.name and m.role == "user")  # who is spoken to
     found: list[Statement] = []
     previous: dict[str, str | None] = {}  # the speaker of the message just before -> its last full sentence
     for index, m in enumerate(conversation.messages):
@@ -320,7 +321,8 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                     given |= frozenset(words(user.name))  # not said here: a name known for this person
                 elif not SELF_NAME.search(said):
                     extra = user.quote
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said,
+                                    speaking - {m.name}))
         previous[m.speaker] = before
     kept: list[Statement] = []
     seen: list[set[str]] = []
@@ -353,9 +355,45 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     return [s.candidate for s in kept]
 
 
-def shorten(sentence: str) -> str:
-    """Fillers out ("really", "so", "just" …); a long sentence cut at a clause boundary."""
-    text = FILLER.sub("", sentence)
+_REACTION = re.compile(r"(?:\s*[,;]|\s+[-–—]|\s+and)\s+(?:it|that|this)(?:'s| is| was| would be|'s been| has been| sounds| sounded"
+                       r"| looks| looked| seems| seemed| felt| feels)\s+(?:(?:so|really|such|pretty|very|super|totally|quite|just)\s+)*"
+                       r"(?:an?\s+)?([a-z]+)[\s!.…]*$", re.I)
+
+
+def reaction_end(sentence: str) -> str:
+    """The sentence without a closing clause that only reacts to it: "I ran a charity race last
+    Saturday - it was rewarding" → "I ran a charity race last Saturday". Such a clause is a pointer
+    ("it", "that", "this"), a verb of being or seeming and one adjective (lemminflect: a word with an
+    adjective reading); what it says of the event is how it felt, not what happened."""
+    from langmem_cli.core.english import lemmas
+
+    m = _REACTION.search(sentence)
+    if not m or "ADJ" not in lemmas(m.group(1)) or len(sentence[:m.start()].split()) < MIN_WORDS:
+        return sentence
+    return sentence[:m.start()].rstrip(" ,;-–—")
+
+
+def without_address(sentence: str, addressees: frozenset[str]) -> str:
+    """The sentence without the name of the person spoken to, set off by a comma at its start or
+    end ("Caroline, it's got to be tough" → "it's got to be tough"; "I won't give up, Gina!"). A
+    name is one of the conversation's other speakers, or its first letters (three or more: "Mel")."""
+    def called(word: str) -> bool:
+        w = word.lower()
+        return len(w) >= 3 and any(a.lower().startswith(w) for a in addressees)
+
+    m = re.match(r"^([A-Za-z][\w'-]*),\s+(?=\w)", sentence)
+    if m and called(m.group(1)) and len(sentence[m.end():].split()) >= MIN_WORDS:
+        sentence = sentence[m.end():]
+    m = re.search(r",\s+([A-Za-z][\w'-]*)([!.…]*)$", sentence)
+    if m and called(m.group(1)) and len(sentence[:m.start()].split()) >= MIN_WORDS:
+        sentence = sentence[:m.start()] + m.group(2)
+    return sentence
+
+
+def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
+    """Fillers out ("really", "so", "just" …), the name of the person spoken to and a closing
+    clause that only reacts; a long sentence cut at a clause boundary."""
+    text = reaction_end(without_address(FILLER.sub("", sentence), addressees))
     if len(text.split()) > LONG:
         for m in _CUT.finditer(text):
             if len(text[:m.start()].split()) >= SHORT:
@@ -368,8 +406,9 @@ _NAMING_LEAD = re.compile(r"^(?:hi|hello|hey)?[, ]*(?i:i'm|i am|my name is|my na
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
                naming: str | None = None, proper: frozenset[str] = frozenset(),
-               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None) -> Statement:
-    said = shorten(sentence).rstrip(" ,;")
+               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None,
+               addressees: frozenset[str] = frozenset()) -> Statement:
+    said = shorten(sentence, addressees).rstrip(" ,;")
     # "I'm Dana, I maintain this service": the naming is carried by the name, the rest is the statement
     lead = _NAMING_LEAD.match(said)
     if lead and lead.group(1) == name and len(said[lead.end():].split()) >= MIN_WORDS - 1:
