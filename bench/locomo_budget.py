@@ -28,11 +28,28 @@ sys.path.insert(0, str(HERE.parent))
 from locomo import DEFAULT_DATA, memory_lines  # noqa: E402
 
 
-def within(memories: list, budget: float) -> list:
+def within(memories: list, budget: float, embed=None) -> list:
+    """The best memories (the extractor's score) within ``budget`` words; with ``embed``, each next
+    one also far from those kept (maximal marginal relevance: score minus the closest cosine)."""
     from langmem_cli.core.statements import score
 
+    ranked = sorted(memories, key=lambda m: -score(m.text))
+    if embed is not None and ranked:
+        import numpy as np
+
+        vectors = np.asarray(embed([m.text for m in ranked]))
+        scores = np.array([score(m.text) for m in ranked])
+        scores = scores / max(float(scores.max()), 1e-9)
+        order, closest = [], np.full(len(ranked), -1.0)
+        left = set(range(len(ranked)))
+        while left:
+            best = max(left, key=lambda i: scores[i] - max(0.0, closest[i]))
+            order.append(best)
+            left.discard(best)
+            closest = np.maximum(closest, vectors @ vectors[best])
+        ranked = [ranked[i] for i in order]
     kept, used = [], 0
-    for m in sorted(memories, key=lambda m: -score(m.text)):
+    for m in ranked:
         n = len(m.text.split())
         if used + n <= budget:
             kept.append(m)
@@ -54,7 +71,7 @@ def facts(args) -> None:
         recalled = total = words = 0
         for sample in samples:
             memories = store.list(namespace="locomo/" + str(sample.get("sample_id")), limit=None)
-            kept = within(memories, budget)
+            kept = within(memories, budget, embed if args.diverse else None)
             gold = gold_facts(sample, args.sessions)
             words += sum(len(m.text.split()) for m in kept)
             if gold and kept:
@@ -86,7 +103,7 @@ def e2e(args) -> None:
         for sample in samples:
             sid = str(sample.get("sample_id"))
             memories = store.list(namespace="locomo/" + sid, limit=None)
-            keep = {m.id for m in within(memories, share * raw_words[sid])}
+            keep = {m.id for m in within(memories, share * raw_words[sid], store.embedder.embed if args.diverse else None)}
             for m in memories:
                 if m.id not in keep:
                     store.delete(m.id, source="bench")
@@ -107,6 +124,7 @@ def main() -> int:
     parser.add_argument("--budgets", default="300")
     parser.add_argument("--keep", type=Path, help="e2e: the directory of bench/locomo_e2e.py --keep")
     parser.add_argument("--shares", default="0.25")
+    parser.add_argument("--diverse", action="store_true", help="rank by score minus the closest kept memory's cosine")
     args = parser.parse_args()
     facts(args) if args.what == "facts" else e2e(args)
     return 0
