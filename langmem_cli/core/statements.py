@@ -146,9 +146,11 @@ def fragment(sentence: str) -> bool:
 _INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
 _PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|they)\s+[a-z]", re.I)
 _PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
-_REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|codebase)\b", re.I)
+# what a coding session's working directory is: the repository, or the service/app built in it
+_REPOSITORY = re.compile(r"\b(?:this|the|our|my) (repo|repository|project|codebase|service|app|application)\b", re.I)
 # "this repo" hangs on what the reader cannot see; "my project" is the speaker's own and reads on its own
 _POINTED_REPOSITORY = re.compile(r"\b(?:this|the) (?:repo|repository|project|codebase)\b", re.I)
+_POINTED_BUILT = re.compile(r"\bthis (?:service|app|application)\b", re.I)
 
 
 def dangling(sentence: str) -> bool:
@@ -157,7 +159,7 @@ def dangling(sentence: str) -> bool:
     # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
     on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
     return bool((_INSTEAD.search(sentence) and not _says_what_it_replaces(sentence)) or on_it
-                or _POINTED_REPOSITORY.search(sentence))
+                or _POINTED_REPOSITORY.search(sentence) or _POINTED_BUILT.search(sentence))
 
 
 def _says_what_it_replaces(sentence: str) -> bool:
@@ -169,15 +171,23 @@ def _says_what_it_replaces(sentence: str) -> bool:
 
 
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
-    """ "this repo" → "the kontora-api repository" when the transcript's metadata (``cwd``, ``repository``)
-    names it; and the words that added."""
+    """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
+    transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
     import posixpath
 
     where = next((metadata[k] for k in ("repository", "repo", "cwd") if isinstance(metadata.get(k), str) and metadata[k]), None)
     if not where or not _REPOSITORY.search(sentence):
         return sentence, frozenset()
     name = posixpath.basename(where.replace("\\", "/").rstrip("/")) or where
-    return _REPOSITORY.sub(f"the {name} repository", sentence), frozenset(words(name)) | {"repository"}
+    added = set(words(name))
+
+    def named(m: re.Match[str]) -> str:
+        noun = m.group(1).lower()
+        noun = noun if noun in ("service", "app", "application") else "repository"
+        added.add(noun)
+        return f"the {name} {noun}"
+
+    return _REPOSITORY.sub(named, sentence), frozenset(added)
 
 
 _I_FORMS = re.compile(r"\b(I)(?:('m|'ve|'d|'ll)|( (?:" + "|".join(sorted(ADVERBS)) + r"))*( [\w']+))?(?=\W|$)")
@@ -187,7 +197,7 @@ FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|ki
 _CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
 
 
-_AND_VERB = re.compile(r"[^,;.]*?\band ()([a-z]+)(?= (?:as|at|in|on|for|to|with|from|into|the|a|an|my|some|every|all)\b)")
+_AND_VERB = re.compile(r"[^,;.]*?\band ()([a-z]+)(?= (?:as|at|in|on|for|to|with|from|into|the|a|an|my|some|every|everything|something|anything|all|it|them|our|this|these|those)\b)")
 
 
 def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset()) -> str:
