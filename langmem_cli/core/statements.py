@@ -7,7 +7,8 @@ people said, rewritten deterministically. Pure: no I/O, no model.
    sentences about the other person only ("you …").
 3. Rewritten: the speaker's name replaces the first "I/my/me" ("Caroline: I went …" → "Caroline
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
-   …"); relative dates are resolved against the message's (or conversation's) date.
+   …"); relative dates are resolved against the message's (or conversation's) date; fillers and
+   the name of the person spoken to ("…, Mel!") are left out.
 4. Kept: the budget follows what was said: each turn keeps its most informative sentence
    (content words, first person, names, numbers, dates), every other sentence that is specific
    (names someone or something, holds a number or a date), and every other one that says something
@@ -365,31 +366,16 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     return [s.candidate for s in kept]
 
 
-_REACTION = re.compile(r"(?:\s*[,;]|\s+[-–—]|\s+and)\s+(?:it|that|this)(?:'s| is| was| would be|'s been| has been| sounds| sounded"
-                       r"| looks| looked| seems| seemed| felt| feels)\s+(?:(?:so|really|such|pretty|very|super|totally|quite|just)\s+)*"
-                       r"(?:an?\s+)?([a-z]+)[\s!.…]*$", re.I)
-
-
-def reaction_end(sentence: str) -> str:
-    """The sentence without a closing clause that only reacts to it: "I ran a charity race last
-    Saturday - it was rewarding" → "I ran a charity race last Saturday". Such a clause is a pointer
-    ("it", "that", "this"), a verb of being or seeming and one adjective (lemminflect: a word with an
-    adjective reading); what it says of the event is how it felt, not what happened."""
-    from langmem_cli.core.english import lemmas
-
-    m = _REACTION.search(sentence)
-    if not m or "ADJ" not in lemmas(m.group(1)) or len(sentence[:m.start()].split()) < MIN_WORDS:
-        return sentence
-    return sentence[:m.start()].rstrip(" ,;-–—")
-
-
 def without_address(sentence: str, addressees: frozenset[str]) -> str:
     """The sentence without the name of the person spoken to, set off by a comma at its start or
     end ("Caroline, it's got to be tough" → "it's got to be tough"; "I won't give up, Gina!"). A
-    name is one of the conversation's other speakers, or its first letters (three or more: "Mel")."""
+    name is one of the conversation's other speakers, or, capitalised, its first letters (three or
+    more: "Mel"); never a function word ("And, …")."""
     def called(word: str) -> bool:
         w = word.lower()
-        return len(w) >= 3 and any(a.lower().startswith(w) for a in addressees)
+        if w in STOPWORDS or len(w) < 3:
+            return False
+        return any(a.lower() == w or (word[:1].isupper() and a.lower().startswith(w)) for a in addressees)
 
     m = re.match(r"^([A-Za-z][\w'-]*),\s+(?=\w)", sentence)
     if m and called(m.group(1)) and len(sentence[m.end():].split()) >= MIN_WORDS:
@@ -401,9 +387,9 @@ def without_address(sentence: str, addressees: frozenset[str]) -> str:
 
 
 def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
-    """Fillers out ("really", "so", "just" …), the name of the person spoken to and a closing
-    clause that only reacts; a long sentence cut at a clause boundary."""
-    text = reaction_end(without_address(FILLER.sub("", sentence), addressees))
+    """Fillers out ("really", "so", "just" …) and the name of the person spoken to; a long sentence
+    cut at a clause boundary."""
+    text = without_address(FILLER.sub("", sentence), addressees)
     if len(text.split()) > LONG:
         for m in _CUT.finditer(text):
             if len(text[:m.start()].split()) >= SHORT:
