@@ -28,9 +28,10 @@ sys.path.insert(0, str(HERE.parent))
 from locomo import DEFAULT_DATA, memory_lines  # noqa: E402
 
 
-def within(memories: list, budget: float, embed=None) -> list:
+def within(memories: list, budget: float, embed=None, stop: bool = False) -> list:
     """The best memories (the extractor's score) within ``budget`` words; with ``embed``, each next
-    one also far from those kept (maximal marginal relevance: score minus the closest cosine)."""
+    one also far from those kept (maximal marginal relevance: score, scaled to the best one's, minus
+    the closest cosine); ``stop``: no budget, kept while that margin stays above 0."""
     from langmem_cli.core.statements import score
 
     ranked = sorted(memories, key=lambda m: -score(m.text))
@@ -44,6 +45,8 @@ def within(memories: list, budget: float, embed=None) -> list:
         left = set(range(len(ranked)))
         while left:
             best = max(left, key=lambda i: scores[i] - max(0.0, closest[i]))
+            if stop and scores[best] - max(0.0, closest[best]) <= 0:
+                break
             order.append(best)
             left.discard(best)
             closest = np.maximum(closest, vectors @ vectors[best])
@@ -67,18 +70,18 @@ def facts(args) -> None:
     embed = store.embedder.embed
     print("| words per sample (bound) | fact recall | words per sample (kept) |")
     print("|---|---|---|")
-    for budget in [float(b) for b in args.budgets.split(",")] + [float("inf")]:
+    for budget in ([] if args.stop else [float(b) for b in args.budgets.split(",")]) + [float("inf")]:
         recalled = total = words = 0
         for sample in samples:
             memories = store.list(namespace="locomo/" + str(sample.get("sample_id")), limit=None)
-            kept = within(memories, budget, embed if args.diverse else None)
+            kept = within(memories, budget, embed if args.diverse or args.stop else None, args.stop)
             gold = gold_facts(sample, args.sessions)
             words += sum(len(m.text.split()) for m in kept)
             if gold and kept:
                 sims = embed(gold) @ embed([m.text for m in kept]).T
                 recalled += int((sims.max(axis=1) >= THRESHOLD).sum())
             total += len(gold)
-        label = "none" if budget == float("inf") else f"{budget:.0f}"
+        label = ("no bound, margin > 0" if args.stop else "none") if budget == float("inf") else f"{budget:.0f}"
         print(f"| {label} | {100 * recalled / max(total, 1):.1f} % | {words / len(samples):.0f} |")
 
 
@@ -95,7 +98,7 @@ def e2e(args) -> None:
     print("| share of the raw turns' words | evidence R@10 | answer found | words per sample | "
           + " | ".join(sorted(raw_words)) + " |")
     print("|---|---|---|---|" + "---|" * len(raw_words))
-    for share in [float(s) for s in args.shares.split(",")]:
+    for share in [float("inf")] if args.stop else [float(s) for s in args.shares.split(",")]:
         work = Path(tempfile.mkdtemp(prefix="locomo-budget-"))
         db = work / "extract.db"
         shutil.copy(args.keep / "extract.db", db)
@@ -103,7 +106,8 @@ def e2e(args) -> None:
         for sample in samples:
             sid = str(sample.get("sample_id"))
             memories = store.list(namespace="locomo/" + sid, limit=None)
-            keep = {m.id for m in within(memories, share * raw_words[sid], store.embedder.embed if args.diverse else None)}
+            keep = {m.id for m in within(memories, share * raw_words[sid],
+                                         store.embedder.embed if args.diverse or args.stop else None, args.stop)}
             for m in memories:
                 if m.id not in keep:
                     store.delete(m.id, source="bench")
@@ -111,7 +115,7 @@ def e2e(args) -> None:
         row = summarise(f"{share:.2f}", qs, score(qs, search_all(db, qs, work, "budget"), where),
                         words_per_namespace(db, samples))
         cells = [f"{row['samples'][s][1]:.1f} / {row['samples'][s][2]:.1f} / {row['samples'][s][3]:,}" for s in sorted(raw_words)]
-        print(f"| {share:.0%} | {row['recall']:.1f} | {row['found']:.1f} | {row['words']:,.0f} | " + " | ".join(cells) + " |")
+        print(f"| {'no bound, margin > 0' if args.stop else f'{share:.0%}'} | {row['recall']:.1f} | {row['found']:.1f} | {row['words']:,.0f} | " + " | ".join(cells) + " |")
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -125,6 +129,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="e2e: the directory of bench/locomo_e2e.py --keep")
     parser.add_argument("--shares", default="0.25")
     parser.add_argument("--diverse", action="store_true", help="rank by score minus the closest kept memory's cosine")
+    parser.add_argument("--stop", action="store_true", help="no budget: keep while score minus closest cosine > 0")
     args = parser.parse_args()
     facts(args) if args.what == "facts" else e2e(args)
     return 0
