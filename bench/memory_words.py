@@ -6,7 +6,7 @@ DB: a store written by `bench/locomo_extract.py --db DB` or `bench/locomo_e2e.py
 (DIR/extract.db). For the memories valid now (``--all``: closed ones too), per namespace and in
 total: words per memory, and the words that carry no fact of their own, by kind:
 
-- filler: common English fillers, hedges and interjections (``core.english.FILLERS``) still in the text;
+- filler: common English fillers, hedges and interjections (``FILLERS`` below) still in the text;
 - reaction: a clause that only reacts ("it was awesome", "that sounds great") inside a statement;
 - about the other: a statement that is only about the person spoken to ("… is proud of you");
 - attributed: "X says …" (no first person: an opinion or a generalisation, or a fact about someone else);
@@ -30,8 +30,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from langmem_cli.core.english import FILLERS  # noqa: E402
 from langmem_cli.core.grounding import content_words  # noqa: E402
+
+# common English fillers, hedges and interjections: words and fixed phrases that carry no fact of
+# their own in a statement; a general list, not fitted to data
+FILLERS = frozenset("""really actually just so totally literally basically honestly truly pretty super kinda
+definitely seriously um uh hmm oh wow haha lol omg yeah gosh""".split()) | frozenset(
+    {"i think", "i guess", "i mean", "you know", "kind of", "sort of"})
 
 REACTION = re.compile(r"(?:^|[,;–—-]\s*|\band\s+)(?:it|that|this)(?:'s| is| was| sounds?| looks?| seems?)\s+(?:so\s+|really\s+|such\s+)?"
                       r"(?:an?\s+)?\w+(?:\s+\w+)?[!.…]*(?=$|[,;–—-])", re.I)

@@ -76,11 +76,3 @@ def is_comparative(word: str) -> bool:
     if w in found.get("NOUN", ()) or w in found.get("VERB", ()):
         return False
     return bool(lem) and w.endswith("er") and lem[0] != w
-
-
-
-# common English fillers, hedges and interjections: words and fixed phrases that carry no fact of
-# their own in a statement ("I think", "you know", "really", "haha"); a general list, not fitted to data
-FILLERS = frozenset("""really actually just so totally literally basically honestly truly pretty super kinda
-definitely seriously um uh hmm oh wow haha lol omg yeah gosh""".split()) | frozenset(
-    {"i think", "i guess", "i mean", "you know", "kind of", "sort of"})
