@@ -7,7 +7,8 @@ people said, rewritten deterministically. Pure: no I/O, no model.
    sentences about the other person only ("you …").
 3. Rewritten: the speaker's name replaces the first "I/my/me" ("Caroline: I went …" → "Caroline
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
-   …"); relative dates are resolved against the message's (or conversation's) date.
+   …"); relative dates are resolved against the message's (or conversation's) date; fillers and
+   the name of the person spoken to ("…, Mel!") are left out.
 4. Kept: the budget follows what was said: each turn keeps its most informative sentence
    (content words, first person, names, numbers, dates), every other sentence that is specific
    (names someone or something, holds a number or a date), and every other one that says something
@@ -291,6 +292,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     user = user if user is not None else user_naming(conversation)
     proper = proper_words(conversation)
     when_conv = conversation.started_at
+    speaking = frozenset(m.name for m in conversation.messages if m.name and m.role == "user")  # who is spoken to
     found: list[Statement] = []
     previous: dict[str, str | None] = {}  # the speaker of the message just before -> its last full sentence
     for index, m in enumerate(conversation.messages):
@@ -330,7 +332,8 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                     given |= frozenset(words(user.name))  # not said here: a name known for this person
                 elif not SELF_NAME.search(said):
                     extra = user.quote
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said,
+                                    speaking - {m.name}))
         previous[m.speaker] = before
     kept: list[Statement] = []
     seen: list[set[str]] = []
@@ -363,9 +366,30 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     return [s.candidate for s in kept]
 
 
-def shorten(sentence: str) -> str:
-    """Fillers out ("really", "so", "just" …); a long sentence cut at a clause boundary."""
-    text = FILLER.sub("", sentence)
+def without_address(sentence: str, addressees: frozenset[str]) -> str:
+    """The sentence without the name of the person spoken to, set off by a comma at its start or
+    end ("Caroline, it's got to be tough" → "it's got to be tough"; "I won't give up, Gina!"). A
+    name is one of the conversation's other speakers, or, capitalised, its first letters (three or
+    more: "Mel"); never a function word ("And, …")."""
+    def called(word: str) -> bool:
+        w = word.lower()
+        if w in STOPWORDS or len(w) < 3:
+            return False
+        return any(a.lower() == w or (word[:1].isupper() and a.lower().startswith(w)) for a in addressees)
+
+    m = re.match(r"^([A-Za-z][\w'-]*),\s+(?=\w)", sentence)
+    if m and called(m.group(1)) and len(sentence[m.end():].split()) >= MIN_WORDS:
+        sentence = sentence[m.end():]
+    m = re.search(r",\s+([A-Za-z][\w'-]*)([!.…]*)$", sentence)
+    if m and called(m.group(1)) and len(sentence[:m.start()].split()) >= MIN_WORDS:
+        sentence = sentence[:m.start()] + m.group(2)
+    return sentence
+
+
+def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
+    """Fillers out ("really", "so", "just" …) and the name of the person spoken to; a long sentence
+    cut at a clause boundary."""
+    text = without_address(FILLER.sub("", sentence), addressees)
     if len(text.split()) > LONG:
         for m in _CUT.finditer(text):
             if len(text[:m.start()].split()) >= SHORT:
@@ -378,8 +402,9 @@ _NAMING_LEAD = re.compile(r"^(?:hi|hello|hey)?[, ]*(?i:i'm|i am|my name is|my na
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
                naming: str | None = None, proper: frozenset[str] = frozenset(),
-               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None) -> Statement:
-    said = shorten(sentence).rstrip(" ,;")
+               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None,
+               addressees: frozenset[str] = frozenset()) -> Statement:
+    said = shorten(sentence, addressees).rstrip(" ,;")
     # "I'm Dana, I maintain this service": the naming is carried by the name, the rest is the statement
     lead = _NAMING_LEAD.match(said)
     if lead and lead.group(1) == name and len(said[lead.end():].split()) >= MIN_WORDS - 1:
