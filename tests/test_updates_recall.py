@@ -80,3 +80,4 @@ def test_from_one_value_to_another_is_a_cue_of_change():
     assert not updates.read("Dana works from 9 to 5.", NAMES).cue
     assert not updates.read("Dana reads novels from time to time.", NAMES).cue
     assert verdict("Dana works as a clerk.", "Dana got promoted from clerk to auditor.", 0.5) == updates.CHANGES
+    assert not updates.read("Dana teaches all kinds of dances, from tango to salsa.", NAMES).cue  # a range

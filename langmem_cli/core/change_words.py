@@ -108,7 +108,7 @@ PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended 
                      r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
 # a state left for another: "from X to Y" ("promoted from cashier to supervisor", "transferred from
 # Leeds to York"); read as a cue only when X is a value (FROM_TO_VALUE: not a time, nor a number)
-FROM_TO = re.compile(r"\bfrom ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
+FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" … The
 # markers of OVER_VALUE say by themselves that what follows is over ("quit X", "used to X", "forget

@@ -533,10 +533,14 @@ SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
 
 
 def _from_to(told: str) -> bool:
-    """ "from X to Y" where X is a value (no time, number or function word: "from time to time",
-    "from 9 to 5" tell no change)."""
-    return any(all(w not in STOPWORDS and stem(w) not in FUNCTION and not w.isdigit() for w in words(found))
-               for found in FROM_TO.findall(told))
+    """ "<verb> from X to Y" where X is a value (no time, number or function word: "from time to
+    time", "from 9 to 5" tell no change) and a verb goes from one to the other ("promoted from
+    clerk to auditor"; "all kinds of dances, from tango to salsa" is a range)."""
+    from langmem_cli.core.english import lemmas
+
+    return any("VERB" in lemmas(verb) and
+               all(w not in STOPWORDS and stem(w) not in FUNCTION and not w.isdigit() for w in words(found))
+               for verb, found in FROM_TO.findall(told))
 
 
 def _inner_names(text: str, reading: Reading) -> frozenset[str]:
