@@ -81,3 +81,9 @@ def test_from_one_value_to_another_is_a_cue_of_change():
     assert not updates.read("Dana reads novels from time to time.", NAMES).cue
     assert verdict("Dana works as a clerk.", "Dana got promoted from clerk to auditor.", 0.5) == updates.CHANGES
     assert not updates.read("Dana teaches all kinds of dances, from tango to salsa.", NAMES).cue  # a range
+
+
+def test_a_head_is_read_by_its_lemma_when_its_stem_differs():
+    # "studies" stems to "stud", its lemma "study" is a head of the school family
+    assert updates.read("Dana studies law at Coimbra.", NAMES).primary == {"school"}
+    assert verdict("Dana studies law at Coimbra.", "Dana is finishing their law degree at Porto now.", 0.4) == updates.CHANGES

@@ -149,8 +149,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     # by lemma: a word that only stems like a head ("positive", "position") is none; a word capitalised
     # inside the sentence is a name, not an attribute ("trying Fly.io", "at Home Depot")
     named_inside = {stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*", body)}
-    heads = {stem(t) for t in words(body) if stem(t) in HEADS and stem(t) not in named_inside and head_form(t)
-             and not _other_sense(stem(t), body)}
+    heads = {_head_key(t) for t in words(body) if _head_key(t) in HEADS and _head_key(t) not in named_inside
+             and head_form(t) and not _other_sense(_head_key(t), body)}
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
@@ -512,8 +512,8 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
                 lead += 1
             window = window[lead:lead + 1]
         for w in window:
-            if stem(w) in heads:
-                found.add(FAMILY_OF[stem(w)])
+            if _head_key(w) in heads:
+                found.add(FAMILY_OF[_head_key(w)])
                 break
     return frozenset(found)
 
@@ -530,6 +530,17 @@ def same_subject(a: Reading, b: Reading) -> bool:
 
 
 SAME, CHANGES, CONFLICT = "same", "changes", "conflict"
+
+
+def _head_key(token: str) -> str:
+    """The head a token is a form of: its stem, or its lemma's ("studies" stems to "stud", its
+    lemma "study" to a head)."""
+    from langmem_cli.core.english import lemmas
+
+    key = stem(token)
+    if key in HEADS:
+        return key
+    return next((stem(lemma) for forms in lemmas(token).values() for lemma in forms if stem(lemma) in HEADS), key)
 
 
 def _from_to(told: str) -> bool:
