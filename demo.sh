@@ -10,13 +10,15 @@ run() { echo; echo "\$ langmem $*"; "$LANGMEM" "$@"; }
 echo "Database: $("$LANGMEM" path)"
 # One export of several users: each conversation lands in its user's namespace.
 run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}" --show-rejected
-# A Claude Code session and a LangChain export for one user.
-run --no-json extract fixtures/transcripts/claude-code.jsonl fixtures/transcripts/langchain.jsonl -n demo/carol
+# A Claude Code session (Dana's) and a LangChain export (Carol's): one namespace per person, so each
+# memory takes the name its own person gave.
+run --no-json extract fixtures/transcripts/claude-code.jsonl -n demo/dana
+run --no-json extract fixtures/transcripts/langchain.jsonl -n demo/carol
 # A profile document (custom JSON Schema), updated in place.
-run --no-json extract fixtures/transcripts/messages.jsonl -n demo/dana --schema fixtures/schemas/user_profile.json --profile
+run --no-json extract fixtures/transcripts/messages.jsonl -n demo/alice --schema fixtures/schemas/user_profile.json --profile
 # Idempotent: a second run only pays for what is new.
 run --no-json extract fixtures/transcripts/conversations.jsonl -n "demo/{user_id}"
-run --no-json show-profile -n demo/dana
+run --no-json show-profile -n demo/alice
 # Nightly maintenance without a model: near-duplicates merged, contradictions reported.
 run --no-json consolidate --prefix demo
 run --no-json namespaces

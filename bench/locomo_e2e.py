@@ -150,11 +150,12 @@ def score(qs: list[dict], results: dict[str, list[dict]], where: dict) -> dict[s
     return scores
 
 
-def words_per_namespace(db: Path, samples: list[dict]) -> dict[str, int]:
-    """Words of the memories valid now (`langmem list`), per sample."""
+def words_per_namespace(db: Path, samples: list[dict], closed: bool = False) -> dict[str, int]:
+    """Words of the memories valid now (`langmem list`), per sample; ``closed``: closed ones too."""
     out = {}
     for sample in samples:
-        memories = json.loads(langmem(db, "list", "-n", namespace_of(sample), "--limit", "1000000") or "[]")
+        memories = json.loads(langmem(db, "list", "-n", namespace_of(sample), "--limit", "1000000",
+                                      *(["--include-expired"] if closed else [])) or "[]")
         out[str(sample.get("sample_id"))] = sum(len(str(m.get("text") or "").split()) for m in memories)
     return out
 
@@ -219,6 +220,7 @@ def main() -> int:
     search_seconds = time.perf_counter() - start
     rows.append(summarise(f"`extract` ({args.model or 'local'})", qs, score(qs, results, where),
                           words_per_namespace(extracted, samples)))
+    every = words_per_namespace(extracted, samples, closed=True)
     compare = tuple(shlex.split(args.compare_search)) if args.compare_search else ()
     if compare:
         results = search_all(extracted, qs, workdir, "extract-compare", compare)
@@ -265,6 +267,8 @@ def main() -> int:
                                for s in samples)
     print(f"\nThe raw turns without their date suffix: {undated:,.0f} words per sample"
           + (f"; extracted memory = {100 * rows[-1]['words'] / undated:.0f} % of that" if rows else ""))
+    print(f"`extract`: words per sample of all memories, closed ones too: {statistics.fmean(every.values()):,.0f} ("
+          + ", ".join(f"{k} {v:,}" for k, v in sorted(every.items())) + ")")
     if args.json_out:
         args.json_out.write_text(json.dumps(rows, indent=1, default=str))
     return 0

@@ -200,6 +200,11 @@ def test_every_memory_the_demo_stores_is_supported_by_its_fixture(cli, monkeypat
             assert normalize(e["quote"]) in normalize(message.content)
     profile = [m for m in memories if m["kind"] == "user_profile"]
     assert profile and "name" not in profile[0]["content"]  # "Sam" is the partner, not the user
+    # one person per namespace: Dana's coding session and Carol's trip planning are not one person
+    said_by = {m["namespace"]: set() for m in memories}
+    for m in memories:
+        said_by[m["namespace"]].update(n for n in ("Carol", "Dana") if m["text"].startswith(n))
+    assert all(len(names) <= 1 for names in said_by.values()), said_by
 
 
 def test_scripted_replies_on_every_fixture_invented_never_stored_grounded_never_refused():

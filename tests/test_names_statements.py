@@ -43,6 +43,11 @@ def test_a_statement_hanging_on_a_reference_is_completed_from_the_transcript_or_
     assert texts(said, {"cwd": "/home/priya/src/kontora-api"}) == [
         "The user says our CI for the kontora-api repository runs on GitHub Actions with three Python versions."]
     assert texts(said) == []
+    # "this service" in a coding session is what its working directory builds
+    said = ["I'm Dana, I maintain this service and review everything on my phone."]
+    assert texts(said, {"cwd": "/home/dana/src/shop-api"}) == [
+        "Dana maintains the shop-api service and reviews everything on their phone."]
+    assert texts(["I maintain this service."]) == []
 
 
 def test_grammar_of_the_rewritten_statement():
@@ -165,7 +170,8 @@ def test_a_dictionary_word_after_im_is_not_taken_for_a_name():
 
 def test_a_self_introduction_is_not_restated_as_name_is_name():
     """"I'm Dana, I maintain this service" is Dana maintaining it, not "Dana is Dana"."""
-    assert texts(["I'm Dana, I maintain this service."]) == ["Dana maintains this service."]
+    assert texts(["I'm Dana, I maintain this service."], {"cwd": "/home/dana/src/shop-api"}) == [
+        "Dana maintains the shop-api service."]
     assert texts(["Hi, I'm Priya and I work as a data engineer at Kontora."]) == ["Priya works as a data engineer at Kontora."]
 
 

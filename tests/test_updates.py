@@ -516,3 +516,110 @@ def test_a_word_of_change_after_its_adjective_is_a_noun():
     assert not updates.read("Maria says working together, we can bring positive changes to the neighborhood.").cue
     assert not updates.read("Tim made big changes to the garden.").cue
     assert updates.read("Dana finally moves to Lisbon in May.").ends or updates.read("Dana finally moves to Lisbon in May.").cue
+
+
+# -- precision on ordinary chat (helper "precision"): what a cue of change governs ------------------
+def test_an_ending_names_only_what_its_cue_governs():
+    """The words an ending tells are over are its cue's subject ("the ferry broke down", "Tennis is
+    not for Jo anymore") or object ("dropped Pilates"), not every word of its clause: in "a nice way
+    to switch off", "Jo's van broke down on the way to the gym" the way and the gym did not end."""
+    ended = updates.read("Jo's van broke down on the way to the gym.", MORE).ending_words
+    assert "van" in ended and not ended & {"way", "gym"}
+    assert not updates.read("Knitting is a nice way to switch off.", MORE).ending_words
+    assert _relation("Jo knits on the bus; it's a nice way to unwind.", "Jo says painting is a nice way to switch off.",
+                     0.5) is None
+    assert _relation("Jo goes to the gym every Monday.", "Jo's van broke down on the way to the gym.", 0.5) is None
+    # what the cue governs still ends
+    assert _relation("Jo spends Saturdays on tennis.", "Tennis is not for Jo anymore, they took up golf.") == updates.CHANGES
+    assert _relation("Jo rides the ferry to the office.", "Jo cycles to the office since the ferry broke down.") == \
+        updates.CHANGES
+    assert _relation("Jo says the band is called Ashfall.", "Jo says we quit the band, Ashfall is over.") == updates.CHANGES
+
+
+def test_wasnt_with_an_adjective_rates_a_thing_and_ends_nothing():
+    """ "the commute wasn't working" says it did not work out; "the commute wasn't easy" only rates it."""
+    older = "Jo's commute to the mill takes an hour."
+    assert _relation(older, "The commute wasn't easy, but Jo made friends on the train.", 0.6) is None
+    assert _relation("Jo learns Spanish with an app.", "Jo hired a Spanish tutor, the app wasn't working.") == \
+        updates.CHANGES
+
+
+def test_a_negation_denies_a_value_only_of_its_subject():
+    """ "the trip, which wasn't great", "the studio isn't a charity", "not sure what to do" deny
+    nothing of the person; "Jo isn't vegetarian anymore", "Lyon, not Nice" do."""
+    assert not updates.read("Jo had a trip to Rome which wasn't great, but they are fine.", MORE).refused
+    assert not updates.read("Jo says the studio isn't a charity, it's a workshop.", MORE).refused
+    assert not updates.read("Jo got a bonus but they are not sure what to do with it.", MORE).refused
+    assert updates.read("Jo isn't vegetarian anymore.", MORE).refused == {"vegetarian"} or \
+        "vegeta" in updates.read("Jo isn't vegetarian anymore.", MORE).refused
+    assert updates.read("Jo says the wedding is in Lyon, not Nice.", MORE).refused
+    assert _relation("Jo is sure the gig will be great.", "Jo got a bonus but they are not sure what to do with it.",
+                     0.5) is None
+
+
+def test_a_one_value_attribute_changes_only_with_a_value_on_each_side():
+    """A new value of a one-value attribute: a word of it the other statement lacks on each side
+    ("tram" / "bike"), other names ("Leeds" / "York"), or a denial with a new one ("hasn't taken the
+    tram …, they use the bike"); sharing only the attribute's word ("hard work", "work together")
+    states no value of it."""
+    assert _relation("Jo says with hard work, the club will grow.", "Jo says we work well together as a team.", 0.6) is None
+    assert _relation("Jo takes the tram to work.", "Jo hasn't taken the tram to work in weeks, they use the bike.") == \
+        updates.CHANGES
+    assert _relation("Jo takes the bus to work.", "Jo rides a bike to work.") == updates.CHANGES
+
+
+def test_an_attribute_is_read_from_its_words_by_lemma_not_by_stem():
+    """ "positive" stems like "position", "transitioning" like "transit", "promotions" like
+    "promoted": none of them states a job or a commute."""
+    from langmem_cli.core.change_words import head_form
+
+    assert not {head_form(w) for w in ("positive", "transitioning", "promotions")} - {False}
+    assert all(head_form(w) for w in ("moved", "jobs", "lived", "working", "relocating"))
+    assert not updates.read("Jo stays positive about transitioning.", MORE).families
+    assert _relation("Jo is staying positive at their job.", "Jo says transitioning brought new promotions.", 0.5) is None
+
+
+def test_a_past_action_stays_done():
+    """A dated past action of the person ("Jo went to a pottery fair", "Jo won the quiz") is not a
+    state a later statement can end; a change told in the past ("moved to", "went vegan", "got a
+    job at") states the state it began, and that one can change."""
+    assert updates.read("On 3 May Jo went to a pottery fair.", MORE).event
+    assert updates.read("Jo also won the pub quiz.", MORE).event
+    assert not any(updates.read(t, MORE).event for t in (
+        "Jo moved to Leeds in May.", "Jo went vegan last year.", "Jo got a job at Arup in 2022.", "Jo lives in Leeds.",
+        "Jo was vegetarian.", "Jo booked a trip to Crete.", "Jo took up golf.",
+        "Jo studies history at Uppsala.", "Jo carries a tote bag."))  # present forms of -y verbs
+    assert _relation("Jo studies history at Uppsala.", "Jo transferred from Uppsala to Leiden.", 0.7) == updates.CHANGES
+    assert _relation("On 3 May Jo went to a pottery fair.", "Jo went to a pottery class instead, the fair was now online.",
+                     0.7) is None
+    assert _relation("Jo moved to Leeds in May.", "Jo moved to York in June.") == updates.CHANGES
+
+
+def test_a_phrasal_verb_of_ending_governs_its_object():
+    """ "traded in the Volvo": "in" is the verb's particle before a determiner, and the Volvo is what
+    ended; "quit in March" names no value that ended."""
+    assert "volvo" in updates.read("Jo traded in the Volvo for a Skoda.", MORE).ending_words
+    assert "march" not in updates.read("Jo quit in March.", MORE).ending_words
+    assert _relation("Jo's car is an old Volvo.", "Jo traded in the Volvo for a Skoda.") == updates.CHANGES
+
+
+def test_the_name_of_an_attribute_is_no_value_of_it():
+    """ "live", "home", "work", "job" name the attribute; two statements that each use another of
+    them state no two values ("Jo lives for the weekends" / "Jo's home is always full of friends")."""
+    assert _relation("Jo lives for the weekends with the kids.", "Jo's home is always full of friends.", 0.5) is None
+
+
+def test_a_wish_a_hypothesis_or_a_condition_changes_nothing():
+    """ "Jo would love to move to Porto", "wish Jo could quit", "if Jo couldn't swim": nothing of
+    Jo's facts is said to hold, so nothing is closed; said plainly, the same change closes."""
+    older = "Jo lives in Leeds."
+    assert _relation(older, "Jo would love to move to Porto one day.") is None
+    assert _relation("Jo swims every morning.", "It would be awful if Jo couldn't swim anymore.", 0.7) is None
+    assert _relation(older, "Jo moved to Porto.") == updates.CHANGES
+
+
+def test_a_value_of_an_attribute_changes_only_the_same_attribute_said():
+    """Two values of one attribute family with no word of it in common ("vegetarian" / "meal plans
+    for a trip") are not one attribute said twice."""
+    older = "Jo is vegetarian, and they don't eat eggs either."
+    assert _relation(older, "We're going to Porto in May, Jo will skip meal plans for the week of the 12th.") is None

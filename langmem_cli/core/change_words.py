@@ -55,6 +55,25 @@ GENERIC = frozenset(stem(w) for w in """live lives living lived home work works 
 eat eats eating food drink drinks drinking play plays playing learn learning study studying practice practise
 commute commuting travel trip plan plans planning hobby diet go going get take taking""".split())
 HEADS = frozenset(FAMILY_OF) - {stem("place")}
+HEAD_WORDS = frozenset(w for _, (_, _heads) in FAMILIES.items() for w in _heads.split())
+
+
+def head_form(token: str) -> bool:
+    """Whether ``token`` is a form of a head word (by its lemmas), not a word that only stems like
+    one: "positive" stems like "position", "transitioning" like "transit", "promotions" like
+    "promoted"; "moved", "jobs", "lived" are forms of heads."""
+    from langmem_cli.core.english import lemmas
+
+    if token in HEAD_WORDS:
+        return True
+    return any(lemma in HEAD_WORDS or lemma in _HEAD_LEMMAS() for forms in lemmas(token).values() for lemma in forms)
+
+
+@lru_cache(maxsize=1)
+def _HEAD_LEMMAS() -> frozenset[str]:  # noqa: N802
+    from langmem_cli.core.english import lemmas
+
+    return frozenset(lemma for w in HEAD_WORDS for forms in lemmas(w).values() for lemma in forms)
 # Words that are never the value a fact states: function words the stopword list leaves in
 # (prepositions, conjunctions, particles, adverbs of time) and the words of time expressions. Two
 # statements sharing only these share no value ("since", "after", "the week after …").

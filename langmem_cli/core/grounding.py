@@ -128,12 +128,18 @@ NAME_KEYS = ("user_id", "user", "user_name", "name")
 
 
 def speakers(conversation: Conversation) -> frozenset[str]:
-    """Words of the speakers' names and of the name the conversation is filed under."""
+    """Words of the speakers' names, of the name the conversation is filed under, and of the
+    repository a coding session works in (its ``cwd``: "this service" is the shop-api service)."""
     names = {w for m in conversation.messages if m.name for w in words(m.name)}
     for key in NAME_KEYS:
         value = conversation.metadata.get(key)
         if isinstance(value, str):
             names.update(words(value))
+    for key in ("repository", "repo", "cwd"):
+        value = conversation.metadata.get(key)
+        if isinstance(value, str) and value.strip():
+            names.update(words(value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]))
+            break
     return frozenset(names)
 
 

@@ -7,7 +7,8 @@ people said, rewritten deterministically. Pure: no I/O, no model.
    sentences about the other person only ("you …").
 3. Rewritten: the speaker's name replaces the first "I/my/me" ("Caroline: I went …" → "Caroline
    went …"), later ones become "they/their/them"; a sentence with no "I" is attributed ("Alice says
-   …"); relative dates are resolved against the message's (or conversation's) date.
+   …"); relative dates are resolved against the message's (or conversation's) date; fillers and
+   the name of the person spoken to ("…, Mel!") are left out.
 4. Kept: the budget follows what was said: each turn keeps its most informative sentence
    (content words, first person, names, numbers, dates), every other sentence that is specific
    (names someone or something, holds a number or a date), and every other one that says something
@@ -146,9 +147,11 @@ def fragment(sentence: str) -> bool:
 _INSTEAD = re.compile(r"\binstead\b(?! of\b)", re.I)
 _PRONOUN_SUBJECT = re.compile(r"^(?:it|this|that|they)\s+[a-z]", re.I)
 _PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
-_REPOSITORY = re.compile(r"\b(?:this|the|our|my) (?:repo|repository|project|codebase)\b", re.I)
+# what a coding session's working directory is: the repository, or the service/app built in it
+_REPOSITORY = re.compile(r"\b(?:this|the|our|my) (repo|repository|project|codebase|service|app|application)\b", re.I)
 # "this repo" hangs on what the reader cannot see; "my project" is the speaker's own and reads on its own
 _POINTED_REPOSITORY = re.compile(r"\b(?:this|the) (?:repo|repository|project|codebase)\b", re.I)
+_POINTED_BUILT = re.compile(r"\bthis (?:service|app|application)\b", re.I)
 
 
 def dangling(sentence: str) -> bool:
@@ -157,7 +160,7 @@ def dangling(sentence: str) -> bool:
     # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
     on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
     return bool((_INSTEAD.search(sentence) and not _says_what_it_replaces(sentence)) or on_it
-                or _POINTED_REPOSITORY.search(sentence))
+                or _POINTED_REPOSITORY.search(sentence) or _POINTED_BUILT.search(sentence))
 
 
 def _says_what_it_replaces(sentence: str) -> bool:
@@ -169,15 +172,23 @@ def _says_what_it_replaces(sentence: str) -> bool:
 
 
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
-    """ "this repo" → "the kontora-api repository" when the transcript's metadata (``cwd``, ``repository``)
-    names it; and the words that added."""
+    """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
+    transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
     import posixpath
 
     where = next((metadata[k] for k in ("repository", "repo", "cwd") if isinstance(metadata.get(k), str) and metadata[k]), None)
     if not where or not _REPOSITORY.search(sentence):
         return sentence, frozenset()
     name = posixpath.basename(where.replace("\\", "/").rstrip("/")) or where
-    return _REPOSITORY.sub(f"the {name} repository", sentence), frozenset(words(name)) | {"repository"}
+    added = set(words(name))
+
+    def named(m: re.Match[str]) -> str:
+        noun = m.group(1).lower()
+        noun = noun if noun in ("service", "app", "application") else "repository"
+        added.add(noun)
+        return f"the {name} {noun}"
+
+    return _REPOSITORY.sub(named, sentence), frozenset(added)
 
 
 _I_FORMS = re.compile(r"\b(I)(?:('m|'ve|'d|'ll)|( (?:" + "|".join(sorted(ADVERBS)) + r"))*( [\w']+))?(?=\W|$)")
@@ -187,7 +198,7 @@ FILLER = re.compile(r"\b(?:really|so|just|totally|actually|pretty|super|kinda|ki
 _CUT = re.compile(r"(?:,| -| –| —|;)\s+(?:which|and|but|because|so|as|since|though|where|when)?\b")
 
 
-_AND_VERB = re.compile(r"[^,;.]*?\band ()([a-z]+)(?= (?:as|at|in|on|for|to|with|from|into|the|a|an|my|some|every|all)\b)")
+_AND_VERB = re.compile(r"[^,;.]*?\band ()([a-z]+)(?= (?:as|at|in|on|for|to|with|from|into|the|a|an|my|some|every|everything|something|anything|all|it|them|our|this|these|those)\b)")
 
 
 def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset()) -> str:
@@ -281,6 +292,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     user = user if user is not None else user_naming(conversation)
     proper = proper_words(conversation)
     when_conv = conversation.started_at
+    speaking = frozenset(m.name for m in conversation.messages if m.name and m.role == "user")  # who is spoken to
     found: list[Statement] = []
     previous: dict[str, str | None] = {}  # the speaker of the message just before -> its last full sentence
     for index, m in enumerate(conversation.messages):
@@ -320,7 +332,8 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                     given |= frozenset(words(user.name))  # not said here: a name known for this person
                 elif not SELF_NAME.search(said):
                     extra = user.quote
-            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said))
+            found.append(_statement(sentence, m, index, name or USER, when, extra, proper, given, context, said,
+                                    speaking - {m.name}))
         previous[m.speaker] = before
     kept: list[Statement] = []
     seen: list[set[str]] = []
@@ -353,9 +366,30 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     return [s.candidate for s in kept]
 
 
-def shorten(sentence: str) -> str:
-    """Fillers out ("really", "so", "just" …); a long sentence cut at a clause boundary."""
-    text = FILLER.sub("", sentence)
+def without_address(sentence: str, addressees: frozenset[str]) -> str:
+    """The sentence without the name of the person spoken to, set off by a comma at its start or
+    end ("Caroline, it's got to be tough" → "it's got to be tough"; "I won't give up, Gina!"). A
+    name is one of the conversation's other speakers, or, capitalised, its first letters (three or
+    more: "Mel"); never a function word ("And, …")."""
+    def called(word: str) -> bool:
+        w = word.lower()
+        if w in STOPWORDS or len(w) < 3:
+            return False
+        return any(a.lower() == w or (word[:1].isupper() and a.lower().startswith(w)) for a in addressees)
+
+    m = re.match(r"^([A-Za-z][\w'-]*),\s+(?=\w)", sentence)
+    if m and called(m.group(1)) and len(sentence[m.end():].split()) >= MIN_WORDS:
+        sentence = sentence[m.end():]
+    m = re.search(r",\s+([A-Za-z][\w'-]*)([!.…]*)$", sentence)
+    if m and called(m.group(1)) and len(sentence[:m.start()].split()) >= MIN_WORDS:
+        sentence = sentence[:m.start()] + m.group(2)
+    return sentence
+
+
+def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
+    """Fillers out ("really", "so", "just" …) and the name of the person spoken to; a long sentence
+    cut at a clause boundary."""
+    text = without_address(FILLER.sub("", sentence), addressees)
     if len(text.split()) > LONG:
         for m in _CUT.finditer(text):
             if len(text[:m.start()].split()) >= SHORT:
@@ -368,8 +402,9 @@ _NAMING_LEAD = re.compile(r"^(?:hi|hello|hey)?[, ]*(?i:i'm|i am|my name is|my na
 
 def _statement(sentence: str, message: Message, index: int, name: str, when: str | None,
                naming: str | None = None, proper: frozenset[str] = frozenset(),
-               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None) -> Statement:
-    said = shorten(sentence).rstrip(" ,;")
+               given: frozenset[str] = frozenset(), context: str | None = None, quote: str | None = None,
+               addressees: frozenset[str] = frozenset()) -> Statement:
+    said = shorten(sentence, addressees).rstrip(" ,;")
     # "I'm Dana, I maintain this service": the naming is carried by the name, the rest is the statement
     lead = _NAMING_LEAD.match(said)
     if lead and lead.group(1) == name and len(said[lead.end():].split()) >= MIN_WORDS - 1:

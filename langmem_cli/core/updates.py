@@ -41,12 +41,14 @@ from langmem_cli.core.change_words import (
     HEADS,
     HOME_PLACE,
     LEAD,
+    LIGHT,
     OTHER_SENSE,
     OVER_VALUE,
     PEOPLE,
     PHRASES,
     SINGLE,
     SUBJECT,
+    head_form,
     verb_of,
 )
 from langmem_cli.core.english import third_person_verb
@@ -128,7 +130,10 @@ class Reading:
     proper: frozenset[str] = frozenset()  # stemmed capitalised words besides its person (names, places)
     over: frozenset[str] = frozenset()  # of ``named``, those a marker says by itself are over ("quit X", "used to X")
     refused: frozenset[str] = frozenset()  # the value a negation denies ("not Morocco", "isn't vegetarian")
-    ending_words: frozenset[str] = frozenset()  # the content words of its clauses that tell an ending
+    ending_words: frozenset[str] = frozenset()  # the words its cues of an ending govern (what ended)
+    denies: bool = False  # a negation of which the person is the subject ("Dana isn't …", not "the trip wasn't …")
+    event: bool = False  # a past action of the person, done and dated by its telling ("Dana won a cup in May")
+    unreal: bool = False  # a wish, a hypothesis or a condition ("wish Dana could", "if Dana couldn't", "would love to")
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -140,7 +145,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     if pick:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
     said = content_words(body)
-    heads = {w for w in said if w in HEADS and not _other_sense(w, body)}
+    # by lemma: a word that only stems like a head ("positive", "position") is none
+    heads = {stem(t) for t in words(body) if stem(t) in HEADS and head_form(t) and not _other_sense(stem(t), body)}
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
@@ -157,11 +163,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        and w not in FUNCTION and w not in ENDED)
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
-    refused = _refused(told)
+    refused = _refused(told, frozenset(subject_words))
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
-    ending_words = frozenset(w for clause in _CLAUSES.split(body)
-                             if ENDING.search(clause) or any(verb_of(t, ENDING_VERBS) for t in _without_nouns(words(clause)))
-                             for w in content_words(clause))
+    ending_words = _ending_scope(body)
     failed = _failed(body, subject_words)
     if failed:  # "…, the app wasn't working": what did not work out is over
         named, over, ends, cue = named | failed, over | failed, True, True
@@ -175,10 +179,95 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
-                   primary, ends, frozenset(heads), proper, over, refused, ending_words)
+                   primary, ends, frozenset(heads), proper, over, refused, ending_words,
+                   negative and _denies(told, frozenset(subject_words)),
+                   _event(tokens, subject) and not (primary & SINGLE) and "plan" not in families,
+                   bool(_UNREAL.search(body)))
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
+
+# words that end a noun phrase the cue governs: a verb's auxiliaries, pronouns that open a relative
+# clause or a new subject, prepositions that attach something else ("dropped off X at Y", "swapped X
+# for Y": Y is not what ended)
+_PHRASE_END = frozenset("""is are was were be been being am 's 're 'm has have had do does did will would can could
+should may might must 'll 've 'd i we you they he she it who which that when where while to for at in on with by
+from into about as like than of and or but so because since if though""".split()) - {"that"}
+_PARTICLES = frozenset("off up out away down over back".split())
+_DETERMINERS = frozenset("the a an my our their his her your this that these those".split())
+_COPULA_PRONOUNS = re.compile(r"^(?:it|he|she|that|there|this|what|who|which|i|we|you|they)(?:'s|'re|'m|'ve|'d|'ll)$")
+SCOPE = 4  # words a governed phrase (the subject before the cue, the object after it) runs to at most
+
+
+def _subject_of(tokens: list[str]) -> list[str]:
+    """The subject of a cue that follows ``tokens``: the noun phrase right before it (past the
+    auxiliaries of a passive, "the plan was scrapped"), back to a verb, a pronoun or the clause's
+    start, at most SCOPE words ("the trip to Tokyo fell through", "John's car broke down"). None
+    for an infinitive or after a pronoun: in "it's a great way to switch off", "we moved" nothing
+    named is the subject."""
+    from langmem_cli.core.english import lemmas
+
+    rest = list(tokens)
+    while rest and rest[-1] in _AUXILIARIES:
+        rest.pop()
+    if not rest or rest[-1] == "to" or _COPULA_PRONOUNS.match(rest[-1]) or rest[-1] in _PERSONAL:
+        return []
+    out: list[str] = [rest[-1]]  # the head, whatever else it may be ("react got replaced")
+    for t in reversed(rest[:-1]):
+        if _COPULA_PRONOUNS.match(t) or t in _PERSONAL or t in _AUXILIARIES or t in _CONJUNCTIONS:
+            break
+        kinds = lemmas(t)
+        if ("VERB" in kinds or "AUX" in kinds) and not {"NOUN", "ADJ", "PROPN"} & set(kinds):
+            break
+        out.insert(0, t)
+    return out[-SCOPE:]
+
+
+_AUXILIARIES = frozenset("is are was were be been being am 's 're 'm has have had 've 'd got gets get".split())
+_CONJUNCTIONS = frozenset("and or but so because since if though that which who when where while".split())
+
+
+def _object_of(tokens: list[str], verb: bool = False) -> list[str]:
+    """The phrase a cue governs after it: its object, past a verb's particle ("dropped off that
+    stuff"), up to a preposition, a pronoun or an auxiliary, at most SCOPE words."""
+    out: list[str] = []
+    for n, t in enumerate(tokens):
+        if n == 0 and verb and (t in _PARTICLES or (t == "in" and tokens[1:2] and tokens[1] in _DETERMINERS)):
+            continue  # "dropped off that stuff", "traded in the Volvo" (not "quit in March")
+        if t in _PHRASE_END and not (n == 0 and t in ("with", "of", "about")):
+            break
+        out.append(t)
+        if len(out) >= SCOPE:
+            break
+    return out
+
+
+def _ending_scope(body: str) -> frozenset[str]:
+    """The content words of what a statement tells has ended: for each cue of an ending (an ending
+    verb, "is gone", "broke down", "not … anymore", "instead of" …), the phrase it governs in its
+    clause: the subject of a predicate ("the bus broke down", "Chess is not for me anymore", "Morocco
+    is off"), the object of a verb or a marker ("quit the band", "instead of Tokyo"), and between a
+    negation and "anymore" ("isn't here wagging that tail anymore"). The words of the rest of the
+    clause are not what ended ("it's a great way to switch off": nothing named ended)."""
+    out: set[str] = set()
+    for clause in _CLAUSES.split(body):
+        tokens = words(clause)
+        spans: list[tuple[int, int]] = []  # token spans of the cues: [start, end)
+        for m in ENDING.finditer(clause):
+            start = len(words(clause[:m.start()]))
+            spans.append((start, start + len(words(m.group(0)))))
+        kept = set(_without_nouns(tokens))
+        verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)]
+        for start, end in spans + verbs:
+            governed = _subject_of(tokens[:start]) + _object_of(tokens[end:], (start, end) in verbs)
+            cue = " ".join(tokens[start:end])
+            if cue.startswith("any") or cue == "any more":  # "not for me anymore", "doesn't eat meat any longer"
+                before = tokens[:start]
+                at = max((i for i, t in enumerate(before) if t in NEGATIONS or t.endswith("n't")), default=None)
+                if at is not None:  # what the negated predicate said, and the clause's subject
+                    governed += before[at + 1:] + _subject_of(before[:at])
+            out |= {stem(w) for w in governed if w not in STOPWORDS and len(w) > 1}
+    return frozenset(out)
 
 
 def _failed(body: str, person: set[str]) -> frozenset[str]:
@@ -190,7 +279,8 @@ def _failed(body: str, person: set[str]) -> frozenset[str]:
     out: set[str] = set()
     for clause in _CLAUSES.split(body):
         tokens = words(clause)
-        at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")), None)
+        at = next((i for i, t in enumerate(tokens) if t in ("wasn't", "weren't", "didn't")
+                   and (t == "didn't" or _verb_after(tokens[i + 1:]))), None)
         if at is None:  # "Kyoto got too expensive", "guitar got boring": it became something it was not
             at = next((i for i, t in enumerate(tokens[:-1]) if t in BECAME and any(
                 "ADJ" in lemmas(w) and "NOUN" not in lemmas(w) for w in tokens[i + 1:i + 3])), None)
@@ -201,23 +291,70 @@ def _failed(body: str, person: set[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _verb_after(tokens: list[str]) -> bool:
+    """Whether a "wasn't"/"weren't" says a thing did not work out ("wasn't working", "weren't
+    helping": a verb follows) rather than rating it ("wasn't great", "wasn't easy": an adjective)."""
+    from langmem_cli.core.english import lemmas
+
+    kinds = lemmas(tokens[0]) if tokens else {}
+    return "VERB" in kinds and "ADJ" not in kinds
+
+
 BECAME = frozenset("got became grew".split())  # a past change of state of a thing ("got too expensive")
 
 
 _NOT = re.compile(r"(?:\bnot|n't)\s+(?:(?:at|in|with|for|on|to|a|an|the|my|their|our|his|her|any)\s+)?([\w'-]+)", re.I)
 
 
-def _refused(text: str) -> frozenset[str]:
+def _refused(text: str, person: frozenset[str] = frozenset()) -> frozenset[str]:
     """The value right after a negation, when it is one (a name, a noun or an adjective; not a verb
-    or an adverb: "can't wait", "isn't always easy" deny no value)."""
+    or an adverb: "can't wait", "isn't always easy" deny no value) and it is denied of the person:
+    the negation's subject is the person ("Dana isn't vegetarian", "they're not …") or there is none
+    ("Seoul, not Tokyo"); "the job, which wasn't great", "the studio isn't a business" deny nothing
+    of them. An adjective that opens a clause of its own ("not sure what to do", "not sure they …")
+    states a doubt, not a value."""
     from langmem_cli.core.english import lemmas
 
     out = set()
-    for word in _NOT.findall(text):
+    for m in _NOT.finditer(text):
+        word = m.group(1)
         found = lemmas(word)
-        if word.lower() not in STOPWORDS and "VERB" not in found and set(found) != {"ADV"}:
-            out.add(stem(word.lower()))
+        if word.lower() in STOPWORDS or "VERB" in found or set(found) == {"ADV"}:
+            continue
+        if not _of_person(text[:m.start()], person):
+            continue  # denied of something else
+        after = words(text[m.end():])[:1]
+        if after and after[0] in _CLAUSE_OPENERS:
+            continue
+        out.add(stem(word.lower()))
     return frozenset(out)
+
+
+def _of_person(before: str, person: frozenset[str]) -> bool:
+    """Whether a negation that follows ``before`` has the person as its subject ("Dana isn't",
+    "they don't") or none in its clause ("…, not Tokyo")."""
+    tokens = words(_CLAUSES.split(before)[-1])
+    while tokens and (tokens[-1] in _AUXILIARIES or tokens[-1] in _NEGATED_AUX):
+        tokens.pop()  # "is not", "does(n't)", "ca(n't)": the subject is before the auxiliary
+    return not tokens or tokens[-1] in person or stem(tokens[-1]) in person or tokens[-1] in ("they", "i", "we")
+
+
+def _denies(text: str, person: frozenset[str]) -> bool:
+    """Whether the statement denies something of the person: a negation whose subject is the person
+    (``_of_person``), not a doubt ("not sure what to do": an adjective that opens a clause)."""
+    from langmem_cli.core.english import lemmas
+
+    for m in re.finditer(r"\b(?:not|never|no)\b|n't\b", text, re.I):
+        after = words(text[m.end():])[:2]
+        if len(after) == 2 and "ADJ" in lemmas(after[0]) and after[1] in _CLAUSE_OPENERS:
+            continue
+        if _of_person(text[:m.start()], person):
+            return True
+    return False
+
+
+_NEGATED_AUX = frozenset("do does did ca wo will would could should can".split())
+_CLAUSE_OPENERS = frozenset("that what if whether how why to they i we he she it you".split())
 
 
 def _other_sense(head: str, body: str) -> bool:
@@ -301,6 +438,45 @@ def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
     return kept, any(t in NEGATIONS or t.endswith("n't") for t in kept)
 
 
+# what a light verb of change is followed by when it tells an action, not a change ("went to the
+# park", "took their dog out"; "went vegan", "took up golf", "went back to …" are changes)
+_ACTION_OBJECT = frozenset("to on for with into a an the their his her my our your some this that these those".split())
+
+
+def _event(tokens: list[str], subject: str) -> bool:
+    """Whether the statement tells a past action of its person: the verb right after the person
+    (past adverbs such as "also", "just") in the simple past, not a form of be/have/do, and no verb
+    of change ("Caroline went to a support group", "Nate won the tournament", "Jo baked a cake").
+    Such an action stays true once done: no later statement ends it. A change told in the past
+    ("moved to Lisbon", "quit the band", "went vegan", "got a job at …") states the state it began."""
+    from langmem_cli.core.english import lemmas
+
+    first = subject.split("'")[0].split()
+    if not first:
+        return False
+    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    at = next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+    if at is None or at >= len(tokens) or tokens[at - 1].endswith("'s"):
+        return False
+    while at < len(tokens) - 1 and set(lemmas(tokens[at])) == {"ADV"}:
+        at += 1
+    verb = tokens[at]
+    found = lemmas(verb).get("VERB", ())
+    if not found or verb in found or verb.endswith("ing") or any(verb == third_person_verb(f) for f in found):
+        return False  # not a verb, or a present form ("studies", "goes")
+    if set(found) & {"be", "have", "do", "will", "can", "may", "must", "shall"} or "AUX" in lemmas(verb):
+        return False
+    nxt = tokens[at + 1] if at + 1 < len(tokens) else ""
+    if verb_of(verb, CHANGE_VERBS):
+        return bool(set(found) & LIGHT) and nxt in _ACTION_OBJECT
+    return True
+
+
+# a mood that asserts nothing: a wish, a hypothesis, a condition, a hope ("would love to", "wish I
+# could", "if I couldn't", "hoping to")
+_UNREAL = re.compile(r"\b(?:would|could|might|wish|wished|if|hoping|hopefully|hope)\b", re.I)
+
+
 PREDICATE = 6  # a head this many words after the person is what the statement says of them
 
 
@@ -367,6 +543,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     if not flipped and not new_number and not ended and (len(said_b & said_a) >= RESTATED * max(1, len(said_b)) or
                         (not b.cue and len(b.values & a.values) >= RESTATED * max(1, len(b.values)))):
         return SAME  # nothing the earlier statement did not say (a change told again is the same change)
+    if a.event:
+        return None  # a past action stays done: a later statement tells another one, or a state after it
+    if b.unreal:
+        return None  # a wish, a hypothesis, a condition: nothing of the person's facts is said to hold
     # A change is told by its structure:
     # - it names what the earlier statement said, right after "from", "instead of", "no longer",
     #   "quit", "not" … ("ditched Trello", "not Morocco");
@@ -389,8 +569,17 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # moved from their home country" does not end the friends of the main clause)
     ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
     cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
-    flip = flipped and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
-    one_value = one_kind and ((bool(a.heads & b.heads) and bool(said_b - said_a - b.cues) and bool(said_a - said_b - a.cues))
+    flip = a.denies != b.denies and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
+    # the same attribute said (a word of it in common) and a new value of the same type on each side:
+    # a word of the attribute the other lacks ("bus" /
+    # "bike", "eats meat" / "vegetarian"), or other names ("Berlin" / "Lisbon"); two statements
+    # that only share the attribute's word ("hard work" / "working together") name no value of it
+    kind = a.primary & b.primary & SINGLE
+    heads_a = {h for h in a.heads - b.heads - GENERIC if FAMILY_OF[h] in kind}  # a value, not the attribute's name
+    heads_b = {h for h in b.heads - a.heads - GENERIC if FAMILY_OF[h] in kind}
+    # or a new one where the later statement negates what both said ("hasn't taken the car to work
+    # …, they use the train")
+    one_value = one_kind and ((bool(a.heads & b.heads) and bool(heads_b) and (bool(heads_a) or (b.denies and not a.negative)))
                               or (bool(b.proper - a.proper) and bool(a.proper - b.proper)))
     # - the same frame with another value, and a cue of a new state ("has espresso with breakfast" /
     #   "has matcha with breakfast now"): all they say alike but one or two words on each side (an
