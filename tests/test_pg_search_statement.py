@@ -1,6 +1,7 @@
-"""Issue 28: on PostgreSQL a hybrid search asks both sides in one statement (a scoped one reads the
-scope's rows once; a global one takes HNSW candidates and the rare terms' GIN matches) and reads
-what re-ranking needs with the rankings. The hits must be those of the previous statements, exactly:
+"""Issue 28: on PostgreSQL a hybrid search sends the keyword statement (over the narrow keyword
+table: a scoped one reads the scope's rows once; a global one takes the rare terms' GIN matches),
+embeds the query while the server ranks, then asks the vector side; each statement reads what
+re-ranking needs of its rows. The hits must be those of the previous statements, exactly:
 ``Previous`` below is that path, written out here as it was (one statement per side, term counts,
 the column statistics and lexemes read apart, candidates read again), and every search is run
 through both and compared to the last bit of every score. Runs on both real servers."""
@@ -167,25 +168,36 @@ def test_hybrid_and_keyword_hits_are_those_of_the_previous_statements(corpus, mo
     assert previous.branches == {"rare rows only", "too few rare rows: every match", "no narrowing"}
 
 
-def test_a_search_is_two_round_trips(corpus) -> None:
-    """The statement with both sides, and the final fetch of the page's memories."""
+def test_the_keyword_statement_runs_while_the_query_is_embedded(corpus) -> None:
+    """A hybrid search sends the keyword statement, embeds the query while the server ranks, then
+    asks the vector side and fetches the page: three statements, the first sent before embedding."""
     store, _, _ = corpus
     store.search("Alice topic0 topic77", namespace="team/a")  # statistics read, index known
     seen: list[str] = []
-    query = store.runner.query
+    runner, embedder = store.runner, store.embedder
+    query, send, embed = runner.query, runner.send, embedder.embed
 
     def counting(sql, params=()):
-        seen.append(str(sql)[:30])
+        seen.append("query " + str(sql)[:30])
         return query(sql, params)
 
-    store.runner.query = counting
+    def sending(sql, params=()):
+        seen.append("send " + str(sql)[:30])
+        return send(sql, params)
+
+    def embedding(texts):
+        seen.append("embed")
+        return embed(texts)
+
+    runner.query, runner.send, embedder.embed = counting, sending, embedding
     try:
         for scope in ({"namespace": "team/a"}, {}, {"prefix": "team"}):
             seen.clear()
             assert store.search("What did Alice say about topic3 and topic250?", limit=10, **scope)
-            assert len(seen) == 2, seen
+            assert [s.split()[0] for s in seen] == ["send", "embed", "query", "query"], seen
+            assert seen[0].startswith("send WITH words") and seen[2].startswith("query SELECT 0 AS side"), seen
     finally:
-        store.runner.query = query
+        runner.query, runner.send, embedder.embed = query, send, embed
 
 
 def test_without_reranking_and_with_neighbours_only(corpus) -> None:

@@ -587,10 +587,20 @@ def test_a_past_action_stays_done():
     assert updates.read("Jo also won the pub quiz.", MORE).event
     assert not any(updates.read(t, MORE).event for t in (
         "Jo moved to Leeds in May.", "Jo went vegan last year.", "Jo got a job at Arup in 2022.", "Jo lives in Leeds.",
-        "Jo was vegetarian.", "Jo booked a trip to Crete.", "Jo took up golf."))
+        "Jo was vegetarian.", "Jo booked a trip to Crete.", "Jo took up golf.",
+        "Jo studies history at Uppsala.", "Jo carries a tote bag."))  # present forms of -y verbs
+    assert _relation("Jo studies history at Uppsala.", "Jo transferred from Uppsala to Leiden.", 0.7) == updates.CHANGES
     assert _relation("On 3 May Jo went to a pottery fair.", "Jo went to a pottery class instead, the fair was now online.",
                      0.7) is None
     assert _relation("Jo moved to Leeds in May.", "Jo moved to York in June.") == updates.CHANGES
+
+
+def test_a_phrasal_verb_of_ending_governs_its_object():
+    """ "traded in the Volvo": "in" is the verb's particle before a determiner, and the Volvo is what
+    ended; "quit in March" names no value that ended."""
+    assert "volvo" in updates.read("Jo traded in the Volvo for a Skoda.", MORE).ending_words
+    assert "march" not in updates.read("Jo quit in March.", MORE).ending_words
+    assert _relation("Jo's car is an old Volvo.", "Jo traded in the Volvo for a Skoda.") == updates.CHANGES
 
 
 def test_the_name_of_an_attribute_is_no_value_of_it():

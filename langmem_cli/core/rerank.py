@@ -23,6 +23,7 @@ source (nothing learnt, nothing about a data set):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Hashable, Mapping, Sequence
@@ -170,6 +171,7 @@ def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.I)
 
 
+@functools.lru_cache(maxsize=8192)  # pure; the same memories come back across searches
 def _signature(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
 

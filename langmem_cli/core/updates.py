@@ -198,6 +198,7 @@ _PHRASE_END = frozenset("""is are was were be been being am 's 're 'm has have h
 should may might must 'll 've 'd i we you they he she it who which that when where while to for at in on with by
 from into about as like than of and or but so because since if though""".split()) - {"that"}
 _PARTICLES = frozenset("off up out away down over back".split())
+_DETERMINERS = frozenset("the a an my our their his her your this that these those".split())
 _COPULA_PRONOUNS = re.compile(r"^(?:it|he|she|that|there|this|what|who|which|i|we|you|they)(?:'s|'re|'m|'ve|'d|'ll)$")
 SCOPE = 4  # words a governed phrase (the subject before the cue, the object after it) runs to at most
 
@@ -235,8 +236,8 @@ def _object_of(tokens: list[str], verb: bool = False) -> list[str]:
     stuff"), up to a preposition, a pronoun or an auxiliary, at most SCOPE words."""
     out: list[str] = []
     for n, t in enumerate(tokens):
-        if n == 0 and verb and t in _PARTICLES:
-            continue
+        if n == 0 and verb and (t in _PARTICLES or (t == "in" and tokens[1:2] and tokens[1] in _DETERMINERS)):
+            continue  # "dropped off that stuff", "traded in the Volvo" (not "quit in March")
         if t in _PHRASE_END and not (n == 0 and t in ("with", "of", "about")):
             break
         out.append(t)
@@ -465,8 +466,8 @@ def _event(tokens: list[str], subject: str) -> bool:
         at += 1
     verb = tokens[at]
     found = lemmas(verb).get("VERB", ())
-    if not found or verb in found or verb.endswith("ing") or any(verb in (f + "s", f + "es") for f in found):
-        return False  # not a verb, or a present form
+    if not found or verb in found or verb.endswith("ing") or any(verb == third_person_verb(f) for f in found):
+        return False  # not a verb, or a present form ("studies", "goes")
     if set(found) & {"be", "have", "do", "will", "can", "may", "must", "shall"} or "AUX" in lemmas(verb):
         return False
     nxt = tokens[at + 1] if at + 1 < len(tokens) else ""

@@ -11,7 +11,7 @@ from langmem_cli.errors import NotFoundError, UsageError
 from langmem_cli.store.postgres.base import PostgresBase
 from langmem_cli.store.postgres.clauses import scope_clause
 
-TABLES = ("memories", "history", "consolidated")
+TABLES = ("memories", "memory_keywords", "history", "consolidated")
 
 
 class PurgeMixin(PostgresBase):

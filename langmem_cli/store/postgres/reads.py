@@ -132,7 +132,8 @@ class ReadMixin(PostgresBase):
     def integrity_check(self) -> str:
         """Reads every table through (a damaged page or TOAST chunk fails the scan) and checks that
         stored vectors agree in size per model."""
-        for table in ("memories", "history", "runs", "meta", "processed", "consolidated", "prompt_versions"):
+        for table in ("memories", "memory_keywords", "history", "runs", "meta", "processed", "consolidated",
+                      "prompt_versions"):
             self._q(f"SELECT count(*), max(length(t::text)) FROM {table} t")
         mixed = self._q("SELECT embedding_model FROM memories WHERE embedding IS NOT NULL "
                         "GROUP BY embedding_model HAVING count(DISTINCT vector_dims(embedding)) > 1")

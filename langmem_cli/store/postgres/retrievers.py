@@ -1,5 +1,5 @@
-"""The PostgreSQL backend's retrievers (store/retrievers.py): pgvector for vectors, the generated
-tsvector + GIN index for keywords.
+"""The PostgreSQL backend's retrievers (store/retrievers.py): pgvector for vectors, the tsvector
+in a narrow keyword table + its GIN index for keywords.
 
 Vector side, two paths (which one a search takes is store/search.py's rule):
 - exact: the scope is selected first (b-tree on the namespace) and sorted by exact inner product,
@@ -10,17 +10,19 @@ Vector side, two paths (which one a search takes is store/search.py's rule):
   remain the exact path answers instead.
 
 Keyword side: any query term may match (as on SQLite), ranked by ts_rank with length
-normalisation, ties in insertion order. ts_rank reads the whole tsvector of every row it scores,
-so a global search does not rank every match of a common word: see ``keyword_top_k``.
+normalisation, ties in insertion order, over ``memory_keywords``: a narrow copy of each memory's
+tsvector and scope columns kept in step by a trigger (schema.py, migration 8), about a tenth of a
+memories row (which carries its vector), so ranking thousands of matches reads a tenth of the
+pages. ts_rank reads the whole tsvector of every row it scores, so a global search does not rank
+every match of a common word: see ``_keyword_statement``.
 
-A hybrid search asks both sides in ONE statement (``vector_and_keyword``; built by
-``_statement``), which also reads what re-ranking needs of each row (text, places), so a search
-is two round trips: this statement and the final ``fetch``. A scoped one reads the scope's rows
-once (b-tree on the namespace) for the vector distances, the terms' counts in the scope and the
-keyword ranking: its cost follows the scope, not the table (the GIN index would read each term's
-matches in every namespace). A global one takes the HNSW candidates and the GIN matches of the
-less common terms. The rankings are those of ``vector_exact`` / ``vector_indexed`` and the
-previous keyword statements, exactly (tests/test_pg_search_statement.py).
+A hybrid search (``vector_and_keyword``) sends the keyword statement first and embeds the query
+while the server ranks (a pipeline), then asks the vector side; each statement also reads what
+re-ranking needs of its rows (text, places), so nothing is read again before the final ``fetch``.
+A scoped keyword statement reads the scope's narrow rows once (b-tree on the namespace) for the
+terms' counts in the scope and the ranking: its cost follows the scope, not the table. A global
+one takes the GIN matches of the less common terms. The rankings are those of the previous
+statements, exactly (tests/test_pg_search_statement.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ COMMON_SHARE = 0.01
 STATS_TTL = 300.0
 # What re-ranking reads of a row (core.rerank's Candidate), returned with the rankings.
 READ = "text, source, metadata"
+# The keyword side's narrow table (schema.py, migration 8): id, seq, scope columns and tsvector.
+KEYWORDS = "memory_keywords"
 
 
 class PostgresRetrievers:
@@ -112,28 +116,39 @@ class PostgresRetrievers:
         return [(r[0], -float(r[1])) for r in rows]
 
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
-        """(id, relevance) best first, in one statement (``_statement``)."""
+        """(id, relevance) best first, in one statement (``_keyword_statement``)."""
         words = terms(query.text)
         if not words:
             return []
-        return self._run(self._statement(scope, words, k, None, False))[1]
+        statement = self._keyword_statement(scope, words, k)
+        return self._read_rows(self.runner.query(statement.sql(), statement.params))[1]
 
     def vector_and_keyword(self, scope: Scope, query: Query, k: int, indexed: bool) -> tuple[Ranking | None, Ranking]:
-        """Both sides of a hybrid search in one statement. The vector side is None when
-        ``indexed`` and the HNSW candidates hold fewer than k memories of the scope."""
+        """Both sides of a hybrid search. The keyword statement goes first and the server ranks
+        while the query is embedded here (a pipeline: it is sent, not waited for); then the
+        vector statement. The vector side is None when ``indexed`` and the HNSW candidates hold
+        fewer than k memories of the scope."""
         words = terms(query.text)
+        kw: Ranking = []
+        if words:
+            statement = self._keyword_statement(scope, words, k)
+            with self.runner.pipeline():
+                sent = self.runner.send(statement.sql(), statement.params)
+                query.vector  # noqa: B018 - embedded now, while the server ranks the keywords
+            kw = self._read_rows(self.runner.rows(sent))[1]
         vector = Vector(query.vector)
         indexed = indexed and self.ensure_vector_index(vector.values.size)
-        vec, kw = self._run(self._statement(scope, words, k, vector, indexed))
+        statement = self._vector_statement(scope, vector, k, indexed)
+        vec = self._read_rows(self.runner.query(statement.sql(), statement.params))[0]
         return (None if indexed and len(vec) < k else vec), kw
 
-    # -- the statement ------------------------------------------------------------------
-    def _run(self, statement: "Statement") -> tuple[Ranking, Ranking]:
-        """The statement's rows -> (vector ranking, keyword ranking); what re-ranking reads of
+    # -- the statements -----------------------------------------------------------------
+    def _read_rows(self, rows: list[tuple]) -> tuple[Ranking, Ranking]:
+        """A statement's rows -> (vector ranking, keyword ranking); what re-ranking reads of
         each row is kept for ``candidates``."""
         vec: Ranking = []
         kw: Ranking = []
-        for side, memory_id, distance, rank, text, source, evidence in self.runner.query(statement.sql(), statement.params):
+        for side, memory_id, distance, rank, text, source, evidence in rows:
             if side == 0:
                 vec.append((memory_id, -float(distance)))
             else:
@@ -141,68 +156,60 @@ class PostgresRetrievers:
             self._read[memory_id] = (text or "", places(source, {"evidence": evidence} if evidence else None))
         return vec, kw
 
-    def _statement(self, scope: Scope, words: list[str], k: int, vector: Vector | None,
-                   indexed: bool) -> "Statement":
-        """One statement: the keyword ranking of ``words`` (none: no keyword side) and, given a
-        ``vector``, the vector ranking (through the HNSW index when ``indexed``), each row with
-        its side (0 vector, 1 keyword), id, distance or rank, text, source and evidence.
+    def _vector_statement(self, scope: Scope, vector: Vector, k: int, indexed: bool) -> "Statement":
+        """The vector ranking (exact, or through the HNSW index when ``indexed``), each row with
+        side 0, id, distance, no rank, text, source and evidence."""
+        statement = Statement()
+        if indexed:
+            ranked = self._indexed_candidates(statement, scope, vector, k)
+        else:
+            where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
+            statement.extend([vector, *params, self.model, vector.values.size])
+            ranked = (f"SELECT ranked.*, {READ} FROM (SELECT id, seq, embedding <#> %s AS d FROM memories WHERE {where} "
+                      "AND embedding_model = %s AND embedding IS NOT NULL AND vector_dims(embedding) = %s "
+                      f"ORDER BY d, seq LIMIT {int(k)}) ranked JOIN memories USING (id)")
+        statement.text = (f"SELECT 0 AS side, id, d, NULL::real AS rank, text, source, metadata::jsonb -> 'evidence' "
+                          f"FROM ({ranked}) vec ORDER BY d, seq")
+        return statement
 
-        Keyword side, as before, exactly:
+    def _keyword_statement(self, scope: Scope, words: list[str], k: int) -> "Statement":
+        """The keyword ranking of ``words`` over the narrow keyword table (``memory_keywords``,
+        schema.py), each row with side 1, id, no distance, rank, text, source and evidence.
+
+        As before, exactly:
         - a scoped search leaves out the terms found in more than half of the scope's memories
-          (``core.keywords.discriminating``): here the scope's rows are read once (``scope``) and
+          (``core.keywords.discriminating``): the scope's rows are read once (``scope``) and
           counted, kept and ranked from there;
         - of the terms kept, those whose every lexeme is in at most COMMON_SHARE of all memories
           (``pg_stats``; ``rare``) select the candidates, ranked with every term kept; when they
           are fewer than k (or no term is rare, or every one is), every match competes."""
         statement = Statement()
         scoped = scope.scoped
-        where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
-        ctes: list[str] = []
         n = len(words)
-        if n:
-            common = sorted(lexeme for lexeme, share in self._term_frequencies().items() if share > COMMON_SHARE)
-            columns = [f"{TSQUERY} AS t{i}" for i in range(n)]
-            statement.extend(words)
-            columns += [f"NOT (coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), ARRAY[]::text[]) "
-                        f"&& common.lexemes) AS r{i}" for i in range(n)]
-            statement.extend(words)
-            ctes.append(f"words AS {'MATERIALIZED' if scoped else 'NOT MATERIALIZED'} (SELECT {', '.join(columns)} "
-                        "FROM (SELECT %s::text[] AS lexemes) common)")
-            statement.add_param(common)
+        common = sorted(lexeme for lexeme, share in self._term_frequencies().items() if share > COMMON_SHARE)
+        columns = [f"{TSQUERY} AS t{i}" for i in range(n)]
+        statement.extend(words)
+        columns += [f"NOT (coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), ARRAY[]::text[]) "
+                    f"&& common.lexemes) AS r{i}" for i in range(n)]
+        statement.extend(words)
+        ctes = [f"words AS {'MATERIALIZED' if scoped else 'NOT MATERIALIZED'} (SELECT {', '.join(columns)} "
+                "FROM (SELECT %s::text[] AS lexemes) common)"]
+        statement.add_param(common)
         if scoped:
-            distance = "NULL::float8"
-            if vector is not None and not indexed:
-                distance = ("CASE WHEN embedding_model = %s AND embedding IS NOT NULL AND vector_dims(embedding) = %s "
-                            "THEN embedding <#> %s END")
-                statement.extend([self.model, vector.values.size, vector])
-            # One pass: each row's distance and which terms it holds (m<i>); its tsvector only if
-            # it holds one (ranked later). OFFSET 0 keeps the matches from being evaluated twice.
+            # The scope's rows, read once: which terms each holds (m<i>), its tsvector only if it
+            # holds one (ranked later). Field filters read the memories themselves (the narrow
+            # table has no content); OFFSET 0 keeps the matches from being evaluated twice.
+            source = "memories" if scope.filters else KEYWORDS
+            where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
             held = "".join(f", tsv @@ w.t{i} AS m{i}" for i in range(n))
-            holds = " OR ".join(f"m{i}" for i in range(n)) or "FALSE"
-            ctes.append(f"scope AS MATERIALIZED (SELECT id, seq, d{''.join(f', m{i}' for i in range(n))}, "
-                        f"CASE WHEN {holds} THEN tsv END AS tsv FROM (SELECT id, seq, tsv, {distance} AS d{held} "
-                        f"FROM memories{', words w' if n else ''} WHERE {where} OFFSET 0) rows)")
+            holds = " OR ".join(f"m{i}" for i in range(n))
+            ctes.append(f"scope AS MATERIALIZED (SELECT id, seq{''.join(f', m{i}' for i in range(n))}, "
+                        f"CASE WHEN {holds} THEN tsv END AS tsv FROM (SELECT id, seq, tsv{held} "
+                        f"FROM {source}, words w WHERE {where} OFFSET 0) rows)")
             statement.extend(params)
-        if vector is not None:
-            if scoped and not indexed:
-                ranked = (f"SELECT ranked.*, {READ} FROM (SELECT id, seq, d FROM scope WHERE d IS NOT NULL "
-                          f"ORDER BY d, seq LIMIT {int(k)}) ranked JOIN memories USING (id)")
-            elif indexed:
-                ranked = self._indexed_candidates(statement, scope, vector, k)
-            else:
-                ranked = (f"SELECT id, seq, embedding <#> %s AS d, {READ} FROM memories WHERE {where} AND embedding_model = %s "
-                          f"AND embedding IS NOT NULL AND vector_dims(embedding) = %s ORDER BY d, seq LIMIT {int(k)}")
-                statement.extend([vector, *params, self.model, vector.values.size])
-            ctes.append(f"vec AS ({ranked})")
-        if n:
-            ctes += self._keyword_ctes(statement, n, k, scope)
-        sides = []
-        if vector is not None:
-            sides.append(f"SELECT 0 AS side, id, d, NULL::real AS rank, {READ}, d AS o1, seq AS o2 FROM vec")
-        if n:
-            sides.append(f"SELECT 1 AS side, id, NULL::float8 AS d, rank, {READ}, -rank AS o1, seq AS o2 FROM kw")
-        statement.text = (f"WITH {', '.join(ctes)} SELECT side, id, d, rank, text, source, metadata::jsonb -> 'evidence' "
-                          f"FROM ({' UNION ALL '.join(sides)}) r ORDER BY side, o1, o2")
+        ctes += self._keyword_ctes(statement, n, k, scope)
+        statement.text = (f"WITH {', '.join(ctes)} SELECT 1 AS side, id, NULL::float8 AS d, rank, text, source, "
+                          "metadata::jsonb -> 'evidence' FROM kw ORDER BY rank DESC, seq")
         return statement
 
     def _keyword_ctes(self, statement: "Statement", n: int, k: int, scope: Scope) -> list[str]:
@@ -240,9 +247,9 @@ class PostgresRetrievers:
         return [
             f"flags AS NOT MATERIALIZED (SELECT *, {fold(None, n)} AS q, {chosen}, "
             f"({rare_any}) AND NOT ({every}) AS narrowed FROM words)",
-            f"rare AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM memories m, flags f "
+            f"rare AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM {KEYWORDS} m, flags f "
             f"WHERE ({selected}) AND {where} ORDER BY rank DESC, m.seq LIMIT {int(k)})",
-            f"every AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM memories m, flags f "
+            f"every AS (SELECT m.id, m.seq, ts_rank(m.tsv, f.q, 1) AS rank FROM {KEYWORDS} m, flags f "
             f"WHERE m.tsv @@ f.q AND {where} ORDER BY rank DESC, m.seq LIMIT {int(k)})",
             f"ranked AS (SELECT * FROM rare WHERE NOT (SELECT narrowed FROM flags) OR (SELECT count(*) FROM rare) >= {int(k)} "
             f"UNION ALL SELECT * FROM every WHERE (SELECT narrowed FROM flags) AND (SELECT count(*) FROM rare) < {int(k)})",

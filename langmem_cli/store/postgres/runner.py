@@ -47,6 +47,30 @@ class PostgresRunner:
         with self.errors():
             return self.conn.execute(sql, params).fetchall()
 
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Statements ``send`` inside the block go to the server at once and run there while the
+        caller goes on (psycopg's pipeline mode); their rows are read after the block. Without
+        pipeline support in libpq they simply run when sent."""
+        import psycopg
+
+        if not psycopg.Pipeline.is_supported():
+            yield
+            return
+        with self.errors(), self.conn.pipeline():
+            yield
+
+    def send(self, sql: Any, params: Sequence[Any] = ()) -> Any:
+        """Send one statement (inside ``pipeline``); ``rows`` of what this returns, after it."""
+        with self.errors():
+            cursor = self.conn.cursor()
+            cursor.execute(sql, params)
+            return cursor
+
+    def rows(self, sent: Any) -> list[tuple]:
+        with self.errors():
+            return sent.fetchall()
+
     def execute(self, sql: Any, params: Sequence[Any] = ()) -> int:
         """Run one statement; the number of rows it changed."""
         with self.errors():

@@ -117,6 +117,51 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "CREATE TABLE watch_leases (source text PRIMARY KEY, holder text, host text, pid integer, "
         "expires_at double precision)",
     ]),
+    # issue 28: the keyword side ranks over a narrow copy of what it reads (the tsvector and the
+    # columns a scope is made of: about a tenth of a memories row, which carries its vector), kept
+    # in step with memories by a trigger whatever writes (put, update, supersede, delete, purge,
+    # reindex, another program), filled here from the rows an older version wrote.
+    (8, "pg008_memory_keywords", [
+        f"""CREATE TABLE memory_keywords (
+            id text {C} PRIMARY KEY,
+            seq bigint NOT NULL,
+            namespace text {C} NOT NULL,
+            kind text {C} NOT NULL,
+            valid_from text {C},
+            valid_until text {C},
+            tsv tsvector NOT NULL
+        )""",
+        "INSERT INTO memory_keywords (id, seq, namespace, kind, valid_from, valid_until, tsv) "
+        "SELECT id, seq, namespace, kind, valid_from, valid_until, tsv FROM memories ORDER BY seq",
+        "CREATE INDEX memory_keywords_tsv ON memory_keywords USING gin (tsv)",
+        "CREATE INDEX memory_keywords_namespace_kind ON memory_keywords (namespace, kind)",
+        """CREATE FUNCTION langmem_memory_keywords() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'TRUNCATE' THEN
+                TRUNCATE memory_keywords;
+            ELSIF TG_OP = 'DELETE' THEN
+                DELETE FROM memory_keywords WHERE id = OLD.id;
+            ELSIF TG_OP = 'INSERT' THEN
+                INSERT INTO memory_keywords (id, seq, namespace, kind, valid_from, valid_until, tsv)
+                VALUES (NEW.id, NEW.seq, NEW.namespace, NEW.kind, NEW.valid_from, NEW.valid_until, NEW.tsv);
+            ELSIF (NEW.id, NEW.seq, NEW.namespace, NEW.kind, NEW.valid_from, NEW.valid_until, NEW.tsv)
+                    IS DISTINCT FROM (OLD.id, OLD.seq, OLD.namespace, OLD.kind, OLD.valid_from, OLD.valid_until, OLD.tsv) THEN
+                UPDATE memory_keywords SET id = NEW.id, seq = NEW.seq, namespace = NEW.namespace, kind = NEW.kind,
+                    valid_from = NEW.valid_from, valid_until = NEW.valid_until, tsv = NEW.tsv
+                WHERE id = OLD.id;
+            END IF;
+            RETURN NULL;
+        END
+        $$""",
+        "CREATE TRIGGER memories_keywords AFTER INSERT OR UPDATE OR DELETE ON memories "
+        "FOR EACH ROW EXECUTE FUNCTION langmem_memory_keywords()",
+        "CREATE TRIGGER memories_keywords_truncate AFTER TRUNCATE ON memories "
+        "FOR EACH STATEMENT EXECUTE FUNCTION langmem_memory_keywords()",
+        # The memories' own GIN index served only the keyword side (the column stays: its
+        # statistics tell common terms from rare ones).
+        "DROP INDEX IF EXISTS memories_tsv",
+        "ANALYZE memory_keywords",
+    ]),
 ]
 
 
