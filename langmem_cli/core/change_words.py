@@ -107,7 +107,7 @@ ENDING = re.compile(
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
                      r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
 # a state left for another: "from X to Y" ("promoted from cashier to supervisor", "transferred from
-# Leeds to York"); read as a cue only when X is a value (FROM_TO_VALUE: not a time, nor a number)
+# Leeds to York"); read as a cue only when X is a value (updates._from_to: not a time, nor a number)
 FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" … The

@@ -135,12 +135,18 @@ def speakers(conversation: Conversation) -> frozenset[str]:
         value = conversation.metadata.get(key)
         if isinstance(value, str):
             names.update(words(value))
-    for key in ("repository", "repo", "cwd"):
-        value = conversation.metadata.get(key)
-        if isinstance(value, str) and value.strip():
-            names.update(words(value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]))
-            break
+    names.update(words(working_name(conversation.metadata) or ""))
     return frozenset(names)
+
+
+def working_name(metadata: dict[str, Any]) -> str | None:
+    """The name of the repository a coding session works in: its ``repository``/``repo``, or the last
+    part of its ``cwd`` ("/home/dana/src/shop-api" → "shop-api")."""
+    where = next((metadata[k] for k in ("repository", "repo", "cwd") if isinstance(metadata.get(k), str)
+                  and metadata[k].strip()), None)
+    if where is None:
+        return None
+    return where.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or where
 
 
 def supported(text: str, quotes: Sequence[str], ignore: frozenset[str],

@@ -27,7 +27,7 @@ from langmem_cli.core import dates
 from langmem_cli.core.change_words import ENDING, ENDING_VERBS, FUNCTION, verb_of
 from langmem_cli.core.conversation import Conversation, Message
 from langmem_cli.core.english import lemmas, third_person_verb
-from langmem_cli.core.grounding import Candidate, content_words, eligible, words
+from langmem_cli.core.grounding import Candidate, content_words, eligible, words, working_name
 from langmem_cli.core.names import SELF_NAME, Naming, user_naming
 from langmem_cli.core.words import STOPWORDS, negated, stem
 
@@ -168,8 +168,8 @@ _PRONOUN_END = re.compile(r"\b(?:it|this|that|them)[\s.!…]*$", re.I)
 # what a coding session's working directory is: the repository, or the service/app built in it
 _REPOSITORY = re.compile(r"\b(?:this|the|our|my) (repo|repository|project|codebase|service|app|application)\b", re.I)
 # "this repo" hangs on what the reader cannot see; "my project" is the speaker's own and reads on its own
-_POINTED_REPOSITORY = re.compile(r"\b(?:this|the) (?:repo|repository|project|codebase)\b", re.I)
-_POINTED_BUILT = re.compile(r"\bthis (?:service|app|application)\b", re.I)
+_POINTED_REPOSITORY = re.compile(r"\b(?:(?:this|the) (?:repo|repository|project|codebase)|this (?:service|app|application))\b",
+                                 re.I)
 
 
 def dangling(sentence: str) -> bool:
@@ -178,7 +178,7 @@ def dangling(sentence: str) -> bool:
     # a short sentence whose subject or object is only a pronoun: "we depend on it", "it uses too much memory"
     on_it = bool(_PRONOUN_END.search(sentence) or _PRONOUN_SUBJECT.match(sentence)) and len(content_words(sentence)) <= 3
     return bool((_INSTEAD.search(sentence) and not _says_what_it_replaces(sentence)) or on_it
-                or _POINTED_REPOSITORY.search(sentence) or _POINTED_BUILT.search(sentence))
+                or _POINTED_REPOSITORY.search(sentence))
 
 
 def _says_what_it_replaces(sentence: str) -> bool:
@@ -192,12 +192,9 @@ def _says_what_it_replaces(sentence: str) -> bool:
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
     """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
     transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
-    import posixpath
-
-    where = next((metadata[k] for k in ("repository", "repo", "cwd") if isinstance(metadata.get(k), str) and metadata[k]), None)
-    if not where or not _REPOSITORY.search(sentence):
+    name = working_name(metadata)
+    if not name or not _REPOSITORY.search(sentence):
         return sentence, frozenset()
-    name = posixpath.basename(where.replace("\\", "/").rstrip("/")) or where
     added = set(words(name))
 
     def named(m: re.Match[str]) -> str:

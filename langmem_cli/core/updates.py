@@ -149,8 +149,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     # by lemma: a word that only stems like a head ("positive", "position") is none; a word capitalised
     # inside the sentence is a name, not an attribute ("trying Fly.io", "at Home Depot")
     named_inside = {stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*", body)}
-    heads = {_head_key(t) for t in words(body) if _head_key(t) in HEADS and _head_key(t) not in named_inside
-             and head_form(t) and not _other_sense(_head_key(t), body)}
+    heads = {key for t in words(body) for key in (_head_key(t),) if key in HEADS and key not in named_inside
+             and head_form(t) and not _other_sense(key, body)}
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
@@ -513,8 +513,9 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
                 lead += 1
             window = window[lead:lead + 1]
         for w in window:
-            if _head_key(w) in heads:
-                found.add(FAMILY_OF[_head_key(w)])
+            key = _head_key(w)
+            if key in heads:
+                found.add(FAMILY_OF[key])
                 break
     return frozenset(found)
 
