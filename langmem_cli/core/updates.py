@@ -161,7 +161,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
-    cue = ends or bool(PHRASES.search(told)) or any(verb_of(w, BEGINNING_VERBS) for w in kept) or _from_to(told)
+    cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
                        and w not in FUNCTION and w not in ENDED)
@@ -185,7 +185,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
                    negative and _denies(told, frozenset(subject_words)),
-                   _event(tokens, subject) and not (primary & SINGLE) and "plan" not in families,
+                   _event(tokens, subject, "plan" in families) and not (primary & SINGLE),
                    bool(_UNREAL.search(body)))
 
 
@@ -447,7 +447,12 @@ def _unnegated_changes(tokens: list[str]) -> tuple[list[str], bool]:
 _ACTION_OBJECT = frozenset("to on for with into a an the their his her my our your some this that these those".split())
 
 
-def _event(tokens: list[str], subject: str) -> bool:
+# verbs that arrange what is still to come: in the past they tell a plan that holds ("booked flights
+# to Rome"), not a trip done ("went to a castle during their trip", "snapped a pic on their trip")
+ARRANGING = frozenset("plan book reserve buy get arrange schedule decide choose pick settle agree organize organise".split())
+
+
+def _event(tokens: list[str], subject: str, plans: bool = False) -> bool:
     """Whether the statement tells a past action of its person: the verb right after the person
     (past adverbs such as "also", "just") in the simple past, not a form of be/have/do, and no verb
     of change ("Caroline went to a support group", "Nate won the tournament", "Jo baked a cake").
@@ -470,10 +475,33 @@ def _event(tokens: list[str], subject: str) -> bool:
         return False  # not a verb, or a present form ("studies", "goes")
     if set(found) & {"be", "have", "do", "will", "can", "may", "must", "shall"} or "AUX" in lemmas(verb):
         return False
+    if plans and set(found) & ARRANGING:
+        return False  # a plan arranged ("booked tickets to Rome"): it holds until changed
     nxt = tokens[at + 1] if at + 1 < len(tokens) else ""
     if verb_of(verb, CHANGE_VERBS):
         return bool(set(found) & LIGHT) and nxt in _ACTION_OBJECT
     return True
+
+
+def _begins(tokens: list[str]) -> bool:
+    """Whether a verb of beginning tells a new state, not an action done: going somewhere ("went to a
+    castle", "went on a road trip", "went for a walk"), taking something somewhere ("took their
+    turtles to the beach", "took the dog out"). "Went vegan", "went with Django", "took up golf",
+    "took the offer", "became a nurse" are changes."""
+    from langmem_cli.core.english import lemmas
+
+    for i, t in enumerate(tokens):
+        if not verb_of(t, BEGINNING_VERBS):
+            continue
+        kinds = set(lemmas(t).get("VERB", ()))
+        nxt = tokens[i + 1:i + 2]
+        if "go" in kinds and nxt and nxt[0] in _ACTION_OBJECT - {"with"}:
+            continue
+        if "take" in kinds and nxt and (nxt[0] in _DETERMINERS or nxt[0].endswith("'s")) and \
+                set(tokens[i + 2:i + 2 + SCOPE]) & {"to", "out", "along"}:
+            continue
+        return True
+    return False
 
 
 # a mood that asserts nothing: a wish, a hypothesis, a condition, a hope ("would love to", "wish I
@@ -564,6 +592,43 @@ def _inner_names(text: str, reading: Reading) -> frozenset[str]:
     return reading.proper - {stem(w) for w in first}
 
 
+_TOKEN = re.compile(r"[\w'.-]*\w")
+# what may stand between an attribute's head and its value: prepositions, determiners, a copula, "now"
+# (and one noun the value is said of: "booked a cabin in Lapland")
+_SLOT_GAP = frozenset("""to in at for from of on into with is are was were be 's 're now the a an our my their his
+her its this that these those""".split())
+SLOT = 3  # words at most between a head and the value it governs (one more with a noun)
+
+
+def _slot_names(text: str, reading: Reading, families: frozenset[str]) -> frozenset[str]:
+    """The names a statement gives as the value of an attribute of ``families``: the capitalised
+    words right after one of its head words, past at most SLOT prepositions, determiners, a copula,
+    "now" and one noun ("trip to Tokyo", "destination is now Seoul", "booked a cabin in Lapland").
+    A name elsewhere is not that value ("a castle during their trip to the UK" gives "UK" only;
+    "had planned to keep MySQL": a verb stands between)."""
+    from langmem_cli.core.english import lemmas
+
+    body = LEAD.sub("", text.strip(), count=1)
+    tokens = _TOKEN.findall(body.translate(str.maketrans("\u2019", "'")))
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        key = _head_key(token.lower())
+        if key not in reading.heads or FAMILY_OF[key] not in families:
+            continue
+        at, noun = i + 1, False
+        while at < len(tokens) and at - i <= SLOT + 1:
+            low = tokens[at].lower()
+            if low not in _SLOT_GAP:
+                if noun or tokens[at][:1].isupper() or set(lemmas(low)) - {"NOUN"} or not lemmas(low):
+                    break
+                noun = True  # one noun the value is said of ("booked a cabin in Lapland")
+            at += 1
+        while at < len(tokens) and tokens[at][:1].isupper():
+            out.add(stem(tokens[at].lower()))
+            at += 1
+    return frozenset(out) - reading.own
+
+
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
     """Whether some clause of ``text`` names a word of ``one`` and none of ``other``, and another
     clause the reverse: two states set side by side ("Kontora and Dana parted ways, they start at
@@ -649,10 +714,15 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   Seoul" / "Dana's summer trip is to Tokyo")
     new_names = b.proper - a.proper - frequent
     kept_names = (a.proper & b.proper) - frequent - GENERIC - FUNCTION
+    #   A change replaces the value it fills the place of: without the embedder relating them, the
+    #   names must be the attribute's value on both sides ("trip to Tokyo" / "destination is now
+    #   Seoul"), not any name the statements mention ("a castle during their trip to the UK" does not
+    #   replace "a book by Patrick Rothfuss", nor "had planned to keep MySQL" a trip to Chile)
+    shared = a.primary & b.primary
     in_place = b.cue and bool(new_names) and (
         (cosine >= RELATED and (_apart(newer, kept_names, new_names) or bool(kept_names & b.named))) or
-        (bool(a.primary & b.primary) and bool(_inner_names(newer, b) - a.proper - frequent)
-         and bool(_inner_names(older, a) - b.proper - frequent)))
+        (bool(shared) and bool(_slot_names(newer, b, shared) - a.proper - frequent)
+         and bool(_slot_names(older, a, shared) - b.proper - frequent)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:

@@ -1,0 +1,112 @@
+"""One statement closes only what it replaces (issue 23, helper "current"): a change of an attribute
+replaces the value in that attribute's place, not every memory that names something else; an
+action done (going somewhere, taking something somewhere) begins no new state. Checked pair by pair
+and on a real store in every file order (the decision is pairwise: the same in any order)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from langmem_cli.core import updates
+from langmem_cli.core.schemas import BUILTIN
+from langmem_cli.formats.read import read_conversations
+from langmem_cli.jobs.extract import ExtractOptions, run_extract
+
+NAMES = frozenset({"dana", "the user"})
+
+
+def verdict(older: str, newer: str, cosine: float = 0.2) -> str | None:
+    reading = (updates.read(older, NAMES), updates.read(newer, NAMES))
+    return updates.relation(older, newer, cosine, readings=reading)
+
+
+@pytest.mark.parametrize("older", [
+    "Dana says our autumn trip is to Sardinia.",
+    "Dana says we booked a cottage in Galway for the autumn.",
+    "Dana has tickets to Sardinia for the autumn.",
+])
+def test_a_new_name_in_the_attribute_s_place_replaces_the_old_one(older):
+    assert verdict(older, "Dana says our autumn destination is now Crete.") == updates.CHANGES
+
+
+@pytest.mark.parametrize("older", [
+    "Dana says it's a book by Ursula Le Guin and it's great.",  # "book" names no trip here
+    "Dana decorated the hall, going all out with a Star Wars theme.",  # a name after other words
+    "Dana is saving a spot on the travel list for Lima.",  # the name is not the travel's value
+    "Dana had planned to keep Notion for the wedding.",  # a verb stands between the plan and the name
+])
+def test_a_name_out_of_the_attribute_s_place_is_not_replaced(older):
+    assert verdict(older, "Dana says our autumn destination is now Crete.") is None
+
+
+def test_a_name_out_of_the_attribute_s_place_replaces_nothing():
+    older = "Dana says our autumn trip is to Sardinia."
+    assert verdict(older, "Dana is now reading a book by Ursula Le Guin for the trip.") is None
+
+
+@pytest.mark.parametrize("newer, begins", [
+    ("Dana went to a castle during their trip to Wales.", False),
+    ("Dana went on a road trip to Oregon with their family.", False),
+    ("Dana took their dogs to the beach in Tampa.", False),
+    ("Dana took the kids out for a walk.", False),
+    ("Dana went vegan in the spring.", True),
+    ("Dana went with Django for the side project.", True),
+    ("Dana took up rowing.", True),
+    ("Dana took the offer from Quillon.", True),
+    ("Dana became a nurse.", True),
+])
+def test_going_or_taking_somewhere_is_an_action_not_a_change(newer, begins):
+    assert updates.read(newer, NAMES).cue is begins
+
+
+@pytest.mark.parametrize("said, done", [
+    ("Dana snapped that pic on their trip to the Blue Ridge Mountains.", True),  # a trip told as done
+    ("Dana went to a castle during their trip to Wales.", True),
+    ("Dana booked flights to Rome for the autumn.", False),  # a plan arranged: it holds until changed
+    ("Dana got tickets to Rome for May.", False),
+    ("Dana is planning a trip to Rome.", False),
+])
+def test_a_trip_told_as_done_is_an_action_a_trip_arranged_is_a_plan(said, done):
+    assert updates.read(said, NAMES).event is done
+
+
+def test_an_action_done_closes_no_plan_of_another_name():
+    assert verdict("Dana snapped that pic on their trip to the Blue Ridge Mountains.",
+                   "Dana went to a castle during their trip to Wales and it was great.") is None
+
+
+SAID = [  # (date, what Dana said): one real change of a trip among other named things
+    ("2024-01-10T10:00:00Z", ["Hi, I'm Dana.", "Our summer trip is to Sardinia.",
+                              "I'm reading a book by Ursula Le Guin and it's great."]),
+    ("2024-02-12T10:00:00Z", ["I snapped this pic on my trip to the Blue Ridge Mountains last year."]),
+    ("2024-04-03T10:00:00Z", ["I went to a castle during my trip to Wales and it was unbelievable!"]),
+    ("2024-06-20T10:00:00Z", ["Our summer destination is now Crete."]),
+]
+
+
+def _messages(path: Path, date: str, said: list[str]) -> Path:
+    with open(path, "w") as f:
+        for text in said:
+            f.write(json.dumps({"role": "user", "content": text, "timestamp": date}) + "\n")
+            f.write(json.dumps({"role": "assistant", "content": "Noted.", "timestamp": date}) + "\n")
+    return path
+
+
+def test_one_statement_closes_only_the_memory_it_replaces_in_any_order(store, tmp_path: Path):
+    paths = [_messages(tmp_path / f"s{n}.jsonl", date, said) for n, (date, said) in enumerate(SAID)]
+    results = {}
+    for order in itertools.permutations(range(len(paths))):
+        namespace = "u/dana-" + "".join(map(str, order))
+        conversations = [c for i in order for c in read_conversations(str(paths[i]))]
+        run_extract(store, None, conversations, ExtractOptions(namespace=namespace, schemas={"memory": BUILTIN["memory"]}))
+        every = store.list(namespace=namespace, limit=None, include_expired=True)
+        closed = sorted(m.text for m in every if m.valid_until)
+        results[order] = closed
+    first = results[(0, 1, 2, 3)]
+    assert len(first) == 1 and "Sardinia" in first[0]  # only the trip the new destination replaces
+    for order, closed in results.items():
+        assert closed == first, order
