@@ -298,6 +298,60 @@ STAY_HELDOUT3 = ["Because of my {allergy} allergy I carry medication.", "We adop
 RESTATE = {"dev": "As I said, I'm allergic to {allergy}.", "heldout": "Still the {allergy} allergy, nothing new there.",
            "dev3": "Nothing changed with my {allergy} allergy.",
            "dev4": "My {allergy} allergy hasn't gone away.", "heldout3": "I'm still allergic to {allergy}, of course."}
+DEV6 = {  # helper "current": written before any tuning on it; new people, three new attributes (phone, gym, band)
+    "home": (["I share a flat in {a} with two friends.", "Our house in {a} has a tiny garden."],
+             ["Since March my address is in {b}.", "I've been a {b} resident since the summer.",
+              "I sold the house in {a} and bought one in {b}.", "{B} is my home base now."]),
+    "work": (["I'm employed at {a} as a {x}.", "At {a} I work as a {x}."],
+             ["Last Friday was my final day at {a}; on Monday I begin at {b}.", "Work-wise I'm at {b} now.",
+              "{B} poached me from {a}.", "I signed a contract with {b}, so {a} is behind me."]),
+    "diet": (["No meat for me, I'm {a}.", "I've kept a {a} diet since college."],
+             ["I've been eating {b} again for a few weeks.", "My {a} phase ended in the spring; I have {b} regularly.",
+              "I dropped the {a} thing, {b} is fine by me now."]),
+    "tool": (["My notes live in {a}.", "{A} is my daily driver for the side project."],
+             ["Out with {a}, in with {b}.", "These days the side project is on {b}.",
+              "{B} has taken {a}'s spot in my workflow."]),
+    "trip": (["In August we're off to {a}.", "Our honeymoon will be in {a}."],
+             ["August is {b} now, not {a}.", "We rebooked: {b} in August.", "Our honeymoon plans shifted to {b}.",
+              "Forget {a}, it's {b} this August."]),
+    "learning": (["Every Tuesday I have {x} class with {a}.", "I learn {x} through {a}."],
+                 ["My {x} now comes from {b}.", "{B} is my {x} teacher these days.",
+                  "I left {a} behind and continue my {x} with {b}."]),
+    "commute": (["My {a} gets me to work.", "I ride the {a} to the office."],
+                ["Since spring I take the {b} to work.", "The {a} is parked for good; I go to work by {b}.",
+                 "My way to the office is the {b} now."]),
+    "hobby": (["{A} keeps me sane.", "Most evenings I do {a}."],
+              ["I haven't touched {a} in months; {b} is my thing now.", "My new obsession is {b}.",
+               "{A} has been replaced by {b} in my free time."]),
+    "drink": (["I start every day with {a}.", "{A} gets me going in the morning."],
+              ["I kicked the {a} habit, I have {b} instead.", "{B} is my morning drink now.",
+               "I've exchanged my morning {a} for {b}."]),
+    "car": (["I own a {a}.", "We have a {a} for the weekends."],
+            ["The {a} is gone; I drive a {b} now.", "I upgraded to a {b}.", "Our {a} got swapped for a {b}."]),
+    "school": (["I'm enrolled at {a}.", "I'm doing {x} at {a}."],
+               ["I'm now a {b} student.", "I left {a} for {b}.", "Next term I continue at {b} instead of {a}."]),
+    "role": (["I work as a {a}.", "Officially I'm a {a}."],
+             ["I moved up to {b}.", "My role changed from {a} to {b}.", "Since the reorg I'm a {b}."]),
+    "partner": (["I've been with {a} for three years.", "{A} is my boyfriend."],
+                ["{A} and I separated; {b} and I are together now.", "I'm in a relationship with {b} now.",
+                 "{B} is my partner now."]),
+    "phone": (["My phone is a {a}.", "I use a {a} phone."],
+              ["I finally ditched my {a} for a {b}.", "I'm on a {b} now, the {a} died.", "My new phone is a {b}."]),
+    "gym": (["I train at {a} three times a week.", "I'm a member at {a}."],
+            ["I cancelled my {a} membership and signed up at {b}.", "These days I work out at {b}.",
+             "My gym is {b} now."]),
+    "band": (["I play bass in a band called {a}.", "{A} is the band I play in."],
+             ["I left {a} and now play bass with {b}.", "My band these days is {b}.",
+              "{B} asked me to join, so I play with them now instead of {a}."]),
+}
+NAMES6 = ["Aiko", "Bilal", "Carmen", "Dmitri", "Esme", "Farid", "Greta", "Hugo", "Ilse", "Jae", "Kwame", "Lotte",
+          "Marisol", "Nils", "Oona", "Pavel", "Quinn", "Rosa", "Sven", "Tamsin", "Uma", "Viktor", "Wren", "Xiomara",
+          "Yusuf", "Zeno"]
+PHONES = [("iPhone", "Pixel"), ("Galaxy", "Fairphone"), ("Nokia", "OnePlus")]
+GYMS = [("Fitbox", "Ironworks"), ("PulseGym", "Basecamp"), ("Anytime Fitness", "Gravity")]
+BANDS = [("Velvet Static", "Paper Lanterns"), ("Northbound", "Glasshouse"), ("Low Tide", "Marigold")]
+STAY_DEV6 = ["I react badly to {allergy}, I'm allergic.", "Our {pet} {pet_name} is ten now.",
+             "{sibling_name} (my {sibling}) has a flat in {sibling_city}.", "I was born in {birth}."]
 STAY_DEV5 = ["I can't eat {allergy}, I'm allergic.", "I have a {pet}, {pet_name}.",
              "{sibling_name}, my {sibling}, lives in {sibling_city}.", "I'm a {birth} baby."]
 CHAT = ["Can you help me plan my week?", "Thanks, that's helpful!", "What do you think about that?",
@@ -342,6 +396,9 @@ def values(attribute: str, rng: random.Random) -> dict[str, str]:
     if attribute == "partner":
         a, b = rng.choice(PARTNERS)
         return {"a": a, "b": b}
+    if attribute in ("phone", "gym", "band"):
+        a, b = rng.choice({"phone": PHONES, "gym": GYMS, "band": BANDS}[attribute])
+        return {"a": a, "b": b}
     a, b = rng.choice(DRINKS)
     return {"a": a, "b": b}
 
@@ -355,9 +412,10 @@ def key_word(value: str) -> str:
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
     templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2, "dev3": DEV3,
-                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5}[pool]
-    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3, "dev5": STAY_DEV5}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
-    name = NAMES[n % len(NAMES)]
+                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5, "dev6": DEV6}[pool]
+    stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3, "dev5": STAY_DEV5,
+             "dev6": STAY_DEV6}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
+    name = (NAMES6 if pool == "dev6" else NAMES)[n % len(NAMES6 if pool == "dev6" else NAMES)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
     formats = [rng.choice(["messages", "chatgpt", "claude-code"]) for _ in dates]
@@ -384,6 +442,7 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
         sessions[0 if key != "sibling_name" else rng.randrange(0, 4)].append(template.format(**steady))
         unchanged.append({"attribute": key, "key": steady[key]})
     RESTATE.setdefault("dev5", "My {allergy} allergy is still there.")
+    RESTATE.setdefault("dev6", "Still allergic to {allergy}, by the way.")
     sessions[rng.randrange(1, 4)].append(RESTATE[pool if pool in RESTATE else pool.rstrip("2")].format(**steady))
     out = []
     for d, fmt, said in zip(dates, formats, sessions):
@@ -400,7 +459,8 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
 def main() -> None:
     DATA.mkdir(exist_ok=True)
     for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24),
-                              ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24), ("dev5", 2306, 26)):
+                              ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24), ("dev5", 2306, 26),
+                              ("dev6", 2307, 26)):
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):
