@@ -110,3 +110,19 @@ def test_one_statement_closes_only_the_memory_it_replaces_in_any_order(store, tm
     assert len(first) == 1 and "Sardinia" in first[0]  # only the trip the new destination replaces
     for order, closed in results.items():
         assert closed == first, order
+
+
+# -- recall on new phrasings (dev5/dev6 failures, read as general structure) ------------------------
+@pytest.mark.parametrize("said, subject", [
+    ("Noah is Dana's boyfriend.", "dana"),  # who the partner is: Dana's fact
+    ("Dana's wife is Elif now.", "dana"),
+    ("Dana's husband lives in Oslo.", "dana's husband"),  # what the partner does: the partner's fact
+    ("Dana's sister is Mira.", "dana's sister"),  # not a partner
+])
+def test_who_a_person_s_partner_is_is_a_fact_of_that_person(said, subject):
+    assert updates.read(said, NAMES).subject == subject
+
+
+def test_a_new_partner_named_replaces_the_old_one():
+    assert verdict("Noah is Dana's boyfriend.", "Dana is in a relationship with Elif now.") == updates.CHANGES
+    assert verdict("Noah is Dana's boyfriend.", "Elif is Dana's partner now.") == updates.CHANGES

@@ -102,6 +102,16 @@ def _person(text: str, names: frozenset[str]) -> tuple[str, str | None] | None:
     return found[0] if found else None
 
 
+def _names_partner(body: str, name: str, owned: str | None) -> bool:
+    """Whether a statement says who a person's partner is ("Noah is Dana's boyfriend", "Dana's
+    wife is Elif now"): a fact of that person (their partner), not one of the partner."""
+    if not owned or FAMILY_OF.get(stem(owned)) != "partner":
+        return False
+    who = re.escape(name) + r"(?:'s|s')\s+" + re.escape(owned)
+    return bool(re.search(r"(?:^|[,;]\s*)[A-Z][\w'-]*(?: [A-Z][\w'-]*)? (?:is|was) (?:now |still )?" + who + r"\b", body, re.I)
+                or re.search(who + r" (?:is|was) (?:now |still )?[A-Z]", body, re.I))
+
+
 def subject_names(texts: Sequence[str]) -> frozenset[str]:
     """The names that lead several statements: the people a namespace's memories are about."""
     counts: dict[str, int] = {}
@@ -144,7 +154,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     subject = ""
     pick = _person(text, names)
     if pick:
-        subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE else "")
+        subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE and not _names_partner(body, *pick) else "")
     said = content_words(body)
     # by lemma: a word that only stems like a head ("positive", "position") is none; a word capitalised
     # inside the sentence is a name, not an attribute ("trying Fly.io", "at Home Depot")
