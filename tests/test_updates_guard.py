@@ -126,3 +126,21 @@ def test_who_a_person_s_partner_is_is_a_fact_of_that_person(said, subject):
 def test_a_new_partner_named_replaces_the_old_one():
     assert verdict("Noah is Dana's boyfriend.", "Dana is in a relationship with Elif now.") == updates.CHANGES
     assert verdict("Noah is Dana's boyfriend.", "Elif is Dana's partner now.") == updates.CHANGES
+
+
+@pytest.mark.parametrize("older, newer", [
+    ("Dana has kept a vegetarian diet since college.", "Dana's vegetarian phase ended in the spring; they have fish again."),
+    ("Dana is employed at Quanta as a nurse.", "Dana signed a contract with Norvex, Quanta is behind them."),
+    ("Dana's scooter gets them to work.", "The scooter is parked for good; Dana goes to work by tram."),
+    ("Dana keeps their notes in Evernote.", "Joplin has taken Evernote's spot in Dana's workflow."),
+])
+def test_an_ending_told_by_an_idiom_is_a_change(older, newer):
+    assert verdict(older, newer) == updates.CHANGES
+
+
+@pytest.mark.parametrize("said", [
+    "Dana ended up loving chess more than ever.",  # "ended up": where something led, nothing over
+    "Dana's chess club is doing good work for good causes.",  # "for good" not at a clause's end
+])
+def test_what_only_looks_like_an_ending_idiom_ends_nothing(said):
+    assert not updates.read(said, NAMES).ends

@@ -102,7 +102,8 @@ ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|in place of|"
     r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
-    r"falls? through|ran out(?! of)|broke down|broken down|"
+    r"falls? through|ran out(?! of)|broke down|broken down|ended(?! up\b)|"
+    r"(?:is|are|was|were) (?:now |all )?behind (?:me|us|them|him|her)\b|(?:(?:is|are|was|were) \w+ )?for good(?=\s*(?:[,;.!]|$))|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
                      r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
@@ -122,6 +123,8 @@ _NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
 OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)
 FROM_VALUE = re.compile(r"(?:\b(?:" + _OVER + "|" + _NEUTRAL + r")|n't)" + _VALUE, re.I)
+# another thing in its place: "Fly.io has taken Heroku's spot" (what is named is over)
+TAKEN_PLACE = re.compile(r"\b(?:took|taken|takes|take|taking) ((?:[\w.-]+ ){0,2}?[\w.-]+)(?:'s|s') (?:place|spot)\b", re.I)
 CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
 LEAD = re.compile(r"^[^:]{0,40}:\s+")
 SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")

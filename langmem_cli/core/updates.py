@@ -49,6 +49,7 @@ from langmem_cli.core.change_words import (
     PHRASES,
     SINGLE,
     SUBJECT,
+    TAKEN_PLACE,
     head_form,
     verb_of,
 )
@@ -176,7 +177,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
                        and w not in FUNCTION and w not in ENDED)
     named = frozenset(stem(w) for g in FROM_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
-    over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS)
+    replaced = frozenset(stem(w) for g in TAKEN_PLACE.findall(told) for w in words(g) if w not in STOPWORDS)
+    over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS) | replaced
+    named |= replaced
     refused = _refused(told, frozenset(subject_words))
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
     ending_words = _ending_scope(body)
