@@ -144,3 +144,10 @@ def test_an_ending_told_by_an_idiom_is_a_change(older, newer):
 ])
 def test_what_only_looks_like_an_ending_idiom_ends_nothing(said):
     assert not updates.read(said, NAMES).ends
+
+
+def test_joining_an_organisation_as_a_role_states_the_job():
+    older = "Dana joined Quanta as a backend developer in 2022."
+    assert "work" in updates.read(older, NAMES).primary
+    assert verdict(older, "These days Dana works for Norvex.") == updates.CHANGES
+    assert "work" not in updates.read("Dana joined a choir last spring.", NAMES).primary

@@ -189,7 +189,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     cues = frozenset(w for w in said if w in CHANGE_VERBS or w in CUE_WORDS)
     primary = _primary(tokens, subject, heads)
     for pattern, family in ((LOCATED, "home"), (EMPLOYED, "work")):
-        # "Dana is in Lyon these days": where they are; "Dana is a nurse at Mercy": their job
+        # "Dana is in Lyon these days": where they are; "Dana is a nurse at Mercy", "Dana joined
+        # Mercy as a nurse": their job
         found_at = pattern.search(body)
         if subject and found_at and len(body[:found_at.start()].split()) <= 2:
             primary, families = primary | {family}, families | {family}
@@ -383,7 +384,8 @@ def _other_sense(head: str, body: str) -> bool:
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
 LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
 # the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
-EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\w-]+ ){1,3}(?:at|for|with) (?:[A-Z][\w'-]+)")
+EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\w-]+ ){1,3}(?:at|for|with) (?:[A-Z][\w'-]+)"
+                      r"|\bjoined (?:[A-Z][\w'-]* ){1,2}as (?:a|an) ")  # "joined Quanta as a nurse"
 DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
 
 
