@@ -151,3 +151,7 @@ def test_joining_an_organisation_as_a_role_states_the_job():
     assert "work" in updates.read(older, NAMES).primary
     assert verdict(older, "These days Dana works for Norvex.") == updates.CHANGES
     assert "work" not in updates.read("Dana joined a choir last spring.", NAMES).primary
+
+
+def test_exchanging_one_thing_for_another_is_a_change():
+    assert verdict("Dana starts every day with cocoa.", "Dana has exchanged their morning cocoa for rooibos.") == updates.CHANGES

@@ -90,7 +90,7 @@ thursday friday saturday sunday spring summer autumn fall winter""".split())
 # replaced, BEGINNING ones that a new one holds.
 _ENDING_WORDS = """moved relocated switched switching changed changing quit quitting left leave leaving stopped
 stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled canceled abandoned
-swapped traded sold reverted migrated ported rewrote""".split()
+swapped exchanged traded sold reverted migrated ported rewrote""".split()
 _BEGINNING_WORDS = """started starting began become became joined converted transferred upgraded downgraded adopted
 picked took returned gotten went turned postponed hired""".split()
 ENDING_VERBS = frozenset(stem(w) for w in _ENDING_WORDS)
