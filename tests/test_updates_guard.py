@@ -155,3 +155,7 @@ def test_joining_an_organisation_as_a_role_states_the_job():
 
 def test_exchanging_one_thing_for_another_is_a_change():
     assert verdict("Dana starts every day with cocoa.", "Dana has exchanged their morning cocoa for rooibos.") == updates.CHANGES
+
+
+def test_a_thing_that_died_is_over():
+    assert verdict("Dana's car is an old Saab.", "The Saab finally died, so Dana bought a Lancia.") == updates.CHANGES
