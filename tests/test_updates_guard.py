@@ -159,3 +159,24 @@ def test_exchanging_one_thing_for_another_is_a_change():
 
 def test_a_thing_that_died_is_over():
     assert verdict("Dana's car is an old Saab.", "The Saab finally died, so Dana bought a Lancia.") == updates.CHANGES
+
+
+@pytest.mark.parametrize("older, newer, changes", [
+    ("Dana is a cashier at Lidl.", "Dana is a supervisor now.", True),
+    ("Dana's title is cashier.", "Dana is a supervisor now.", True),
+    ("Dana works as a clerk.", "Dana is an auditor these days.", True),
+    ("Dana is a runner.", "Dana is a painter now.", False),  # two things one is, neither said of a job
+    ("Dana is a cashier at Lidl.", "Dana is a vegan now.", False),  # another attribute's word: their diet
+    ("Dana is a cashier at Lidl.", "Dana is a regular now.", False),  # an adjective too: no title
+    ("Dana is a big fan of jazz.", "Dana is a drummer now.", False),  # an adjective: no title
+    ("Dana is a cashier at Lidl.", "Dana is a supervisor.", False),  # no cue: both may hold
+])
+def test_another_title_of_the_person_s_work_is_a_change(older, newer, changes):
+    assert (verdict(older, newer) == updates.CHANGES) is changes
+
+
+def test_a_title_is_read_when_the_text_still_says_the_user():
+    # a memory stored before the person was named is compared as read with their name
+    older, newer = "The user is a cashier at Lidl.", "Dana is a supervisor now."
+    readings = (updates.read("Dana is a cashier at Lidl.", NAMES), updates.read(newer, NAMES))
+    assert updates.relation(older, newer, 0.2, readings=readings) == updates.CHANGES

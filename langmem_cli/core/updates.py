@@ -644,6 +644,35 @@ def _slot_names(text: str, reading: Reading, families: frozenset[str]) -> frozen
     return frozenset(out) - reading.own
 
 
+# what a person is: "Dana is a nurse", "works as a nurse", "Dana's title is nurse" (the last two, and
+# "a nurse at …", say it of their work)
+_TITLE = re.compile(r"\b(is|am|are|'s|'m|'re|works as|working as|title is|role is) (?:now |currently )?(?:a |an )?"
+                    r"([a-z][\w-]*)(?=\s*(?:$|[.,;!]|now\b|these days\b|(at|for|with) ))")
+
+
+def _title(text: str, reading: Reading) -> tuple[str, bool]:
+    """The noun a statement says its person is, stemmed, and whether it is said of their work
+    ("Dana works as a nurse", "Dana is a nurse at Mercy"); ("", False) when it says none. The
+    person must be the subject, right before the verb ("Dana is a …", "Dana's title is …")."""
+    from langmem_cli.core.english import lemmas
+
+    person = reading.subject.split("'")[0]
+    if not person or "'" in reading.subject:
+        return "", False
+    body = LEAD.sub("", text.strip(), count=1)
+    for m in _TITLE.finditer(body):
+        before = words(body[:m.start()])[-1:]
+        verb = m.group(1).lower()
+        if not before or before[0].replace("'s", "") not in (person.split()[-1], "user"):  # (read as "the user")
+            continue
+        kinds = lemmas(m.group(2))
+        if "NOUN" not in kinds or "ADJ" in kinds or m.group(2) in PEOPLE or \
+                FAMILY_OF.get(_head_key(m.group(2)), "work") != "work":
+            continue  # not a noun, a person's relation, or the head of another attribute ("a vegan")
+        return stem(m.group(2)), verb in ("works as", "working as", "title is", "role is") or bool(m.group(3))
+    return "", False
+
+
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
     """Whether some clause of ``text`` names a word of ``one`` and none of ``other``, and another
     clause the reverse: two states set side by side ("Kontora and Dana parted ways, they start at
@@ -738,11 +767,16 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
         (cosine >= RELATED and (_apart(newer, kept_names, new_names) or bool(kept_names & b.named))) or
         (bool(shared) and bool(_slot_names(newer, b, shared) - a.proper - frequent)
          and bool(_slot_names(older, a, shared) - b.proper - frequent)))
+    # - another title of the person's work: "Dana is a supervisor now" / "Dana is a cashier at Lidl",
+    #   "Dana's title is cashier" (two nouns the person is, one of them said of their work)
+    title_a, title_b = _title(older, a), _title(newer, b)
+    role = (b.cue and bool(title_a[0]) and bool(title_b[0]) and title_a[0] != title_b[0] and title_b[0] not in a.words
+            and (title_a[1] or title_b[1] or "work" in (a.primary | b.primary)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame or in_place:
+    if cue or flip or one_value or frame or in_place or role:
         return CHANGES
     return None
 
