@@ -175,6 +175,16 @@ def test_another_title_of_the_person_s_work_is_a_change(older, newer, changes):
     assert (verdict(older, newer) == updates.CHANGES) is changes
 
 
+def test_a_pair_is_judged_as_read_whatever_name_its_stored_text_has():
+    # one memory stored before the person was named ("the user"): compared as its reading names them
+    names = frozenset({"dana", "noah", "the user"})
+    older, named = "Noah is Dana's boyfriend.", "Noah and Dana separated; Elif and they are together now."
+    readings = (updates.read(older, names), updates.read(named, names))
+    unnamed = "Noah and the user separated; Elif and they are together now."
+    assert updates.relation(older, named, 0.7, readings=readings) == updates.CHANGES
+    assert updates.relation(older, unnamed, 0.7, readings=readings) == updates.CHANGES
+
+
 def test_a_title_is_read_when_the_text_still_says_the_user():
     # a memory stored before the person was named is compared as read with their name
     older, newer = "The user is a cashier at Lidl.", "Dana is a supervisor now."

@@ -146,6 +146,7 @@ class Reading:
     denies: bool = False  # a negation of which the person is the subject ("Dana isn't …", not "the trip wasn't …")
     event: bool = False  # a past action of the person, done and dated by its telling ("Dana won a cup in May")
     unreal: bool = False  # a wish, a hypothesis or a condition ("wish Dana could", "if Dana couldn't", "would love to")
+    text: str = ""  # the text it was read from (the person written as the reader knew them)
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -200,7 +201,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
                    negative and _denies(told, frozenset(subject_words)),
                    _event(tokens, subject, "plan" in families) and not (primary & SINGLE),
-                   bool(_UNREAL.search(body)))
+                   bool(_UNREAL.search(body)), text)
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
@@ -663,7 +664,7 @@ def _title(text: str, reading: Reading) -> tuple[str, bool]:
     for m in _TITLE.finditer(body):
         before = words(body[:m.start()])[-1:]
         verb = m.group(1).lower()
-        if not before or before[0].replace("'s", "") not in (person.split()[-1], "user"):  # (read as "the user")
+        if not before or before[0].replace("'s", "") != person.split()[-1]:
             continue
         kinds = lemmas(m.group(2))
         if "NOUN" not in kinds or "ADJ" in kinds or m.group(2) in PEOPLE or \
@@ -692,6 +693,9 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     given_a, given_b = readings or (None, None)
     a = given_a if given_a is not None else read(older)
     b = given_b if given_b is not None else read(newer)
+    # the texts as read: a memory stored as "The user …" is compared as its reading names the person,
+    # whichever was read first (the result is the same in any reading order)
+    older, newer = a.text or older, b.text or newer
     if not same_subject(a, b):
         return None
     overlap = len(a.words & b.words) / max(1, len(a.words | b.words))
