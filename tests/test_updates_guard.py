@@ -190,3 +190,22 @@ def test_a_title_is_read_when_the_text_still_says_the_user():
     older, newer = "The user is a cashier at Lidl.", "Dana is a supervisor now."
     readings = (updates.read("Dana is a cashier at Lidl.", NAMES), updates.read(newer, NAMES))
     assert updates.relation(older, newer, 0.2, readings=readings) == updates.CHANGES
+
+
+@pytest.mark.parametrize("said, family, states", [
+    ("Dana goes to work by bike.", "work", False),  # where one goes: their commute, not their job
+    ("Dana goes to work by bike.", "commute", True),
+    ("Dana started to work at Quanta.", "work", True),
+    ("Dana went back to work at Quanta.", "work", True),  # to work at a place: a job
+    ("Dana practises Japanese with a language exchange partner.", "partner", False),  # one to practise with
+    ("Dana found a tennis partner.", "partner", False),
+    ("Dana has a great partner.", "partner", True),
+    ("Dana's partner is Elif.", "partner", True),
+])
+def test_a_head_in_another_sense_states_no_attribute(said, family, states):
+    assert (family in updates.read(said, NAMES).primary) is states
+
+
+def test_going_to_work_by_a_new_means_does_not_end_the_job():
+    older = "Dana signed a contract with Norvex."
+    assert verdict(older, "The bus is parked for good; Dana goes to work by bike.") is None

@@ -379,7 +379,17 @@ _CLAUSE_OPENERS = frozenset("that what if whether how why to they i we he she it
 def _other_sense(head: str, body: str) -> bool:
     """A head word used in a sense that states no attribute: "work with a tutor", "work on a film"
     (an activity, not a job)."""
-    return any(stem(w) == head for w in OTHER_SENSE.findall(body))
+    if head == stem("partner"):
+        from langmem_cli.core.english import lemmas
+
+        before = [m.group(1).lower() for m in _PARTNER.finditer(body)]
+        # "a language exchange partner", "a tennis partner": someone one does a thing with (a noun
+        # before "partner"), not one's partner ("my partner", "a new partner")
+        return bool(before) and all("NOUN" in lemmas(w) and "ADJ" not in lemmas(w) for w in before)
+    return any(stem(w) == head for found in OTHER_SENSE.findall(body) for w in found if w)
+
+
+_PARTNER = re.compile(r"([\w']+) partners?\b", re.I)
 
 
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
