@@ -170,6 +170,8 @@ def test_a_thing_that_died_is_over():
     ("Dana is a cashier at Lidl.", "Dana is a regular now.", False),  # an adjective too: no title
     ("Dana is a big fan of jazz.", "Dana is a drummer now.", False),  # an adjective: no title
     ("Dana is a cashier at Lidl.", "Dana is a supervisor.", False),  # no cue: both may hold
+    ("Dana is a clerk.", "Dana moved up to auditor.", True),  # a new rank told: its own cue, said of work
+    ("Dana works as a clerk.", "Dana got promoted to editor.", True),  # "editor" a tool's word elsewhere
 ])
 def test_another_title_of_the_person_s_work_is_a_change(older, newer, changes):
     assert (verdict(older, newer) == updates.CHANGES) is changes
@@ -193,6 +195,7 @@ def test_a_title_is_read_when_the_text_still_says_the_user():
 
 
 @pytest.mark.parametrize("said, family, states", [
+    ("Dana moved up to auditor.", "home", False),  # a rank, not a home
     ("Dana goes to work by bike.", "work", False),  # where one goes: their commute, not their job
     ("Dana goes to work by bike.", "commute", True),
     ("Dana started to work at Quanta.", "work", True),

@@ -42,10 +42,12 @@ FAMILIES: dict[str, tuple[bool, str]] = {
 # "our place", "Dana's place", "a place in Lyon": one's home (the word alone is too wide: "first place")
 HOME_PLACE = re.compile(r"\b(?:my|our|their|his|her|\w+'s) (?:own )?place\b|\ba place (?:in|near|by|of (?:my|our|their) own)\b", re.I)
 # a head in a sense that states no attribute: "work with a tutor", "work on a film"; "to work" as
-# where one goes ("goes to work by bike": their commute, not their job; "to work at/for/as" is a job)
+# where one goes ("goes to work by bike": their commute, not their job; "to work at/for/as" is a job);
+# "move up" (a rank, not a home)
 OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"\b(?:go|goes|going|went|get|gets|getting|got|way|ride|rides|drive|drives|cycle|cycles|walk|walks|"
-                         r"commute|commutes|back) to (work)\b(?! (?:at|for|as)\b)", re.I)
+                         r"commute|commutes|back) to (work)\b(?! (?:at|for|as)\b)|"
+                         r"\b(mov(?:e|es|ed|ing)) up\b", re.I)  # "moved up to editor": a promotion, no move
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():

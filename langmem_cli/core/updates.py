@@ -655,21 +655,23 @@ def _slot_names(text: str, reading: Reading, families: frozenset[str]) -> frozen
     return frozenset(out) - reading.own
 
 
-# what a person is: "Dana is a nurse", "works as a nurse", "Dana's title is nurse" (the last two, and
-# "a nurse at …", say it of their work)
-_TITLE = re.compile(r"\b(is|am|are|'s|'m|'re|works as|working as|title is|role is) (?:now |currently )?(?:a |an )?"
+# what a person is: "Dana is a nurse", "works as a nurse", "Dana's title is nurse", "moved up to
+# editor" (all but the first, and "a nurse at …", say it of their work)
+_TITLE = re.compile(r"\b(is|am|are|'s|'m|'re|works as|working as|title is|role is|moved up to|got promoted to|was promoted to|"
+                    r"promoted to) (?:now |currently )?(?:a |an )?"
                     r"([a-z][\w-]*)(?=\s*(?:$|[.,;!]|now\b|these days\b|(at|for|with) ))")
 
 
-def _title(text: str, reading: Reading) -> tuple[str, bool]:
-    """The noun a statement says its person is, stemmed, and whether it is said of their work
-    ("Dana works as a nurse", "Dana is a nurse at Mercy"); ("", False) when it says none. The
+def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
+    """The noun a statement says its person is, stemmed, whether it is said of their work ("Dana
+    works as a nurse", "Dana is a nurse at Mercy") and whether it is told as a new rank ("moved up
+    to editor"); ("", False, False) when it says none. The
     person must be the subject, right before the verb ("Dana is a …", "Dana's title is …")."""
     from langmem_cli.core.english import lemmas
 
     person = reading.subject.split("'")[0]
     if not person or "'" in reading.subject:
-        return "", False
+        return "", False, False
     body = LEAD.sub("", text.strip(), count=1)
     for m in _TITLE.finditer(body):
         before = words(body[:m.start()])[-1:]
@@ -677,11 +679,12 @@ def _title(text: str, reading: Reading) -> tuple[str, bool]:
         if not before or before[0].replace("'s", "") != person.split()[-1]:
             continue
         kinds = lemmas(m.group(2))
+        promoted = verb.endswith(" to")  # "moved up to editor", "got promoted to editor": a new rank told
         if "NOUN" not in kinds or "ADJ" in kinds or m.group(2) in PEOPLE or \
-                FAMILY_OF.get(_head_key(m.group(2)), "work") != "work":
+                (FAMILY_OF.get(_head_key(m.group(2)), "work") != "work" and not promoted):
             continue  # not a noun, a person's relation, or the head of another attribute ("a vegan")
-        return stem(m.group(2)), verb in ("works as", "working as", "title is", "role is") or bool(m.group(3))
-    return "", False
+        return stem(m.group(2)), verb not in ("is", "am", "are", "'s", "'m", "'re") or bool(m.group(3)), promoted
+    return "", False, False
 
 
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
@@ -784,7 +787,7 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # - another title of the person's work: "Dana is a supervisor now" / "Dana is a cashier at Lidl",
     #   "Dana's title is cashier" (two nouns the person is, one of them said of their work)
     title_a, title_b = _title(older, a), _title(newer, b)
-    role = (b.cue and bool(title_a[0]) and bool(title_b[0]) and title_a[0] != title_b[0] and title_b[0] not in a.words
+    role = ((b.cue or title_b[2]) and bool(title_a[0]) and bool(title_b[0]) and title_a[0] != title_b[0] and title_b[0] not in a.words
             and (title_a[1] or title_b[1] or "work" in (a.primary | b.primary)))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
