@@ -300,10 +300,10 @@ def main() -> None:
                         for i, hits in enumerate(results)]
                     entry["recall"] = float(np.mean(recalls))
                 if mode == "hybrid":
-                    entry["recall"] = hybrid_recall(fn, queries, results)
+                    entry["recall"] = hybrid_recall(store, fn, queries, results)
                     if scope == "global":
-                        with previous_tiers():
-                            entry["recall_previous_tiers"] = hybrid_recall(fn, queries, fn_results(fn, queries))
+                        with previous_tiers(store, args.size):
+                            entry["recall_previous_tiers"] = hybrid_recall(store, fn, queries, fn_results(fn, queries))
                 r[f"{mode}_{scope}"] = entry
                 log(f"  {mode} {scope}: {entry}")
     if not args.skip_langgraph:
@@ -326,43 +326,41 @@ def fn_results(fn, queries) -> list:
 
 
 @contextlib.contextmanager
-def exhaustive_keywords():
+def exhaustive_keywords(store):
     """The keyword side ranks every match of the kept terms (no term counts as common, so no tier
     narrows the candidates): the reference of a hybrid search's recall."""
-    from langmem_cli.store.postgres import retrievers
-
-    share = retrievers.COMMON_SHARE
-    retrievers.COMMON_SHARE = 1.0
+    rows = store.retrievers.common_rows
+    store.retrievers.common_rows = float("inf")
     try:
         yield
     finally:
-        retrievers.COMMON_SHARE = share
+        store.retrievers.common_rows = rows
 
 
 @contextlib.contextmanager
-def previous_tiers():
+def previous_tiers(store, size: int):
     """The global keyword side as before the middle tier: the matches of the terms in at most 1 % of
     the memories, else every match."""
     from langmem_cli.store.postgres import retrievers
 
-    tiers, share = retrievers.tiers, retrievers.COMMON_SHARE
-    retrievers.COMMON_SHARE = 0.01  # as before
+    tiers, rows = retrievers.tiers, store.retrievers.common_rows
+    store.retrievers.common_rows = 0.01 * size  # as before
 
-    def before(shares):
-        live = [i for i, share in enumerate(shares) if share is not None]
-        rare = [i for i in live if shares[i] <= retrievers.COMMON_SHARE]
+    def before(matches, common_rows):
+        live = [i for i, n in enumerate(matches) if n is not None]
+        rare = [i for i in live if matches[i] <= common_rows]
         return ([rare] if rare and len(rare) < len(live) else []) + [None]
 
     retrievers.tiers = before
     try:
         yield
     finally:
-        retrievers.tiers, retrievers.COMMON_SHARE = tiers, share
+        retrievers.tiers, store.retrievers.common_rows = tiers, rows
 
 
-def hybrid_recall(fn, queries, results) -> float:
+def hybrid_recall(store, fn, queries, results) -> float:
     """Mean share of the top 10 found by the search with the keyword side ranked exhaustively."""
-    with exhaustive_keywords():
+    with exhaustive_keywords(store):
         reference = fn_results(fn, queries)
     return float(np.mean([len({h.memory.id for h in got} & {h.memory.id for h in ref}) / max(1, len(ref))
                           for got, ref in zip(results, reference)]))

@@ -19,7 +19,7 @@ from langmem_cli.core.rerank import Candidate, places
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.store import search as one_search
 from langmem_cli.store.postgres.clauses import where_at
-from langmem_cli.store.postgres.retrievers import COMMON_SHARE, TSQUERY
+from langmem_cli.store.postgres.retrievers import TSQUERY
 from langmem_cli.store.postgres.store import PostgresStore
 from langmem_cli.store.retrievers import Query, Ranking, Scope
 
@@ -49,10 +49,13 @@ class Previous:
         return vec, self.keyword_top_k(scope, query, k)
 
     def shares(self, words: list[str]) -> list[float | None]:
+        """Each term's estimated rows: its most common lexeme's share times the table's rows."""
         rows = self.runner.query(
             "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = 'memories' AND attname = 'tsv'")
-        frequencies = dict(zip(rows[0][0], rows[0][1])) if rows and rows[0][0] else {}
+        table = self.runner.query("SELECT reltuples FROM pg_class WHERE relname = 'memories' "
+                                  "AND relnamespace = current_schema()::regnamespace")[0][0]
+        frequencies = {x: f * table for x, f in zip(rows[0][0], rows[0][1])} if rows and rows[0][0] else {}
         lexemes = self.runner.query("SELECT " + ", ".join(
             ["coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), '{}')"] * len(words)), words)[0]
         return [max(frequencies.get(x, 0.0) for x in found) if found else None for found in lexemes]
@@ -80,7 +83,7 @@ class Previous:
             kept = discriminating(words, dict(zip(words, row[1:])), int(row[0]))
             shares = [share for word, share in zip(words, shares) if word in kept]
             words = kept
-            rare = [w for w, share in zip(words, shares) if share is None or share <= COMMON_SHARE]
+            rare = [w for w, share in zip(words, shares) if share is None or share <= self.new.common_rows]
             chosen = rare if rare else words
             if chosen != words:
                 rows = self.ranked(words, chosen, where, params, k)
@@ -91,8 +94,8 @@ class Previous:
             return [(r[0], float(r[1])) for r in self.ranked(words, None, where, params, k)]
         # global, tier by tier: the rare terms' matches; with the least common other term; every match
         live = [(share, i) for i, share in enumerate(shares) if share is not None]
-        rare = [words[i] for share, i in live if share <= COMMON_SHARE]
-        common = [words[i] for share, i in sorted(live) if share > COMMON_SHARE]
+        rare = [words[i] for share, i in live if share <= self.new.common_rows]
+        common = [words[i] for share, i in sorted(live) if share > self.new.common_rows]
         tiers = []
         if rare and common:
             tiers.append(("rare terms' rows", rare))
@@ -141,6 +144,8 @@ def corpus(pg_url: str):
         assert store.ensure_vector_index()
         store.runner.execute("ANALYZE memories")
         store.retrievers.forget_statistics()
+        # 1 % of this small corpus (the default bounds the rows of a large table): every tier is taken
+        store.retrievers.common_rows = 30
         yield store, vocabulary, people
 
 
@@ -238,9 +243,9 @@ def test_without_reranking_and_with_neighbours_only(corpus) -> None:
 def test_the_tiers_of_a_global_keyword_search() -> None:
     """Rare terms first; then with the least common other term; then every term. A stop word (no
     lexemes) selects nothing; a tier equal to the next is not listed."""
-    from langmem_cli.store.postgres.retrievers import tiers
+    from langmem_cli.store.postgres.retrievers import COMMON_ROWS, tiers
 
-    rare, common, commoner = COMMON_SHARE / 10, COMMON_SHARE * 2, COMMON_SHARE * 3
+    rare, common, commoner = COMMON_ROWS / 10, COMMON_ROWS * 2, COMMON_ROWS * 3
     assert tiers([None, rare, commoner, common]) == [[1], [1, 3], None]
     assert tiers([commoner, common]) == [[1], None]
     assert tiers([rare, rare]) == [None]

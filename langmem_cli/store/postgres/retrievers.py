@@ -43,11 +43,13 @@ from langmem_cli.store.retrievers import Query, Ranking, Scope
 # HNSW candidate list: at least this many, and twice what is asked for (max 1000 in pgvector).
 EF_SEARCH = 100
 TSQUERY = "plainto_tsquery('english'::regconfig, %s)"
-# A keyword found in more than this share of the memories (PostgreSQL's own statistics of the
-# tsvector column) does not select candidates on its own; it still counts in their rank. Chosen on
-# bench/pg_speed.py (100,000 memories): 0.01 / 0.03 / 0.05 / 0.1 give hybrid global recall@10
-# 0.83 / 0.92 / 0.94 / 1.00 against every match ranked, at p95 16 / 16 / 17 / 27 ms.
-COMMON_SHARE = 0.05
+# A keyword found in more than this many memories (estimated from PostgreSQL's own statistics of
+# the tsvector column) does not select candidates on its own; it still counts in their rank. A
+# number of rows, not a share, so the ranking's cost is bounded whatever the table's size, and a
+# table of fewer rows ranks every match. Chosen on bench/pg_speed.py (100,000 memories): 1,000 /
+# 3,000 / 5,000 / 10,000 rows give hybrid global recall@10 0.83 / 0.92 / 0.94 / 1.00 against
+# every match ranked, at p95 16 / 16 / 17 / 27 ms.
+COMMON_ROWS = 5000
 # How long the column's statistics are kept (seconds) before they are read again.
 STATS_TTL = 300.0
 # Words whose lexemes are kept per connection (the cache is emptied past this size).
@@ -71,6 +73,7 @@ class PostgresRetrievers:
         self._read: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
         self._frequencies: tuple[float, dict[str, float]] | None = None
         self._lexicon: dict[str, tuple[str, ...]] = {}
+        self.common_rows: float = COMMON_ROWS
 
     # -- the HNSW index ------------------------------------------------------------
     def ensure_vector_index(self, dim: int | None = None) -> bool:
@@ -195,7 +198,7 @@ class PostgresRetrievers:
         - a scoped search leaves out the terms found in more than half of the scope's memories
           (``core.keywords.discriminating``): the scope's rows are read once (``scope``) and
           counted, kept and ranked from there; of the terms kept, those whose every lexeme is in
-          at most COMMON_SHARE of all memories (``pg_stats``: rare) select the candidates, ranked
+          at most ``common_rows`` memories (``pg_stats``: rare) select the candidates, ranked
           with every term kept; when they are fewer than k (or no term is rare, or every one is),
           every match competes;
         - a global search takes the candidates tier by tier (``tiers``): the matches of the rare
@@ -203,12 +206,12 @@ class PostgresRetrievers:
           first tier with k matches is ranked, with every term."""
         statement = Statement()
         n = len(words)
-        shares = self._shares(words)
+        matches = self._matches(words)
         statement.extend(words)
         if not scope.scoped:
-            return self._global_keyword_statement(statement, scope, words, shares, k)
-        rare = ", ".join(f"{'true' if share is None or share <= COMMON_SHARE else 'false'} AS r{i}"
-                         for i, share in enumerate(shares))
+            return self._global_keyword_statement(statement, scope, words, matches, k)
+        rare = ", ".join(f"{'true' if rows is None or rows <= self.common_rows else 'false'} AS r{i}"
+                         for i, rows in enumerate(matches))
         ctes = [f"words AS MATERIALIZED (SELECT {', '.join(f'{TSQUERY} AS t{i}' for i in range(n))}, {rare})"]
         # The scope's rows, read once: which terms each holds (m<i>), its tsvector only if it holds
         # one (ranked later). Field filters read the memories themselves (the narrow table has no
@@ -243,7 +246,7 @@ class PostgresRetrievers:
         return self._keyword_rows(statement, ctes)
 
     def _global_keyword_statement(self, statement: "Statement", scope: Scope, words: list[str],
-                                  shares: list[float | None], k: int) -> "Statement":
+                                  matches: list[float | None], k: int) -> "Statement":
         """The global keyword statement: one CTE per tier of ``tiers`` (the terms written into
         its condition, so that the GIN index reads the matches of those terms only), each
         ranked with every term; a tier is read only when the tiers before it hold fewer than k
@@ -252,7 +255,7 @@ class PostgresRetrievers:
         where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment, alias="m")
         ctes = [f"words AS NOT MATERIALIZED (SELECT *, {fold(None, n)} AS q FROM "
                 f"(SELECT {', '.join(f'{TSQUERY} AS t{i}' for i in range(n))}) terms)"]
-        levels = tiers(shares)
+        levels = tiers(matches, self.common_rows)
         names = []
         for level, terms_of in enumerate(levels):
             condition = " OR ".join(f"m.tsv @@ w.t{i}" for i in terms_of) if terms_of is not None else "m.tsv @@ w.q"
@@ -300,9 +303,9 @@ class PostgresRetrievers:
         """Read the column's statistics again at the next search (after an ANALYZE)."""
         self._frequencies = None
 
-    def _shares(self, words: list[str]) -> list[float | None]:
-        """Each term's share of the memories holding it: that of its most common lexeme (the
-        column's statistics; a lexeme they do not list counts as 0), None for a term without
+    def _matches(self, words: list[str]) -> list[float | None]:
+        """Each term's estimated number of memories holding it: that of its most common lexeme
+        (the column's statistics; a lexeme they do not list counts as 0), None for a term without
         lexemes (a stop word: it matches nothing)."""
         frequencies = self._term_frequencies()
         lexemes = self._lexemes(words)
@@ -322,18 +325,21 @@ class PostgresRetrievers:
         return {w: self._lexicon[w] for w in words}
 
     def _term_frequencies(self) -> dict[str, float]:
-        """lexeme -> share of rows holding it, for the column's most common lexemes (pg_stats,
-        gathered by ANALYZE / autovacuum); read again after STATS_TTL seconds."""
+        """lexeme -> estimated rows holding it (its share times the table's rows), for the
+        column's most common lexemes (pg_stats and pg_class, gathered by ANALYZE / autovacuum);
+        read again after STATS_TTL seconds."""
         import time
 
         if self._frequencies is not None and time.monotonic() - self._frequencies[0] < STATS_TTL:
             return self._frequencies[1]
         rows = self.runner.query(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = 'memories' AND attname = 'tsv'")
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples FROM pg_stats s "
+            "JOIN pg_class c ON c.oid = to_regclass('memories') WHERE s.schemaname = current_schema() "
+            "AND s.tablename = 'memories' AND s.attname = 'tsv'")
         frequencies: dict[str, float] = {}
         if rows and rows[0][0]:
-            frequencies = dict(zip(rows[0][0], (float(f) for f in rows[0][1])))
+            table = max(0.0, float(rows[0][2]))
+            frequencies = dict(zip(rows[0][0], (float(f) * table for f in rows[0][1])))
         self._frequencies = (time.monotonic(), frequencies)
         return frequencies
 
@@ -351,14 +357,14 @@ class PostgresRetrievers:
         return self._fetch(ids)
 
 
-def tiers(shares: Sequence[float | None]) -> list[list[int] | None]:
+def tiers(matches: Sequence[float | None], common_rows: float = COMMON_ROWS) -> list[list[int] | None]:
     """Which terms' matches are a global keyword search's candidates, tier by tier: the terms
-    (their indexes) in at most COMMON_SHARE of the memories; then those and the least common
-    other term; then every term (None). A tier is listed only if it differs from the next one;
-    a term without lexemes (``shares`` None) matches nothing and selects nothing."""
-    live = [i for i, share in enumerate(shares) if share is not None]
-    rare = [i for i in live if (shares[i] or 0.0) <= COMMON_SHARE]
-    common = sorted((i for i in live if (shares[i] or 0.0) > COMMON_SHARE), key=lambda i: (shares[i], i))
+    (their indexes) in at most ``common_rows`` memories (estimated: ``matches``); then those and
+    the least common other term; then every term (None). A tier is listed only if it differs from
+    the next one; a term without lexemes (``matches`` None) matches nothing and selects nothing."""
+    live = [i for i, rows in enumerate(matches) if rows is not None]
+    rare = [i for i in live if (matches[i] or 0.0) <= common_rows]
+    common = sorted((i for i in live if (matches[i] or 0.0) > common_rows), key=lambda i: (matches[i], i))
     out: list[list[int] | None] = []
     if rare and common:
         out.append(rare)
