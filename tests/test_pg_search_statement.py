@@ -1,10 +1,12 @@
 """Issue 28: on PostgreSQL a hybrid search sends the keyword statement (over the narrow keyword
-table: a scoped one reads the scope's rows once; a global one takes the rare terms' GIN matches),
-embeds the query while the server ranks, then asks the vector side; each statement reads what
-re-ranking needs of its rows. The hits must be those of the previous statements, exactly:
-``Previous`` below is that path, written out here as it was (one statement per side, term counts,
-the column statistics and lexemes read apart, candidates read again), and every search is run
-through both and compared to the last bit of every score. Runs on both real servers."""
+table: a scoped one reads the scope's rows once; a global one takes its candidates tier by tier:
+the rare terms' GIN matches, then with the least common other term, then every match), embeds the
+query while the server ranks, sends the vector statement and reads the keyword rows while the
+server runs it; each statement reads what re-ranking needs of its rows. The hits must be those of
+the rule written plainly: ``Previous`` below is that path, one statement per side and per tier,
+term counts, the column statistics and lexemes read apart, candidates read again, and every
+search is run through both and compared to the last bit of every score. Runs on both real
+servers."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from langmem_cli.core.rerank import Candidate, places
 from langmem_cli.embed.hash_embedder import HashEmbedder
 from langmem_cli.store import search as one_search
 from langmem_cli.store.postgres.clauses import where_at
-from langmem_cli.store.postgres.retrievers import COMMON_SHARE, TSQUERY
+from langmem_cli.store.postgres.retrievers import TSQUERY
 from langmem_cli.store.postgres.store import PostgresStore
 from langmem_cli.store.retrievers import Query, Ranking, Scope
 
@@ -46,44 +48,66 @@ class Previous:
         vec = self.vector_indexed(scope, query, k) if indexed else self.vector_exact(scope, query, k)
         return vec, self.keyword_top_k(scope, query, k)
 
-    def selective(self, words: list[str]) -> list[str]:
+    def shares(self, words: list[str]) -> list[float | None]:
+        """Each term's estimated rows: its most common lexeme's share times the table's rows."""
         rows = self.runner.query(
             "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = 'memories' AND attname = 'tsv'")
-        frequencies = dict(zip(rows[0][0], rows[0][1])) if rows and rows[0][0] else {}
-        if not frequencies:
-            return words
+        table = self.runner.query("SELECT reltuples FROM pg_class WHERE relname = 'memories' "
+                                  "AND relnamespace = current_schema()::regnamespace")[0][0]
+        frequencies = {x: f * table for x, f in zip(rows[0][0], rows[0][1])} if rows and rows[0][0] else {}
         lexemes = self.runner.query("SELECT " + ", ".join(
             ["coalesce(tsvector_to_array(to_tsvector('english'::regconfig, %s)), '{}')"] * len(words)), words)[0]
-        rare = [w for w, found in zip(words, lexemes) if all(frequencies.get(x, 0.0) <= COMMON_SHARE for x in found)]
-        return rare or words
+        return [max(frequencies.get(x, 0.0) for x in found) if found else None for found in lexemes]
+
+    def ranked(self, words: list[str], chosen: list[str] | None, where: str, params: list, k: int) -> list[tuple]:
+        tsquery = " || ".join([TSQUERY] * len(words))
+        if chosen is None:
+            return self.runner.query(
+                f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q) query "
+                f"WHERE tsv @@ q AND {where} ORDER BY rank DESC, seq LIMIT %s", [*words, *params, k])
+        select = " || ".join([TSQUERY] * len(chosen))
+        return self.runner.query(
+            f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q, {select} AS s) query "
+            f"WHERE tsv @@ s AND {where} ORDER BY rank DESC, seq LIMIT %s", [*words, *chosen, *params, k])
 
     def keyword_top_k(self, scope: Scope, query: Query, k: int) -> Ranking:
         words = terms(query.text)
         if not words:
             return []
         where, params = where_at(scope.namespace, scope.prefix, scope.kinds, scope.filters, scope.moment)
+        shares = self.shares(words)
         if scope.scoped:
             counts = ", ".join([f"count(*) FILTER (WHERE tsv @@ {TSQUERY})"] * len(words))
             row = self.runner.query(f"SELECT count(*), {counts} FROM memories WHERE {where}", [*words, *params])[0]
-            words = discriminating(words, dict(zip(words, row[1:])), int(row[0]))
-        tsquery = " || ".join([TSQUERY] * len(words))
-        chosen = self.selective(words)
-        if chosen != words:
-            select = " || ".join([TSQUERY] * len(chosen))
-            rows = self.runner.query(
-                f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q, {select} AS s) query "
-                f"WHERE tsv @@ s AND {where} ORDER BY rank DESC, seq LIMIT %s", [*words, *chosen, *params, k])
+            kept = discriminating(words, dict(zip(words, row[1:])), int(row[0]))
+            shares = [share for word, share in zip(words, shares) if word in kept]
+            words = kept
+            rare = [w for w, share in zip(words, shares) if share is None or share <= self.new.common_rows]
+            chosen = rare if rare else words
+            if chosen != words:
+                rows = self.ranked(words, chosen, where, params, k)
+                if len(rows) >= k:
+                    self.branches.add("scoped: rare rows only")
+                    return [(r[0], float(r[1])) for r in rows]
+            self.branches.add("scoped: every match")
+            return [(r[0], float(r[1])) for r in self.ranked(words, None, where, params, k)]
+        # global, tier by tier: the rare terms' matches; with the least common other term; every match
+        live = [(share, i) for i, share in enumerate(shares) if share is not None]
+        rare = [words[i] for share, i in live if share <= self.new.common_rows]
+        common = [words[i] for share, i in sorted(live) if share > self.new.common_rows]
+        tiers = []
+        if rare and common:
+            tiers.append(("rare terms' rows", rare))
+        if len(common) > 1:
+            tiers.append(("with the least common other term", [w for w in words if w in rare or w == common[0]]))
+        for name, chosen in tiers:
+            rows = self.ranked(words, chosen, where, params, k)
             if len(rows) >= k:
-                self.branches.add("rare rows only")
+                self.branches.add(name)
                 return [(r[0], float(r[1])) for r in rows]
-            self.branches.add("too few rare rows: every match")
-        else:
-            self.branches.add("no narrowing")
-        rows = self.runner.query(
-            f"SELECT id, ts_rank(tsv, q, 1) AS rank FROM memories, (SELECT {tsquery} AS q) query "
-            f"WHERE tsv @@ q AND {where} ORDER BY rank DESC, seq LIMIT %s", [*words, *params, k])
-        return [(r[0], float(r[1])) for r in rows]
+        self.branches.add("every match")
+        return [(r[0], float(r[1])) for r in self.ranked(words, None, where, params, k)]
 
     def candidates(self, scores: dict[str, float]) -> list[Candidate]:
         rows = self.runner.query("SELECT id, text, source, metadata::jsonb -> 'evidence' FROM memories "
@@ -120,6 +144,8 @@ def corpus(pg_url: str):
         assert store.ensure_vector_index()
         store.runner.execute("ANALYZE memories")
         store.retrievers.forget_statistics()
+        # 1 % of this small corpus (the default bounds the rows of a large table): every tier is taken
+        store.retrievers.common_rows = 30
         yield store, vocabulary, people
 
 
@@ -165,14 +191,17 @@ def test_hybrid_and_keyword_hits_are_those_of_the_previous_statements(corpus, mo
                 compared += bool(old)
     assert compared > 300
     # every way the keyword side could go was taken
-    assert previous.branches == {"rare rows only", "too few rare rows: every match", "no narrowing"}
+    assert previous.branches == {"scoped: rare rows only", "scoped: every match", "rare terms' rows",
+                                 "with the least common other term", "every match"}
 
 
 def test_the_keyword_statement_runs_while_the_query_is_embedded(corpus) -> None:
-    """A hybrid search sends the keyword statement, embeds the query while the server ranks, then
-    asks the vector side and fetches the page: three statements, the first sent before embedding."""
+    """A hybrid search sends the keyword statement, embeds the query while the server ranks, sends
+    the vector statement, then fetches the page: three statements, the first sent before embedding,
+    the second before the first's rows are read."""
     store, _, _ = corpus
-    store.search("Alice topic0 topic77", namespace="team/a")  # statistics read, index known
+    text = "What did Alice say about topic3 and topic250?"
+    store.search(text, namespace="team/a")  # statistics and the words' lexemes read, index known
     seen: list[str] = []
     runner, embedder = store.runner, store.embedder
     query, send, embed = runner.query, runner.send, embedder.embed
@@ -193,9 +222,9 @@ def test_the_keyword_statement_runs_while_the_query_is_embedded(corpus) -> None:
     try:
         for scope in ({"namespace": "team/a"}, {}, {"prefix": "team"}):
             seen.clear()
-            assert store.search("What did Alice say about topic3 and topic250?", limit=10, **scope)
-            assert [s.split()[0] for s in seen] == ["send", "embed", "query", "query"], seen
-            assert seen[0].startswith("send WITH words") and seen[2].startswith("query SELECT 0 AS side"), seen
+            assert store.search(text, limit=10, **scope)
+            assert [s.split()[0] for s in seen] == ["send", "embed", "send", "query"], seen
+            assert seen[0].startswith("send WITH words") and seen[2].startswith("send SELECT 0 AS side"), seen
     finally:
         runner.query, runner.send, embedder.embed = query, send, embed
 
@@ -209,3 +238,17 @@ def test_without_reranking_and_with_neighbours_only(corpus) -> None:
             new = one_search.search(store.retrievers, Query("Dana topic9 topic120", store.embedder), scope, **kwargs)
             old = one_search.search(previous, Query("Dana topic9 topic120", store.embedder), scope, **kwargs)
             assert new and _hits(new) == _hits(old)
+
+
+def test_the_tiers_of_a_global_keyword_search() -> None:
+    """Rare terms first; then with the least common other term; then every term. A stop word (no
+    lexemes) selects nothing; a tier equal to the next is not listed."""
+    from langmem_cli.store.postgres.retrievers import COMMON_ROWS, tiers
+
+    rare, common, commoner = COMMON_ROWS / 10, COMMON_ROWS * 2, COMMON_ROWS * 3
+    assert tiers([None, rare, commoner, common]) == [[1], [1, 3], None]
+    assert tiers([commoner, common]) == [[1], None]
+    assert tiers([rare, rare]) == [None]
+    assert tiers([rare, common]) == [[0], None]
+    assert tiers([common]) == [None]
+    assert tiers([None]) == [None]

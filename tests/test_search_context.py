@@ -108,3 +108,27 @@ def test_mcp_search_tool_brings_context(db_path, cli, extracted):
     assert [t["message"] for t in entry["turns"]] == [2, 3, 4] and entry["status"] == "ok"
     assert all("context" not in h for h in without)
     assert "context" in error_text(bad)
+
+
+def test_a_file_named_relative_to_where_extract_ran_is_read_from_anywhere(cli, tmp_path, monkeypatch):
+    """`extract chats/chat.jsonl` in one directory, `search --context` (or an MCP server) started in
+    another: the evidence keeps the file as given and its absolute path, and the context is read."""
+    work, other = tmp_path / "work", tmp_path / "other"
+    (work / "chats").mkdir(parents=True)
+    other.mkdir()
+    record = {"messages": [{"role": "user", "name": who, "content": text} for who, text in TURNS],
+              "date": "2023-05-08T13:56:00"}
+    (work / "chats" / "chat.jsonl").write_text(json.dumps(record) + "\n")
+    monkeypatch.chdir(work)
+    cli("extract", "chats/chat.jsonl", "-n", "c")
+    monkeypatch.chdir(other)
+    hit = quoted_hit(cli.json("search", "blue bowl", "-n", "c", "--context", "1"), "bowl")
+    [item] = [e for e in hit["metadata"]["evidence"] if e["message"] == 3]
+    assert item["file"] == "chats/chat.jsonl" and item["path"] == str(work / "chats" / "chat.jsonl")
+    [entry] = hit["context"]
+    assert entry["status"] == "ok" and entry["file"] == "chats/chat.jsonl"
+    assert [t["message"] for t in entry["turns"]] == [2, 3, 4]
+    # gone from both places: said, the stored quote kept
+    shutil.move(work / "chats" / "chat.jsonl", tmp_path / "gone.jsonl")
+    entry = quoted_hit(cli.json("search", "blue bowl", "-n", "c", "--context", "1"), "bowl")["context"][0]
+    assert entry["status"] == "missing" and "blue bowl" in entry["quotes"][0]["quote"].lower()

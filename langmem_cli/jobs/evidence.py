@@ -2,7 +2,9 @@
 context on each side (``search --context N``, the MCP search tool's ``context``).
 
 A memory's evidence names the file, the conversation in it (its ``file:line`` source) and the
-message index (see ``core.grounding.evidence_of``). The file is read again with the same readers
+message index (see ``core.grounding.evidence_of``), and, when the file was named relative to the
+directory extract ran in, its absolute path (``path``, ``jobs.grounded.anchored``): read when the
+file is not found from the current directory. The file is read again with the same readers
 as ``extract`` (format detected). When it is gone, or no longer holds the quote at that place, the
 context says so (``status``: ``missing`` or ``changed``) and the stored quote stays the answer.
 Each file is read once per call, however many hits quote it.
@@ -24,11 +26,20 @@ class _Files:
     def __init__(self) -> None:
         self._read: dict[str, dict[str, Conversation] | str] = {}
 
-    def conversations(self, path: str) -> dict[str, Conversation] | str:
-        """{conversation source: conversation}, or why the file cannot be read."""
+    def conversations(self, path: str, anchor: str | None = None) -> dict[str, Conversation] | str:
+        """{conversation source: conversation}, or why the file cannot be read. ``anchor``: the
+        file's absolute path recorded at extraction, read when ``path`` (relative to the directory
+        extract ran in) is not found from here; its conversations are keyed as if read by ``path``."""
         if path not in self._read:
             self._read[path] = self._load(path)
-        return self._read[path]
+        found = self._read[path]
+        if isinstance(found, str) and anchor and anchor != path and os.path.isfile(anchor):
+            if anchor not in self._read:
+                self._read[anchor] = self._load(anchor)
+            moved = self._read[anchor]
+            if not isinstance(moved, str):
+                return {path + key[len(anchor):] if key.startswith(anchor) else key: c for key, c in moved.items()}
+        return found
 
     @staticmethod
     def _load(path: str) -> dict[str, Conversation] | str:
@@ -69,7 +80,8 @@ def context_of(evidence: Iterable[dict[str, Any]], n: int, files: _Files | None 
         entry: dict[str, Any] = {"file": path, "conversation": source or None,
                                  "quotes": [{"message": e["message"], "quote": e.get("quote")} for e in items],
                                  "status": "ok", "turns": []}
-        read = files.conversations(path)
+        anchor = next((e["path"] for e in items if isinstance(e.get("path"), str)), None)
+        read = files.conversations(path, anchor)
         if isinstance(read, str):
             entry.update(status="missing", note=read)
             out.append(entry)

@@ -3,6 +3,7 @@ passes (with any extractor) before it becomes an operation with its evidence."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 import numpy as np
@@ -28,7 +29,20 @@ def similarity(store) -> Callable[[str, str], float]:
 def gate(store, conversation: Conversation, candidates: list[Candidate],
          embed: bool = True) -> tuple[list[tuple[Candidate, list[dict[str, Any]]]], list[Rejected]]:
     verdict = grounding.check(candidates, conversation, similarity(store) if embed else None)
-    return verdict.accepted, verdict.rejected
+    return [(candidate, anchored(evidence)) for candidate, evidence in verdict.accepted], verdict.rejected
+
+
+def anchored(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each evidence item with ``path``: its file's absolute path when the file was named relative
+    to the working directory, so that its context can be read back from anywhere (``search
+    --context`` in another directory, an MCP server started elsewhere). ``file`` stays as given."""
+    out = []
+    for item in evidence:
+        file = item.get("file")
+        if isinstance(file, str) and file and not os.path.isabs(file) and os.path.isfile(file):
+            item = {**item, "path": os.path.abspath(file)}
+        out.append(item)
+    return out
 
 
 def with_evidence(op: Operation, evidence: list[dict[str, Any]], valid_from: str | None) -> Operation:
