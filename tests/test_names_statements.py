@@ -207,3 +207,11 @@ def test_a_sentence_about_it_is_read_with_what_it_points_at():
         'Jo just watched "Little Women" last night; it\'s a story about sisterhood and love.',
         "Jo says it's a mix of drama and romance!"]
     assert kept[0].quotes == ["It's a story about sisterhood and love.", 'I just watched "Little Women" last night.']
+
+
+def test_a_negating_no_is_kept_an_answering_no_is_dropped():
+    """"No" before a noun negates: dropping it would store the opposite of what was said."""
+    kept = texts(["No meat for me, I'm vegan.", "No, I moved to Lisbon in May.", "No way, I got the job at Contoso!"])
+    assert any(t.startswith("No meat for the user") for t in kept), kept
+    assert not any(t.lower().startswith("meat") for t in kept), kept
+    assert "The user moved to Lisbon in May." in kept and "The user got the job at Contoso!" in kept, kept

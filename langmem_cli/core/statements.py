@@ -45,8 +45,11 @@ _CLAUSE = re.compile(r"(?:,|;| -| –| —)\s+(?:so|but|and)?\s*")
 COMMANDS = frozenset("""make use add keep skip write fix run create remove delete change update show give tell help check
 find try put let read look send set move rename refactor implement build test install open stop don't do please
 new note remember consider explain list suggest plan draft summarize summarise let's lets""".split())
+# Interjections and fillers that open a sentence, dropped. "No" only as an answer ("No, I moved",
+# "No way, …"): before a noun it is a determiner that negates ("No meat for me" must not become
+# "meat for me").
 _LEAD = re.compile(
-    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no(?!\s+(?:more|longer)\b)|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
+    r"^(?:(?:hey|hi|hello|wow|whoa|oh|ah|aw+|yeah|yes|yep|no(?:\s+way)?(?=\s*(?:[,.!;:-]|$))|nope|ok|okay|well|so|haha+|lol|omg|hmm+|um+|ugh|"
     r"cool|great|awesome|nice|sure|totally|absolutely|definitely|also|and|but|by the way|btw|anyway|honestly|"
     r"actually|plus|true|right|exactly|perfect|thanks|thank you|heads[- ]up|fyi|ps|one more thing|woah|wow|"
     r"unfortunately|fortunately|luckily|sadly|anyways?|hah?a*|lol|yay|ooh|oops)\b[\s,!.:;-]*)+", re.I)
