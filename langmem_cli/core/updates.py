@@ -63,12 +63,16 @@ FRAME = 2  # words a statement may differ by and still say the same thing of ano
 RESTATED = 0.8  # share of the later statement's value words the earlier already holds: a restatement
 
 
+def _body(text: str) -> str:
+    """The statement without a speaker's label ("Caroline: …")."""
+    return LEAD.sub("", text.strip(), count=1)
+
 
 def candidates(text: str) -> list[tuple[str, str | None]]:
     """(name, possessed word) of the people a statement may be about, in text order. A capitalised
     function word before a name is the sentence's start, not part of the name ("Since Malik moved" →
     "malik")."""
-    body = LEAD.sub("", text.strip(), count=1)
+    body = _body(text)
     found = []
     for m in SUBJECT.finditer(body):
         name = m.group(1).lower()
@@ -94,7 +98,7 @@ def _person(text: str, names: frozenset[str]) -> tuple[str, str | None] | None:
         for k in range(1, len(parts)):
             if " ".join(parts[k:]) in names:
                 return " ".join(parts[k:]), owned
-    body = LEAD.sub("", text.strip(), count=1)
+    body = _body(text)
     spots = [(m.start(), n, m.group(1)) for n in names if n != "the user"
              for m in [re.search(r"(?<![\w'-])" + re.escape(n) + r"(?:(?:'s|s')\s+(\w+))?(?![\w-])", body, re.I)] if m]
     if spots:
@@ -152,7 +156,7 @@ class Reading:
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     """``names``: the people statements are known to be about (``subject_names``); the subject is
     the first of them the statement names, else the first name-like word before a verb."""
-    body = LEAD.sub("", text.strip(), count=1)
+    body = _body(text)
     subject = ""
     pick = _person(text, names)
     if pick:
@@ -610,14 +614,6 @@ def _from_to(told: str) -> bool:
                for verb, found in FROM_TO.findall(told))
 
 
-def _inner_names(text: str, reading: Reading) -> frozenset[str]:
-    """The statement's names past its first word (a capital that starts a sentence is no sign of a
-    name: "Seven years now, …")."""
-    body = LEAD.sub("", text.strip(), count=1)
-    first = words(body)[:1]
-    return reading.proper - {stem(w) for w in first}
-
-
 _TOKEN = re.compile(r"[\w'.-]*\w")
 # what may stand between an attribute's head and its value: prepositions, determiners, a copula, "now"
 # (and one noun the value is said of: "booked a cabin in Lapland")
@@ -634,7 +630,7 @@ def _slot_names(text: str, reading: Reading, families: frozenset[str]) -> frozen
     "had planned to keep MySQL": a verb stands between)."""
     from langmem_cli.core.english import lemmas
 
-    body = LEAD.sub("", text.strip(), count=1)
+    body = _body(text)
     tokens = _TOKEN.findall(body.translate(str.maketrans("\u2019", "'")))
     out: set[str] = set()
     for i, token in enumerate(tokens):
@@ -672,7 +668,7 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
     person = reading.subject.split("'")[0]
     if not person or "'" in reading.subject:
         return "", False, False
-    body = LEAD.sub("", text.strip(), count=1)
+    body = _body(text)
     for m in _TITLE.finditer(body):
         before = words(body[:m.start()])[-1:]
         verb = m.group(1).lower()
@@ -693,7 +689,7 @@ def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
     Brightline"), not one thing said with its name ("joined a new LGBTQ group last Tues")."""
     if not one or not other:
         return False
-    found = [{stem(w) for w in words(clause)} for clause in _CLAUSES.split(LEAD.sub("", text.strip(), count=1))]
+    found = [{stem(w) for w in words(clause)} for clause in _CLAUSES.split(_body(text))]
     return any(s & one and not s & other for s in found) and any(s & other and not s & one for s in found)
 
 
@@ -907,7 +903,7 @@ def remainder(older: str, newer: str, names: frozenset[str] = frozenset()) -> st
     pick = next((c for c in found if c[0] in names), found[0] if found else None)
     if pick is None:
         return None
-    m = next((m for m in SUBJECT.finditer(LEAD.sub("", parts[0].strip(), count=1)) if m.group(1).lower() == pick[0]), None)
+    m = next((m for m in SUBJECT.finditer(_body(parts[0])) if m.group(1).lower() == pick[0]), None)
     if m is None:
         return None  # the person is not the subject of the first clause: nothing tells what stands
     subject = m.group(0) if (m.group(2) or "").lower() in PEOPLE else m.group(1)

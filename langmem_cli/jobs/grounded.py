@@ -29,18 +29,25 @@ def similarity(store) -> Callable[[str, str], float]:
 def gate(store, conversation: Conversation, candidates: list[Candidate],
          embed: bool = True) -> tuple[list[tuple[Candidate, list[dict[str, Any]]]], list[Rejected]]:
     verdict = grounding.check(candidates, conversation, similarity(store) if embed else None)
-    return [(candidate, anchored(evidence)) for candidate, evidence in verdict.accepted], verdict.rejected
+    paths: dict[str, str | None] = {}
+    return [(candidate, anchored(evidence, paths)) for candidate, evidence in verdict.accepted], verdict.rejected
 
 
-def anchored(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def anchored(evidence: list[dict[str, Any]], paths: dict[str, str | None] | None = None) -> list[dict[str, Any]]:
     """Each evidence item with ``path``: its file's absolute path when the file was named relative
     to the working directory, so that its context can be read back from anywhere (``search
-    --context`` in another directory, an MCP server started elsewhere). ``file`` stays as given."""
+    --context`` in another directory, an MCP server started elsewhere). ``file`` stays as given.
+    ``paths``: file -> absolute path (None: none to add), shared by the calls of one gate, so each
+    file is looked up once."""
+    paths = {} if paths is None else paths
     out = []
     for item in evidence:
         file = item.get("file")
-        if isinstance(file, str) and file and not os.path.isabs(file) and os.path.isfile(file):
-            item = {**item, "path": os.path.abspath(file)}
+        if isinstance(file, str) and file:
+            if file not in paths:
+                paths[file] = os.path.abspath(file) if not os.path.isabs(file) and os.path.isfile(file) else None
+            if paths[file]:
+                item = {**item, "path": paths[file]}
         out.append(item)
     return out
 

@@ -384,9 +384,6 @@ class Statement:
     def add(self, text: str) -> None:
         self.text += text
 
-    def add_param(self, value: Any) -> None:
-        self.params.append(value)
-
     def extend(self, values: Sequence[Any]) -> None:
         self.params.extend(values)
 
