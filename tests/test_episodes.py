@@ -98,3 +98,16 @@ def test_turn_ids_follow_the_conversation_not_the_reading():
     evidence = [{"conversation": "x.jsonl:1", "message": 0}, {"conversation": "elsewhere", "message": 0},
                 {"conversation": "x.jsonl:1", "message": 1}]
     assert episodes.linked(evidence, "ns", conversation, {turn["id"]}) == [turn["id"]]
+
+
+def test_episodes_on_every_backend(backend_db, chat):
+    """The same turns, links and re-reading on SQLite and both PostgreSQL servers."""
+    from conftest import Cli
+
+    b = Cli(backend_db)
+    assert b.json("--json", "extract", chat, "-n", "c", "--episodes")["summary"]["turns"] == 5
+    turns = b.json("list", "-n", "c", "--kind", "turn")
+    memories = b.json("list", "-n", "c", "--kind", "memory")
+    assert len(turns) == 5 and {i for m in memories for i in m["metadata"]["episodes"]} <= {t["id"] for t in turns}
+    assert b.json("--json", "extract", chat, "-n", "c", "--episodes", "--force")["summary"]["turns"] == 0
+    assert "turn" in {h["kind"] for h in b.json("search", "blue bowl for Ana", "-n", "c")}
