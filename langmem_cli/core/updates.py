@@ -163,8 +163,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE and not _names_partner(body, *pick) else "")
     said = content_words(body)
     # by lemma: a word that only stems like a head ("positive", "position") is none; a word capitalised
-    # inside the sentence is a name, not an attribute ("trying Fly.io", "at Home Depot")
-    named_inside = {stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*", body)}
+    # inside the sentence (or opening a quoted title) is a name, not an attribute ("trying Fly.io", "at Home
+    # Depot", "we love "Home Alone"")
+    named_inside = {stem(w.lower()) for w in re.findall(r"(?:(?<=[\w,;:] )|(?<=[\w,;:] [\"'\u201c]))[A-Z][\w'-]*", body)}
     heads = {key for t in words(body) for key in (_head_key(t),) if key in HEADS and key not in named_inside
              and head_form(t) and not _other_sense(key, body)}
     if HOME_PLACE.search(body):
@@ -176,7 +177,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     tokens = words(low)
     kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
-    ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
+    ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
     cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
@@ -204,7 +205,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
                    negative and _denies(told, frozenset(subject_words)),
-                   _event(tokens, subject, "plan" in families) and not (primary & SINGLE),
+                   (_event(tokens, subject, "plan" in families) and not (primary & SINGLE)) or _got_to(tokens, subject),
                    bool(_UNREAL.search(body)), text)
 
 
@@ -265,6 +266,21 @@ def _object_of(tokens: list[str], verb: bool = False) -> list[str]:
     return out
 
 
+_OBJECT_PRONOUNS = frozenset("me us you them him her it".split())
+
+
+def _resultative(tokens: list[str], at: int) -> bool:
+    """Whether the verb at ``at`` puts its object in a state rather than ending anything: "leaving us
+    speechless", "it left me happy" (a verb, an object pronoun, an adjective that is nothing else).
+    "left them behind", "left it alone" still tell an ending."""
+    from langmem_cli.core.english import lemmas
+
+    if at + 2 >= len(tokens) or tokens[at + 1] not in _OBJECT_PRONOUNS:
+        return False
+    kinds = set(lemmas(tokens[at + 2]))
+    return kinds == {"ADJ"}
+
+
 def _ending_scope(body: str) -> frozenset[str]:
     """The content words of what a statement tells has ended: for each cue of an ending (an ending
     verb, "is gone", "broke down", "not … anymore", "instead of" …), the phrase it governs in its
@@ -280,7 +296,8 @@ def _ending_scope(body: str) -> frozenset[str]:
             start = len(words(clause[:m.start()]))
             spans.append((start, start + len(words(m.group(0)))))
         kept = set(_without_nouns(tokens))
-        verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)]
+        verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)
+                 and not _resultative(tokens, i)]
         for start, end in spans + verbs:
             governed = _subject_of(tokens[:start]) + _object_of(tokens[end:], (start, end) in verbs)
             cue = " ".join(tokens[start:end])
@@ -511,6 +528,23 @@ def _event(tokens: list[str], subject: str, plans: bool = False) -> bool:
     if verb_of(verb, CHANGE_VERBS):
         return bool(set(found) & LIGHT) and nxt in _ACTION_OBJECT
     return True
+
+
+def _got_to(tokens: list[str], subject: str) -> bool:
+    """Whether the person "got to" do something: an action they had the chance to do, done ("John got
+    to volunteer at a career fair"), whatever it is about; not "got to Lisbon" (arrived), nor "got a
+    job"."""
+    from langmem_cli.core.english import lemmas
+
+    first = subject.split("'")[0].split()
+    if not first:
+        return False
+    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    at = next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+    if at is None or at + 2 >= len(tokens) or tokens[at] != "got" or tokens[at + 1] != "to":
+        return False
+    verb = tokens[at + 2]
+    return verb in lemmas(verb).get("VERB", ())  # a verb in its base form
 
 
 def _begins(tokens: list[str]) -> bool:

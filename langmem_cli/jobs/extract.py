@@ -331,10 +331,10 @@ def _with_turns(store, namespace: str, conversation: Conversation, operations: l
     held = set(store.get_many([t["id"] for t in turns]))
     ids = {t["id"] for t in turns}
     for op in operations:
-        if op.action == "insert" and op.kind != episodes.KIND and (op.metadata or {}).get("evidence"):
-            links = episodes.linked(op.metadata["evidence"], namespace, conversation, ids)  # type: ignore[index]
-            if links:
-                op.metadata = {**(op.metadata or {}), "episodes": links}
+        evidence = (op.metadata or {}).get("evidence") if op.action == "insert" and op.kind != episodes.KIND else None
+        links = episodes.linked(evidence, namespace, conversation, ids) if evidence else []
+        if links:
+            op.metadata = {**(op.metadata or {}), "episodes": links}
     return operations + [Operation("insert", episodes.KIND, t["text"], metadata=t["metadata"], valid_from=t["valid_from"],
                                    row_id=t["id"]) for t in turns if t["id"] not in held]
 

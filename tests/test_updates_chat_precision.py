@@ -1,0 +1,49 @@
+"""Talk that changes nothing closes nothing (issue 23, precision on ordinary chat; issue 24: a fact
+closed by mistake is an answer lost). Three structures that are not a change: a verb that leaves
+its object in a state ("leaving us speechless"), an action the person "got to" do, and a title in
+quotes whose words look like an attribute's ("Home Alone"). Each with the change it must still see."""
+
+from __future__ import annotations
+
+import pytest
+
+from langmem_cli.core import updates
+
+NAMES = frozenset({"tim", "john"})
+
+
+def verdict(older: str, newer: str, cosine: float) -> str | None:
+    return updates.relation(older, newer, cosine, readings=(updates.read(older, NAMES), updates.read(newer, NAMES)))
+
+
+def test_a_verb_that_leaves_its_object_in_a_state_ends_nothing():
+    older = ("Tim had a huge writing issue - got stuck on a plot twist and couldn't find their way out; "
+             "it was crazy frustrating.")
+    assert verdict(older, "Tim says nature sure has a way of leaving us speechless.", 0.44) is None
+    assert not updates.read("Tim says the concert left them speechless.", NAMES).ends
+    # leaving a place, a band, a job, or someone behind still ends it
+    assert updates.read("Tim is leaving the band.", NAMES).ends
+    assert updates.read("Tim left them behind in Leeds.", NAMES).ends
+    assert verdict("Tim plays guitar in a band called Echo.", "Tim left Echo in May.", 0.5) == updates.CHANGES
+
+
+def test_an_action_the_person_got_to_do_is_done_not_a_job():
+    older = "John got to volunteer at a career fair at a local school."
+    assert verdict(older, "John is enjoying their new job.", 0.6) is None
+    assert updates.read(older, NAMES).event
+    # a job is still ended by a new one
+    assert verdict("John works as a teacher at a local school.", "John is enjoying their new job.", 0.6) == updates.CHANGES
+
+
+def test_a_quoted_title_is_a_name_not_an_attribute():
+    older = 'Tim says we love "Home Alone" - it always brings lots of laughs!'
+    newer = "Tim tried writing a story based on their experiences in the UK, but it didn't go the way they wanted."
+    assert verdict(older, newer, 0.38) is None
+    assert "home" not in updates.read(older, NAMES).primary
+    # unquoted, "home" is where the person lives
+    assert verdict("Tim's home is in Leeds.", "Tim's home is in York now.", 0.8) == updates.CHANGES
+
+
+@pytest.mark.parametrize("text", ["Tim says we love “Home Alone” at Christmas.", "Tim says we love 'Home Alone' at Christmas."])
+def test_other_quote_marks_open_a_title_too(text):
+    assert "home" not in updates.read(text, NAMES).heads
