@@ -47,3 +47,22 @@ def test_a_quoted_title_is_a_name_not_an_attribute():
 @pytest.mark.parametrize("text", ["Tim says we love “Home Alone” at Christmas.", "Tim says we love 'Home Alone' at Christmas."])
 def test_other_quote_marks_open_a_title_too(text):
     assert "home" not in updates.read(text, NAMES).heads
+
+
+def test_a_word_of_change_inside_a_noun_phrase_tells_no_change():
+    names = frozenset({"jon", "dana", "caroline", "tomas"})
+    # a noun of a compound ("Jon's dance moves"), the subject of a participle ("time changing our lives")
+    for text in ("Many people there were complementing Jon's dance moves.",
+                 "Caroline says it was made for a local church and shows time changing our lives."):
+        reading = updates.read(text, names)
+        assert not reading.cue and not reading.ends, text
+    # the person's own change still is one, however it is told
+    for text in ("Dana's family moved to Lisbon.", "Dana's family moves to Lisbon in May.", "Dana will start moving to Lisbon.",
+                 "Dana keeps changing jobs.", "Tomas has joined Lumen Health, leaving Quanta behind."):
+        assert updates.read(text, names).cue, text
+    assert updates.read("Dana joined the new team, leaving her old job behind.", names).ends  # the comma: Dana leaves
+
+
+def test_a_head_inside_a_hyphenated_word_is_no_attribute():
+    assert not updates.read("Joanna enjoys dramas and emotionally-driven films.", frozenset({"joanna"})).heads
+    assert updates.read("Joanna drives to work every day.", frozenset({"joanna"})).heads

@@ -167,7 +167,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     # Depot", "we love "Home Alone"")
     named_inside = {stem(w.lower()) for w in re.findall(r"(?:(?<=[\w,;:] )|(?<=[\w,;:] [\"'\u201c]))[A-Z][\w'-]*", body)}
     heads = {key for t in words(body) for key in (_head_key(t),) if key in HEADS and key not in named_inside
-             and head_form(t) and not _other_sense(key, body)}
+             and head_form(t) and not _other_sense(key, body)} - _compounded(body)
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
@@ -175,7 +175,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
     tokens = words(low)
-    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words)))
+    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words),
+                                                       _noun_subjects(body, frozenset(subject_words))))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
     cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
@@ -413,6 +414,19 @@ def _other_sense(head: str, body: str) -> bool:
 _PARTNER = re.compile(r"([\w']+) partners?\b", re.I)
 
 
+def _compounded(body: str) -> frozenset[str]:
+    """Heads used only as the second part of a hyphenated word, where they name something else
+    ("emotionally-driven films"); "drives to work" keeps its head."""
+    inside: set[str] = set()
+    alone: set[str] = set()
+    for token in re.findall(r"[\w']+(?:-[\w']+)*", body.lower()):
+        for n, part in enumerate(token.split("-")):
+            key = _head_key(part)
+            if key in HEADS:
+                (inside if n else alone).add(key)
+    return frozenset(inside - alone)
+
+
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
 LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
 # the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
@@ -437,21 +451,55 @@ def _adjective(word: str, own: frozenset[str]) -> bool:
     return "ADJ" in kinds and "ADV" not in kinds and "AUX" not in kinds and "VERB" not in kinds
 
 
-def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset()) -> list[str]:
-    """The tokens without the words of change used as nouns: after a determiner or a possessive, with
-    at most one adjective between ("their next move", "an amazing change", "Dana's switch")."""
+# verbs followed by a verb in -ing that they govern ("started moving", "keeps changing"): not its subject
+_CATENATIVE = frozenset("start begin stop keep quit try consider finish avoid enjoy love like hate miss risk plan "
+                        "think talk dream go".split())
+
+
+def _noun_subject(word: str, own: frozenset[str]) -> bool:
+    """Whether ``word``, right before a verb in -ing, is a noun that is its subject ("time changing our
+    lives"): a noun (no adjective, no auxiliary), not the person, a function word, a possessive nor
+    a verb that governs the -ing form ("started moving")."""
     from langmem_cli.core.english import lemmas
 
+    kinds = lemmas(word)
+    if word in STOPWORDS or word.endswith("'s") or stem(word) in own or "NOUN" not in kinds or "ADJ" in kinds:
+        return False
+    return not set(kinds.get("VERB", ())) & _CATENATIVE
+
+
+def _noun_subjects(body: str, own: frozenset[str]) -> dict[str, set[str]]:
+    """Verbs in -ing right after a lower-case noun that is their subject, in the text as written (no
+    comma between: in "Lumen Health, leaving Quanta behind" the person leaves): -ing form -> nouns."""
+    out: dict[str, set[str]] = {}
+    for m in re.finditer(r"\b([a-z][a-z']*) ([a-z]+ing)\b", body):
+        if _noun_subject(m.group(1), own):
+            out.setdefault(m.group(2), set()).add(m.group(1))
+    return out
+
+
+def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
+                   idle: dict[str, set[str]] | None = None) -> list[str]:
+    """The tokens without the words of change used as nouns: after a determiner or a possessive, with
+    at most one adjective, or one noun of a compound, between ("their next move", "an amazing change",
+    "Dana's switch", "Jon's dance moves")."""
+    from langmem_cli.core.english import lemmas
+
+    idle = idle or {}
     out = []
     for i, t in enumerate(tokens):
         if verb_of(t, CHANGE_VERBS):
             before = tokens[max(0, i - 2):i]
             if before and before[-1] in OTHERS:
                 continue  # "lets you move", "the team that left": someone or something else changes
+            if before and t in idle and before[-1] in idle[t]:
+                continue  # "shows time changing our lives": the noun before the participle changes
             if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
                            (len(before) == 2 and (before[0] in DETERMINERS or before[0].endswith("'s"))
-                            and "ADJ" in lemmas(before[1]))):
-                continue
+                            and ("ADJ" in lemmas(before[1])
+                                 or ("NOUN" in lemmas(before[1]) and "NOUN" in lemmas(t) and before[1] not in STOPWORDS
+                                     and tokens[i + 1:i + 2] not in (["to"], ["from"], ["into"], ["out"], ["away"], ["back"]))))):
+                continue  # "their next move", "Jon's dance moves" (a noun in a compound), not "Dana's family moved"
             if before and t.endswith("s") and _adjective(before[-1], own):
                 continue  # "positive changes", "big moves": a noun after its adjective
         out.append(t)
