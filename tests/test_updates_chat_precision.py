@@ -66,3 +66,21 @@ def test_a_word_of_change_inside_a_noun_phrase_tells_no_change():
 def test_a_head_inside_a_hyphenated_word_is_no_attribute():
     assert not updates.read("Joanna enjoys dramas and emotionally-driven films.", frozenset({"joanna"})).heads
     assert updates.read("Joanna drives to work every day.", frozenset({"joanna"})).heads
+
+
+def test_what_someone_will_never_forget_is_not_over():
+    names = frozenset({"joanna"})
+    newer = "Joanna will never forget seeing all of the characters they wrote being acted out."
+    assert verdict("Joanna says seeing the smiles on everyone's faces when they try it is a total win!", newer, 0.54) is None
+    assert not updates.read(newer, names).over
+    # "forget X" alone still says X is over
+    assert updates.read("Joanna says forget Trello, the team uses Linear now.", names).over
+
+
+def test_time_words_and_stuff_are_no_shared_value():
+    older = "John has been keeping busy since we last talked!"
+    assert verdict(older, "Had a wild week, John's car broke down last Fri on their way to work.", 0.53) is None
+    older = "It kills Maria to think about all the kids without the proper stuff they need."
+    newer = "The week before 31 July 2023 Maria dropped off that stuff they baked at the homeless shelter."
+    assert updates.relation(older, newer, 0.49, readings=(updates.read(older, frozenset({"maria"})),
+                                                          updates.read(newer, frozenset({"maria"})))) is None
