@@ -84,3 +84,18 @@ def test_time_words_and_stuff_are_no_shared_value():
     newer = "The week before 31 July 2023 Maria dropped off that stuff they baked at the homeless shelter."
     assert updates.relation(older, newer, 0.49, readings=(updates.read(older, frozenset({"maria"})),
                                                           updates.read(newer, frozenset({"maria"})))) is None
+
+
+def test_a_cue_changes_the_attribute_it_is_said_of():
+    names = frozenset({"tim", "marisol"})
+
+    def v(older, newer, cosine):
+        return updates.relation(older, newer, cosine, readings=(updates.read(older, names), updates.read(newer, names)))
+
+    # the cue ("joined") is said of a club, the studies of another clause: no new studies
+    assert v("Tim says busy with studies but finding time to relax with books - good balance.",
+             "Joined a travel club and, like Tim said, working on studies.", 0.58) is None
+    # in one clause with the attribute, or the end of something named, it changes it
+    assert v("Tim studies history at York.", "Tim started studying law at Leeds.", 0.6) == updates.CHANGES
+    assert v("Marisol works as a developer.", "Marisol signed a contract with Tidewell, so Orbis is behind her.", 0.3) \
+        == updates.CHANGES

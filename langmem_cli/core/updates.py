@@ -512,6 +512,22 @@ ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "is
 _PERSISTS = re.compile(r"(?:gave|give|given|giving|done)\b", re.I)
 
 
+def _cue_with(text: str, families: frozenset[str]) -> bool:
+    """Whether one clause of ``text`` holds both a cue of change and a head of one of ``families``
+    (or a phrase that states one: "is in Lyon", "is a nurse at Mercy")."""
+    for clause in _CLAUSES.split(_body(text)):
+        tokens = words(clause.lower())
+        kept, _ = _unnegated_changes(_without_nouns(tokens))
+        told = " ".join(kept)
+        cue = (_tells_ending(told) or any(verb_of(w, CHANGE_VERBS) for w in kept) or bool(PHRASES.search(clause))
+               or _begins(kept) or _from_to(told))
+        heads = {FAMILY_OF[key] for t in tokens for key in (_head_key(t),) if key in HEADS and head_form(t)}
+        placed = ({"home"} if LOCATED.search(clause) else set()) | ({"work"} if EMPLOYED.search(clause) else set())
+        if cue and (heads | placed) & families:
+            return True
+    return False
+
+
 def _tells_ending(told: str) -> bool:
     """Whether an ending phrase is told: a negated giving up ("won't give up", "never gave up", "not
     done with it") says something goes on, not that it is over."""
@@ -826,7 +842,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # an ending and a specific word in common, said in the clause that tells the ending ("since they
     # moved from their home country" does not end the friends of the main clause)
     ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
-    cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
+    # (the cue said of the attribute: in one clause with it, "Tim joined a travel club and is working on
+    # studies" begins no new studies; or the end of something named, "so Orbis is behind me")
+    said_of = _cue_with(newer, a.primary & b.primary & SINGLE) or (b.ends and bool(b.ending_words & b.proper))
+    cue = names or (b.ends and ended_specific) or (b.cue and one_kind and said_of) or (b.ends and cosine >= CLOSE and bool(common))
     flip = a.denies != b.denies and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
     # the same attribute said (a word of it in common) and a new value of the same type on each side:
     # a word of the attribute the other lacks ("bus" /
