@@ -99,3 +99,17 @@ def test_a_cue_changes_the_attribute_it_is_said_of():
     assert v("Tim studies history at York.", "Tim started studying law at Leeds.", 0.6) == updates.CHANGES
     assert v("Marisol works as a developer.", "Marisol signed a contract with Tidewell, so Orbis is behind her.", 0.3) \
         == updates.CHANGES
+
+
+def test_what_is_still_to_come_and_moving_ahead_change_nothing():
+    names = frozenset({"john", "joanna"})
+
+    def v(older, newer, cosine):
+        return updates.relation(older, newer, cosine, readings=(updates.read(older, names), updates.read(newer, names)))
+
+    assert v("John will check it out.", "John hasn't read them yet but they will check them out.", 0.71) is None
+    assert not updates.read("John hasn't read them yet.", names).denies
+    assert updates.read("John hasn't read them.", names).denies  # without "yet", a denial
+    assert v("Joanna went to Woodhaven, a small town in the Midwest.", "Joanna is gonna keep grinding and moving ahead.", 0.39) is None
+    assert not updates.read("Joanna is gonna keep moving forward.", names).cue
+    assert updates.read("Joanna is moving to Leeds.", names).cue

@@ -47,7 +47,7 @@ HOME_PLACE = re.compile(r"\b(?:my|our|their|his|her|\w+'s) (?:own )?place\b|\ba 
 OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"\b(?:go|goes|going|went|get|gets|getting|got|way|ride|rides|drive|drives|cycle|cycles|walk|walks|"
                          r"commute|commutes|back) to (work)\b(?! (?:at|for|as)\b)|"
-                         r"\b(mov(?:e|es|ed|ing)) up\b", re.I)  # "moved up to editor": a promotion, no move
+                         r"\b(mov(?:e|es|ed|ing)) (?:up|ahead|forward|along)\b", re.I)  # "moved up to editor": a promotion, no move
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():

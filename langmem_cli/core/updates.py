@@ -382,13 +382,16 @@ def _of_person(before: str, person: frozenset[str]) -> bool:
 
 def _denies(text: str, person: frozenset[str]) -> bool:
     """Whether the statement denies something of the person: a negation whose subject is the person
-    (``_of_person``), not a doubt ("not sure what to do": an adjective that opens a clause)."""
+    (``_of_person``), not a doubt ("not sure what to do": an adjective that opens a clause) nor what is
+    still to come ("hasn't read them yet")."""
     from langmem_cli.core.english import lemmas
 
     for m in re.finditer(r"\b(?:not|never|no)\b|n't\b", text, re.I):
         after = words(text[m.end():])[:2]
         if len(after) == 2 and "ADJ" in lemmas(after[0]) and after[1] in _CLAUSE_OPENERS:
             continue
+        if "yet" in words(_CLAUSES.split(text[m.end():], maxsplit=1)[0])[:5]:
+            continue  # "hasn't read them yet": still to come, nothing denied
         if _of_person(text[:m.start()], person):
             return True
     return False
@@ -492,6 +495,8 @@ def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
             before = tokens[max(0, i - 2):i]
             if before and before[-1] in OTHERS:
                 continue  # "lets you move", "the team that left": someone or something else changes
+            if tokens[i + 1:i + 2] in (["ahead"], ["forward"], ["along"]):
+                continue  # "moving ahead", "move forward": going on, no change of anything
             if before and t in idle and before[-1] in idle[t]:
                 continue  # "shows time changing our lives": the noun before the participle changes
             if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
