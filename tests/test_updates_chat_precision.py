@@ -113,3 +113,15 @@ def test_what_is_still_to_come_and_moving_ahead_change_nothing():
     assert v("Joanna went to Woodhaven, a small town in the Midwest.", "Joanna is gonna keep grinding and moving ahead.", 0.39) is None
     assert not updates.read("Joanna is gonna keep moving forward.", names).cue
     assert updates.read("Joanna is moving to Leeds.", names).cue
+
+
+@pytest.mark.parametrize("text", ["On another note, Nate upgraded some of their equipment at home.",
+                                  "Nate says it makes coming home after a long day of gaming better."])
+def test_going_home_and_what_is_done_at_home_are_not_where_one_lives(text):
+    assert "home" not in updates.read(text, frozenset({"nate"})).primary
+
+
+@pytest.mark.parametrize("text", ["Nate is at home in Lisbon now.", "Nate lives at home with their parents.",
+                                  "Nate moved back home to Porto."])
+def test_living_at_home_still_is(text):
+    assert "home" in updates.read(text, frozenset({"nate"})).primary

@@ -47,7 +47,12 @@ HOME_PLACE = re.compile(r"\b(?:my|our|their|his|her|\w+'s) (?:own )?place\b|\ba 
 OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"\b(?:go|goes|going|went|get|gets|getting|got|way|ride|rides|drive|drives|cycle|cycles|walk|walks|"
                          r"commute|commutes|back) to (work)\b(?! (?:at|for|as)\b)|"
-                         r"\b(mov(?:e|es|ed|ing)) (?:up|ahead|forward|along)\b", re.I)  # "moved up to editor": a promotion, no move
+                         r"\b(mov(?:e|es|ed|ing)) (?:up|ahead|forward|along)\b|"  # "moved up to editor": a promotion, no move
+                         # going home at the end of a day, and what is done at home, are not where one lives
+                         r"\b(?:come|comes|coming|came|get|gets|getting|got|go|goes|going|went|head|heads|heading|headed) (home)\b|"
+                         r"(?<!\bis )(?<!\bam )(?<!'m )(?<!'s )(?<!\bare )(?<!'re )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )"
+                         r"(?<!\blive )(?<!\blives )(?<!\bliving )(?<!\blived )(?<!\bstay )(?<!\bstays )(?<!\bstaying )(?<!\bstayed )"
+                         r"\bat (home)\b", re.I)
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():
