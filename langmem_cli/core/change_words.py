@@ -22,7 +22,7 @@ FAMILIES: dict[str, tuple[bool, str]] = {
     "diet": (True, """eat eats eating ate vegetarian vegan pescatarian diet meat fish dairy gluten keto carnivore
                     omnivore food foods meal meals"""),
     "partner": (True, """dating date married marry engaged engagement partner girlfriend boyfriend wife husband
-                    divorced divorce single relationship fiance fiancee spouse"""),
+                    divorced divorce single relationship fiance fiancee spouse couple"""),
     "name": (True, """name named call called nickname"""),
     "commute": (True, """commute commuting drive drives driving car bike cycle cycling train bus subway transit"""),
     "school": (True, """school university college degree studying student enrolled graduate graduated major phd
@@ -47,7 +47,8 @@ HOME_PLACE = re.compile(r"\b(?:my|our|their|his|her|\w+'s) (?:own )?place\b|\ba 
 OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"\b(?:go|goes|going|went|get|gets|getting|got|way|ride|rides|drive|drives|cycle|cycles|walk|walks|"
                          r"commute|commutes|back) to (work)\b(?! (?:at|for|as)\b)|"
-                         r"\b(mov(?:e|es|ed|ing)) up\b", re.I)  # "moved up to editor": a promotion, no move
+                         r"\b(mov(?:e|es|ed|ing)) up\b|"  # "moved up to editor": a promotion, no move
+                         r"\b(couples?) of\b", re.I)  # "a couple of weeks": a few, no partner
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():
@@ -108,6 +109,7 @@ ENDING = re.compile(
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|in place of|"
     r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|ended(?! up\b)|died|"
+    r"(?:broke|broken|break|breaking|split|splitting) up|(?:faded|fading|fizzled|fizzling) (?:out|away)|"
     r"(?:is|are|was|were) (?:now |all )?behind (?:me|us|them|him|her)\b|(?:(?:is|are|was|were) \w+ )?for good(?=\s*(?:[,;.!]|$))|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
@@ -123,7 +125,8 @@ FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
          r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
-         r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
+         r"(?:took|taken|takes|take) the place of|(?:moved|moving|move|moves) out of|"
+         r"(?:broke|broken|split) up with|separated from|" + PAST_PLAN)
 _NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
 OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)

@@ -192,6 +192,38 @@ def _says_what_it_replaces(sentence: str) -> bool:
     return negated(before) or bool(ENDING.search(before)) or any(verb_of(w, ENDING_VERBS) for w in words(before))
 
 
+# chat register: "i" written in lower case ("i take the train now", "i'm")
+_LOWER_I = re.compile(r"(?<![\w'.-])i(?=(?:'m|'ve|'d|'ll)?(?![\w.'-]))")
+
+
+def _past_form(word: str) -> bool:
+    """Whether ``word`` is only ever a past form of a verb ("switched", "sold", "got"): a verb
+    lemma other than the word, and no other reading (not "broke", an adjective too; not "quit",
+    "put", the same as their base form; no auxiliary "had", "was")."""
+    found = lemmas(word)
+    verbs = found.get("VERB", ())
+    return (set(found) == {"VERB"} and bool(verbs) and word.lower() not in verbs and not word.lower().endswith(("ing", "s"))
+            and third_person_verb(verbs[0]) != word.lower())
+
+
+def with_speaker(sentence: str) -> tuple[str, bool]:
+    """The sentence with its speaker written out where chat leaves them implicit: "i" in lower case
+    is "I"; a sentence that opens with a past form of a verb has "I" for its subject ("switched to
+    matcha in the mornings", "sold the Volvo, got a Skoda", "got promoted"): a diary-style subject
+    drop, as an imperative or a question never opens with a past form. And whether it added one."""
+    text = _LOWER_I.sub("I", sentence)
+    first = words(text)[:1]
+    # a verb whose past is its base form ("quit", "put") is past when the next clause opens with a past form
+    # ("quit Low Tide, joined Marigold")
+    later = [words(c)[:1] for c in re.split(r"[,;]\s+", text)[1:]]
+    past = bool(first) and (_past_form(first[0]) or ("VERB" in lemmas(first[0]) and "AUX" not in lemmas(first[0])
+                                                     and first[0] not in COMMANDS
+                                                     and any(w and _past_form(w[0]) for w in later)))
+    if len(words(text)) > 1 and text[:1].isalpha() and past:
+        return "I " + text[:1].lower() + text[1:], True
+    return text, False
+
+
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
     """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
     transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
@@ -258,7 +290,12 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
             text = text[:m.start(2)] + third_person_verb(m.group(2)) + text[m.end(2):]
     text = _OBJECT.sub(other, text)
     if first < 0:
-        text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
+        lead = text.split(" ", 1)[0].rstrip(",;:.!")
+        # a capitalised first word stays capitalised when it is a name: written so inside a sentence of the
+        # conversation, or no word of the English lexicon ("Madrid, since the move in April")
+        keep = lead in proper or (lead[:1].isupper() and lead.isalpha() and lead.lower() not in STOPWORDS
+                                  and not lemmas(lead))
+        text = f"{name} says {text if keep else text[:1].lower() + text[1:]}"
     text = text[:1].upper() + text[1:]
     if name == USER:
         text = text[:1] + text[1:].replace(USER, USER.lower())
@@ -325,6 +362,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
+            sentence, _ = with_speaker(sentence)
             context = None
             pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
                 and worth_keeping(f"{before} {sentence}")

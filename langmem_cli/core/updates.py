@@ -57,6 +57,7 @@ from langmem_cli.core.english import third_person_verb
 from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, content_words, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
+NEAR = 0.4  # cosine from which a move to a new name may replace the name an attribute of one value held
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 FRAME = 2  # words a statement may differ by and still say the same thing of another value
@@ -174,7 +175,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
     tokens = words(low)
-    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words)))
+    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words), _clause_starts(low)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
     cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
@@ -420,15 +421,29 @@ def _adjective(word: str, own: frozenset[str]) -> bool:
     return "ADJ" in kinds and "ADV" not in kinds and "AUX" not in kinds and "VERB" not in kinds
 
 
-def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset()) -> list[str]:
+def _clause_starts(text: str) -> frozenset[int]:
+    """The indexes (in ``words(text)``) of the words that open a clause after a comma, semicolon,
+    colon or dash: what stands before them belongs to another clause."""
+    out, count = set(), 0
+    for n, part in enumerate(re.split(r"\s*[,;:–—]\s+|\s+-\s+", text)):
+        if n:
+            out.add(count)
+        count += len(words(part))
+    return frozenset(out)
+
+
+def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(), starts: frozenset[int] = frozenset()) -> list[str]:
     """The tokens without the words of change used as nouns: after a determiner or a possessive, with
-    at most one adjective between ("their next move", "an amazing change", "Dana's switch")."""
+    at most one adjective between ("their next move", "an amazing change", "Dana's switch"). Only
+    the words of its own clause stand before a verb ("we finally did it, moved out": "it" is the
+    object of another verb, not the subject of "moved")."""
     from langmem_cli.core.english import lemmas
 
     out = []
     for i, t in enumerate(tokens):
         if verb_of(t, CHANGE_VERBS):
-            before = tokens[max(0, i - 2):i]
+            opened = max((j for j in starts if j <= i), default=0)
+            before = tokens[max(0, i - 2, opened):i]
             if before and before[-1] in OTHERS:
                 continue  # "lets you move", "the team that left": someone or something else changes
             if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
@@ -672,8 +687,12 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
     for m in _TITLE.finditer(body):
         before = words(body[:m.start()])[-1:]
         verb = m.group(1).lower()
-        if not before or before[0].replace("'s", "") != person.split()[-1]:
+        # the person, or "they": the extractor names the person once and then says "they" ("Dana got
+        # promoted, they are architect now")
+        if not before or before[0].replace("'s", "") not in (person.split()[-1], "they"):
             continue
+        if before[0] == "they" and not re.match(r"\s*" + re.escape(person.split()[0]), body[:m.start()], re.I):
+            continue  # "they" is the person only when the statement opens with them
         kinds = lemmas(m.group(2))
         promoted = verb.endswith(" to")  # "moved up to editor", "got promoted to editor": a new rank told
         if "NOUN" not in kinds or "ADJ" in kinds or m.group(2) in PEOPLE or \
@@ -681,6 +700,44 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
             continue  # not a noun, a person's relation, or the head of another attribute ("a vegan")
         return stem(m.group(2)), verb not in ("is", "am", "are", "'s", "'m", "'re") or bool(m.group(3)), promoted
     return "", False, False
+
+
+def _target(text: str, subject: str) -> tuple[str, bool] | None:
+    """What a verb of change says the person went over to: the word after "to" that follows the verb
+    within a few words ("switched to matcha", "transferred to Sorbonne", "upgraded to a Kia",
+    "migrated the whole team to Obsidian"), stemmed, and whether it is a name; None when there is
+    none, or it is no noun or name ("switched to using …", "moved to the city centre": an adjective
+    or a verb stands first)."""
+    from langmem_cli.core.english import lemmas
+
+    from langmem_cli.core.change_words import LIGHT
+
+    tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+    person = set(words(subject.split("'")[0])) | {"they", "we", "i"}
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if not verb_of(low, CHANGE_VERBS) or set(lemmas(low).get("VERB", ())) & LIGHT:
+            continue  # a verb of changing over, not a light one ("the art took Melanie to that moment")
+        before = [t.lower().split("'")[0] for t in tokens[max(0, i - 3):i]]  # "we've switched"
+        if not before or before[-1] not in person and not (len(before) > 1 and before[-2] in person
+                                                              and set(lemmas(before[-1])) <= {"ADV"}):
+            continue  # its subject is the person, right before it or past one adverb ("Dana finally switched")
+        for j in range(i + 1, min(len(tokens), i + 1 + SCOPE)):
+            if tokens[j].lower() != "to":
+                continue
+            at = j + 1
+            while at < len(tokens) and tokens[at].lower() in _DETERMINERS:
+                at += 1
+            if at >= len(tokens):
+                return None
+            word = tokens[at]
+            kinds = set(lemmas(word.lower()))
+            if word[:1].isupper() and word.lower() not in STOPWORDS:
+                return stem(word.lower()), True
+            if kinds == {"NOUN"} or not kinds:  # a noun, or a word no lexicon knows ("matcha")
+                return stem(word.lower()), False
+            return None
+    return None
 
 
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
@@ -785,11 +842,30 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     title_a, title_b = _title(older, a), _title(newer, b)
     role = ((b.cue or title_b[2]) and bool(title_a[0]) and bool(title_b[0]) and title_a[0] != title_b[0] and title_b[0] not in a.words
             and (title_a[1] or title_b[1] or "work" in (a.primary | b.primary)))
+    # - a verb of change that names only what the person went over to ("switched to matcha",
+    #   "transferred to Sorbonne", "upgraded to a Kia"), in a statement the embedder relates to an
+    #   earlier one of theirs holding another value of the same kind (another name for a name, another
+    #   noun for a noun) that the later one does not repeat
+    #   (or, for a name, less related when the earlier one gives a name as the value of an attribute
+    #   that holds one value: "studies economics at Bocconi" / "transferred to Sorbonne")
+    target = _target(newer, b.subject) if b.cue and not b.named and cosine >= NEAR and not a.event else None
+    retarget = False
+    if target is not None and target[0] not in a.words:
+        if target[1]:
+            retarget = bool(a.proper - b.proper - frequent) and (
+                cosine >= RELATED or bool(_slot_names(older, a, a.primary & SINGLE) - b.proper - frequent))
+        elif cosine < RELATED:
+            retarget = False
+        else:
+            from langmem_cli.core.english import lemmas
+
+            retarget = any("NOUN" in lemmas(w) or not lemmas(w) for w in said_a - said_b - a.cues - FUNCTION - GENERIC
+                           - a.heads - frequent if w not in a.proper)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame or in_place or role:
+    if cue or flip or one_value or frame or in_place or role or retarget:
         return CHANGES
     return None
 
