@@ -98,7 +98,7 @@ _ENDING_WORDS = """moved relocated switched switching changed changing quit quit
 stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled canceled abandoned
 swapped exchanged traded sold reverted migrated ported rewrote""".split()
 _BEGINNING_WORDS = """started starting began become became joined converted transferred upgraded downgraded adopted
-picked took returned gotten went turned postponed hired""".split()
+picked took returned gotten went turned postponed hired recruited poached headhunted""".split()
 ENDING_VERBS = frozenset(stem(w) for w in _ENDING_WORDS)
 BEGINNING_VERBS = frozenset(stem(w) for w in _BEGINNING_WORDS)
 CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
@@ -125,8 +125,7 @@ FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
          r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
-         r"(?:took|taken|takes|take) the place of|(?:moved|moving|move|moves) out of|"
-         r"(?:broke|broken|split) up with|separated from|" + PAST_PLAN)
+         r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
 _NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
 OVER_VALUE = re.compile(r"\b(?:" + _OVER + r")" + _VALUE, re.I)

@@ -186,6 +186,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     replaced = frozenset(stem(w) for g in TAKEN_PLACE.findall(told) for w in words(g) if w not in STOPWORDS)
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS) | replaced
     named |= replaced
+    left = _left_from(told)
+    named, over = named | left, over | left
     refused = _refused(told, frozenset(subject_words))
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
     ending_words = _ending_scope(body)
@@ -291,6 +293,27 @@ def _ending_scope(body: str) -> frozenset[str]:
                 if at is not None:  # what the negated predicate said, and the clause's subject
                     governed += before[at + 1:] + _subject_of(before[:at])
             out |= {stem(w) for w in governed if w not in STOPWORDS and len(w) > 1}
+    return frozenset(out)
+
+
+def _left_from(told: str) -> frozenset[str]:
+    """What a verb of beginning says was left: the words after "from" that follows it and its object
+    ("Norvex poached Dana from Orbis", "transferred from Imperial", "hired away from Quanta"); a
+    light verb ("got a gift from", "took the train from") tells where a thing came from, not a change."""
+    from langmem_cli.core.change_words import LIGHT
+    from langmem_cli.core.english import lemmas
+
+    out: set[str] = set()
+    tokens = words(told)
+    for i, verb in enumerate(tokens):
+        if not verb_of(verb, BEGINNING_VERBS) or set(lemmas(verb).get("VERB", ())) & LIGHT:
+            continue
+        for j in range(i + 1, min(len(tokens), i + 4)):
+            if tokens[j] == "from":
+                out |= {stem(w) for w in _object_of(tokens[j + 1:]) if w not in STOPWORDS}
+                break
+            if tokens[j] in _PHRASE_END:
+                break  # "from" belongs to another phrase ("joined a club in town from …")
     return frozenset(out)
 
 
@@ -702,7 +725,7 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
     return "", False, False
 
 
-def _target(text: str, subject: str) -> tuple[str, bool] | None:
+def _target(text: str, subject: str) -> tuple[str, bool, bool] | None:
     """What a verb of change says the person went over to: the word after "to" that follows the verb
     within a few words ("switched to matcha", "transferred to Sorbonne", "upgraded to a Kia",
     "migrated the whole team to Obsidian"), stemmed, and whether it is a name; None when there is
@@ -730,14 +753,48 @@ def _target(text: str, subject: str) -> tuple[str, bool] | None:
                 at += 1
             if at >= len(tokens):
                 return None
-            word = tokens[at]
+            word, article = tokens[at], tokens[at - 1].lower() in ("a", "an")
             kinds = set(lemmas(word.lower()))
             if word[:1].isupper() and word.lower() not in STOPWORDS:
-                return stem(word.lower()), True
+                return stem(word.lower()), True, article
             if kinds == {"NOUN"} or not kinds:  # a noun, or a word no lexicon knows ("matcha")
-                return stem(word.lower()), False
+                return stem(word.lower()), False, article
             return None
     return None
+
+
+def _possessed(text: str, subject: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What a statement says one of its person's things is: the noun after "Dana's" or "their"
+    (past at most two adjectives, a noun and no person: "Dana's sister" is someone else), then a form
+    of "be", and the name it is ("Dana's band these days is Marigold", "their new gym is Gravity"):
+    (the noun, the name), stemmed; empty when it says none."""
+    from langmem_cli.core.english import lemmas
+
+    person = subject.split("'")[0].split()
+    if not person:
+        return frozenset(), frozenset()
+    tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+    low = [t.lower() for t in tokens]
+    for i, t in enumerate(low):
+        if t not in (person[-1] + "'s", "their"):
+            continue
+        at = i + 1
+        while at < min(len(low) - 1, i + 3) and _adjective(low[at], frozenset()):
+            at += 1
+        if at >= len(low) or "NOUN" not in lemmas(low[at]) or low[at] in PEOPLE or low[at] in STOPWORDS:
+            continue
+        noun, rest = low[at], at + 1
+        while rest < len(low) and low[rest] in ("now", "currently", "these", "days", "nowadays"):
+            rest += 1
+        if rest < len(low) and low[rest] in ("is", "are") :
+            rest += 1 + (rest + 1 < len(low) and low[rest + 1] == "now")
+            value = []
+            while rest < len(tokens) and tokens[rest][:1].isupper():
+                value.append(stem(low[rest]))
+                rest += 1
+            if value:
+                return frozenset({stem(noun)}), frozenset(value)
+    return frozenset(), frozenset()
 
 
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
@@ -846,14 +903,15 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   "transferred to Sorbonne", "upgraded to a Kia"), in a statement the embedder relates to an
     #   earlier one of theirs holding another value of the same kind (another name for a name, another
     #   noun for a noun) that the later one does not repeat
-    #   (or, for a name, less related when the earlier one gives a name as the value of an attribute
-    #   that holds one value: "studies economics at Bocconi" / "transferred to Sorbonne")
+    #   (or, less related, a name of the same kind: a thing of a make, "a Kia" for "owns a Honda": a name
+    #   after an indefinite article on both sides)
     target = _target(newer, b.subject) if b.cue and not b.named and cosine >= NEAR and not a.event else None
     retarget = False
     if target is not None and target[0] not in a.words:
         if target[1]:
+            made = {stem(w.lower()) for w in re.findall(r"\b(?:a|an) ([A-Z][\w'-]*)", _body(older))}
             retarget = bool(a.proper - b.proper - frequent) and (
-                cosine >= RELATED or bool(_slot_names(older, a, a.primary & SINGLE) - b.proper - frequent))
+                cosine >= RELATED or (target[2] and bool(made - b.proper - a.own - frequent)))
         elif cosine < RELATED:
             retarget = False
         else:
@@ -861,11 +919,17 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
 
             retarget = any("NOUN" in lemmas(w) or not lemmas(w) for w in said_a - said_b - a.cues - FUNCTION - GENERIC
                            - a.heads - frequent if w not in a.proper)
+    # - a thing of the person's, told with a cue as holding another name ("Dana's band these days is
+    #   Marigold") that an earlier statement of theirs gave by the same noun with its own name ("plays
+    #   bass in a band called Low Tide"): the noun is the attribute, whatever words it has
+    noun, value = _possessed(newer, b.subject) if b.cue and not a.event else (frozenset(), frozenset())
+    owned = (bool(noun & a.words - GENERIC - FUNCTION - frequent) and bool(value - a.words)
+             and bool(a.proper - a.own - b.words - frequent))
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame or in_place or role or retarget:
+    if cue or flip or one_value or frame or in_place or role or retarget or owned:
         return CHANGES
     return None
 
