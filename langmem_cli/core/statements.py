@@ -224,6 +224,42 @@ def with_speaker(sentence: str) -> tuple[str, bool]:
     return text, False
 
 
+# a question about the person: "Where do you live these days?", "Which phone do you have now?", "What are
+# you using now?", "What's your position now?"
+_ASKED = re.compile(r"^(where|what|which [\w-]+|who|how|what [\w-]+)\s+(do|are)\s+you\s+([^?]+)\?\s*$|"
+                    r"^(what|who|where)(?:'s| is)\s+your\s+([^?]+)\?\s*$", re.I)
+
+
+def _verbless(clause: str) -> bool:
+    """A short phrase with no verb nor pronoun: a bare answer ("Madrid", "By subway", "A Tesla")."""
+    tokens = words(clause)
+    return 0 < len(tokens) <= 4 and not any(
+        t in FIRST | GROUP | _OBJECT_PRONOUN or "AUX" in lemmas(t) or set(lemmas(t)) == {"VERB"} for t in tokens)
+
+
+def as_answer(question: str, sentence: str) -> tuple[str, frozenset[str]] | None:
+    """A bare answer to the assistant's question about the person, read with the question it answers
+    ("Where do you live these days?" — "Madrid, since the move in April." → "Where I live these
+    days is Madrid, since the move in April."): the question's words frame the answer, the answer
+    (the person's own words) is the fact. None when the sentence is no bare answer (it opens with a
+    clause of its own) or the question is not one of the forms read here. Also the words the
+    question added."""
+    m = _ASKED.match(question.strip())
+    if not m or not _verbless(re.split(r"[,;:]", sentence, maxsplit=1)[0]):
+        return None
+    if m.group(1):
+        wh, aux, rest = m.group(1).lower(), m.group(2).lower(), m.group(3).strip()
+        frame = f"{wh} I {'am ' if aux == 'are' else ''}{rest}"
+    else:
+        frame = f"my {m.group(5).strip()}"
+    frame = re.sub(r"\byour\b", "my", frame, flags=re.I)
+    first = sentence.split(" ", 1)[0].rstrip(",;:.")
+    # a function word or an adverb opening the answer is no name ("By subway", "The Fairphone", "Mostly …")
+    common = first.lower() in STOPWORDS or set(lemmas(first)) == {"ADV"}
+    answer = sentence[:1].lower() + sentence[1:] if common else sentence
+    return frame[:1].upper() + frame[1:] + " is " + answer, frozenset(words(frame))
+
+
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
     """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
     transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
@@ -290,12 +326,7 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
             text = text[:m.start(2)] + third_person_verb(m.group(2)) + text[m.end(2):]
     text = _OBJECT.sub(other, text)
     if first < 0:
-        lead = text.split(" ", 1)[0].rstrip(",;:.!")
-        # a capitalised first word stays capitalised when it is a name: written so inside a sentence of the
-        # conversation, or no word of the English lexicon ("Madrid, since the move in April")
-        keep = lead in proper or (lead[:1].isupper() and lead.isalpha() and lead.lower() not in STOPWORDS
-                                  and not lemmas(lead))
-        text = f"{name} says {text if keep else text[:1].lower() + text[1:]}"
+        text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
     text = text[:1].upper() + text[1:]
     if name == USER:
         text = text[:1] + text[1:].replace(USER, USER.lower())
@@ -357,12 +388,18 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
         earlier = previous.get(m.speaker)  # the last full sentence of the previous user message, same speaker
         before: str | None = None  # the last full sentence of this message so far
         previous.clear()
-        for raw in sentences(m.content):
+        prior = conversation.messages[index - 1] if index else None
+        asked = sentences(prior.content)[-1] if prior is not None and prior.role == "assistant" and \
+            prior.content.strip().endswith("?") else None
+        for n, raw in enumerate(sentences(m.content)):
             said = clauses(clean(raw.replace("\u2019", "'")))
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
             sentence, _ = with_speaker(sentence)
+            answered = as_answer(asked, sentence) if asked and n == 0 else None
+            if answered:  # a bare answer, read with the question it answers
+                sentence, given = answered[0], given | answered[1]
             context = None
             pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
                 and worth_keeping(f"{before} {sentence}")

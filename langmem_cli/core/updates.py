@@ -797,6 +797,14 @@ def _possessed(text: str, subject: str) -> tuple[frozenset[str], frozenset[str]]
     return frozenset(), frozenset()
 
 
+def _thing(word: str) -> bool:
+    """Whether a (stemmed) word may name a thing: a noun, or a word no lexicon knows (a name)."""
+    from langmem_cli.core.english import lemmas
+
+    kinds = lemmas(word)
+    return not kinds or "NOUN" in kinds or "PROPN" in kinds
+
+
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
     """Whether some clause of ``text`` names a word of ``one`` and none of ``other``, and another
     clause the reverse: two states set side by side ("Kontora and Dana parted ways, they start at
@@ -876,7 +884,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   ending is told by the rules above, in its own clause).
     other_a = {w for w in said_a - said_b - a.cues if w not in FUNCTION and not w.isdigit()}
     other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
-    frame = (b.cue and not b.ends and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
+    # the frame they share holds a thing (a noun or a name), not only a quality ("new skills" / "big new
+    # things" share no frame)
+    anchor = common - a.cues - b.cues - GENERIC - frequent
+    frame = (b.cue and not b.ends and cosine >= RELATED and any(_thing(w) for w in anchor)
              and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
     # - another name in the place of the earlier one, told with a cue of change: the earlier name
     #   beside the new one in statements the embedder relates ("Kontora and Dana parted ways, they
