@@ -733,18 +733,17 @@ def _target(text: str, subject: str) -> tuple[str, bool, bool] | None:
     or a verb stands first)."""
     from langmem_cli.core.english import lemmas
 
-    from langmem_cli.core.change_words import LIGHT
-
     tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
     person = set(words(subject.split("'")[0])) | {"they", "we", "i"}
     for i, token in enumerate(tokens):
         low = token.lower()
-        if not verb_of(low, CHANGE_VERBS) or set(lemmas(low).get("VERB", ())) & LIGHT:
-            continue  # a verb of changing over, not a light one ("the art took Melanie to that moment")
+        if not verb_of(low, CHANGE_VERBS):
+            continue
         before = [t.lower().split("'")[0] for t in tokens[max(0, i - 3):i]]  # "we've switched"
         if not before or before[-1] not in person and not (len(before) > 1 and before[-2] in person
                                                               and set(lemmas(before[-1])) <= {"ADV"}):
-            continue  # its subject is the person, right before it or past one adverb ("Dana finally switched")
+            continue  # its subject is the person, right before it or past one adverb ("Dana finally switched";
+            # not "the art took Melanie to that moment")
         for j in range(i + 1, min(len(tokens), i + 1 + SCOPE)):
             if tokens[j].lower() != "to":
                 continue
@@ -763,16 +762,15 @@ def _target(text: str, subject: str) -> tuple[str, bool, bool] | None:
     return None
 
 
-def _possessed(text: str, subject: str) -> tuple[frozenset[str], frozenset[str]]:
-    """What a statement says one of its person's things is: the noun after "Dana's" or "their"
-    (past at most two adjectives, a noun and no person: "Dana's sister" is someone else), then a form
-    of "be", and the name it is ("Dana's band these days is Marigold", "their new gym is Gravity"):
-    (the noun, the name), stemmed; empty when it says none."""
+def _possessed(text: str, subject: str) -> frozenset[str]:
+    """The thing of its person's a statement gives a name ("Dana's band these days is Marigold",
+    "their new gym is Gravity"): the noun after "Dana's" or "their" (past at most two adjectives),
+    then a form of "be" and a name; stemmed, empty when it names none."""
     from langmem_cli.core.english import lemmas
 
     person = subject.split("'")[0].split()
     if not person:
-        return frozenset(), frozenset()
+        return frozenset()
     tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
     low = [t.lower() for t in tokens]
     for i, t in enumerate(low):
@@ -781,20 +779,16 @@ def _possessed(text: str, subject: str) -> tuple[frozenset[str], frozenset[str]]
         at = i + 1
         while at < min(len(low) - 1, i + 3) and _adjective(low[at], frozenset()):
             at += 1
-        if at >= len(low) or "NOUN" not in lemmas(low[at]) or low[at] in PEOPLE or low[at] in STOPWORDS:
+        if at >= len(low) or "NOUN" not in lemmas(low[at]) or low[at] in STOPWORDS:
             continue
         noun, rest = low[at], at + 1
         while rest < len(low) and low[rest] in ("now", "currently", "these", "days", "nowadays"):
             rest += 1
-        if rest < len(low) and low[rest] in ("is", "are") :
+        if rest < len(low) and low[rest] in ("is", "are"):
             rest += 1 + (rest + 1 < len(low) and low[rest + 1] == "now")
-            value = []
-            while rest < len(tokens) and tokens[rest][:1].isupper():
-                value.append(stem(low[rest]))
-                rest += 1
-            if value:
-                return frozenset({stem(noun)}), frozenset(value)
-    return frozenset(), frozenset()
+            if rest < len(tokens) and tokens[rest][:1].isupper():
+                return frozenset({stem(noun)})
+    return frozenset()
 
 
 def _thing(word: str) -> bool:
@@ -933,9 +927,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # - a thing of the person's, told with a cue as holding another name ("Dana's band these days is
     #   Marigold") that an earlier statement of theirs gave by the same noun with its own name ("plays
     #   bass in a band called Low Tide"): the noun is the attribute, whatever words it has
-    noun, value = _possessed(newer, b.subject) if b.cue and not a.event else (frozenset(), frozenset())
-    owned = (bool(noun & a.words - GENERIC - FUNCTION - frequent) and bool(value - a.words)
-             and bool(a.proper - a.own - b.words - frequent))
+    noun = _possessed(newer, b.subject) if b.cue and not a.event else frozenset()
+    owned = bool(noun & a.words - GENERIC - FUNCTION - frequent) and bool(a.proper - a.own - b.words - frequent)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
