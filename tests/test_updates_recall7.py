@@ -150,3 +150,14 @@ def test_a_verb_of_beginning_with_from_names_what_was_left():
 def test_a_shared_frame_holds_a_thing_not_only_a_quality():
     assert verdict("Dana picked up new skills.", "Dana is starting some big new things too!", 0.7) is None
     assert verdict("Dana has espresso with breakfast.", "Dana has matcha with breakfast now.", 0.7) == updates.CHANGES
+
+
+def test_a_long_sentence_keeps_the_part_that_says_most():
+    rambling = ("It's been a long few weeks honestly, lots of paperwork and farewell drinks, but the short version "
+                "is that I said goodbye to Norvex and I'm now working at Helio Labs, which is closer to home.")
+    (kept,) = said(("user", rambling))
+    assert "Helio Labs" in kept and "Norvex" in kept
+    # when no later part says more, the start is kept as before
+    plain = ("We walked along the river for hours, talking about everything and nothing, and the light over the "
+             "water was lovely, and the evening was warm and calm and quiet.")
+    assert said(("user", plain))[0].startswith("Dana says we walked along the river for hours")

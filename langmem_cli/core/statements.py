@@ -484,6 +484,24 @@ def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
     cut at a clause boundary."""
     text = without_address(FILLER.sub("", sentence), addressees)
     if len(text.split()) > LONG:
+        # the start, cut at a clause boundary; when the start says nothing of the speaker and names
+        # nothing, the first later part (from a clause boundary, cut alike) that does ("It's been a long
+        # few weeks, lots of paperwork, but the short version is that I said goodbye to Norvex and I'm
+        # now at Helio Labs, …")
+        parts = [_cut(text)] + [_cut(text[m.end():]) for m in _CUT.finditer(text) if len(text[m.end():].split()) >= SHORT]
+        return next((p for p in parts if _specific(p)), parts[0])
+    return text
+
+
+def _specific(text: str) -> bool:
+    """Whether a text says something of the speaker or names someone or something (a capitalised
+    word past its start, a number)."""
+    return bool(set(words(text)) & (FIRST | GROUP)) or bool(re.search(r"(?<!^)\b[A-Z][a-z]+|\d", text.strip()))
+
+
+def _cut(text: str) -> str:
+    """A long text cut at the first clause boundary past SHORT words."""
+    if len(text.split()) > LONG:
         for m in _CUT.finditer(text):
             if len(text[:m.start()].split()) >= SHORT:
                 return text[:m.start()]
