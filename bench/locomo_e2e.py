@@ -150,14 +150,20 @@ def score(qs: list[dict], results: dict[str, list[dict]], where: dict) -> dict[s
     return scores
 
 
-def words_per_namespace(db: Path, samples: list[dict], closed: bool = False) -> dict[str, int]:
-    """Words of the memories valid now (`langmem list`), per sample; ``closed``: closed ones too."""
+def words_per_namespace(db: Path, samples: list[dict], closed: bool = False, kind: str | None = None) -> dict[str, int]:
+    """Words of the memories valid now (`langmem list`), per sample; ``closed``: closed ones too;
+    ``kind``: that kind only (turns kept by ``--episodes`` are counted unless a kind is named)."""
     out = {}
     for sample in samples:
         memories = json.loads(langmem(db, "list", "-n", namespace_of(sample), "--limit", "1000000",
-                                      *(["--include-expired"] if closed else [])) or "[]")
+                                      *(["--include-expired"] if closed else []), *(["--kind", kind] if kind else [])) or "[]")
         out[str(sample.get("sample_id"))] = sum(len(str(m.get("text") or "").split()) for m in memories)
     return out
+
+
+def size_of(db: Path) -> int:
+    """Bytes on disk of a SQLite database and its side files (WAL, ANN index)."""
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
 
 
 def mean(values) -> float:
@@ -190,6 +196,8 @@ def main() -> int:
     parser.add_argument("--model", default=None, help="extract --model (default: the offline extractor)")
     parser.add_argument("--no-reference", action="store_true", help="skip the raw turns (for quick iteration only)")
     parser.add_argument("--json-out", type=Path, default=None, help="also write the figures as JSON")
+    parser.add_argument("--episodes", action="store_true",
+                        help="also extract with --episodes (the turns kept word for word beside the memories) and search that")
     parser.add_argument("--compare-search", default=None, metavar="OPTIONS",
                         help='also search both memories with these search options, e.g. "--no-rerank --neighbor-weight 0"')
     args = parser.parse_args()
@@ -228,6 +236,21 @@ def main() -> int:
                               score(qs, results, where), words_per_namespace(extracted, samples)))
     print(f"extract: {extract_seconds:.1f} s for {sum(len(list(sessions(s['conversation']))) for s in samples)} sessions; "
           f"search: {search_seconds:.1f} s for {len(qs)} questions", file=sys.stderr)
+    costs = [("`extract`", extract_seconds, search_seconds, size_of(extracted))]
+    if args.episodes:
+        with_turns = workdir / "extract-episodes.db"
+        start = time.perf_counter()
+        langmem(with_turns, "extract", *files, "-n", "locomo/{sample_id}", "--episodes",
+                *(["--model", args.model] if args.model else []))
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        results = search_all(with_turns, qs, workdir, "episodes")
+        costs.append(("`extract --episodes`", seconds, time.perf_counter() - start, size_of(with_turns)))
+        rows.append(summarise(f"`extract --episodes` ({args.model or 'local'}): memories and turns", qs,
+                              score(qs, results, where), words_per_namespace(with_turns, samples)))
+        memory_words = statistics.fmean(words_per_namespace(with_turns, samples, kind="memory").values())
+        print(f"extract --episodes: memories {memory_words:,.0f} words per sample, turns "
+              f"{rows[-1]['words'] - memory_words:,.0f}", file=sys.stderr)
     if not args.no_reference:
         raw = workdir / "raw.db"
         turns = workdir / "raw-turns.jsonl"
@@ -269,6 +292,9 @@ def main() -> int:
           + (f"; extracted memory = {100 * rows[-1]['words'] / undated:.0f} % of that" if rows else ""))
     print(f"`extract`: words per sample of all memories, closed ones too: {statistics.fmean(every.values()):,.0f} ("
           + ", ".join(f"{k} {v:,}" for k, v in sorted(every.items())) + ")")
+    print("\n| run | extract (s) | search (s, all questions) | disk (MB) |\n|---|---|---|---|")
+    for label, extract_s, search_s, size in costs:
+        print(f"| {label} | {extract_s:.1f} | {search_s:.1f} | {size / 1e6:.1f} |")
     if args.json_out:
         args.json_out.write_text(json.dumps(rows, indent=1, default=str))
     return 0

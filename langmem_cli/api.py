@@ -107,12 +107,14 @@ def extract(messages: Any, *, namespace: str = "default", db: Any = None, model:
             instructions: str | None = None, profile: bool = False, enable_deletes: bool = False,
             updates: bool = True, format: str | None = None, dry_run: bool = False, force: bool = False,
             api_base: str | None = None, timeout: float = 120.0, retries: int = 2, top_k: int = 10,
-            chunk_tokens: int = 1500, embedding_model: str | None = None) -> Extraction:
+            chunk_tokens: int = 1500, embedding_model: str | None = None, episodes: bool = False) -> Extraction:
     """Extract memories from ``messages`` (a list of message dicts or LangChain messages, a list of
     such conversations, or transcript path(s) in any format ``langmem extract`` reads) into
     ``namespace`` (may hold ``{variables}``) of ``db`` (a path, a PostgreSQL URL, an open Store, or
     None for the configured database). Returns the operations; raises ``ExtractionError`` when a
-    conversation failed (the others are written) and ``UsageError`` for bad arguments."""
+    conversation failed (the others are written) and ``UsageError`` for bad arguments.
+    ``episodes``: also keep each turn the person typed word for word (kind ``turn``), as
+    ``langmem extract --episodes``."""
     from langmem_cli.core.extraction import Policy
     from langmem_cli.formats.schema_files import load_schemas
     from langmem_cli.jobs.extract import ExtractOptions, plan_namespaces, run_extract
@@ -121,7 +123,7 @@ def extract(messages: Any, *, namespace: str = "default", db: Any = None, model:
     opts = ExtractOptions(namespace=namespace, variables=dict(variables or {}), schemas=load_schemas(
         list(schemas) if schemas else None), instructions=instructions, profile=profile,
         policy=Policy(enable_inserts=True, enable_updates=updates, enable_deletes=enable_deletes),
-        dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries)
+        dry_run=dry_run, force=force, top_k=top_k, chunk_tokens=chunk_tokens, retries=retries, episodes=episodes)
     plan_namespaces(conversations, opts)
     client, model_name = _client(model, api_base, timeout)
     arguments = {"files": ["<python>"], "namespace": namespace, "schemas": list(opts.schemas), "profile": profile,

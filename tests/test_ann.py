@@ -62,7 +62,9 @@ def test_reindex_writes_the_index_beside_the_database(filled, db_path):
 def test_global_search_through_the_index_matches_exact(filled, text):
     exact, indexed = exact_and_indexed(filled, text)
     assert indexed is not None
-    assert len({i for i, _ in indexed} & {i for i, _ in exact}) >= 9
+    # Ties are common among these short texts: a hit counts when it scores as high as the exact 10th.
+    floor = exact[-1][1] - 1e-6
+    assert sum(1 for _, score in indexed if score >= floor) >= 9
     same = dict(exact)
     assert all(score == pytest.approx(same[i], abs=1e-5) for i, score in indexed if i in same)  # exact scores
 

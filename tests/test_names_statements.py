@@ -50,6 +50,18 @@ def test_a_statement_hanging_on_a_reference_is_completed_from_the_transcript_or_
     assert texts(["I maintain this service."]) == []
 
 
+def test_a_hanging_sentence_that_adds_nothing_leaves_the_one_it_hangs_on():
+    # "They tanked and it's been rough" hangs on the job sentence but says nothing worth keeping:
+    # the job sentence stays as it was (it used to be taken away to be completed, then both dropped)
+    kept = texts(["Crazy thing happened since we last talked. I lost my job at the engineering company. "
+                  "They tanked and it's been really rough."])
+    assert "The user lost their job at the engineering company." in kept
+    assert not any("tanked" in t for t in kept)
+    # one that adds something is still read with it
+    assert texts(["We moved the billing service to Rust. It halved our memory use."]) == [
+        "The user says we moved the billing service to Rust; it halved our memory use."]
+
+
 def test_grammar_of_the_rewritten_statement():
     assert third_person("I need a small HTTP client that retries on 503.", "The user") == \
         "The user needs a small HTTP client that retries on 503."

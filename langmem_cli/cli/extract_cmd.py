@@ -135,6 +135,7 @@ def summary_line(model: str, summary: dict) -> str:
     return (f"extract ({model}): {summary['conversations']} conversations, {summary['inserted']} inserted, "
             f"{summary['updated']} updated, {summary['deleted']} deleted, {summary['rejected']} rejected, "
             f"{summary['skipped']} skipped, {summary['failed']} failed"
+            + (f", {summary['turns']} turns kept" if summary.get("turns") else "")
             + (f", {summary['files_failed']} files unreadable" if summary.get("files_failed") else "")
             + (f", {summary['pending']} pending" if summary.get("pending") else "")
             + (f", {summary['truncated']} messages cut at {summary['message_limit']} characters" if summary.get("truncated") else "")

@@ -51,6 +51,7 @@ NoUpdatesOpt = Annotated[bool, typer.Option("--no-updates", help="Only insert; n
 FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Transcript format (default: detected).")]
 TopKOpt = Annotated[int, typer.Option("--top-k", min=0, help="Related memories shown to the model per chunk.")]
 ChunkTokensOpt = Annotated[int, typer.Option("--chunk-tokens", min=64, help="Token budget of one transcript chunk.")]
+EpisodesOpt = Annotated[bool, typer.Option("--episodes", help="Also keep each turn word for word (kind turn), searchable with the memories; memories link to the turns they quote.")]
 
 
 @dataclass
@@ -67,6 +68,7 @@ class ExtractArgs:
     fmt: Optional[str] = None
     top_k: int = 10
     chunk_tokens: int = 1500
+    episodes: bool = False
 
     def options(self, retries: int, dry_run: bool = False, force: bool = False):
         """``jobs.extract.ExtractOptions`` (schemas loaded, --var parsed, --instructions read)."""
@@ -79,18 +81,20 @@ class ExtractArgs:
             instructions=read_instructions(self.instructions), profile=self.profile,
             policy=Policy(enable_inserts=True, enable_updates=not self.no_updates, enable_deletes=self.enable_deletes),
             dry_run=dry_run, force=force, top_k=self.top_k, chunk_tokens=self.chunk_tokens, retries=retries,
+            episodes=self.episodes,
         )
 
 
 _EXTRACT_GROUP = (("namespace", NamespaceTemplateOpt), ("var", VarOpt), ("schema", SchemaOpt),
                   ("instructions", InstructionsOpt), ("profile", ProfileOpt), ("enable_deletes", EnableDeletesOpt),
                   ("no_updates", NoUpdatesOpt), ("fmt", FormatOpt), ("top_k", TopKOpt),
-                  ("chunk_tokens", ChunkTokensOpt))
+                  ("chunk_tokens", ChunkTokensOpt), ("episodes", EpisodesOpt))
 
 
 def extract_option_group(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the options ``extract`` and ``watch`` share (namespace template, --var,
-    schemas, instructions, --profile, the update/delete policy, --format, --top-k, --chunk-tokens),
+    schemas, instructions, --profile, the update/delete policy, --format, --top-k, --chunk-tokens,
+    --episodes),
     after its own. The command takes them as one keyword argument ``shared: ExtractArgs``."""
     import functools
     import inspect

@@ -19,7 +19,7 @@ def timeline(
     ctx: typer.Context,
     namespace: NamespaceReq,
     subject: Annotated[Optional[str], typer.Option("--subject", help="Only the chains about this person (named in a memory, or its speaker).")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only these kinds (repeatable).")] = None,
+    kind: Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only these kinds (repeatable; turns kept by extract --episodes only when named).")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML page to FILE (for a long history).", dir_okay=False)] = None,
     json_mode: JsonOpt = None,
 ) -> None:
@@ -31,6 +31,8 @@ def timeline(
     st = state(ctx, json_mode)
     store = st.store()
     memories = store.list(namespace=namespace, kinds=kind or None, limit=None, include_expired=True)
+    if not kind:  # turns (extract --episodes) are what was said, not facts that hold for a time: on request only
+        memories = [m for m in memories if m.kind != "turn"]
     line = build(memories, namespace, now(), subject)
     if html is not None:
         from langmem_cli.cli.timeline_html import page

@@ -47,7 +47,7 @@ HOME_PLACE = re.compile(r"\b(?:my|our|their|his|her|\w+'s) (?:own )?place\b|\ba 
 OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"\b(?:go|goes|going|went|get|gets|getting|got|way|ride|rides|drive|drives|cycle|cycles|walk|walks|"
                          r"commute|commutes|back) to (work)\b(?! (?:at|for|as)\b)|"
-                         r"\b(mov(?:e|es|ed|ing)) up\b|"  # "moved up to editor": a promotion, no move
+                         r"\b(mov(?:e|es|ed|ing)) (?:up|ahead|forward|along)\b|"  # "moved up to editor": a promotion, no move
                          r"\b(couples?) of\b", re.I)  # "a couple of weeks": a few, no partner
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
@@ -81,15 +81,16 @@ def _HEAD_LEMMAS() -> frozenset[str]:  # noqa: N802
 
     return frozenset(lemma for w in HEAD_WORDS for forms in lemmas(w).values() for lemma in forms)
 # Words that are never the value a fact states: function words the stopword list leaves in
-# (prepositions, conjunctions, particles, adverbs of time) and the words of time expressions. Two
-# statements sharing only these share no value ("since", "after", "the week after …").
+# (prepositions, conjunctions, particles, adverbs of time), the words of time expressions ("last
+# Friday", "next week") and nouns that stand for anything ("stuff", "things"). Two statements
+# sharing only these share no value ("since", "after", "the week after …").
 FUNCTION = frozenset(stem(w) for w in """since after before until till during while because though although unless
 whether per via toward towards across around over under up down out off back away along through throughout within
 upon among between beyond ago lately recently again already yet soon later earlier finally few several lot lots
 day days week weeks weekend weekends month months year years today tonight yesterday tomorrow morning mornings
 evening evenings night nights time times weekday weekly daily monthly yearly hour hours minute minutes
 january february march april may june july august september october november december monday tuesday wednesday
-thursday friday saturday sunday spring summer autumn fall winter""".split())
+thursday friday saturday sunday spring summer autumn fall winter last next past stuff thing things""".split())
 
 # Cues of change (general English, whatever the attribute).
 # Cues of change (general English, whatever the attribute): ENDING ones say a state is over or
@@ -120,11 +121,11 @@ FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" …
 # what a change says is over: the words right after "from", "instead of", "no longer", "quit" … The
 # markers of OVER_VALUE say by themselves that what follows is over ("quit X", "used to X", "forget
-# X", "last day at X"); NEUTRAL_VALUE's only with a cue of change or a negation ("from X", "off X",
+# X" but not "never forget X", "last day at X"); NEUTRAL_VALUE's only with a cue of change or a negation ("from X", "off X",
 # "not X": "a photo from when …", "on and off the court" tell no change).
 _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
-         r"done with|goodbye(?: to)?|no more|forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
+         r"done with|goodbye(?: to)?|no more|(?<!never )(?<!n't )(?<!not )forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
          r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
 _NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-TEXT_KINDS = ("memory",)
+TEXT_KINDS = ("memory", "turn")  # free text stored as {"content": text}; "turn": core/episodes.py
 
 
 def canonical_json(value: Any) -> str:

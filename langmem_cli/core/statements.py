@@ -410,8 +410,8 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
             elif dangling(sentence):  # completed by the sentence it hangs on, or not kept
                 # "… instead" may hang on the plan of the message before; "it", "this" on this message only
                 context = before or (earlier if _INSTEAD.search(sentence) else None)
-                if context is None:
-                    continue
+                if context is None or not worth_keeping(sentence):
+                    continue  # nothing to complete it with, or it adds nothing: what it hangs on stays as kept
                 if context is before and found and found[-1].candidate.quotes[0] == before:
                     found.pop()  # the sentence it completes is kept once, completed
             if not ("?" in said or len(said.split()) < MIN_WORDS):

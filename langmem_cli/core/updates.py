@@ -164,10 +164,11 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
         subject = pick[0] + (f"'s {pick[1]}" if pick[1] in PEOPLE and not _names_partner(body, *pick) else "")
     said = content_words(body)
     # by lemma: a word that only stems like a head ("positive", "position") is none; a word capitalised
-    # inside the sentence is a name, not an attribute ("trying Fly.io", "at Home Depot")
-    named_inside = {stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*", body)}
+    # inside the sentence (or opening a quoted title) is a name, not an attribute ("trying Fly.io", "at Home
+    # Depot", "we love "Home Alone"")
+    named_inside = {stem(w.lower()) for w in re.findall(r"(?:(?<=[\w,;:] )|(?<=[\w,;:] [\"'\u201c]))[A-Z][\w'-]*", body)}
     heads = {key for t in words(body) for key in (_head_key(t),) if key in HEADS and key not in named_inside
-             and head_form(t) and not _other_sense(key, body)}
+             and head_form(t) and not _other_sense(key, body)} - _compounded(body)
     if HOME_PLACE.search(body):
         heads.add(stem("place"))
     families = frozenset(FAMILY_OF[w] for w in heads)
@@ -175,9 +176,11 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     subject_words = {stem(w) for w in words(subject)} | {stem(w + "'s") for w in words(subject) if not w.endswith("'s")}
     low = body.lower()
     tokens = words(low)
-    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words), _clause_starts(low)))
+    kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words),
+                                                       _noun_subjects(body, frozenset(subject_words)),
+                                                       _clause_starts(low)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
-    ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) for w in kept)
+    ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
     cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
@@ -207,7 +210,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
                    negative and _denies(told, frozenset(subject_words)),
-                   _event(tokens, subject, "plan" in families) and not (primary & SINGLE),
+                   (_event(tokens, subject, "plan" in families) and not (primary & SINGLE)) or _got_to(tokens, subject),
                    bool(_UNREAL.search(body)), text)
 
 
@@ -268,6 +271,21 @@ def _object_of(tokens: list[str], verb: bool = False) -> list[str]:
     return out
 
 
+_OBJECT_PRONOUNS = frozenset("me us you them him her it".split())
+
+
+def _resultative(tokens: list[str], at: int) -> bool:
+    """Whether the verb at ``at`` puts its object in a state rather than ending anything: "leaving us
+    speechless", "it left me happy" (a verb, an object pronoun, an adjective that is nothing else).
+    "left them behind", "left it alone" still tell an ending."""
+    from langmem_cli.core.english import lemmas
+
+    if at + 2 >= len(tokens) or tokens[at + 1] not in _OBJECT_PRONOUNS:
+        return False
+    kinds = set(lemmas(tokens[at + 2]))
+    return kinds == {"ADJ"}
+
+
 def _ending_scope(body: str) -> frozenset[str]:
     """The content words of what a statement tells has ended: for each cue of an ending (an ending
     verb, "is gone", "broke down", "not … anymore", "instead of" …), the phrase it governs in its
@@ -283,7 +301,8 @@ def _ending_scope(body: str) -> frozenset[str]:
             start = len(words(clause[:m.start()]))
             spans.append((start, start + len(words(m.group(0)))))
         kept = set(_without_nouns(tokens))
-        verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)]
+        verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)
+                 and not _resultative(tokens, i)]
         for start, end in spans + verbs:
             governed = _subject_of(tokens[:start]) + _object_of(tokens[end:], (start, end) in verbs)
             cue = " ".join(tokens[start:end])
@@ -388,13 +407,16 @@ def _of_person(before: str, person: frozenset[str]) -> bool:
 
 def _denies(text: str, person: frozenset[str]) -> bool:
     """Whether the statement denies something of the person: a negation whose subject is the person
-    (``_of_person``), not a doubt ("not sure what to do": an adjective that opens a clause)."""
+    (``_of_person``), not a doubt ("not sure what to do": an adjective that opens a clause) nor what is
+    still to come ("hasn't read them yet")."""
     from langmem_cli.core.english import lemmas
 
     for m in re.finditer(r"\b(?:not|never|no)\b|n't\b", text, re.I):
         after = words(text[m.end():])[:2]
         if len(after) == 2 and "ADJ" in lemmas(after[0]) and after[1] in _CLAUSE_OPENERS:
             continue
+        if "yet" in words(_CLAUSES.split(text[m.end():], maxsplit=1)[0])[:5]:
+            continue  # "hasn't read them yet": still to come, nothing denied
         if _of_person(text[:m.start()], person):
             return True
     return False
@@ -418,6 +440,19 @@ def _other_sense(head: str, body: str) -> bool:
 
 
 _PARTNER = re.compile(r"([\w']+) partners?\b", re.I)
+
+
+def _compounded(body: str) -> frozenset[str]:
+    """Heads used only as the second part of a hyphenated word, where they name something else
+    ("emotionally-driven films"); "drives to work" keeps its head."""
+    inside: set[str] = set()
+    alone: set[str] = set()
+    for token in re.findall(r"[\w']+(?:-[\w']+)*", body.lower()):
+        for n, part in enumerate(token.split("-")):
+            key = _head_key(part)
+            if key in HEADS:
+                (inside if n else alone).add(key)
+    return frozenset(inside - alone)
 
 
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
@@ -455,13 +490,42 @@ def _clause_starts(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(), starts: frozenset[int] = frozenset()) -> list[str]:
-    """The tokens without the words of change used as nouns: after a determiner or a possessive, with
-    at most one adjective between ("their next move", "an amazing change", "Dana's switch"). Only
-    the words of its own clause stand before a verb ("we finally did it, moved out": "it" is the
-    object of another verb, not the subject of "moved")."""
+# verbs followed by a verb in -ing that they govern ("started moving", "keeps changing"): not its subject
+_CATENATIVE = frozenset("start begin stop keep quit try consider finish avoid enjoy love like hate miss risk plan "
+                        "think talk dream go".split())
+
+
+def _noun_subject(word: str, own: frozenset[str]) -> bool:
+    """Whether ``word``, right before a verb in -ing, is a noun that is its subject ("time changing our
+    lives"): a noun (no adjective, no auxiliary), not the person, a function word, a possessive nor
+    a verb that governs the -ing form ("started moving")."""
     from langmem_cli.core.english import lemmas
 
+    kinds = lemmas(word)
+    if word in STOPWORDS or word.endswith("'s") or stem(word) in own or "NOUN" not in kinds or "ADJ" in kinds:
+        return False
+    return not set(kinds.get("VERB", ())) & _CATENATIVE
+
+
+def _noun_subjects(body: str, own: frozenset[str]) -> dict[str, set[str]]:
+    """Verbs in -ing right after a lower-case noun that is their subject, in the text as written (no
+    comma between: in "Lumen Health, leaving Quanta behind" the person leaves): -ing form -> nouns."""
+    out: dict[str, set[str]] = {}
+    for m in re.finditer(r"\b([a-z][a-z']*) ([a-z]+ing)\b", body):
+        if _noun_subject(m.group(1), own):
+            out.setdefault(m.group(2), set()).add(m.group(1))
+    return out
+
+
+def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
+                   idle: dict[str, set[str]] | None = None, starts: frozenset[int] = frozenset()) -> list[str]:
+    """The tokens without the words of change used as nouns: after a determiner or a possessive, with
+    at most one adjective, or one noun of a compound, between ("their next move", "an amazing change",
+    "Dana's switch", "Jon's dance moves"). Only the words of its own clause stand before a verb ("we
+    finally did it, moved out": "it" is the object of another verb, not the subject of "moved")."""
+    from langmem_cli.core.english import lemmas
+
+    idle = idle or {}
     out = []
     for i, t in enumerate(tokens):
         if verb_of(t, CHANGE_VERBS):
@@ -469,10 +533,16 @@ def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(), starts:
             before = tokens[max(0, i - 2, opened):i]
             if before and before[-1] in OTHERS:
                 continue  # "lets you move", "the team that left": someone or something else changes
+            if tokens[i + 1:i + 2] in (["ahead"], ["forward"], ["along"]):
+                continue  # "moving ahead", "move forward": going on, no change of anything
+            if before and t in idle and before[-1] in idle[t]:
+                continue  # "shows time changing our lives": the noun before the participle changes
             if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
                            (len(before) == 2 and (before[0] in DETERMINERS or before[0].endswith("'s"))
-                            and "ADJ" in lemmas(before[1]))):
-                continue
+                            and ("ADJ" in lemmas(before[1])
+                                 or ("NOUN" in lemmas(before[1]) and "NOUN" in lemmas(t) and before[1] not in STOPWORDS
+                                     and tokens[i + 1:i + 2] not in (["to"], ["from"], ["into"], ["out"], ["away"], ["back"]))))):
+                continue  # "their next move", "Jon's dance moves" (a noun in a compound), not "Dana's family moved"
             if before and t.endswith("s") and _adjective(before[-1], own):
                 continue  # "positive changes", "big moves": a noun after its adjective
         out.append(t)
@@ -483,6 +553,22 @@ ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "is
 
 
 _PERSISTS = re.compile(r"(?:gave|give|given|giving|done)\b", re.I)
+
+
+def _cue_with(text: str, families: frozenset[str]) -> bool:
+    """Whether one clause of ``text`` holds both a cue of change and a head of one of ``families``
+    (or a phrase that states one: "is in Lyon", "is a nurse at Mercy")."""
+    for clause in _CLAUSES.split(_body(text)):
+        tokens = words(clause.lower())
+        kept, _ = _unnegated_changes(_without_nouns(tokens))
+        told = " ".join(kept)
+        cue = (_tells_ending(told) or any(verb_of(w, CHANGE_VERBS) for w in kept) or bool(PHRASES.search(clause))
+               or _begins(kept) or _from_to(told))
+        heads = {FAMILY_OF[key] for t in tokens for key in (_head_key(t),) if key in HEADS and head_form(t)}
+        placed = ({"home"} if LOCATED.search(clause) else set()) | ({"work"} if EMPLOYED.search(clause) else set())
+        if cue and (heads | placed) & families:
+            return True
+    return False
 
 
 def _tells_ending(told: str) -> bool:
@@ -549,6 +635,23 @@ def _event(tokens: list[str], subject: str, plans: bool = False) -> bool:
     if verb_of(verb, CHANGE_VERBS):
         return bool(set(found) & LIGHT) and nxt in _ACTION_OBJECT
     return True
+
+
+def _got_to(tokens: list[str], subject: str) -> bool:
+    """Whether the person "got to" do something: an action they had the chance to do, done ("John got
+    to volunteer at a career fair"), whatever it is about; not "got to Lisbon" (arrived), nor "got a
+    job"."""
+    from langmem_cli.core.english import lemmas
+
+    first = subject.split("'")[0].split()
+    if not first:
+        return False
+    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    at = next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+    if at is None or at + 2 >= len(tokens) or tokens[at] != "got" or tokens[at + 1] != "to":
+        return False
+    verb = tokens[at + 2]
+    return verb in lemmas(verb).get("VERB", ())  # a verb in its base form
 
 
 def _begins(tokens: list[str]) -> bool:
@@ -860,7 +963,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     # an ending and a specific word in common, said in the clause that tells the ending ("since they
     # moved from their home country" does not end the friends of the main clause)
     ended_specific = bool(common & b.ending_words - a.cues - b.cues - GENERIC - frequent)
-    cue = names or (b.ends and ended_specific) or (b.cue and one_kind) or (b.ends and cosine >= CLOSE and bool(common))
+    # (the cue said of the attribute: in one clause with it, "Tim joined a travel club and is working on
+    # studies" begins no new studies; or the end of something named, "so Orbis is behind me")
+    said_of = _cue_with(newer, a.primary & b.primary & SINGLE) or (b.ends and bool(b.ending_words & b.proper))
+    cue = names or (b.ends and ended_specific) or (b.cue and one_kind and said_of) or (b.ends and cosine >= CLOSE and bool(common))
     flip = a.denies != b.denies and (overlap >= 0.4 or (one_kind and bool(a.values & b.values)))
     # the same attribute said (a word of it in common) and a new value of the same type on each side:
     # a word of the attribute the other lacks ("bus" /

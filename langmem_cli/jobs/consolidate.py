@@ -69,7 +69,7 @@ def _settle(store, namespace: str, marks: dict[str, str], report: "ConsolidateRe
     clustering; contradictions nothing settles are reported once (a mark in their metadata)."""
     from langmem_cli.jobs.updates import settle_namespace
 
-    ops, contradictions, marking = settle_namespace(store, namespace, marks, lambda m: is_profile(m.kind, m.metadata))
+    ops, contradictions, marking = settle_namespace(store, namespace, marks, lambda m: left_alone(m.kind, m.metadata))
     if not ops and not contradictions:
         return
     # every operation settle_namespace proposes names its memory (a close) or the row it adds
@@ -186,6 +186,14 @@ def is_profile(kind: str, metadata: dict[str, Any]) -> bool:
     return kind == "profile" or bool(metadata.get("profile"))
 
 
+def left_alone(kind: str, metadata: dict[str, Any]) -> bool:
+    """Never merged nor closed by consolidation: profiles (updated in place) and turns (episodes, kept
+    word for word: what was said stays said)."""
+    from langmem_cli.core.episodes import KIND
+
+    return kind == KIND or is_profile(kind, metadata)
+
+
 def scope_namespaces(store, opts: ConsolidateOptions) -> list[str]:
     if opts.namespace:
         names = [n for n, _ in store.namespaces() if n == opts.namespace]
@@ -212,7 +220,7 @@ def run_consolidate(store, client, opts: ConsolidateOptions, schemas: dict[str, 
             _settle(store, namespace, marks, report, opts, progress)
         rows = [Candidate(m.id, m.kind, m.content, m.text, m.content_hash, m.metadata, m.updated_at, vector,
                           marks.get(m.id))
-                for m, vector in store.embedded(namespace) if not is_profile(m.kind, m.metadata)]
+                for m, vector in store.embedded(namespace) if not left_alone(m.kind, m.metadata)]
         report.memories += len(rows)
         groups = cluster(np.stack([r.vector for r in rows]), opts.threshold, opts.max_cluster) if len(rows) > 1 else []
         report.clusters += len(groups)

@@ -32,6 +32,7 @@ class ExtractOptions:
     chunk_tokens: int = 1500
     retries: int = 2
     max_llm_calls: int | None = None  # conversations that would go past it wait for the next run
+    episodes: bool = False  # also keep the turns word for word (kind "turn", core/episodes.py)
 
 
 @dataclass
@@ -110,6 +111,7 @@ class ExtractReport:
             "inserted": self.operations("insert"),
             "updated": self.operations("update"),
             "deleted": self.operations("delete"),
+            "turns": self.operations("turn"),
             "rejected": sum(len(r.rejected) for r in self.results),
             "contradictions": sum(len(r.contradictions) for r in self.results),
             "skipped": self.count("skipped"),
@@ -133,6 +135,8 @@ def counted_as(op: Operation) -> str:
     supersede) is an update to whoever reads the counts, not a delete."""
     if op.action == "supersede" or (op.action == "delete" and (op.metadata or {}).get("superseded_by")):
         return "update"
+    if op.action == "insert" and op.kind == "turn":  # an episode kept word for word (--episodes), not a memory
+        return "turn"
     return op.action
 
 
@@ -252,6 +256,8 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
             with contextlib.nullcontext() if offline else store.claim(namespace, ""):  # the namespace, while its copies are checked and the result written
                 operations = _without_stored_copies(store, namespace, operations)
                 _stamp(operations, conversation)
+                if opts.episodes and not opts.profile:
+                    operations = _with_turns(store, namespace, conversation, operations, naming.name if naming else None)
                 result.operations = operations
                 counts = {a: sum(1 for op in operations if counted_as(op) == a) for a in ("insert", "update", "delete")}
 
@@ -310,6 +316,27 @@ def _stamp(operations: list[Operation], conversation: Conversation) -> None:
     since = try_moment(conversation.started_at)
     for op in operations:
         op.valid_from = op.valid_from or since
+
+
+def _with_turns(store, namespace: str, conversation: Conversation, operations: list[Operation],
+                person: str | None) -> list[Operation]:
+    """The operations, then an insert per turn the namespace does not hold yet; each inserted memory
+    links to the turns its evidence quotes (``metadata["episodes"]``)."""
+    from langmem_cli.core import episodes
+
+    turns = episodes.turns(conversation, namespace, person)
+    paths: dict[str, str | None] = {}
+    for t in turns:
+        t["metadata"]["evidence"] = grounded.anchored(t["metadata"]["evidence"], paths)
+    held = set(store.get_many([t["id"] for t in turns]))
+    ids = {t["id"] for t in turns}
+    for op in operations:
+        evidence = (op.metadata or {}).get("evidence") if op.action == "insert" and op.kind != episodes.KIND else None
+        links = episodes.linked(evidence, namespace, conversation, ids) if evidence else []
+        if links:
+            op.metadata = {**(op.metadata or {}), "episodes": links}
+    return operations + [Operation("insert", episodes.KIND, t["text"], metadata=t["metadata"], valid_from=t["valid_from"],
+                                   row_id=t["id"]) for t in turns if t["id"] not in held]
 
 
 def _without_stored_copies(store, namespace: str, operations: list[Operation]) -> list[Operation]:
