@@ -344,6 +344,72 @@ DEV6 = {  # helper "current": written before any tuning on it; new people, three
              ["I left {a} and now play bass with {b}.", "My band these days is {b}.",
               "{B} asked me to join, so I play with them now instead of {a}."]),
 }
+DEV7 = {  # helper "recall7": written before any tuning on it; new people; registers: terse chat, long rambling
+    # messages, a change told in passing inside another topic, as a correction, as the answer to the assistant's
+    # question ("question || answer": the assistant asks, the user answers), with a date, with "we"
+    "home": (["I'm based in {a}.", "Been living in {a} for about six years, I love the neighbourhood."],
+             ["we finally did it, moved out of {a} and into a place in {b} last month",
+              "Quick one before my question: I live in {b} now, so tips for {a} don't help me anymore. "
+              "Can you suggest a good bakery?",
+              "Where do you live these days? || {B}, since the move in April.",
+              "On 2 May we relocated to {b}.", "Correction: I don't live in {a} anymore, it's {b} since the spring."]),
+    "work": (["I'm a {x} at {a}.", "My employer is {a}, I do {x} work there."],
+             ["new job!! {b} hired me, started monday", "I handed in my notice at {a} and on 1 June I joined {b}.",
+              "Who are you working for now? || {B}, I switched in the summer.",
+              "It's been a long few weeks honestly, lots of paperwork and farewell drinks, but the short version is "
+              "that I said goodbye to {a} and I'm now working at {b}, which is closer to home."]),
+    "diet": (["I follow a {a} diet.", "Being {a} matters a lot to me."],
+             ["i eat {b} now btw, not {a} anymore", "Are you still {a}? || Not anymore, I started eating {b} in March.",
+              "My doctor suggested adding {b}, so since February I'm no longer {a}."]),
+    "tool": (["For the backend I rely on {a}.", "{A} is what I use for most of my work."],
+             ["moved everything from {a} over to {b} this weekend",
+              "What are you using now? || {B}. I gave up on {a} after the last update.",
+              "We migrated the whole team to {b} in January.",
+              "Long story short, after three weeks of fighting with {a} I rewrote the thing in {b} and I'm not "
+              "going back."]),
+    "trip": (["We're planning a trip to {a} in the autumn.", "Next spring we fly to {a}."],
+             ["change of plans, we're going to {b} instead",
+              "Where are you headed in the autumn? || {B}, we cancelled {a}.",
+              "On Sunday we switched the booking from {a} to {b}.",
+              "Tell me about things to do in {b}, that's where we're going now that {a} fell through."]),
+    "learning": (["I'm learning {x} on {a}.", "{A} is how I practise my {x}."],
+                 ["dropped {a}, doing my {x} with {b} now", "How's the {x} going? || Good, I switched to {b} last month.",
+                  "Since January my {x} lessons are with {b}."]),
+    "commute": (["I {x} to work every day.", "My {a} is how I get to the office."],
+                ["i take the {b} to work now, done with the {a}", "How do you get to work these days? || By {b}.",
+                 "We gave up the {a}; since March I commute by {b}."]),
+    "hobby": (["I love {a}.", "On weekends I'm usually doing {a}."],
+              ["picked up {b} this year and stopped {a} completely", "What do you do for fun now? || Mostly {b}, I quit {a}.",
+               "Honestly {b} has taken over my life since the summer, {a} just faded out."]),
+    "drink": (["I drink {a} every morning.", "A cup of {a} is how my day starts."],
+              ["switched to {b} in the mornings", "Still on {a}? || No, {b} now.",
+               "Since my checkup in May I have {b} instead of {a}."]),
+    "car": (["I drive a {a}.", "Our family car is a {a}."],
+            ["sold the {a}, got a {b}", "We replaced our {a} with a {b} in April.", "What are you driving now? || A {b}."]),
+    "school": (["I study {x} at {a}.", "I'm a student at {a}."],
+               ["transferred to {b} this term", "Where are you studying now? || At {b}, I transferred from {a}.",
+                "On 1 September I started at {b}, having left {a}."]),
+    "role": (["My title is {a}.", "On the team I'm the {a}."],
+             ["got promoted, i'm {b} now", "What's your position now? || {B} since the reorg.",
+              "As of April my job title is {b}, no longer {a}."]),
+    "partner": (["My boyfriend is {a}.", "{A} and I have been together since college."],
+                ["broke up with {a}, seeing {b} now", "Are you still with {a}? || No, I'm with {b} now.",
+                 "Since the summer {b} and I are a couple."]),
+    "phone": (["My phone is my old {a}.", "My {a} is my only phone."],
+              ["got the new {b}, the {a} is retired", "Which phone do you have now? || The {b}.",
+               "We bought new phones in May, mine is the {b}."]),
+    "gym": (["My gym is {a}.", "I go to {a} after work."],
+            ["switched gyms, {b} now", "Where do you work out now? || {B}, I quit {a}.",
+             "In March I moved my membership from {a} to {b}."]),
+    "band": (["I play drums in {a}.", "I'm the singer of {a}."],
+             ["quit {a}, joined {b}", "Which band are you in now? || {B}, I left {a} in the spring.",
+              "These days I drum for {b}."]),
+}
+NAMES7 = ["Abebe", "Brigid", "Cosmin", "Dagny", "Emeka", "Fenna", "Goran", "Hanne", "Idris", "Jorun", "Kalani",
+          "Leocadia", "Mattias", "Nuria", "Obi", "Pernille", "Radu", "Saoirse", "Teodor", "Ulla", "Vesna", "Wiebke",
+          "Yannick", "Zofia", "Anouk", "Bastian"]
+STAY_DEV7 = ["allergic to {allergy}, just so you know", "We've had our {pet} {pet_name} for years.",
+             "My {sibling} {sibling_name} is in {sibling_city}.", "Born in {birth}, if that matters."]
 NAMES6 = ["Aiko", "Bilal", "Carmen", "Dmitri", "Esme", "Farid", "Greta", "Hugo", "Ilse", "Jae", "Kwame", "Lotte",
           "Marisol", "Nils", "Oona", "Pavel", "Quinn", "Rosa", "Sven", "Tamsin", "Uma", "Viktor", "Wren", "Xiomara",
           "Yusuf", "Zeno"]
@@ -412,10 +478,11 @@ def key_word(value: str) -> str:
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
     templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2, "dev3": DEV3,
-                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5, "dev6": DEV6}[pool]
+                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5, "dev6": DEV6, "dev7": DEV7}[pool]
     stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3, "dev5": STAY_DEV5,
-             "dev6": STAY_DEV6}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
-    name = (NAMES6 if pool == "dev6" else NAMES)[n % len(NAMES6 if pool == "dev6" else NAMES)]
+             "dev6": STAY_DEV6, "dev7": STAY_DEV7}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
+    names = {"dev6": NAMES6, "dev7": NAMES7}.get(pool, NAMES)
+    name = names[n % len(names)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
     formats = [rng.choice(["messages", "chatgpt", "claude-code"]) for _ in dates]
@@ -443,12 +510,16 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
         unchanged.append({"attribute": key, "key": steady[key]})
     RESTATE.setdefault("dev5", "My {allergy} allergy is still there.")
     RESTATE.setdefault("dev6", "Still allergic to {allergy}, by the way.")
+    RESTATE.setdefault("dev7", "the {allergy} thing hasn't changed, still allergic")
     sessions[rng.randrange(1, 4)].append(RESTATE[pool if pool in RESTATE else pool.rstrip("2")].format(**steady))
     out = []
     for d, fmt, said in zip(dates, formats, sessions):
         turns = []
         rng.shuffle(said) if said and not said[0].startswith("Hi, I'm") else None
         for text in said + [rng.choice(CHAT)]:
+            if " || " in text:  # the assistant asks, the user answers
+                question, text = text.split(" || ")
+                turns.append(["assistant", question])
             turns.append(["user", text])
             turns.append(["assistant", rng.choice(ANSWER)])
         out.append({"date": d.isoformat() + "T" + f"{9 + rng.randrange(0, 9):02d}:{rng.randrange(0, 60):02d}:00Z",
@@ -460,7 +531,7 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24),
                               ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24), ("dev5", 2306, 26),
-                              ("dev6", 2307, 26)):
+                              ("dev6", 2307, 26), ("dev7", 2308, 26)):
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):

@@ -22,7 +22,7 @@ FAMILIES: dict[str, tuple[bool, str]] = {
     "diet": (True, """eat eats eating ate vegetarian vegan pescatarian diet meat fish dairy gluten keto carnivore
                     omnivore food foods meal meals"""),
     "partner": (True, """dating date married marry engaged engagement partner girlfriend boyfriend wife husband
-                    divorced divorce single relationship fiance fiancee spouse"""),
+                    divorced divorce single relationship fiance fiancee spouse couple"""),
     "name": (True, """name named call called nickname"""),
     "commute": (True, """commute commuting drive drives driving car bike cycle cycling train bus subway transit"""),
     "school": (True, """school university college degree studying student enrolled graduate graduated major phd
@@ -52,7 +52,8 @@ OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"\b(?:come|comes|coming|came|get|gets|getting|got|go|goes|going|went|head|heads|heading|headed) (home)\b|"
                          r"(?<!\bis )(?<!\bam )(?<!'m )(?<!'s )(?<!\bare )(?<!'re )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )"
                          r"(?<!\blive )(?<!\blives )(?<!\bliving )(?<!\blived )(?<!\bstay )(?<!\bstays )(?<!\bstaying )(?<!\bstayed )"
-                         r"\bat (home)\b", re.I)
+                         r"\bat (home)\b|"
+                         r"\b(couples?) of\b", re.I)  # "a couple of weeks": a few, no partner
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():
@@ -103,7 +104,7 @@ _ENDING_WORDS = """moved relocated switched switching changed changing quit quit
 stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled canceled abandoned
 swapped exchanged traded sold reverted migrated ported rewrote""".split()
 _BEGINNING_WORDS = """started starting began become became joined converted transferred upgraded downgraded adopted
-picked took returned gotten went turned postponed hired""".split()
+picked took returned gotten went turned postponed hired recruited poached headhunted""".split()
 ENDING_VERBS = frozenset(stem(w) for w in _ENDING_WORDS)
 BEGINNING_VERBS = frozenset(stem(w) for w in _BEGINNING_WORDS)
 CHANGE_VERBS = ENDING_VERBS | BEGINNING_VERBS
@@ -114,6 +115,7 @@ ENDING = re.compile(
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|in place of|"
     r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|ended(?! up\b)|died|"
+    r"(?:broke|broken|break|breaking|split|splitting) up|(?:faded|fading|fizzled|fizzling) (?:out|away)|"
     r"(?:is|are|was|were) (?:now |all )?behind (?:me|us|them|him|her)\b|(?:(?:is|are|was|were) \w+ )?for good(?=\s*(?:[,;.!]|$))|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"

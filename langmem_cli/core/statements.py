@@ -192,6 +192,74 @@ def _says_what_it_replaces(sentence: str) -> bool:
     return negated(before) or bool(ENDING.search(before)) or any(verb_of(w, ENDING_VERBS) for w in words(before))
 
 
+# chat register: "i" written in lower case ("i take the train now", "i'm")
+_LOWER_I = re.compile(r"(?<![\w'.-])i(?=(?:'m|'ve|'d|'ll)?(?![\w.'-]))")
+
+
+def _past_form(word: str) -> bool:
+    """Whether ``word`` is only ever a past form of a verb ("switched", "sold", "got"): a verb
+    lemma other than the word, and no other reading (not "broke", an adjective too; not "quit",
+    "put", the same as their base form; no auxiliary "had", "was")."""
+    found = lemmas(word)
+    verbs = found.get("VERB", ())
+    return (set(found) == {"VERB"} and bool(verbs) and word.lower() not in verbs and not word.lower().endswith(("ing", "s"))
+            and third_person_verb(verbs[0]) != word.lower())
+
+
+def with_speaker(sentence: str) -> tuple[str, bool]:
+    """The sentence with its speaker written out where chat leaves them implicit: "i" in lower case
+    is "I"; a sentence that opens with a past form of a verb has "I" for its subject ("switched to
+    matcha in the mornings", "sold the Volvo, got a Skoda", "got promoted"): a diary-style subject
+    drop, as an imperative or a question never opens with a past form. And whether it added one."""
+    text = _LOWER_I.sub("I", sentence)
+    first = words(text)[:1]
+    # a verb whose past is its base form ("quit", "put") is past when the next clause opens with a past form
+    # ("quit Low Tide, joined Marigold")
+    later = [words(c)[:1] for c in re.split(r"[,;]\s+", text)[1:]]
+    past = bool(first) and (_past_form(first[0]) or ("VERB" in lemmas(first[0]) and "AUX" not in lemmas(first[0])
+                                                     and first[0] not in COMMANDS
+                                                     and any(w and _past_form(w[0]) for w in later)))
+    if len(words(text)) > 1 and text[:1].isalpha() and past:
+        return "I " + text[:1].lower() + text[1:], True
+    return text, False
+
+
+# a question about the person: "Where do you live these days?", "Which phone do you have now?", "What are
+# you using now?", "What's your position now?"
+_ASKED = re.compile(r"^(where|what|which [\w-]+|who|how|what [\w-]+)\s+(do|are)\s+you\s+([^?]+)\?\s*$|"
+                    r"^(what|who|where)(?:'s| is)\s+your\s+([^?]+)\?\s*$", re.I)
+
+
+def _verbless(clause: str) -> bool:
+    """A short phrase with no verb nor pronoun: a bare answer ("Madrid", "By subway", "A Tesla")."""
+    tokens = words(clause)
+    return 0 < len(tokens) <= 4 and not any(
+        t in FIRST | GROUP | _OBJECT_PRONOUN or "AUX" in lemmas(t) or set(lemmas(t)) == {"VERB"} for t in tokens)
+
+
+def as_answer(question: str, sentence: str) -> tuple[str, frozenset[str]] | None:
+    """A bare answer to the assistant's question about the person, read with the question it answers
+    ("Where do you live these days?" — "Madrid, since the move in April." → "Where I live these
+    days is Madrid, since the move in April."): the question's words frame the answer, the answer
+    (the person's own words) is the fact. None when the sentence is no bare answer (it opens with a
+    clause of its own) or the question is not one of the forms read here. Also the words the
+    question added."""
+    m = _ASKED.match(question.strip())
+    if not m or not _verbless(re.split(r"[,;:]", sentence, maxsplit=1)[0]):
+        return None
+    if m.group(1):
+        wh, aux, rest = m.group(1).lower(), m.group(2).lower(), m.group(3).strip()
+        frame = f"{wh} I {'am ' if aux == 'are' else ''}{rest}"
+    else:
+        frame = f"my {m.group(5).strip()}"
+    frame = re.sub(r"\byour\b", "my", frame, flags=re.I)
+    first = sentence.split(" ", 1)[0].rstrip(",;:.")
+    # a function word or an adverb opening the answer is no name ("By subway", "The Fairphone", "Mostly …")
+    common = first.lower() in STOPWORDS or set(lemmas(first)) == {"ADV"}
+    answer = sentence[:1].lower() + sentence[1:] if common else sentence
+    return frame[:1].upper() + frame[1:] + " is " + answer, frozenset(words(frame))
+
+
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
     """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
     transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
@@ -320,11 +388,18 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
         earlier = previous.get(m.speaker)  # the last full sentence of the previous user message, same speaker
         before: str | None = None  # the last full sentence of this message so far
         previous.clear()
-        for raw in sentences(m.content):
+        prior = conversation.messages[index - 1] if index else None
+        asked = sentences(prior.content)[-1] if prior is not None and prior.role == "assistant" and \
+            prior.content.strip().endswith("?") else None
+        for n, raw in enumerate(sentences(m.content)):
             said = clauses(clean(raw.replace("\u2019", "'")))
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
+            sentence, _ = with_speaker(sentence)
+            answered = as_answer(asked, sentence) if asked and n == 0 else None
+            if answered:  # a bare answer, read with the question it answers
+                sentence, given = answered[0], given | answered[1]
             context = None
             pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
                 and worth_keeping(f"{before} {sentence}")
@@ -408,6 +483,24 @@ def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
     """Fillers out ("really", "so", "just" …) and the name of the person spoken to; a long sentence
     cut at a clause boundary."""
     text = without_address(FILLER.sub("", sentence), addressees)
+    if len(text.split()) > LONG:
+        # the start, cut at a clause boundary; when the start says nothing of the speaker and names
+        # nothing, the first later part (from a clause boundary, cut alike) that does ("It's been a long
+        # few weeks, lots of paperwork, but the short version is that I said goodbye to Norvex and I'm
+        # now at Helio Labs, …")
+        parts = [_cut(text)] + [_cut(text[m.end():]) for m in _CUT.finditer(text) if len(text[m.end():].split()) >= SHORT]
+        return next((p for p in parts if _specific(p)), parts[0])
+    return text
+
+
+def _specific(text: str) -> bool:
+    """Whether a text says something of the speaker or names someone or something (a capitalised
+    word past its start, a number)."""
+    return bool(set(words(text)) & (FIRST | GROUP)) or bool(re.search(r"(?<!^)\b[A-Z][a-z]+|\d", text.strip()))
+
+
+def _cut(text: str) -> str:
+    """A long text cut at the first clause boundary past SHORT words."""
     if len(text.split()) > LONG:
         for m in _CUT.finditer(text):
             if len(text[:m.start()].split()) >= SHORT:

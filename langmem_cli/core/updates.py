@@ -57,6 +57,7 @@ from langmem_cli.core.english import third_person_verb
 from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, content_words, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
+NEAR = 0.4  # cosine from which a move to a new name may replace the name an attribute of one value held
 CLOSE = 0.8  # cosine from which a flipped polarity alone is a change (the same predicate negated)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 FRAME = 2  # words a statement may differ by and still say the same thing of another value
@@ -176,7 +177,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     low = body.lower()
     tokens = words(low)
     kept, negative = _unnegated_changes(_without_nouns(tokens, frozenset(subject_words),
-                                                       _noun_subjects(body, frozenset(subject_words))))
+                                                       _noun_subjects(body, frozenset(subject_words)),
+                                                       _clause_starts(low)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
     cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
@@ -187,6 +189,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     replaced = frozenset(stem(w) for g in TAKEN_PLACE.findall(told) for w in words(g) if w not in STOPWORDS)
     over = frozenset(stem(w) for g in OVER_VALUE.findall(told) for w in words(g) if w not in STOPWORDS) | replaced
     named |= replaced
+    left = _left_from(told)
+    named, over = named | left, over | left
     refused = _refused(told, frozenset(subject_words))
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
     ending_words = _ending_scope(body)
@@ -308,6 +312,27 @@ def _ending_scope(body: str) -> frozenset[str]:
                 if at is not None:  # what the negated predicate said, and the clause's subject
                     governed += before[at + 1:] + _subject_of(before[:at])
             out |= {stem(w) for w in governed if w not in STOPWORDS and len(w) > 1}
+    return frozenset(out)
+
+
+def _left_from(told: str) -> frozenset[str]:
+    """What a verb of beginning says was left: the words after "from" that follows it and its object
+    ("Norvex poached Dana from Orbis", "transferred from Imperial", "hired away from Quanta"); a
+    light verb ("got a gift from", "took the train from") tells where a thing came from, not a change."""
+    from langmem_cli.core.change_words import LIGHT
+    from langmem_cli.core.english import lemmas
+
+    out: set[str] = set()
+    tokens = words(told)
+    for i, verb in enumerate(tokens):
+        if not verb_of(verb, BEGINNING_VERBS) or set(lemmas(verb).get("VERB", ())) & LIGHT:
+            continue
+        for j in range(i + 1, min(len(tokens), i + 4)):
+            if tokens[j] == "from":
+                out |= {stem(w) for w in _object_of(tokens[j + 1:]) if w not in STOPWORDS}
+                break
+            if tokens[j] in _PHRASE_END:
+                break  # "from" belongs to another phrase ("joined a club in town from …")
     return frozenset(out)
 
 
@@ -454,6 +479,17 @@ def _adjective(word: str, own: frozenset[str]) -> bool:
     return "ADJ" in kinds and "ADV" not in kinds and "AUX" not in kinds and "VERB" not in kinds
 
 
+def _clause_starts(text: str) -> frozenset[int]:
+    """The indexes (in ``words(text)``) of the words that open a clause after a comma, semicolon,
+    colon or dash: what stands before them belongs to another clause."""
+    out, count = set(), 0
+    for n, part in enumerate(re.split(r"\s*[,;:–—]\s+|\s+-\s+", text)):
+        if n:
+            out.add(count)
+        count += len(words(part))
+    return frozenset(out)
+
+
 # verbs followed by a verb in -ing that they govern ("started moving", "keeps changing"): not its subject
 _CATENATIVE = frozenset("start begin stop keep quit try consider finish avoid enjoy love like hate miss risk plan "
                         "think talk dream go".split())
@@ -482,17 +518,19 @@ def _noun_subjects(body: str, own: frozenset[str]) -> dict[str, set[str]]:
 
 
 def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
-                   idle: dict[str, set[str]] | None = None) -> list[str]:
+                   idle: dict[str, set[str]] | None = None, starts: frozenset[int] = frozenset()) -> list[str]:
     """The tokens without the words of change used as nouns: after a determiner or a possessive, with
     at most one adjective, or one noun of a compound, between ("their next move", "an amazing change",
-    "Dana's switch", "Jon's dance moves")."""
+    "Dana's switch", "Jon's dance moves"). Only the words of its own clause stand before a verb ("we
+    finally did it, moved out": "it" is the object of another verb, not the subject of "moved")."""
     from langmem_cli.core.english import lemmas
 
     idle = idle or {}
     out = []
     for i, t in enumerate(tokens):
         if verb_of(t, CHANGE_VERBS):
-            before = tokens[max(0, i - 2):i]
+            opened = max((j for j in starts if j <= i), default=0)
+            before = tokens[max(0, i - 2, opened):i]
             if before and before[-1] in OTHERS:
                 continue  # "lets you move", "the team that left": someone or something else changes
             if tokens[i + 1:i + 2] in (["ahead"], ["forward"], ["along"]):
@@ -775,8 +813,12 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
     for m in _TITLE.finditer(body):
         before = words(body[:m.start()])[-1:]
         verb = m.group(1).lower()
-        if not before or before[0].replace("'s", "") != person.split()[-1]:
+        # the person, or "they": the extractor names the person once and then says "they" ("Dana got
+        # promoted, they are architect now")
+        if not before or before[0].replace("'s", "") not in (person.split()[-1], "they"):
             continue
+        if before[0] == "they" and not re.match(r"\s*" + re.escape(person.split()[0]), body[:m.start()], re.I):
+            continue  # "they" is the person only when the statement opens with them
         kinds = lemmas(m.group(2))
         promoted = verb.endswith(" to")  # "moved up to editor", "got promoted to editor": a new rank told
         if "NOUN" not in kinds or "ADJ" in kinds or m.group(2) in PEOPLE or \
@@ -784,6 +826,80 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
             continue  # not a noun, a person's relation, or the head of another attribute ("a vegan")
         return stem(m.group(2)), verb not in ("is", "am", "are", "'s", "'m", "'re") or bool(m.group(3)), promoted
     return "", False, False
+
+
+def _target(text: str, subject: str) -> tuple[str, bool, bool] | None:
+    """What a verb of change says the person went over to: the word after "to" that follows the verb
+    within a few words ("switched to matcha", "transferred to Sorbonne", "upgraded to a Kia",
+    "migrated the whole team to Obsidian"), stemmed, and whether it is a name; None when there is
+    none, or it is no noun or name ("switched to using …", "moved to the city centre": an adjective
+    or a verb stands first)."""
+    from langmem_cli.core.english import lemmas
+
+    tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+    person = set(words(subject.split("'")[0])) | {"they", "we", "i"}
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if not verb_of(low, CHANGE_VERBS):
+            continue
+        before = [t.lower().split("'")[0] for t in tokens[max(0, i - 3):i]]  # "we've switched"
+        if not before or before[-1] not in person and not (len(before) > 1 and before[-2] in person
+                                                              and set(lemmas(before[-1])) <= {"ADV"}):
+            continue  # its subject is the person, right before it or past one adverb ("Dana finally switched";
+            # not "the art took Melanie to that moment")
+        for j in range(i + 1, min(len(tokens), i + 1 + SCOPE)):
+            if tokens[j].lower() != "to":
+                continue
+            at = j + 1
+            while at < len(tokens) and tokens[at].lower() in _DETERMINERS:
+                at += 1
+            if at >= len(tokens):
+                return None
+            word, article = tokens[at], tokens[at - 1].lower() in ("a", "an")
+            kinds = set(lemmas(word.lower()))
+            if word[:1].isupper() and word.lower() not in STOPWORDS:
+                return stem(word.lower()), True, article
+            if kinds == {"NOUN"} or not kinds:  # a noun, or a word no lexicon knows ("matcha")
+                return stem(word.lower()), False, article
+            return None
+    return None
+
+
+def _possessed(text: str, subject: str) -> frozenset[str]:
+    """The thing of its person's a statement gives a name ("Dana's band these days is Marigold",
+    "their new gym is Gravity"): the noun after "Dana's" or "their" (past at most two adjectives),
+    then a form of "be" and a name; stemmed, empty when it names none."""
+    from langmem_cli.core.english import lemmas
+
+    person = subject.split("'")[0].split()
+    if not person:
+        return frozenset()
+    tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+    low = [t.lower() for t in tokens]
+    for i, t in enumerate(low):
+        if t not in (person[-1] + "'s", "their"):
+            continue
+        at = i + 1
+        while at < min(len(low) - 1, i + 3) and _adjective(low[at], frozenset()):
+            at += 1
+        if at >= len(low) or "NOUN" not in lemmas(low[at]) or low[at] in STOPWORDS:
+            continue
+        noun, rest = low[at], at + 1
+        while rest < len(low) and low[rest] in ("now", "currently", "these", "days", "nowadays"):
+            rest += 1
+        if rest < len(low) and low[rest] in ("is", "are"):
+            rest += 1 + (rest + 1 < len(low) and low[rest + 1] == "now")
+            if rest < len(tokens) and tokens[rest][:1].isupper():
+                return frozenset({stem(noun)})
+    return frozenset()
+
+
+def _thing(word: str) -> bool:
+    """Whether a (stemmed) word may name a thing: a noun, or a word no lexicon knows (a name)."""
+    from langmem_cli.core.english import lemmas
+
+    kinds = lemmas(word)
+    return not kinds or "NOUN" in kinds or "PROPN" in kinds
 
 
 def _apart(text: str, one: frozenset[str], other: frozenset[str]) -> bool:
@@ -868,7 +984,10 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   ending is told by the rules above, in its own clause).
     other_a = {w for w in said_a - said_b - a.cues if w not in FUNCTION and not w.isdigit()}
     other_b = {w for w in said_b - said_a - b.cues if w not in FUNCTION and not w.isdigit()}
-    frame = (b.cue and not b.ends and cosine >= RELATED and bool(common - a.cues - b.cues - GENERIC - frequent)
+    # the frame they share holds a thing (a noun or a name), not only a quality ("new skills" / "big new
+    # things" share no frame)
+    anchor = common - a.cues - b.cues - GENERIC - frequent
+    frame = (b.cue and not b.ends and cosine >= RELATED and any(_thing(w) for w in anchor)
              and 1 <= len(other_a) <= FRAME and 1 <= len(other_b) <= FRAME)
     # - another name in the place of the earlier one, told with a cue of change: the earlier name
     #   beside the new one in statements the embedder relates ("Kontora and Dana parted ways, they
@@ -891,11 +1010,36 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     title_a, title_b = _title(older, a), _title(newer, b)
     role = ((b.cue or title_b[2]) and bool(title_a[0]) and bool(title_b[0]) and title_a[0] != title_b[0] and title_b[0] not in a.words
             and (title_a[1] or title_b[1] or "work" in (a.primary | b.primary)))
+    # - a verb of change that names only what the person went over to ("switched to matcha",
+    #   "transferred to Sorbonne", "upgraded to a Kia"), in a statement the embedder relates to an
+    #   earlier one of theirs holding another value of the same kind (another name for a name, another
+    #   noun for a noun) that the later one does not repeat
+    #   (or, less related, a name of the same kind: a thing of a make, "a Kia" for "owns a Honda": a name
+    #   after an indefinite article on both sides)
+    target = _target(newer, b.subject) if b.cue and not b.named and cosine >= NEAR and not a.event else None
+    retarget = False
+    if target is not None and target[0] not in a.words:
+        if target[1]:
+            made = {stem(w.lower()) for w in re.findall(r"\b(?:a|an) ([A-Z][\w'-]*)", _body(older))}
+            retarget = bool(a.proper - b.proper - frequent) and (
+                cosine >= RELATED or (target[2] and bool(made - b.proper - a.own - frequent)))
+        elif cosine < RELATED:
+            retarget = False
+        else:
+            from langmem_cli.core.english import lemmas
+
+            retarget = any("NOUN" in lemmas(w) or not lemmas(w) for w in said_a - said_b - a.cues - FUNCTION - GENERIC
+                           - a.heads - frequent if w not in a.proper)
+    # - a thing of the person's, told with a cue as holding another name ("Dana's band these days is
+    #   Marigold") that an earlier statement of theirs gave by the same noun with its own name ("plays
+    #   bass in a band called Low Tide"): the noun is the attribute, whatever words it has
+    noun = _possessed(newer, b.subject) if b.cue and not a.event else frozenset()
+    owned = bool(noun & a.words - GENERIC - FUNCTION - frequent) and bool(a.proper - a.own - b.words - frequent)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame or in_place or role:
+    if cue or flip or one_value or frame or in_place or role or retarget or owned:
         return CHANGES
     return None
 
