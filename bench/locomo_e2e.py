@@ -288,8 +288,9 @@ def main() -> int:
             f"{r['samples'][s][1]:.1f} / {r['samples'][s][2]:.1f} / {r['samples'][s][3]:,}" for s in ids) + " |")
     undated = statistics.fmean(sum(len(turn_text(t).split()) for _, _, turns in sessions(s["conversation"]) for t in turns)
                                for s in samples)
+    memory_row = next((r for r in rows if r["label"].startswith("`extract` (")), None)
     print(f"\nThe raw turns without their date suffix: {undated:,.0f} words per sample"
-          + (f"; extracted memory = {100 * rows[-1]['words'] / undated:.0f} % of that" if rows else ""))
+          + (f"; extracted memory = {100 * memory_row['words'] / undated:.0f} % of that" if memory_row else ""))
     print(f"`extract`: words per sample of all memories, closed ones too: {statistics.fmean(every.values()):,.0f} ("
           + ", ".join(f"{k} {v:,}" for k, v in sorted(every.items())) + ")")
     print("\n| run | extract (s) | search (s, all questions) | disk (MB) |\n|---|---|---|---|")
