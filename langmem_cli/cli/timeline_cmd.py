@@ -32,7 +32,9 @@ def timeline(
     store = st.store()
     memories = store.list(namespace=namespace, kinds=kind or None, limit=None, include_expired=True)
     if not kind:  # turns (extract --episodes) are what was said, not facts that hold for a time: on request only
-        memories = [m for m in memories if m.kind != "turn"]
+        from langmem_cli.core.episodes import KIND as TURN
+
+        memories = [m for m in memories if m.kind != TURN]
     line = build(memories, namespace, now(), subject)
     if html is not None:
         from langmem_cli.cli.timeline_html import page

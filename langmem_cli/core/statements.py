@@ -488,8 +488,9 @@ def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
         # nothing, the first later part (from a clause boundary, cut alike) that does ("It's been a long
         # few weeks, lots of paperwork, but the short version is that I said goodbye to Norvex and I'm
         # now at Helio Labs, …")
-        parts = [_cut(text)] + [_cut(text[m.end():]) for m in _CUT.finditer(text) if len(text[m.end():].split()) >= SHORT]
-        return next((p for p in parts if _specific(p)), parts[0])
+        start = _cut(text)
+        later = (_cut(text[m.end():]) for m in _CUT.finditer(text) if len(text[m.end():].split()) >= SHORT)
+        return start if _specific(start) else next((p for p in later if _specific(p)), start)
     return text
 
 

@@ -606,6 +606,16 @@ _ACTION_OBJECT = frozenset("to on for with into a an the their his her my our yo
 ARRANGING = frozenset("plan book reserve buy get arrange schedule decide choose pick settle agree organize organise".split())
 
 
+def _after_person(tokens: list[str], subject: str) -> int | None:
+    """The index of the word right after the first mention of the statement's person (its name, or
+    its possessive), None when the tokens do not name them."""
+    first = subject.split("'")[0].split()
+    if not first:
+        return None
+    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    return next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+
+
 def _event(tokens: list[str], subject: str, plans: bool = False) -> bool:
     """Whether the statement tells a past action of its person: the verb right after the person
     (past adverbs such as "also", "just") in the simple past, not a form of be/have/do, and no verb
@@ -614,11 +624,7 @@ def _event(tokens: list[str], subject: str, plans: bool = False) -> bool:
     ("moved to Lisbon", "quit the band", "went vegan", "got a job at …") states the state it began."""
     from langmem_cli.core.english import lemmas
 
-    first = subject.split("'")[0].split()
-    if not first:
-        return False
-    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
-    at = next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+    at = _after_person(tokens, subject)
     if at is None or at >= len(tokens) or tokens[at - 1].endswith("'s"):
         return False
     while at < len(tokens) - 1 and set(lemmas(tokens[at])) == {"ADV"}:
@@ -643,11 +649,7 @@ def _got_to(tokens: list[str], subject: str) -> bool:
     job"."""
     from langmem_cli.core.english import lemmas
 
-    first = subject.split("'")[0].split()
-    if not first:
-        return False
-    plain = [t[:-2] if t.endswith("'s") else t for t in tokens]
-    at = next((i + len(first) for i in range(len(plain)) if plain[i:i + len(first)] == first), None)
+    at = _after_person(tokens, subject)
     if at is None or at + 2 >= len(tokens) or tokens[at] != "got" or tokens[at + 1] != "to":
         return False
     verb = tokens[at + 2]
@@ -756,6 +758,12 @@ def _from_to(told: str) -> bool:
 
 
 _TOKEN = re.compile(r"[\w'.-]*\w")
+
+
+def _tokens(text: str) -> list[str]:
+    """The statement's words as written (capitals kept, "Fly.io" one word), without its speaker's label."""
+    return _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+
 # what may stand between an attribute's head and its value: prepositions, determiners, a copula, "now"
 # (and one noun the value is said of: "booked a cabin in Lapland")
 _SLOT_GAP = frozenset("""to in at for from of on into with is are was were be 's 're now the a an our my their his
@@ -771,8 +779,7 @@ def _slot_names(text: str, reading: Reading, families: frozenset[str]) -> frozen
     "had planned to keep MySQL": a verb stands between)."""
     from langmem_cli.core.english import lemmas
 
-    body = _body(text)
-    tokens = _TOKEN.findall(body.translate(str.maketrans("\u2019", "'")))
+    tokens = _tokens(text)
     out: set[str] = set()
     for i, token in enumerate(tokens):
         key = _head_key(token.lower())
@@ -836,7 +843,7 @@ def _target(text: str, subject: str) -> tuple[str, bool, bool] | None:
     or a verb stands first)."""
     from langmem_cli.core.english import lemmas
 
-    tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+    tokens = _tokens(text)
     person = set(words(subject.split("'")[0])) | {"they", "we", "i"}
     for i, token in enumerate(tokens):
         low = token.lower()
@@ -874,7 +881,7 @@ def _possessed(text: str, subject: str) -> frozenset[str]:
     person = subject.split("'")[0].split()
     if not person:
         return frozenset()
-    tokens = _TOKEN.findall(_body(text).translate(str.maketrans("\u2019", "'")))
+    tokens = _tokens(text)
     low = [t.lower() for t in tokens]
     for i, t in enumerate(low):
         if t not in (person[-1] + "'s", "their"):

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, TypedDict
 
 from langmem_cli.core.chunking import chunk_lines
 from langmem_cli.core.conversation import Conversation
+from langmem_cli.core.episodes import KIND as TURN
 from langmem_cli.core.extraction import Existing, Operation, Policy, manage, manage_profile
 from langmem_cli.core.llm import ChatClient, ConfigurationError, LLMError, Usage
 from langmem_cli.core.long_messages import MESSAGE_LIMIT
@@ -135,7 +136,7 @@ def counted_as(op: Operation) -> str:
     supersede) is an update to whoever reads the counts, not a delete."""
     if op.action == "supersede" or (op.action == "delete" and (op.metadata or {}).get("superseded_by")):
         return "update"
-    if op.action == "insert" and op.kind == "turn":  # an episode kept word for word (--episodes), not a memory
+    if op.action == "insert" and op.kind == TURN:  # an episode kept word for word (--episodes), not a memory
         return "turn"
     return op.action
 
