@@ -184,7 +184,7 @@ def measure(people: list[dict], db: Path, embedder) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "dev5", "dev6", "dev7"])
+    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9"])
     parser.add_argument("--orders", type=int, default=3, help="shuffled orders besides the date order")
     parser.add_argument("--people", type=int, default=0, help="only the first N people (0: all)")
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model, or 'hash'")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -405,6 +406,63 @@ DEV7 = {  # helper "recall7": written before any tuning on it; new people; regis
              ["quit {a}, joined {b}", "Which band are you in now? || {B}, I left {a} in the spring.",
               "These days I drum for {b}."]),
 }
+DEV8 = {  # helper "recall8": written before any tuning on it; new people and phrasings: updates told as news,
+    # as answers to the assistant, as corrections of what the assistant said, with dates, with "we"/"my wife and I"
+    "home": (["My flat is in {a}.", "Home for me is {a}."],
+             ["Big news: my address is in {b} now.", "You still think I'm in {a}? || Nope, I packed up and I'm in {b}.",
+              "As of 3 March my wife and I rent a house in {b}."]),
+    "work": (["I work as a {x} for {a}.", "{A} pays my salary, I'm a {x}."],
+             ["Last Friday was my final day at {a}; Monday I start at {b}.", "Still at {a}? || No, {b} took me on.",
+              "I accepted the offer from {b}, so {a} is behind me."]),
+    "diet": (["I've been {a} for years.", "Food-wise I'm strictly {a}."],
+             ["Went back to eating {b} recently, so I'm not {a} these days.", "Anything you don't eat? || I used to be {a} but now I eat {b} again."]),
+    "tool": (["Our stack is built on {a}.", "I write everything with {a}."],
+             ["We dumped {a}; the project runs on {b} since last sprint.", "Which one do you use? || {B} these days, {a} got too slow."]),
+    "car": (["I get around in my {a}.", "I own a {a}."],
+            ["Traded in the {a} for a {b} on Saturday.", "How's the {a}? || Gone, I drive a {b} now."]),
+    "gym": (["I train at {a}.", "I'm a member at {a}."],
+            ["Cancelled {a}, I work out at {b} since May.", "Do you still go to {a}? || No, {b} is my gym now."]),
+    "phone": (["I use a {a}.", "My {a} is what I text from."],
+              ["My {a} died so I picked up a {b}.", "What phone is that? || A {b}, replaced my {a} last week."]),
+    "school": (["I'm enrolled at {a} studying {x}.", "{A} is where I do my {x} degree."],
+               ["I've moved to {b} for the rest of my {x} degree.", "You're at {a}, right? || Not anymore, {b} since autumn."]),
+    "partner": (["I'm dating {a}.", "My partner {a} lives with me."],
+                ["{A} and I split up; I'm dating {b} since spring.", "How is {a}? || We broke up. I'm with {b} now."]),
+    "hobby": (["My main hobby is {a}.", "I spend my evenings on {a}."],
+              ["These days my free time goes to {b} rather than {a}.", "Still into {a}? || Not really, {b} now."]),
+}
+DEV9 = {  # helper "recall8": own check pool, only its totals are ever read; phrasings written before any tuning
+    "home": (["I reside in {a}.", "I've got an apartment in {a}."],
+             ["I'm settled in {b} after leaving {a} in June.", "Are you in {a}? || Not since the move, I'm in {b}."]),
+    "work": (["I'm employed by {a} as a {x}.", "My company is {a}."],
+             ["My new employer is {b}; I left {a} in the spring.", "Where do you work? || At {b} now, I quit {a}."]),
+    "drink": (["Every morning I have {a}.", "I can't start the day without {a}."],
+              ["I've replaced my {a} with {b}.", "Coffee or tea? || {B} nowadays, I stopped the {a}."]),
+    "commute": (["I {x} to the office.", "My {a} gets me to work."],
+                ["I sold my {a}, I ride the {b} to work now.", "How do you commute? || {B} since spring."]),
+    "band": (["I play bass in {a}.", "{A} is my band."],
+             ["I left {a} and play with {b} now.", "Still gigging with {a}? || No, I'm in {b} these days."]),
+    "role": (["I work as the {a}.", "I hold the {a} position."],
+             ["They made me {b} last month.", "Same job as before? || No, I'm the {b} now."]),
+    "trip": (["Our holiday this year is {a}.", "I've booked flights to {a}."],
+             ["We rebooked: it's {b} this year, not {a}.", "Looking forward to {a}? || We're doing {b} instead."]),
+    "learning": (["I practise {x} with {a}.", "I learn {x} through {a}."],
+                 ["My {x} practice moved from {a} to {b}.", "Still using {a}? || No, {b} for my {x} now."]),
+    "gym": (["My workouts are at {a}.", "{A} is where I lift."],
+            ["Joined {b} and let {a} lapse.", "Which gym? || {B}, I left {a}."]),
+    "car": (["I have a {a}.", "My car is a {a}."],
+            ["I now drive a {b} instead of the {a}.", "Still driving the {a}? || No, a {b}."]),
+}
+NAMES8 = ["Agnieszka", "Bjorn", "Chidi", "Delphine", "Eero", "Fatima", "Gunnar", "Halima", "Ivo", "Joaquim", "Kerstin",
+          "Lorenzo", "Mirela", "Nnamdi", "Orla", "Piotr", "Rashida", "Stellan", "Thandiwe", "Ugo", "Valeria", "Wojtek",
+          "Ximena", "Yasmin", "Zoltan", "Ailbhe"]
+NAMES9 = ["Beatriz", "Caoimhe", "Dario", "Elif", "Filippo", "Gaia", "Henrik", "Ilona", "Jurgen", "Katarzyna", "Luca",
+          "Maren", "Nadia", "Oskar", "Paola", "Rune", "Selin", "Tobias", "Ursula", "Vito", "Wanjiru", "Xavier",
+          "Yara", "Zdenek", "Amaru", "Benedikt"]
+STAY_DEV8 = ["I'm allergic to {allergy}, please remember that.", "{pet_name} is my {pet}.",
+             "My {sibling} {sibling_name} lives over in {sibling_city}.", "My birth year is {birth}."]
+STAY_DEV9 = ["{allergy} gives me an allergic reaction.", "Our {pet} is called {pet_name}.",
+             "{sibling_name} is my {sibling}, based in {sibling_city}.", "I was born in {birth}, fyi."]
 NAMES7 = ["Abebe", "Brigid", "Cosmin", "Dagny", "Emeka", "Fenna", "Goran", "Hanne", "Idris", "Jorun", "Kalani",
           "Leocadia", "Mattias", "Nuria", "Obi", "Pernille", "Radu", "Saoirse", "Teodor", "Ulla", "Vesna", "Wiebke",
           "Yannick", "Zofia", "Anouk", "Bastian"]
@@ -478,10 +536,10 @@ def key_word(value: str) -> str:
 
 def person(n: int, pool: str, rng: random.Random) -> dict:
     templates = {"dev": DEV, "heldout": HELDOUT, "dev2": DEV2, "heldout2": HELDOUT2, "dev3": DEV3,
-                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5, "dev6": DEV6, "dev7": DEV7}[pool]
+                 "heldout3": HELDOUT3, "dev4": DEV4, "dev5": DEV5, "dev6": DEV6, "dev7": DEV7, "dev8": DEV8, "dev9": DEV9}[pool]
     stay = {"dev3": STAY_DEV3, "heldout3": STAY_HELDOUT3, "dev4": STAY_DEV3, "dev5": STAY_DEV5,
-             "dev6": STAY_DEV6, "dev7": STAY_DEV7}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
-    names = {"dev6": NAMES6, "dev7": NAMES7}.get(pool, NAMES)
+             "dev6": STAY_DEV6, "dev7": STAY_DEV7, "dev8": STAY_DEV8, "dev9": STAY_DEV9}.get(pool) or (STAY_DEV if pool.startswith("dev") else STAY_HELDOUT)
+    names = {"dev6": NAMES6, "dev7": NAMES7, "dev8": NAMES8, "dev9": NAMES9}.get(pool, NAMES)
     name = names[n % len(names)]
     start = date(2024, 1, 5) + timedelta(days=rng.randrange(0, 40))
     dates = [start + timedelta(days=45 * i + rng.randrange(0, 10)) for i in range(4)]
@@ -511,6 +569,8 @@ def person(n: int, pool: str, rng: random.Random) -> dict:
     RESTATE.setdefault("dev5", "My {allergy} allergy is still there.")
     RESTATE.setdefault("dev6", "Still allergic to {allergy}, by the way.")
     RESTATE.setdefault("dev7", "the {allergy} thing hasn't changed, still allergic")
+    RESTATE.setdefault("dev8", "Reminder: {allergy} is still off limits for me.")
+    RESTATE.setdefault("dev9", "Still can't have {allergy}.")
     sessions[rng.randrange(1, 4)].append(RESTATE[pool if pool in RESTATE else pool.rstrip("2")].format(**steady))
     out = []
     for d, fmt, said in zip(dates, formats, sessions):
@@ -531,7 +591,9 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     for pool, seed, count in (("dev", 23, 24), ("heldout", 2323, 24), ("dev2", 2301, 24), ("heldout2", 2302, 24),
                               ("dev3", 2303, 24), ("heldout3", 2304, 24), ("dev4", 2305, 24), ("dev5", 2306, 26),
-                              ("dev6", 2307, 26), ("dev7", 2308, 26)):
+                              ("dev6", 2307, 26), ("dev7", 2308, 26), ("dev8", 2309, 26), ("dev9", 2310, 26)):
+        if len(sys.argv) > 1 and pool not in sys.argv[1:]:  # write only the named pools
+            continue
         rng = random.Random(seed)
         with open(DATA / f"updates-{pool}.jsonl", "w") as f:
             for n in range(count):
