@@ -68,6 +68,16 @@ def is_past(word: str) -> bool:
     return bool(lem) and w not in lem and (w.endswith("ed") or w.endswith("t")) and lem[0] != w
 
 
+@lru_cache(maxsize=65536)
+def is_simple_past(word: str) -> bool:
+    """Whether ``word`` is the simple past of one of its verb lemmas ("went", "sold", "quit"), not
+    only a past participle ("gone", "taken"): "I went" is English, "I gone" is not."""
+    from lemminflect import getInflection  # imported on first use: --help stays light
+
+    w = word.lower()
+    return any(w in getInflection(lem, "VBD") for lem in lemmas(w).get("VERB", ()))
+
+
 def is_comparative(word: str) -> bool:
     """"shorter", "simpler" - not "number" (a noun first: "numb" + "-er" is the rare reading)."""
     w = word.lower()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from langmem_cli.core import dates
 from langmem_cli.core.change_words import ENDING, ENDING_VERBS, FUNCTION, verb_of
 from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.core.english import lemmas, third_person_verb
+from langmem_cli.core.english import is_simple_past, lemmas, third_person_verb
 from langmem_cli.core.grounding import Candidate, content_words, eligible, words, working_name
 from langmem_cli.core.names import SELF_NAME, Naming, user_naming
 from langmem_cli.core.words import STOPWORDS, negated, stem
@@ -203,7 +203,7 @@ def _past_form(word: str) -> bool:
     found = lemmas(word)
     verbs = found.get("VERB", ())
     return (set(found) == {"VERB"} and bool(verbs) and word.lower() not in verbs and not word.lower().endswith(("ing", "s"))
-            and third_person_verb(verbs[0]) != word.lower())
+            and third_person_verb(verbs[0]) != word.lower() and is_simple_past(word))
 
 
 def with_speaker(sentence: str) -> tuple[str, bool]:
