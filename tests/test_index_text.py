@@ -145,3 +145,24 @@ def test_a_warm_process_ranks_them_like_fts5(store, db_path, embedder):
     fts, memory = both(store, "zebra pottery")
     assert refreshed[0][0] == memory[0][0] == fts[0][0] == new.id
     assert [s for _, s in refreshed] == pytest.approx([s for _, s in fts], rel=1e-6)
+
+
+def test_a_postgres_database_written_before_reads_them_after_its_migration(pg_url, monkeypatch):
+    """Migration 9: the rows already stored get the new tsvector, in memories and in the narrow
+    keyword table the keyword side ranks over."""
+    from langmem_cli.core.records import NewMemory
+    from langmem_cli.embed.hash_embedder import HashEmbedder
+    from langmem_cli.store.postgres import schema
+    from langmem_cli.store.postgres.store import PostgresStore
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [m for m in schema.MIGRATIONS if m[0] < 9])
+    with PostgresStore(pg_url, embedder=HashEmbedder(64)) as old:
+        made = old.put_many([NewMemory("n", f"note {i}", metadata={it.KEY: "pottery workshop" if i % 2 else "tea"})
+                             for i in range(10)])
+        assert [h.memory.id for h in old.search("pottery", mode="keyword")] == []
+    monkeypatch.undo()
+    with PostgresStore(pg_url, embedder=HashEmbedder(64)) as store:
+        assert "pg009_keyword_text" in store.stats()["migrations"]
+        assert {h.memory.id for h in store.search("pottery", mode="keyword")} == {m.id for m in made[1::2]}
+        columns = "id, tsv::text"
+        assert store.runner.query(f"SELECT {columns} FROM memories EXCEPT SELECT {columns} FROM memory_keywords") == []
