@@ -36,6 +36,9 @@ def test_the_message_before_then_the_quoted_message():
     assert words == f"{TURNS[2][2]} {TURNS[3][2]}"
     # the first message has nothing before it
     assert it.index_text(conversation(), quoting(0)) == TURNS[0][2]
+    # the day it was said, as a question would write it
+    assert it.index_text(conversation(), quoting(0), "2023-05-08T13:56:00+00:00") == f"{TURNS[0][2]} 8 May 2023"
+    assert it.index_text(conversation(), quoting(0), "not a date") == TURNS[0][2]
 
 
 def test_never_tool_text_and_never_another_conversations_messages():
@@ -69,9 +72,10 @@ def test_extract_stores_the_words_and_the_keyword_side_reads_them(cli, chat):
     cli("extract", chat, "-n", "c")
     memory = bowls(cli.json("list", "-n", "c"))
     assert "workshop" not in memory["text"]  # the statement itself does not say where
-    assert memory["metadata"][it.KEY] == f"{TURNS[2][2]} {TURNS[3][2]}"
+    assert memory["metadata"][it.KEY] == f"{TURNS[2][2]} {TURNS[3][2]} 8 May 2023"
     hits = cli.json("search", "what did they make at the workshop", "-n", "c", "--mode", "keyword")
     assert memory["id"] in [h["id"] for h in hits]
+    assert memory["id"] in [h["id"] for h in cli.json("search", "on 8 May, 2023", "-n", "c", "--mode", "keyword")]
     assert all(it.KEY not in h["text"] for h in hits)  # what search returns is the memory's own text
 
 

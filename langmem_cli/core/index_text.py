@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from langmem_cli.core import dates
 from langmem_cli.core.conversation import Conversation
 from langmem_cli.core.grounding import conversation_id
 
@@ -29,10 +30,10 @@ def _cut(text: str) -> str:
     return " ".join(text.split()[:MAX_WORDS])
 
 
-def index_text(conversation: Conversation, evidence: Sequence[dict[str, Any]]) -> str | None:
+def index_text(conversation: Conversation, evidence: Sequence[dict[str, Any]], when: str | None = None) -> str | None:
     """The message before the first message ``evidence`` quotes in ``conversation``, then each
-    quoted message, each cut to ``MAX_WORDS`` words; None when the evidence quotes none of its
-    messages."""
+    quoted message, each cut to ``MAX_WORDS`` words, then the day it was said (``when``, ISO 8601:
+    "8 May 2023"); None when the evidence quotes none of its messages."""
     own = conversation_id(conversation)
     quoted = sorted({item["message"] for item in evidence
                      if isinstance(item, dict) and item.get("conversation") == own
@@ -44,4 +45,7 @@ def index_text(conversation: Conversation, evidence: Sequence[dict[str, Any]]) -
     before = next((m for m in reversed(messages[:quoted[0]]) if m.may_be_evidence and m.content.strip()), None)
     parts = ([_cut(before.content)] if before is not None else []) + [
         _cut(messages[i].content) for i in quoted if messages[i].may_be_evidence]
+    moment = dates.parse(when)
+    if moment is not None:
+        parts.append(dates.spell(moment.date()))
     return " ".join(p for p in parts if p) or None

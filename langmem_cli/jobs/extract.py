@@ -329,7 +329,7 @@ def _with_index_text(operations: list[Operation], conversation: Conversation) ->
         evidence = (op.metadata or {}).get("evidence") if op.action == "insert" else None
         if not evidence or op.kind in (TURN, "profile") or not isinstance(op.content, str):
             continue
-        words = index_text(conversation, evidence)
+        words = index_text(conversation, evidence, op.valid_from)
         if words:
             op.metadata = {**(op.metadata or {}), KEY: words}
 
