@@ -170,3 +170,46 @@ def test_a_postgres_database_written_before_reads_them_after_its_migration(pg_ur
         assert {h.memory.id for h in store.search("pottery", mode="keyword")} == {m.id for m in made[1::2]}
         columns = "id, tsv::text"
         assert store.runner.query(f"SELECT {columns} FROM memories EXCEPT SELECT {columns} FROM memory_keywords") == []
+
+
+def load_with_words(cli, tmp_path, rows: list[tuple[str, str, str]]) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"namespace": "u/a", "content": text, "metadata": {
+        "evidence": [{"file": "t.jsonl", "conversation": tag, "message": 0, "line": 1, "role": "user",
+                      "speaker": "user", "quote": text}], it.KEY: words}}) + "\n" for text, tag, words in rows))
+    cli("import", path)
+
+
+def test_a_merge_keeps_the_words_of_what_it_folds_in(cli, tmp_path):
+    load_with_words(cli, tmp_path, [("Alice likes green tea", "e1", "what do you drink in the morning"),
+                                    ("Alice likes green tea every morning", "e2", "any favourite beverage")])
+    cli("consolidate", "-n", "u/a", "--threshold", "0.3")
+    [kept] = cli.json("list", "-n", "u/a")
+    assert "beverage" in kept["metadata"][it.KEY] and "drink" in kept["metadata"][it.KEY]
+    assert [h["id"] for h in cli.json("search", "beverage", "-n", "u/a", "--mode", "keyword")] == [kept["id"]]
+
+
+@pytest.mark.usefixtures("fake")
+def test_a_model_merge_keeps_them_too(cli, fake, tmp_path):
+    from tests.test_extract import FAKE
+
+    load_with_words(cli, tmp_path, [("Alice likes green tea", "e1", "what do you drink"),
+                                    ("Alice likes green tea a lot", "e2", "any favourite beverage")])
+    fake.reset([{"json": {"operations": [{"action": "update", "id": "c1", "content": "Alice loves green tea"},
+                                         {"action": "delete", "id": "c2"}]}}])
+    cli("consolidate", "-n", "u/a", *FAKE, "--threshold", "0.3")
+    [kept] = cli.json("list", "-n", "u/a")
+    assert kept["text"] == "Alice loves green tea"
+    assert "beverage" in kept["metadata"][it.KEY] and "drink" in kept["metadata"][it.KEY]
+
+
+def test_joined_keeps_each_text_once():
+    assert it.joined("a b", "a b c", None, "", "d") == "a b c d"
+    assert it.joined() is None
+
+
+def test_an_update_is_found_by_the_words_of_both_versions():
+    from langmem_cli.core.grounding import merged_metadata
+
+    merged = merged_metadata({it.KEY: "where do you live", "evidence": [1]}, {it.KEY: "did you move", "evidence": [2]})
+    assert merged == {it.KEY: "where do you live did you move", "evidence": [1, 2]}

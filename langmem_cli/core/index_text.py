@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from langmem_cli.core import dates
-from langmem_cli.core.conversation import Conversation
-from langmem_cli.core.grounding import conversation_id
+from langmem_cli.core.conversation import Conversation, conversation_id
 
 KEY = "index_text"
 # Words kept of each message read: a long message's start holds what it answers or says first.
@@ -49,3 +48,13 @@ def index_text(conversation: Conversation, evidence: Sequence[dict[str, Any]], w
     if moment is not None:
         parts.append(dates.spell(moment.date()))
     return " ".join(p for p in parts if p) or None
+
+
+def joined(*texts: object) -> str | None:
+    """Index texts put together (a merge, an update): each once, in order; a text another one
+    already holds adds nothing. None when there is none."""
+    out: list[str] = []
+    for text in texts:
+        if isinstance(text, str) and text.strip() and not any(text in kept for kept in out):
+            out = [kept for kept in out if kept not in text] + [text]
+    return " ".join(out) or None
