@@ -466,6 +466,24 @@ DETERMINERS = frozenset("a an the this that these those my your his her our thei
 OTHERS = frozenset("you it he she which that who".split())  # subjects of a verb that are not the person
 
 
+_EXCHANGE = frozenset("swap exchange trade".split())
+_REPLACING = frozenset("for to in out into instead".split())
+
+
+def _reciprocal(tokens: list[str], at: int) -> bool:
+    """Whether the verb at ``at`` is an exchange between people: a verb of exchanging ("swap",
+    "exchange", "trade") whose object is a plural noun, with nothing it is exchanged for ("swap ideas",
+    "exchanged stories"; not "swapped espresso for matcha", "traded the car in")."""
+    from langmem_cli.core.english import lemmas
+
+    if not set(lemmas(tokens[at]).get("VERB", ())) & _EXCHANGE:
+        return False
+    rest = tokens[at + 1:]
+    noun = next((t for t in rest if t not in STOPWORDS), "")
+    return (noun.endswith("s") and "NOUN" in lemmas(noun) and lemmas(noun).get("NOUN", (noun,))[0] != noun
+            and not set(rest) & _REPLACING)
+
+
 _PERSONAL = frozenset("i we you they he she it who".split())
 
 
@@ -535,6 +553,8 @@ def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
                 continue  # "lets you move", "the team that left": someone or something else changes
             if tokens[i + 1:i + 2] in (["ahead"], ["forward"], ["along"]):
                 continue  # "moving ahead", "move forward": going on, no change of anything
+            if _reciprocal(tokens, i):
+                continue  # "swap ideas", "exchanged stories": things given and taken between people, nothing replaced
             if _gerund_subject(tokens[opened:i], own):
                 continue  # "Incorporating strength training changed the game for John": a doing changes it
             if before and t in idle and before[-1] in idle[t]:
