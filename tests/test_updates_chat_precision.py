@@ -125,3 +125,30 @@ def test_going_home_and_what_is_done_at_home_are_not_where_one_lives(text):
                                   "Nate moved back home to Porto."])
 def test_living_at_home_still_is(text):
     assert "home" in updates.read(text, frozenset({"nate"})).primary
+
+
+def test_what_a_doing_changes_is_not_the_persons_change():
+    """A gerund phrase before the verb of change is its subject: "Incorporating strength training
+    changed the game for John" ends nothing of John's (sixth session: 8 false closures on LoCoMo)."""
+    newer = "Incorporating strength training changed the game for John, improving their shooting accuracy."
+    assert not updates.read(newer, NAMES).ending_words
+    assert verdict("John says here's a pic from a recent game.", newer, 0.42) is None
+    # the person as the subject, or a change told by the gerund itself, still is one
+    assert verdict("John plays in a weekend game with friends.", "John quit the weekend game in May.", 0.5) \
+        == updates.CHANGES
+    assert "kontor" in updates.read("Having finished school John left Kontora.", NAMES).ending_words
+    assert "lisbon" in updates.read("Moving to Lisbon changed everything for John.", NAMES).words
+    assert updates.read("Moving to Lisbon changed everything for John.", NAMES).cue
+
+
+def test_things_exchanged_between_people_are_not_replaced():
+    """ "Swap ideas", "exchanged stories": a verb of exchanging whose object is plural, with nothing
+    it is exchanged for, ends nothing (sixth session: 3 false closures on LoCoMo)."""
+    newer = "John says it was great to connect with like-minded folks and swap ideas."
+    assert not updates.read(newer, NAMES).ends
+    assert verdict("That gives John some new ideas and plans for our community!", newer, 0.5) is None
+    assert not updates.read("Tim and Ana exchanged stories all night.", NAMES).cue
+    # exchanged for something, or traded in, it is replaced
+    assert "espres" in updates.read("John swapped espresso for matcha.", NAMES).ending_words
+    assert updates.read("Tim traded the car in for a bike.", NAMES).ends
+    assert updates.read("Tim swapped the bikes for a car.", NAMES).ends

@@ -110,3 +110,12 @@ class Conversation:
             "content_hash": self.content_hash,
             "messages": [asdict(m) for m in self.messages],
         }
+
+
+def conversation_id(conversation: Conversation) -> str:
+    """The id a conversation is known by: its metadata's id, else where it starts in its file."""
+    for key in ("conversation_id", "id", "session_id", "uuid"):
+        value = conversation.metadata.get(key)
+        if isinstance(value, (str, int)) and str(value):
+            return str(value)
+    return conversation.source

@@ -16,6 +16,8 @@ from typing import Any
 
 from langmem_cli.core.extraction import Operation
 from langmem_cli.core.grounding import content_words, negated
+from langmem_cli.core.index_text import KEY as INDEX_TEXT
+from langmem_cli.core.index_text import joined
 
 SIMILAR_WORDS = 0.5  # Jaccard of content words from which two memories are about the same thing
 
@@ -63,12 +65,14 @@ def merge_cluster(members: list[Member]) -> OfflineResult:
             continue
         evidence = list(big.metadata.get("evidence") or [])
         names = list(big.metadata.get("merged_from") or [])
+        words = joined(big.metadata.get(INDEX_TEXT), *(small.metadata.get(INDEX_TEXT) for small in merged[big.id]))
         for small in merged[big.id]:
             evidence += [e for e in small.metadata.get("evidence") or [] if e not in evidence]
             names += [small.id, *(small.metadata.get("merged_from") or [])]
             result.operations.append(Operation("delete", small.kind, None, small.id,
                                                metadata={"superseded_by": big.id}))
-        metadata = {"merged_from": names, **({"evidence": evidence} if evidence else {})}
+        metadata = {"merged_from": names, **({"evidence": evidence} if evidence else {}),
+                    **({INDEX_TEXT: words} if words else {})}
         result.operations.append(Operation("update", big.kind, big.content, big.id, metadata=metadata))
     left = [m for m in members if m.id not in gone]
     for i, a in enumerate(left):

@@ -22,7 +22,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from langmem_cli.core.conversation import Conversation, Message
+from langmem_cli.core.conversation import Conversation, Message, conversation_id  # noqa: F401  (its home before)
+from langmem_cli.core.index_text import KEY as INDEX_TEXT
+from langmem_cli.core.index_text import joined
 from langmem_cli.core.words import (  # noqa: F401  (re-exported for the gate's callers)
     MONTHS,
     STOPWORDS,
@@ -188,14 +190,6 @@ def source_file(source: str) -> str:
     return head if sep and (tail.isdigit() or tail.startswith("#")) else source
 
 
-def conversation_id(conversation: Conversation) -> str:
-    for key in ("conversation_id", "id", "session_id", "uuid"):
-        value = conversation.metadata.get(key)
-        if isinstance(value, (str, int)) and str(value):
-            return str(value)
-    return conversation.source
-
-
 def calendar_words(conversation: Conversation) -> frozenset[str]:
     """When the conversation is dated: the words of a date resolved from it ("last month" → "August
     2025"): month and weekday names, day numbers, and the years around its dates."""
@@ -239,7 +233,8 @@ def check(candidates: Sequence[Candidate], conversation: Conversation,
 
 
 def merged_metadata(before: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An update's metadata: the old keys, the new ones, and the evidence of both (provenance is never lost)."""
+    """An update's metadata: the old keys, the new ones, and the evidence and index text of both
+    (provenance is never lost, nor the words the memory was found by)."""
     if not new:
         return None
     merged = {**before, **new}
@@ -247,4 +242,7 @@ def merged_metadata(before: dict[str, Any], new: dict[str, Any] | None) -> dict[
     evidence += [e for e in new.get("evidence") or [] if e not in evidence]
     if evidence:
         merged["evidence"] = evidence
+    words = joined(before.get(INDEX_TEXT), new.get(INDEX_TEXT))  # and the words both are found by
+    if words:
+        merged[INDEX_TEXT] = words
     return merged

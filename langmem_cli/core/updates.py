@@ -193,7 +193,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
     named, over = named | left, over | left
     refused = _refused(told, frozenset(subject_words))
     # the words of the clauses that tell the ending: what ended is said there, not in another clause
-    ending_words = _ending_scope(body)
+    ending_words = _ending_scope(body, frozenset(subject_words))
     failed = _failed(body, subject_words)
     if failed:  # "…, the app wasn't working": what did not work out is over
         named, over, ends, cue = named | failed, over | failed, True, True
@@ -286,7 +286,7 @@ def _resultative(tokens: list[str], at: int) -> bool:
     return kinds == {"ADJ"}
 
 
-def _ending_scope(body: str) -> frozenset[str]:
+def _ending_scope(body: str, own: frozenset[str] = frozenset()) -> frozenset[str]:
     """The content words of what a statement tells has ended: for each cue of an ending (an ending
     verb, "is gone", "broke down", "not … anymore", "instead of" …), the phrase it governs in its
     clause: the subject of a predicate ("the bus broke down", "Chess is not for me anymore", "Morocco
@@ -300,7 +300,7 @@ def _ending_scope(body: str) -> frozenset[str]:
         for m in ENDING.finditer(clause):
             start = len(words(clause[:m.start()]))
             spans.append((start, start + len(words(m.group(0)))))
-        kept = set(_without_nouns(tokens))
+        kept = set(_without_nouns(tokens, own))
         verbs = [(i, i + 1) for i, t in enumerate(tokens) if t in kept and verb_of(t, ENDING_VERBS)
                  and not _resultative(tokens, i)]
         for start, end in spans + verbs:
@@ -466,6 +466,24 @@ DETERMINERS = frozenset("a an the this that these those my your his her our thei
 OTHERS = frozenset("you it he she which that who".split())  # subjects of a verb that are not the person
 
 
+_EXCHANGE = frozenset("swap exchange trade".split())
+_REPLACING = frozenset("for to in out into instead".split())
+
+
+def _reciprocal(tokens: list[str], at: int) -> bool:
+    """Whether the verb at ``at`` is an exchange between people: a verb of exchanging ("swap",
+    "exchange", "trade") whose object is a plural noun, with nothing it is exchanged for ("swap ideas",
+    "exchanged stories"; not "swapped espresso for matcha", "traded the car in")."""
+    from langmem_cli.core.english import lemmas
+
+    if not set(lemmas(tokens[at]).get("VERB", ())) & _EXCHANGE:
+        return False
+    rest = tokens[at + 1:]
+    noun = next((t for t in rest if t not in STOPWORDS), "")
+    return (noun.endswith("s") and "NOUN" in lemmas(noun) and lemmas(noun).get("NOUN", (noun,))[0] != noun
+            and not set(rest) & _REPLACING)
+
+
 _PERSONAL = frozenset("i we you they he she it who".split())
 
 
@@ -535,6 +553,10 @@ def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
                 continue  # "lets you move", "the team that left": someone or something else changes
             if tokens[i + 1:i + 2] in (["ahead"], ["forward"], ["along"]):
                 continue  # "moving ahead", "move forward": going on, no change of anything
+            if _reciprocal(tokens, i):
+                continue  # "swap ideas", "exchanged stories": things given and taken between people, nothing replaced
+            if _gerund_subject(tokens[opened:i], own):
+                continue  # "Incorporating strength training changed the game for John": a doing changes it
             if before and t in idle and before[-1] in idle[t]:
                 continue  # "shows time changing our lives": the noun before the participle changes
             if before and (before[-1] in DETERMINERS or before[-1].endswith("'s") or
@@ -547,6 +569,19 @@ def _without_nouns(tokens: list[str], own: frozenset[str] = frozenset(),
                 continue  # "positive changes", "big moves": a noun after its adjective
         out.append(t)
     return out
+
+
+_PERSONAL = frozenset("i i'm i've we we're we've he she they you".split())
+
+
+def _gerund_subject(clause: list[str], own: frozenset[str]) -> bool:
+    """Whether the words of a clause before its verb are a gerund phrase: a verb in -ing opening the
+    clause, a word after it, and no person among them ("Incorporating strength training changed
+    …", "Reading those books helped …"). What it does is the subject of the verb, not the person."""
+    from langmem_cli.core.english import lemmas
+
+    return (len(clause) >= 2 and clause[0].endswith("ing") and "VERB" in lemmas(clause[0])
+            and not any(t in _PERSONAL or stem(t) in own for t in clause))
 
 
 ENDED = frozenset("gone over ended finished".split())  # "hasn't gone away", "isn't over": nothing ended

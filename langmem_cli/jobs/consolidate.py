@@ -13,6 +13,8 @@ import numpy as np
 from langmem_cli.core.clustering import cluster
 from langmem_cli.core.consolidation import consolidate_cluster
 from langmem_cli.core.extraction import Existing, Operation
+from langmem_cli.core.index_text import KEY as INDEX_TEXT
+from langmem_cli.core.index_text import joined
 from langmem_cli.core.llm import ConfigurationError, LLMError, Usage
 from langmem_cli.core.schemas import BUILTIN, Schema
 from langmem_cli.errors import ConnectionLostError, LangmemError, NotFoundError
@@ -51,16 +53,21 @@ def cluster_key(members) -> str:
 
 
 def _carry_evidence(ops: list[Operation], members) -> None:
-    """A model's merge keeps the provenance of what it folds in: the evidence of the memories it
-    deletes goes to the memories it writes (updates and inserts) in the same reply."""
+    """A model's merge keeps the provenance of what it folds in: the evidence (and index text) of
+    the memories it deletes goes to the memories it writes (updates and inserts) in the same reply."""
     evidence = {r.id: (r.metadata or {}).get("evidence") or [] for r in members}
-    dropped = [e for op in ops if op.action == "delete" for e in evidence.get(op.id, [])]
-    if not dropped:
+    words = {r.id: (r.metadata or {}).get(INDEX_TEXT) for r in members}
+    deleted = [op.id for op in ops if op.action == "delete"]
+    dropped = [e for i in deleted for e in evidence.get(i, [])]
+    if not dropped and not any(words.get(i) for i in deleted):
         return
     for op in ops:
         if op.action in ("update", "insert"):
             own = list(evidence.get(op.id, [])) if op.id else []
             op.metadata = {**(op.metadata or {}), "evidence": own + [e for e in dropped if e not in own]}
+            found_by = joined(words.get(op.id) if op.id else None, *(words.get(i) for i in deleted))
+            if found_by:  # and the words they were found by
+                op.metadata[INDEX_TEXT] = found_by
 
 
 def _settle(store, namespace: str, marks: dict[str, str], report: "ConsolidateReport", opts: "ConsolidateOptions",

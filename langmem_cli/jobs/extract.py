@@ -257,6 +257,7 @@ def _extract_one(store, client: ChatClient | None, conversation: Conversation, n
             with contextlib.nullcontext() if offline else store.claim(namespace, ""):  # the namespace, while its copies are checked and the result written
                 operations = _without_stored_copies(store, namespace, operations)
                 _stamp(operations, conversation)
+                _with_index_text(operations, conversation)
                 if opts.episodes and not opts.profile:
                     operations = _with_turns(store, namespace, conversation, operations, naming.name if naming else None)
                 result.operations = operations
@@ -317,6 +318,20 @@ def _stamp(operations: list[Operation], conversation: Conversation) -> None:
     since = try_moment(conversation.started_at)
     for op in operations:
         op.valid_from = op.valid_from or since
+
+
+def _with_index_text(operations: list[Operation], conversation: Conversation) -> None:
+    """Each statement drawn from the conversation carries the words around what it quotes, for the
+    keyword index (core/index_text.py); profiles and turns do not."""
+    from langmem_cli.core.index_text import KEY, index_text
+
+    for op in operations:
+        evidence = (op.metadata or {}).get("evidence") if op.action == "insert" else None
+        if not evidence or op.kind in (TURN, "profile") or not isinstance(op.content, str):
+            continue
+        words = index_text(conversation, evidence, op.valid_from)
+        if words:
+            op.metadata = {**(op.metadata or {}), KEY: words}
 
 
 def _with_turns(store, namespace: str, conversation: Conversation, operations: list[Operation],

@@ -162,6 +162,16 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "DROP INDEX IF EXISTS memories_tsv",
         "ANALYZE memory_keywords",
     ]),
+    # issue 24: the keyword side reads the text and the words around what a memory quotes
+    # (metadata.index_text, core/index_text.py); memory_keywords takes the new tsvector from the
+    # trigger on the next write of a row, and here for the rows already stored.
+    (9, "pg009_keyword_text", [
+        "ALTER TABLE memories DROP COLUMN tsv",
+        "ALTER TABLE memories ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, "
+        "text || coalesce(' ' || (metadata::jsonb ->> 'index_text'), ''))) STORED",
+        "UPDATE memory_keywords k SET tsv = m.tsv FROM memories m WHERE k.id = m.id AND k.tsv IS DISTINCT FROM m.tsv",
+        "ANALYZE memory_keywords",
+    ]),
 ]
 
 

@@ -114,7 +114,7 @@ class KeywordIndex(RowFilter):
                 self.alive[pos] = False
         rows = []
         for chunk, marks in in_batches(changed):
-            rows += conn.execute(f"SELECT id, namespace, kind, text FROM memories WHERE id IN ({marks})", chunk).fetchall()
+            rows += conn.execute(f"SELECT id, namespace, kind, keyword_text FROM memories WHERE id IN ({marks})", chunk).fetchall()
         if not rows:
             return
         first = len(self.ids)

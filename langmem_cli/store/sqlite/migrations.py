@@ -171,6 +171,36 @@ def m012_grounding(db: sqlite_utils.Database) -> None:
     )
 
 
+
+# What the keyword index reads: the memory's text, then its metadata's index_text (issue 24;
+# core/index_text.py). A virtual column: computed when read, nothing stored twice.
+KEYWORD_TEXT = ("text || coalesce(' ' || CASE WHEN json_valid(metadata) THEN "
+                "json_extract(metadata, '$.index_text') END, '')")
+
+
+@migration
+def m013_keyword_text(db: sqlite_utils.Database) -> None:
+    """Issue 24: the full-text index reads ``keyword_text`` (the text and the words around what a
+    memory quotes) instead of ``text``; rebuilt from the rows already stored."""
+    conn = db.conn
+    conn.execute(f"ALTER TABLE memories ADD COLUMN keyword_text TEXT GENERATED ALWAYS AS ({KEYWORD_TEXT}) VIRTUAL")
+    for trigger in ("memories_ai", "memories_ad", "memories_au"):
+        conn.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
+    conn.execute("DROP TABLE IF EXISTS memories_fts_instance")
+    conn.execute("DROP TABLE IF EXISTS memories_fts")
+    conn.execute("CREATE VIRTUAL TABLE memories_fts USING FTS5 (keyword_text, tokenize='porter', content='memories')")
+    conn.execute("CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN "
+                 "INSERT INTO memories_fts (rowid, keyword_text) VALUES (new.rowid, new.keyword_text); END")
+    conn.execute("CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN "
+                 "INSERT INTO memories_fts (memories_fts, rowid, keyword_text) "
+                 "VALUES ('delete', old.rowid, old.keyword_text); END")
+    conn.execute("CREATE TRIGGER memories_au AFTER UPDATE ON memories BEGIN "
+                 "INSERT INTO memories_fts (memories_fts, rowid, keyword_text) "
+                 "VALUES ('delete', old.rowid, old.keyword_text); "
+                 "INSERT INTO memories_fts (rowid, keyword_text) VALUES (new.rowid, new.keyword_text); END")
+    conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
+    conn.execute("CREATE VIRTUAL TABLE memories_fts_instance USING fts5vocab(memories_fts, 'instance')")
+
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, all in one transaction (a failure leaves the
     database as it was). Returns the names applied."""
