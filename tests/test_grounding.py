@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from langmem_cli.core import dates
-from langmem_cli.core.conversation import Conversation, Message
-from langmem_cli.core.grounding import Candidate, check, conversation_id, eligible, normalize
+from langmem_cli.core.conversation import Conversation, Message, conversation_id
+from langmem_cli.core.grounding import Candidate, check, eligible, normalize
 from langmem_cli.core.statements import statements, third_person
 from langmem_cli.formats import read_conversations
 from tests.test_extract import FAKE

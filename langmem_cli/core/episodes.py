@@ -20,8 +20,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, Sequence
 
-from langmem_cli.core.conversation import Conversation
-from langmem_cli.core.grounding import conversation_id, evidence_of
+from langmem_cli.core.conversation import Conversation, conversation_id
+from langmem_cli.core.grounding import evidence_of
 
 KIND = "turn"
 _IDS = uuid.UUID("6f1c3a52-2f0e-4d8b-9a57-3f2b7c1d9e40")  # the uuid5 namespace of turn ids

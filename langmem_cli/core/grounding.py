@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from langmem_cli.core.conversation import Conversation, Message, conversation_id  # noqa: F401  (its home before)
+from langmem_cli.core.conversation import Conversation, Message, conversation_id
 from langmem_cli.core.index_text import KEY as INDEX_TEXT
 from langmem_cli.core.index_text import joined
 from langmem_cli.core.words import (  # noqa: F401  (re-exported for the gate's callers)

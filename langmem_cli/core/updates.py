@@ -480,8 +480,8 @@ def _reciprocal(tokens: list[str], at: int) -> bool:
         return False
     rest = tokens[at + 1:]
     noun = next((t for t in rest if t not in STOPWORDS), "")
-    return (noun.endswith("s") and "NOUN" in lemmas(noun) and lemmas(noun).get("NOUN", (noun,))[0] != noun
-            and not set(rest) & _REPLACING)
+    plural = noun.endswith("s") and lemmas(noun).get("NOUN", (noun,))[0] != noun  # "ideas", not "bus"
+    return plural and not set(rest) & _REPLACING
 
 
 _PERSONAL = frozenset("i we you they he she it who".split())

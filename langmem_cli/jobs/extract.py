@@ -322,12 +322,12 @@ def _stamp(operations: list[Operation], conversation: Conversation) -> None:
 
 def _with_index_text(operations: list[Operation], conversation: Conversation) -> None:
     """Each statement drawn from the conversation carries the words around what it quotes, for the
-    keyword index (core/index_text.py); profiles and turns do not."""
+    keyword index (core/index_text.py); turns (the message itself) and JSON documents (profiles) do not."""
     from langmem_cli.core.index_text import KEY, index_text
 
     for op in operations:
         evidence = (op.metadata or {}).get("evidence") if op.action == "insert" else None
-        if not evidence or op.kind in (TURN, "profile") or not isinstance(op.content, str):
+        if not evidence or op.kind == TURN or not isinstance(op.content, str):
             continue
         words = index_text(conversation, evidence, op.valid_from)
         if words:

@@ -171,7 +171,6 @@ def m012_grounding(db: sqlite_utils.Database) -> None:
     )
 
 
-
 # What the keyword index reads: the memory's text, then its metadata's index_text (issue 24;
 # core/index_text.py). A virtual column: computed when read, nothing stored twice.
 KEYWORD_TEXT = ("text || coalesce(' ' || CASE WHEN json_valid(metadata) THEN "
@@ -200,6 +199,7 @@ def m013_keyword_text(db: sqlite_utils.Database) -> None:
                  "INSERT INTO memories_fts (rowid, keyword_text) VALUES (new.rowid, new.keyword_text); END")
     conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
     conn.execute("CREATE VIRTUAL TABLE memories_fts_instance USING fts5vocab(memories_fts, 'instance')")
+
 
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, all in one transaction (a failure leaves the
