@@ -39,7 +39,7 @@ MIN_CONTENT = 3  # content words a statement needs ("I'll try my best" has two)
 LONG = 24  # a longer statement is cut at a clause boundary after SHORT words
 SHORT = 12
 
-_SENTENCE = re.compile(r"(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+_SENTENCE = re.compile(r"(?<!\b[A-Z]\.)(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
                        r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 _CLAUSE = re.compile(r"(?:,|;| -| –| —)\s+(?:so|but|and)?\s*")
 COMMANDS = frozenset("""make use add keep skip write fix run create remove delete change update show give tell help check
@@ -94,6 +94,28 @@ def clauses(sentence: str) -> str:
     if not kept:
         return ""
     return sentence[kept[0][0]:kept[-1][1]] if len(kept) == 1 or kept[-1][0] > kept[0][0] else sentence
+
+
+_WH = frozenset("what where when who whom whose which why how".split())
+
+
+def without_question(sentence: str) -> str:
+    """A statement that ends in a question of its own ("Spider-Man has always been a favourite of
+    mine - I mean, who doesn't love Peter Parker?") is the statement: the clauses before the
+    question, without a short filler clause leading into it ("I mean"). A sentence that opens as a
+    question stays whole."""
+    first = words(sentence)[:1]
+    if "?" not in sentence or not first or first[0] in _WH or "AUX" in lemmas(first[0]):
+        return sentence
+    asked = sentence.index("?")
+    bounds = [m for m in _CLAUSE.finditer(sentence) if m.end() <= asked]
+    while bounds:
+        head = sentence[:bounds[-1].start()]
+        if len(bounds) > 1 and len(words(head[bounds[-2].end():])) <= 2:
+            bounds.pop()  # "I mean", "you know": a filler that leads into the question
+            continue
+        return head.rstrip(" ,;-–—") if len(words(head)) >= MIN_WORDS else sentence
+    return sentence
 
 
 def command(text: str) -> bool:
@@ -260,6 +282,40 @@ def as_answer(question: str, sentence: str) -> tuple[str, frozenset[str]] | None
     return frame[:1].upper() + frame[1:] + " is " + answer, frozenset(words(frame))
 
 
+def questions_of(message: Message) -> list[str]:
+    """The questions a message asks (its sentences that end in a question mark)."""
+    return [q for q in sentences(message.content) if q.rstrip(" \"')").endswith("?")]
+
+
+def says_something(said: str, addressees: frozenset[str] = frozenset()) -> bool:
+    """Whether a sentence of a reply says anything: not only thanks, a greeting or the name of the
+    person spoken to ("Thanks, Caroline!" → "Caroline!")."""
+    said = clean(" ".join(w for w in said.split() if not called(w.strip(",.!…;:"), addressees)))
+    return bool(said) and not _DROP_START.match(said) and bool(content_words(said))
+
+
+def bare_answer(said: str, addressees: frozenset[str] = frozenset()) -> bool:
+    """A short reply that only its question makes a statement: "The Minnesota Wolves!", "5 years
+    already!", "It was Matt Patterson", "They were awestruck and humbled." Not a question, a request,
+    nor a reaction ("That's so cool!", "It was amazing": a pointer with nothing named)."""
+    tokens = words(said)
+    if "?" in said or not 0 < len(tokens) <= SHORT or command(said) or _DROP_START.match(said) or \
+            set(tokens) & {"you", "your", "you're", "you've", "yours"} or addressed(said, addressees):
+        return False  # to or about the person spoken to ("Appreciate your kind words", "Way to go, John!")
+    if tokens[0] in ("this", "that", "these", "those") and "AUX" not in lemmas(tokens[1:2][0] if tokens[1:] else "") \
+            or any(lemmas(t).get("VERB", ())[:1] in (("sound",), ("look",), ("seem",)) for t in tokens) or "sorry" in tokens:
+        return False  # a comment on what was shown or said: "That frog looks yummy!", "Sorry 'bout the accident!"
+    named = bool(re.search(r"\d|(?<!^)\b[A-Z][a-z]+", said)) or any(
+        set(lemmas(t)) == {"NOUN"} for t in tokens if t not in STOPWORDS and stem(t) not in FUNCTION)
+    return named or not _POINTER.match(said) and len(content_words(said)) >= 2
+
+
+def _pick_question(questions: list[str], said: str) -> str:
+    """The question a reply answers: the one that shares most words with it, else the last one."""
+    mine = content_words(said)
+    return max(reversed(questions), key=lambda q: len(content_words(q) & mine))
+
+
 def with_repository(sentence: str, metadata: dict) -> tuple[str, frozenset[str]]:
     """ "this repo" → "the kontora-api repository", "this service" → "the kontora-api service", when the
     transcript's metadata (``cwd``, ``repository``) names it; and the words that added."""
@@ -326,7 +382,10 @@ def third_person(sentence: str, name: str, proper: frozenset[str] = frozenset())
             text = text[:m.start(2)] + third_person_verb(m.group(2)) + text[m.end(2):]
     text = _OBJECT.sub(other, text)
     if first < 0:
-        text = f"{name} says {text if text.split(' ', 1)[0] in proper else text[:1].lower() + text[1:]}"
+        opening = text.split(" ", 1)[0]
+        word = opening.strip(",.!;:").lower()
+        name_like = opening in proper or (word.isalpha() and word not in STOPWORDS and not lemmas(word))  # "Barcelona is …"
+        text = f"{name} says {text if name_like else text[:1].lower() + text[1:]}"
     text = text[:1].upper() + text[1:]
     if name == USER:
         text = text[:1] + text[1:].replace(USER, USER.lower())
@@ -367,6 +426,7 @@ class Statement:
     valid_from: str | None
     rank: int = 0  # 0 for the best sentence of its turn, 1 for the second …
     specific: bool = False  # names someone or something, or holds a number or a date
+    framed: frozenset[str] = frozenset()  # words of the question an answer is read with (not what it says)
 
 
 def statements(conversation: Conversation, user: Naming | None = None) -> list[Candidate]:
@@ -391,8 +451,12 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
         prior = conversation.messages[index - 1] if index else None
         asked = sentences(prior.content)[-1] if prior is not None and prior.role == "assistant" and \
             prior.content.strip().endswith("?") else None
+        # a reply to a question (another person's, or the assistant's): its first sentence that says
+        # something answers it, and a bare answer is kept read with the question
+        questions = questions_of(prior) if prior is not None and allowed[index - 1] and (
+            prior.role == "assistant" or prior.role == "user" and prior.speaker != m.speaker) else []
         for n, raw in enumerate(sentences(m.content)):
-            said = clauses(clean(raw.replace("\u2019", "'")))
+            said = without_question(clauses(clean(raw.replace("\u2019", "'"))))
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
@@ -400,6 +464,15 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
             answered = as_answer(asked, sentence) if asked and n == 0 else None
             if answered:  # a bare answer, read with the question it answers
                 sentence, given = answered[0], given | answered[1]
+                questions = []
+            elif questions and says_something(said, speaking - {m.name}):
+                reply, questions = questions, []
+                if bare_answer(said, speaking - {m.name}) and not (worth_keeping(sentence) and not dangling(sentence)):
+                    who = _display(m.name) or (user.name if user is not None else None) or USER
+                    asker = _display(prior.name) if prior is not None and prior.role == "user" else None
+                    found.append(_reply(_pick_question(reply, said), asker, sentence, m, index, who, when, proper,
+                                        given, said, speaking - {m.name}))
+                    continue
             context = None
             pointed = bool(_POINTER.match(sentence)) and before is not None and worth_keeping(before) \
                 and worth_keeping(f"{before} {sentence}")
@@ -439,7 +512,7 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     person = content_words(user.name) if user is not None else frozenset()
     left: list[tuple[Statement, set[str]]] = []
     for s in sorted(found, key=lambda s: (s.rank, -s.score)):
-        mine = content_words(s.candidate.text) - person
+        mine = content_words(s.candidate.text) - person - s.framed
         if any(len(mine & other) / max(1, len(mine | other)) >= 0.6 for other in seen):
             continue
         if s.rank >= PER_TURN and not s.specific:
@@ -459,22 +532,35 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
     return [s.candidate for s in kept]
 
 
+_ADDRESS_FIRST = re.compile(r"^([A-Za-z][\w'-]*),\s+(?=\w)")
+_ADDRESS_LAST = re.compile(r",\s+([A-Za-z][\w'-]*)([!.…]*)$")
+
+
+def called(word: str, addressees: frozenset[str]) -> bool:
+    """Whether ``word`` names one of the people spoken to: their name or, capitalised, its first
+    letters (three or more: "Mel"); never a function word."""
+    w = word.lower()
+    if w in STOPWORDS or len(w) < 3:
+        return False
+    return any(a.lower() == w or (word[:1].isupper() and a.lower().startswith(w)) for a in addressees)
+
+
+def addressed(sentence: str, addressees: frozenset[str]) -> bool:
+    """Whether the sentence calls the person spoken to by name ("Congrats, John!", "John, …")."""
+    first, last = _ADDRESS_FIRST.match(sentence), _ADDRESS_LAST.search(sentence)
+    return any(m is not None and called(m.group(1), addressees) for m in (first, last))
+
+
 def without_address(sentence: str, addressees: frozenset[str]) -> str:
     """The sentence without the name of the person spoken to, set off by a comma at its start or
     end ("Caroline, it's got to be tough" → "it's got to be tough"; "I won't give up, Gina!"). A
     name is one of the conversation's other speakers, or, capitalised, its first letters (three or
     more: "Mel"); never a function word ("And, …")."""
-    def called(word: str) -> bool:
-        w = word.lower()
-        if w in STOPWORDS or len(w) < 3:
-            return False
-        return any(a.lower() == w or (word[:1].isupper() and a.lower().startswith(w)) for a in addressees)
-
-    m = re.match(r"^([A-Za-z][\w'-]*),\s+(?=\w)", sentence)
-    if m and called(m.group(1)) and len(sentence[m.end():].split()) >= MIN_WORDS:
+    m = re.match(_ADDRESS_FIRST, sentence)
+    if m and called(m.group(1), addressees) and len(sentence[m.end():].split()) >= MIN_WORDS:
         sentence = sentence[m.end():]
-    m = re.search(r",\s+([A-Za-z][\w'-]*)([!.…]*)$", sentence)
-    if m and called(m.group(1)) and len(sentence[:m.start()].split()) >= MIN_WORDS:
+    m = re.search(_ADDRESS_LAST, sentence)
+    if m and called(m.group(1), addressees) and len(sentence[:m.start()].split()) >= MIN_WORDS:
         sentence = sentence[:m.start()] + m.group(2)
     return sentence
 
@@ -507,6 +593,29 @@ def _cut(text: str) -> str:
             if len(text[:m.start()].split()) >= SHORT:
                 return text[:m.start()]
     return text
+
+
+# the frame of a bare answer kept with its question (_reply): such a memory tells what the question
+# asked, and is read for updates by no rule of core.updates (they read a person's own statements)
+ASKED = re.compile(r'^Asked (?:by [^"]+ )?"[^"]*", ')
+
+
+def _reply(question: str, asker: str | None, sentence: str, message: Message, index: int, name: str,
+           when: str | None, proper: frozenset[str], given: frozenset[str], quote: str,
+           addressees: frozenset[str]) -> Statement:
+    """A bare answer kept with the question it answers: 'Asked by Tim "Which team did you sign
+    with?", John says the Minnesota Wolves!' (the question quoted as it was asked, its evidence too)."""
+    frame = f'Asked by {asker} "{question.strip()}", ' if asker else f'Asked "{question.strip()}", '
+    s = _statement(sentence, message, index, name, when, proper=proper, quote=quote, addressees=addressees,
+                   given=given | frozenset(words(frame)))
+    text = s.candidate.text
+    if not text.startswith(f"{name} says "):  # "I did" → "John did": the name is the answer's subject
+        text = text[:1].lower() + text[1:] if text.split(" ", 1)[0].lower() in STOPWORDS else text
+    s.candidate.text = frame + text
+    s.candidate.quotes.append(question.strip())
+    s.specific = True  # what was asked is what people want kept
+    s.framed = frozenset(content_words(frame) - content_words(text))
+    return s
 
 
 _NAMING_LEAD = re.compile(r"^(?:hi|hello|hey)?[, ]*(?i:i'm|i am|my name is|my name's|call me)\s+([A-Z][\w'-]*(?: [A-Z][\w'-]*)?)\s*(?:[,;]|\band\b)\s*")

@@ -54,6 +54,7 @@ from langmem_cli.core.change_words import (
     verb_of,
 )
 from langmem_cli.core.english import third_person_verb
+from langmem_cli.core.statements import ASKED
 from langmem_cli.core.words import MONTHS, NEGATIONS, STOPWORDS, WEEKDAYS, content_words, stem, words
 
 RELATED = 0.55  # cosine from which two statements of one subject are about the same thing
@@ -960,6 +961,8 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     """How ``newer`` (said later, or at the same moment) stands to ``older``: SAME, CHANGES,
     CONFLICT or None (unrelated, or both can hold). ``frequent``: stemmed words many of the
     namespace's statements use (they tell nothing about which fact a change is about)."""
+    if ASKED.match(older) or ASKED.match(newer):
+        return SAME if older == newer else None  # an answer read with its question: no statement of the person's to change
     given_a, given_b = readings or (None, None)
     a = given_a if given_a is not None else read(older)
     b = given_b if given_b is not None else read(newer)
