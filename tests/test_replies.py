@@ -112,3 +112,19 @@ def test_what_the_question_says_is_not_counted_as_said_by_the_answer():
     kept = texts(("Tim", "Did you visit the old castle museum downtown?"), ("John", "The Tower Museum!"), ("Tim", "Nice."),
                  ("John", "I went there with my sister Ana last Sunday. The old castle museum downtown was wonderful."))
     assert "John says the old castle museum downtown was wonderful." in kept
+
+
+def test_an_agreement_that_points_at_what_was_asked_is_no_answer():
+    assert texts(("Joanna", "Could you share the recipe?"), ("Nate", "Would love to share it.")) == []
+    assert texts(("Joanna", "Have you been up to anything tonight?"), ("Nate", "Mostly chilling at home.")) == [
+        'Asked by Joanna "Have you been up to anything tonight?", Nate says mostly chilling at home.']
+
+
+def test_how_long_ago_is_kept_as_said_with_the_date_it_gives():
+    from langmem_cli.core import dates
+
+    when = dates.parse("2023-05-21T10:00:00")
+    assert dates.resolve("I started surfing five years ago and love it.", when)[0] == (
+        "I started surfing five years ago (2018) and love it.")
+    assert dates.resolve("I got a puppy two weeks ago!", when)[0] == "I got a puppy two weeks ago (around 7 May 2023)!"
+    assert dates.resolve("A friend made it ten years ago.", when)[0] == "A friend made it ten years ago (2013)."

@@ -68,8 +68,9 @@ def _weekday(day: date, name: str, direction: int) -> date:
 
 _DAYS = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1, "last night": -1, "this morning": 0,
          "this afternoon": 0, "this evening": 0}
-_AGO = re.compile(r"\b(a|one|two|three|four|five|six|\d+) (day|week|month|year)s? ago\b", re.I)
-_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUMBERS = {w: n for n, w in enumerate("a two three four five six seven eight nine ten eleven twelve".split(), 1)} | {
+    "one": 1, "twenty": 20}
+_AGO = re.compile(r"\b(" + "|".join(_NUMBERS) + r"|\d+) (day|week|month|year)s? ago\b", re.I)
 _WEEKDAY = re.compile(r"\b(last|next|this) (" + "|".join(WEEKDAYS) + r")\b", re.I)
 _SPAN = re.compile(r"\b(last|next|this) (week|weekend|month|year)\b", re.I)
 _DOUBLED = re.compile(r"\b(for|in|by|until|from|since|of|on|around) (?:in|on|around) ")
@@ -88,13 +89,16 @@ def resolve(text: str, when: datetime | None) -> tuple[str, frozenset[str]]:
         return value
 
     def ago(m: re.Match) -> str:
+        """ "five years ago" → "five years ago (2018)": how long ago it was, as said, and when."""
         n = int(m.group(1)) if m.group(1).isdigit() else _NUMBERS[m.group(1).lower()]
         unit = m.group(2).lower()
         if unit == "year":
-            return put(f"in {day.year - n}")
-        if unit == "month":
-            return put(f"in {_month(day, -n)}")
-        return put(f"around {spell(day - timedelta(days=n * (7 if unit == 'week' else 1)))}")
+            when = str(day.year - n)
+        elif unit == "month":
+            when = _month(day, -n)
+        else:
+            when = f"around {spell(day - timedelta(days=n * (7 if unit == 'week' else 1)))}"
+        return f"{m.group(0)} ({put(when)})"
 
     def weekday(m: re.Match) -> str:
         which, name = m.group(1).lower(), m.group(2).lower()

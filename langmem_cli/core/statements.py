@@ -307,7 +307,9 @@ def bare_answer(said: str, addressees: frozenset[str] = frozenset()) -> bool:
         return False  # a comment on what was shown or said: "That frog looks yummy!", "Sorry 'bout the accident!"
     named = bool(re.search(r"\d|(?<!^)\b[A-Z][a-z]+", said)) or any(
         set(lemmas(t)) == {"NOUN"} for t in tokens if t not in STOPWORDS and stem(t) not in FUNCTION)
-    return named or not _POINTER.match(said) and len(content_words(said)) >= 2
+    # nothing named: a description ("They were awestruck and humbled."), not an agreement that points
+    # at what was asked ("Would love to share it")
+    return named or not (_POINTER.match(said) or _PRONOUN_END.search(said)) and len(content_words(said)) >= 2
 
 
 def _pick_question(questions: list[str], said: str) -> str:
