@@ -128,3 +128,20 @@ def test_how_long_ago_is_kept_as_said_with_the_date_it_gives():
         "I started surfing five years ago (2018) and love it.")
     assert dates.resolve("I got a puppy two weeks ago!", when)[0] == "I got a puppy two weeks ago (around 7 May 2023)!"
     assert dates.resolve("A friend made it ten years ago.", when)[0] == "A friend made it ten years ago (2013)."
+
+
+def test_a_short_sentence_with_a_verb_is_no_fragment():
+    # "Her name is Shadow!" says something on its own; "Mostly Go and Postgres." does not
+    assert texts(("Maria", "Her name is Shadow!")) == ["Maria says her name is Shadow!"]
+    assert texts(("Maria", "Mostly Go and Postgres.")) == []
+
+
+def test_a_reply_about_someone_else_keeps_the_question_only_the_speakers_own_stands_alone():
+    # "She studied …" answers what was asked; read alone, "she" and what it answers are lost
+    assert texts(("Tim", "What did your sister study?"), ("John", "She studied marine biology at Oslo university.")) == [
+        'Asked by Tim "What did your sister study?", John says she studied marine biology at Oslo university.']
+    assert texts(("Tim", "Where did you go last summer?"), ("John", "Barcelona was beautiful in the summer.")) == [
+        'Asked by Tim "Where did you go last summer?", John says Barcelona was beautiful in the summer.']
+    # what the speaker says of themselves is a statement of their own
+    assert texts(("Tim", "What did you do last weekend?"), ("John", "I went hiking with my dog.")) == [
+        "John went hiking with their dog."]

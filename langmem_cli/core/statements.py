@@ -152,8 +152,9 @@ def worth_keeping(sentence: str) -> bool:
     named = len(re.findall(r"(?<!^)\b[A-Z][a-z]+|\d", sentence)) > 0 or bool(said & (FIRST | GROUP))
     if len(content_words(sentence)) < MIN_CONTENT - (1 if named else 0) and not own_thing:
         return False
-    if not said & (FIRST | GROUP) and len(sentence.split()) < 6:
-        return False  # a fragment ("Mostly Go and Postgres.")
+    if not said & (FIRST | GROUP) and len(sentence.split()) < 6 and not any(
+            "AUX" in lemmas(t) for t in words(sentence)[1:]):
+        return False  # a fragment ("Mostly Go and Postgres."); "Her name is Shadow!" is a sentence
     if not (said & (FIRST | GROUP)) and said & {"you", "your", "you're", "you've", "yours"}:
         return False  # about the other person
     return True
@@ -469,7 +470,9 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
                 questions = []
             elif questions and says_something(said, speaking - {m.name}):
                 reply, questions = questions, []
-                if bare_answer(said, speaking - {m.name}) and not (worth_keeping(sentence) and not dangling(sentence)):
+                # a statement of the speaker's own stands alone; any other short one is kept with what it answers
+                alone = worth_keeping(sentence) and not dangling(sentence) and bool(set(words(sentence)) & (FIRST | GROUP))
+                if bare_answer(said, speaking - {m.name}) and not alone:
                     who = _display(m.name) or (user.name if user is not None else None) or USER
                     asker = _display(prior.name) if prior is not None and prior.role == "user" else None
                     found.append(_reply(_pick_question(reply, said), asker, sentence, m, index, who, when, proper,
