@@ -283,6 +283,36 @@ def as_answer(question: str, sentence: str) -> tuple[str, frozenset[str]] | None
     return frame[:1].upper() + frame[1:] + " is " + answer, frozenset(words(frame))
 
 
+# the assistant checks back on what it knows of the person: "Still at Kontora?", "Are you still
+# vegetarian?", "Do you still go to Fitbox?", "You're at Imperial, right?"
+_CHECK_BACK = re.compile(
+    r"^(?:(?:are you|you're|you are) )?still (?P<state>[^?]+)\?$|"
+    r"^(?:do|did) you still (?P<action>[^?]+)\?$|"
+    r"^(?:you're|you are) (?P<right>[^?,]+),? (?:right|correct|yes)\?$", re.I)
+# a reply that says no to it, and what it says instead ("Not really, swimming now.")
+_DENIED = re.compile(r"^(?:no|nope|nah|not really|not anymore|not any more|not at all)\b[,.;:!-]*\s*(?P<rest>.*)$", re.I)
+
+
+def as_denial(question: str, reply: str, sentence: str) -> tuple[str, frozenset[str]] | None:
+    """A "no" to the assistant's check-back question, read as what it says: "Still at Kontora?" —
+    "No, Helio Labs took me on." → "I'm no longer at Kontora; Helio Labs took me on." (the answer is
+    the person's own words; the question names what no longer holds). None for any other question
+    or reply. ``reply``: the sentence as written; ``sentence``: as cleaned (the "no" may be gone).
+    Also the words the question added."""
+    asked, said = _CHECK_BACK.match(question.strip()), _DENIED.match(reply.strip())
+    if not asked or not said:
+        return None
+    if asked.group("action"):
+        frame = f"I no longer {asked.group('action').strip()}"
+    else:
+        frame = f"I'm no longer {(asked.group('state') or asked.group('right')).strip()}"
+    frame = re.sub(r"\byour\b", "my", frame, flags=re.I)
+    again = _DENIED.match(sentence.strip())
+    rest = (again.group("rest") if again else sentence).strip()
+    text = frame + ("; " + rest if rest and content_words(rest) else ".")
+    return text, frozenset(words(frame))
+
+
 def questions_of(message: Message) -> list[str]:
     """The questions a message asks (its sentences that end in a question mark)."""
     return [q for q in sentences(message.content) if q.rstrip(" \"')").endswith("?")]
@@ -465,6 +495,9 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
             sentence, given = with_repository(said, conversation.metadata)
             sentence, _ = with_speaker(sentence)
             answered = as_answer(asked, sentence) if asked and n == 0 else None
+            denied = as_denial(asked, raw, sentence) if asked and n == 0 and not answered else None
+            if denied:  # its evidence is the reply as said, "no" included
+                answered, said = denied, raw.replace("\u2019", "'").strip()
             if answered:  # a bare answer, read with the question it answers
                 sentence, given = answered[0], given | answered[1]
                 questions = []
