@@ -78,3 +78,13 @@ def test_extract_closes_the_old_fact_in_any_file_order(cli, tmp_path, newest_fir
     current = [m["text"] for m in cli.json("list", "-n", "t")]
     assert "Dana is no longer at Stellar Freight; Helio Labs took them on." in current
     assert not any("Stellar Freight" in text and "no longer" not in text for text in current)
+
+
+def test_an_attribute_for_the_person_is_theirs():
+    # "Home for Dana is Madrid" states Dana's home as "Dana's home is Madrid" does
+    names = frozenset({"dana"})
+    older, newer = "Home for Dana is Madrid.", "Big news: Dana's address is in Melbourne now."
+    assert updates.read(older, names).primary == {"home"}
+    assert updates.relation(older, newer, 0.5, readings=(updates.read(older, names), updates.read(newer, names))) \
+        == updates.CHANGES
+    assert updates.read("A gift for Dana is a book.", names).primary != {"home"}
