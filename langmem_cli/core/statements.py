@@ -163,6 +163,11 @@ def worth_keeping(sentence: str) -> bool:
 _DUMMY = re.compile(r"^(?:it's|it is|that's|that is|this is)\s", re.I)
 
 
+def _of_speaker(text: str) -> bool:
+    """Whether a text speaks of the speaker: "I", "my", "we", "our" …"""
+    return bool(set(words(text)) & (FIRST | GROUP))
+
+
 def _owned_value(sentence: str) -> bool:
     """ "It's Porto for our holiday now", "That's my brother Sam": a sentence with a dummy subject
     that names something (a capitalised word past its start) as the speaker's own (my/our) states a
@@ -171,7 +176,7 @@ def _owned_value(sentence: str) -> bool:
         return False
     rest = sentence.split(None, 2)[-1] if sentence.lower().startswith(("it is", "that is", "this is")) else \
         sentence.split(None, 1)[-1]
-    return bool(set(words(rest)) & (FIRST | GROUP)) and bool(re.search(r"\b[A-Z][a-z]+", rest))
+    return _of_speaker(rest) and bool(re.search(r"\b[A-Z][a-z]+", rest))
 
 
 _INTRO = re.compile(r"^(?:here(?:'s| is| are)|below is|the following|this is (?:my|the|our) (?:code|error|output|file|log))\b", re.I)
@@ -260,6 +265,11 @@ def _verbless(clause: str) -> bool:
         t in FIRST | GROUP | _OBJECT_PRONOUN or "AUX" in lemmas(t) or set(lemmas(t)) == {"VERB"} for t in tokens)
 
 
+def _as_own(frame: str) -> str:
+    """The assistant's words about the person, as the person says them ("your" → "my")."""
+    return re.sub(r"\byour\b", "my", frame, flags=re.I)
+
+
 def as_answer(question: str, sentence: str) -> tuple[str, frozenset[str]] | None:
     """A bare answer to the assistant's question about the person, read with the question it answers
     ("Where do you live these days?" — "Madrid, since the move in April." → "Where I live these
@@ -275,7 +285,7 @@ def as_answer(question: str, sentence: str) -> tuple[str, frozenset[str]] | None
         frame = f"{wh} I {'am ' if aux == 'are' else ''}{rest}"
     else:
         frame = f"my {m.group(5).strip()}"
-    frame = re.sub(r"\byour\b", "my", frame, flags=re.I)
+    frame = _as_own(frame)
     first = sentence.split(" ", 1)[0].rstrip(",;:.")
     # a function word or an adverb opening the answer is no name ("By subway", "The Fairphone", "Mostly …")
     common = first.lower() in STOPWORDS or set(lemmas(first)) == {"ADV"}
@@ -306,7 +316,7 @@ def as_denial(question: str, reply: str, sentence: str) -> tuple[str, frozenset[
         frame = f"I no longer {asked.group('action').strip()}"
     else:
         frame = f"I'm no longer {(asked.group('state') or asked.group('right')).strip()}"
-    frame = re.sub(r"\byour\b", "my", frame, flags=re.I)
+    frame = _as_own(frame)
     again = _DENIED.match(sentence.strip())
     rest = (again.group("rest") if again else sentence).strip()
     text = frame + ("; " + rest if rest and content_words(rest) else ".")
@@ -489,7 +499,8 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
         questions = questions_of(prior) if prior is not None and allowed[index - 1] and (
             prior.role == "assistant" or prior.role == "user" and prior.speaker != m.speaker) else []
         for n, raw in enumerate(sentences(m.content)):
-            said = without_question(clauses(clean(raw.replace("\u2019", "'"))))
+            typed = raw.replace("\u2019", "'")
+            said = without_question(clauses(clean(typed)))
             if fragment(said):
                 continue
             sentence, given = with_repository(said, conversation.metadata)
@@ -497,14 +508,14 @@ def statements(conversation: Conversation, user: Naming | None = None) -> list[C
             answered = as_answer(asked, sentence) if asked and n == 0 else None
             denied = as_denial(asked, raw, sentence) if asked and n == 0 and not answered else None
             if denied:  # its evidence is the reply as said, "no" included
-                answered, said = denied, raw.replace("\u2019", "'").strip()
+                answered, said = denied, typed.strip()
             if answered:  # a bare answer, read with the question it answers
                 sentence, given = answered[0], given | answered[1]
                 questions = []
             elif questions and says_something(said, speaking - {m.name}):
                 reply, questions = questions, []
                 # a statement of the speaker's own stands alone; any other short one is kept with what it answers
-                alone = worth_keeping(sentence) and not dangling(sentence) and bool(set(words(sentence)) & (FIRST | GROUP))
+                alone = worth_keeping(sentence) and not dangling(sentence) and _of_speaker(sentence)
                 if bare_answer(said, speaking - {m.name}) and not alone:
                     who = _display(m.name) or (user.name if user is not None else None) or USER
                     asker = _display(prior.name) if prior is not None and prior.role == "user" else None
@@ -621,7 +632,7 @@ def shorten(sentence: str, addressees: frozenset[str] = frozenset()) -> str:
 def _specific(text: str) -> bool:
     """Whether a text says something of the speaker or names someone or something (a capitalised
     word past its start, a number)."""
-    return bool(set(words(text)) & (FIRST | GROUP)) or bool(re.search(r"(?<!^)\b[A-Z][a-z]+|\d", text.strip()))
+    return _of_speaker(text) or bool(re.search(r"(?<!^)\b[A-Z][a-z]+|\d", text.strip()))
 
 
 def _cut(text: str) -> str:

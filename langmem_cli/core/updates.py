@@ -734,8 +734,9 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
     for i in range(len(plain)):
         if plain[i:i + len(first)] == first:
             start = i + len(first)
-            if i >= 2 and plain[i - 1] == "for" and _head_key(tokens[i - 2]) in heads:
-                found.add(FAMILY_OF[_head_key(tokens[i - 2])])  # "Home for Dana is Lyon": the word before "for Dana"
+            before = _head_key(tokens[i - 2]) if i >= 2 and plain[i - 1] == "for" else None
+            if before in heads:  # "Home for Dana is Lyon": the attribute word before "for Dana"
+                found.add(FAMILY_OF[before])
             if tokens[start:start + 1] == ["says"] and tokens[start + 1:start + 2] and tokens[start + 1] in GROUP_WORDS:
                 start += 2  # "Dana says we bought a house": the group's predicate is Dana's too
         elif plain[i] in ("they", "their", "they're", "they've", "them"):
