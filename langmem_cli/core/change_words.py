@@ -115,7 +115,7 @@ ENDING = re.compile(
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|in place of|"
     r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|ended(?! up\b)|died|"
-    r"(?:broke|broken|break|breaking|split|splitting) up|(?:faded|fading|fizzled|fizzling) (?:out|away)|"
+    r"(?:broke|broken|breaks?|breaking|splits?|splitting) up|(?:part|parts|parted|parting) ways|(?:faded|fading|fizzled|fizzling) (?:out|away)|"
     r"(?:is|are|was|were) (?:now |all )?behind (?:me|us|them|him|her)\b|(?:(?:is|are|was|were) \w+ )?for good(?=\s*(?:[,;.!]|$))|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
@@ -139,7 +139,9 @@ FROM_VALUE = re.compile(r"(?:\b(?:" + _OVER + "|" + _NEUTRAL + r")|n't)" + _VALU
 # another thing in its place: "Fly.io has taken Heroku's spot" (what is named is over)
 TAKEN_PLACE = re.compile(r"\b(?:took|taken|takes|take|taking) ((?:[\w.-]+ ){0,2}?[\w.-]+)(?:'s|s') (?:place|spot)\b", re.I)
 CUE_WORDS = frozenset(stem(w) for w in "now nowadays days instead anymore longer decided mind rather gone".split())
-LEAD = re.compile(r"^[^:]{0,40}:\s+")
+# a speaker's label ("Caroline: …", "The user: …"): a name alone before the colon, not a clause that
+# introduces what follows ("Carmen says we rebooked: Egypt in August")
+LEAD = re.compile(r"^(?:[Tt]he user|[A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,3}):\s+")
 SUBJECT = re.compile(r"\b([Tt]he user|[A-Z][\w-]*(?: [A-Z][\w-]*(?='s| [a-z]))?)(?:(?:'s|s')\s+(\w+)\b|(?=\s+[a-z])|(?<=[Tt]he user))")
 # a possessive names another person when the possessed word is one ("Dana's sister"); otherwise the
 # fact is the owner's ("Dana's side project")

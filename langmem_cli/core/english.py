@@ -11,7 +11,7 @@ KEEP_VERB = frozenset("""can could will would shall should might must may did di
 shouldn't wasn't was had went made got saw took came found felt thought said told bought met ran gave began left
 knew kept wrote heard spent brought taught built won lost sent sat stood understood became chose drove ate fell
 forgot grew hung paid put quit rode sang slept spoke swam threw woke wore led held let set cut hit hurt caught
-fought sold dealt meant tried used is has does also still""".split())
+fought sold dealt meant tried used is has does also still split shut spread""".split())
 IRREGULAR = {"have": "has", "do": "does", "don't": "doesn't", "go": "goes", "am": "is", "haven't": "hasn't",
              "are": "is", "were": "was", "aren't": "isn't", "weren't": "wasn't",
              "'m": "is", "'re": "is", "'ve": "has", "'d": "would", "'ll": "will"}

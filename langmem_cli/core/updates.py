@@ -116,7 +116,9 @@ def _names_partner(body: str, name: str, owned: str | None) -> bool:
         return False
     who = re.escape(name) + r"(?:'s|s')\s+" + re.escape(owned)
     return bool(re.search(r"(?:^|[,;]\s*)[A-Z][\w'-]*(?: [A-Z][\w'-]*)? (?:is|was) (?:now |still )?" + who + r"\b", body, re.I)
-                or re.search(who + r" (?:is|was) (?:now |still )?[A-Z]", body, re.I))
+                or re.search(who + r" (?:is|was) (?:now |still )?[A-Z]", body, re.I)
+                # the partner named beside the word ("Dana's partner Jordan lives with them")
+                or re.search("(?i:" + who + r") [A-Z][\w'-]*\b", body))
 
 
 def subject_names(texts: Sequence[str]) -> frozenset[str]:
@@ -206,6 +208,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
         found_at = pattern.search(body)
         if subject and found_at and len(body[:found_at.start()].split()) <= 2:
             primary, families = primary | {family}, families | {family}
+    coupled = COUPLED.search(body)
+    if subject and coupled and subject.split("'")[0] in words(body[:coupled.start()].lower())[-4:]:
+        primary, families = primary | {"partner"}, families | {"partner"}  # the person one of the two
     proper = frozenset(stem(w.lower()) for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'-]*|^[A-Z][\w'-]*", body)
                        if w.lower() not in STOPWORDS and w.lower() not in MONTHS + WEEKDAYS) - subject_words
     return Reading(subject, families, cue, negative, values, frozenset(said), named, frozenset(subject_words), cues,
@@ -216,6 +221,25 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
 
 
 _CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
+_SPLIT = re.compile(r"([,;:]\s+|\s+(?:but|so|and|because|since|as)\s+)")
+
+
+def _ending_clauses(body: str) -> list[str]:
+    """The clauses of ``body``, with two names joined by "and" kept in one, as one subject (the "and"
+    left out, so that both are read as what the cue governs): the two who ended something together
+    ("Kontora and Dana parted ways", "Noah and Dana split up")."""
+    parts = _SPLIT.split(body)
+    out: list[str] = []
+    glue = False
+    for n, part in enumerate(parts):
+        if n % 2:  # a separator
+            glue = part.strip() == "and" and bool(out) and re.fullmatch(r"[A-Z][\w'-]*", out[-1]) is not None
+            continue
+        if glue:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
 
 # words that end a noun phrase the cue governs: a verb's auxiliaries, pronouns that open a relative
 # clause or a new subject, prepositions that attach something else ("dropped off X at Y", "swapped X
@@ -295,7 +319,7 @@ def _ending_scope(body: str, own: frozenset[str] = frozenset()) -> frozenset[str
     negation and "anymore" ("isn't here wagging that tail anymore"). The words of the rest of the
     clause are not what ended ("it's a great way to switch off": nothing named ended)."""
     out: set[str] = set()
-    for clause in _CLAUSES.split(body):
+    for clause in _ending_clauses(body):
         tokens = words(clause)
         spans: list[tuple[int, int]] = []  # token spans of the cues: [start, end)
         for m in ENDING.finditer(clause):
@@ -459,6 +483,9 @@ def _compounded(body: str) -> frozenset[str]:
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
 LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
 # the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
+# two people who are a couple: "Noah and Dana have been together since college", "we're back together"
+# (not "together on this", "together with …")
+COUPLED = re.compile(r"\b(?:are|is|'re|been|was|were|got|get|getting) (?:back |still |now )?together\b(?! (?:on|with|for|to|in|at)\b)")
 EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\w-]+ ){1,3}(?:at|for|with) (?:[A-Z][\w'-]+)"
                       r"|\bjoined (?:[A-Z][\w'-]* ){1,2}as (?:a|an) ")  # "joined Quanta as a nurse"
 DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())

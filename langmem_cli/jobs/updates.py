@@ -124,8 +124,9 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
     def same(text: str) -> str:
         return one_person(text, person, aliases)
 
+    # the namespace's person is one of the people its statements are about, however few name them
     names = updates.subject_names([same(t) for t in metadata_of.get("", {}).get("texts", [])]
-                                  + [same(s[0]) for s in statements])
+                                  + [same(s[0]) for s in statements]) | ({person.lower()} if person else set())
     frequent: frozenset[str] = frozenset()  # a namespace statistic would make the result depend on file order
     for f in known:
         f.names, f.reading = names, updates.read(same(f.text), names)
