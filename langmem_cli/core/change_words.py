@@ -118,6 +118,10 @@ ENDING = re.compile(
     r"(?:broke|broken|breaks?|breaking|splits?|splitting) up|(?:part|parts|parted|parting) ways|(?:faded|fading|fizzled|fizzling) (?:out|away)|"
     r"(?:is|are|was|were) (?:now |all )?behind (?:me|us|them|him|her)\b|(?:(?:is|are|was|were) \w+ )?for good(?=\s*(?:[,;.!]|$))|"
     r"(?:is|are|was|were) over(?=\s*(?:[,;.!]|$|and\b|but\b|so\b))|" + PAST_PLAN + r")\b", re.I)
+# a state said to hold from a time or an event on: "Since the reorg Dana is an editor", "As of 3 March
+# their address is in Madrid" (the time or event, then the statement's own subject)
+SINCE_STATE = re.compile(r"^(?:since|as of) (?:the |last |this |early |late |mid-)?(?:\d{1,2} )?[\w-]+(?: \d{4})?,? "
+                         r"(?=(?-i:[A-Z])|they\b|their\b)", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
                      r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
 # a state left for another: "from X to Y" ("promoted from cashier to supervisor", "transferred from

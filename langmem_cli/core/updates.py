@@ -47,6 +47,7 @@ from langmem_cli.core.change_words import (
     OVER_VALUE,
     PEOPLE,
     PHRASES,
+    SINCE_STATE,
     SINGLE,
     SUBJECT,
     TAKEN_PLACE,
@@ -184,7 +185,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                                                        _clause_starts(low)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
-    cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
+    cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told) or bool(SINCE_STATE.match(body))
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
                        and w not in FUNCTION and w not in ENDED)
@@ -895,8 +896,10 @@ def _title(text: str, reading: Reading) -> tuple[str, bool, bool]:
         kinds = lemmas(m.group(2))
         promoted = verb.endswith(" to")  # "moved up to editor", "got promoted to editor": a new rank told
         if "NOUN" not in kinds or "ADJ" in kinds or m.group(2) in PEOPLE or \
-                (FAMILY_OF.get(_head_key(m.group(2)), "work") != "work" and not promoted):
-            continue  # not a noun, a person's relation, or the head of another attribute ("a vegan")
+                (FAMILY_OF.get(_head_key(m.group(2)), "work") not in ("work", "tools") and not promoted):
+            # not a noun, a person's relation, or the head of another attribute of a person ("a vegan");
+            # a tool's word said to be what the person is names their work ("is an editor")
+            continue
         return stem(m.group(2)), verb not in ("is", "am", "are", "'s", "'m", "'re") or bool(m.group(3)), promoted
     return "", False, False
 
