@@ -1,6 +1,7 @@
 """Issue 23: endings told of two parties ("Noah and I split up", "Kontora and I parted ways"), a
 couple told as "together", a partner named beside the word ("my partner Jordan"), and a clause that
-introduces what follows ("we rebooked: Egypt") read as no speaker's label."""
+introduces what follows ("we rebooked: Egypt") read as no speaker's label; a "final day at" is a
+last day."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def changes(older: str, newer: str, cosine: float = 0.4) -> str | None:
     ("Dana's employer is Kontora.", "Kontora and Dana parted ways, they start at Stellar Freight on Monday."),
     ("Noah and Dana have been together since college.", "Since the summer Elif and Dana are a couple."),
     ("Dana is dating Noah.", "Dana split up with Noah in the spring."),
+    ("Lumen Health pays Dana's salary.", "Friday was Dana's final day at Lumen Health; Monday they start at Corvid."),
 ])
 def test_an_ending_of_two_parties_closes_what_one_of_them_was_to_the_person(older, newer):
     assert changes(older, newer) == updates.CHANGES

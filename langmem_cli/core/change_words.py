@@ -134,7 +134,7 @@ FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 # "not X": "a photo from when …", "on and off the court" tell no change).
 _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
-         r"done with|goodbye(?: to)?|no more|(?<!never )(?<!n't )(?<!not )forget|last day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
+         r"done with|goodbye(?: to)?|no more|(?<!never )(?<!n't )(?<!not )forget|(?:last|final) day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
          r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
 _NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
