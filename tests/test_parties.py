@@ -68,3 +68,18 @@ def test_extract_closes_the_partner_in_any_file_order(cli, tmp_path, newest_firs
     current = [m["text"] for m in cli.json("list", "-n", "t")]
     assert any("Robin" in text for text in current)
     assert not any("lives with" in text for text in current), current
+
+
+@pytest.mark.parametrize("text, family", [
+    ("Being vegan didn't work for Dana, they eat fish now.", "diet"),  # "work for Dana" states no job
+    ("Dana is a student at Uppsala.", "school"),  # a student at a place is at school, not employed there
+])
+def test_no_job_is_read_where_none_is_said(text, family):
+    primary = updates.read(text, NAMES).primary
+    assert family in primary and "work" not in primary
+
+
+def test_a_promotion_closes_no_diet_and_no_school():
+    newer = "Dana got promoted from cashier to supervisor."
+    for older in ("Being vegan didn't work for Dana, they eat fish now.", "Dana is a student at Uppsala."):
+        assert changes(older, newer, 0.25) is None

@@ -207,6 +207,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
         # "Dana is in Lyon these days": where they are; "Dana is a nurse at Mercy", "Dana joined
         # Mercy as a nurse": their job
         found_at = pattern.search(body)
+        if family == "work" and found_at and any(FAMILY_OF.get(_head_key(w)) not in (None, "work", "tools")
+                                                 for w in words(found_at.group(0))):
+            continue  # "is a student at Uppsala": the head of another attribute (school), no job
         if subject and found_at and len(body[:found_at.start()].split()) <= 2:
             primary, families = primary | {family}, families | {family}
     coupled = COUPLED.search(body)
@@ -763,7 +766,9 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
         if plain[i:i + len(first)] == first:
             start = i + len(first)
             before = _head_key(tokens[i - 2]) if i >= 2 and plain[i - 1] == "for" else None
-            if before in heads:  # "Home for Dana is Lyon": the attribute word before "for Dana"
+            # "Home for Dana is Lyon": the attribute word before "for Dana", stated by "is" (in
+            # "being vegan didn't work for Dana, …" nothing is said of Dana's work)
+            if before in heads and tokens[start:start + 1] in (["is"], ["was"], ["are"], ["were"]):
                 found.add(FAMILY_OF[before])
             if tokens[start:start + 1] == ["says"] and tokens[start + 1:start + 2] and tokens[start + 1] in GROUP_WORDS:
                 start += 2  # "Dana says we bought a house": the group's predicate is Dana's too
