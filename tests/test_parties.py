@@ -83,3 +83,13 @@ def test_a_promotion_closes_no_diet_and_no_school():
     newer = "Dana got promoted from cashier to supervisor."
     for older in ("Being vegan didn't work for Dana, they eat fish now.", "Dana is a student at Uppsala."):
         assert changes(older, newer, 0.25) is None
+
+
+@pytest.mark.parametrize("text", ["Dana says all that hard work will get noticed.",
+                                  "It made Dana think how much work we still have to do."])
+def test_work_as_effort_is_no_job(text):
+    assert "work" not in updates.read(text, NAMES).primary
+
+
+def test_work_at_a_place_stays_a_job():
+    assert "work" in updates.read("Dana does good work at Kontora.", NAMES).families

@@ -53,7 +53,9 @@ OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"(?<!\bis )(?<!\bam )(?<!'m )(?<!'s )(?<!\bare )(?<!'re )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )"
                          r"(?<!\blive )(?<!\blives )(?<!\bliving )(?<!\blived )(?<!\bstay )(?<!\bstays )(?<!\bstaying )(?<!\bstayed )"
                          r"\bat (home)\b|"
-                         r"\b(couples?) of\b", re.I)  # "a couple of weeks": a few, no partner
+                         r"\b(couples?) of\b|"  # "a couple of weeks": a few, no partner
+                         # work as effort, not a job: "all that hard work", "how much work we still have to do"
+                         r"\b(?:hard|much|more|less|lots? of|great|good|amazing|awesome|so much|some) (work)\b(?! (?:at|for|as)\b)", re.I)
 FAMILY_OF: dict[str, str] = {}
 for _family, (_, _heads) in FAMILIES.items():
     for _w in _heads.split():
