@@ -30,3 +30,13 @@ def test_a_new_title_since_a_time_closes_the_old_one():
     # the same title told again is no change
     again = "Since the reorg Dana is an assistant."
     assert updates.relation(older, again, 0.3, readings=(readings[0], updates.read(again, NAMES))) != updates.CHANGES
+
+
+def test_after_the_move_tells_a_new_home():
+    names = frozenset({"dana"})
+    older, newer = "Dana says home is Melbourne for now.", "Dana says after the move, Lyon feels like home; Melbourne never did."
+    readings = (updates.read(older, names), updates.read(newer, names))
+    assert readings[1].cue
+    assert updates.relation(older, newer, 0.3, readings=readings) == updates.CHANGES
+    # without the event, the same words tell no change
+    assert not updates.read("Dana says Lyon feels like home.", names).cue

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from langmem_cli.core.change_words import (
+    AFTER_CHANGE,
     BEGINNING_VERBS,
     CHANGE_VERBS,
     CUE_WORDS,
@@ -185,7 +186,7 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                                                        _clause_starts(low)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
-    cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told) or bool(SINCE_STATE.match(body))
+    cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told) or bool(SINCE_STATE.match(body)) or bool(AFTER_CHANGE.search(body))
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
                        and w not in FUNCTION and w not in ENDED)
@@ -630,7 +631,7 @@ def _cue_with(text: str, families: frozenset[str]) -> bool:
         kept, _ = _unnegated_changes(_without_nouns(tokens))
         told = " ".join(kept)
         cue = (_tells_ending(told) or any(verb_of(w, CHANGE_VERBS) for w in kept) or bool(PHRASES.search(clause))
-               or _begins(kept) or _from_to(told))
+               or _begins(kept) or _from_to(told) or bool(AFTER_CHANGE.search(clause)))
         heads = {FAMILY_OF[key] for t in tokens for key in (_head_key(t),) if key in HEADS and head_form(t)}
         placed = ({"home"} if LOCATED.search(clause) else set()) | ({"work"} if EMPLOYED.search(clause) else set())
         if cue and (heads | placed) & families:
