@@ -125,10 +125,10 @@ ENDING = re.compile(
 SINCE_STATE = re.compile(r"^(?:since|as of) (?:the |last |this |early |late |mid-)?(?:\d{1,2} )?[\w-]+(?: \d{4})?,? "
                          r"(?=(?-i:[A-Z])|they\b|their\b)", re.I)
 PHRASES = re.compile(r"\b(?:these days|nowadays|now|from now on|went back|ended up|(?:is|are|'s|'re) back|"
-                     r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)
+                     r"(?:my|our|their|his|her|\w+'s) new)\b", re.I)  # "is back in my diet", "Dana's new job"
 # after the event that changed things: "after the move, Lyon feels like home"
 AFTER_CHANGE = re.compile(r"\b(?:after|since) (?:the|our|my|their|his|her) (?:move|switch|breakup|break-up|divorce|relocation)\b",
-                          re.I)  # "is back in my diet", "Dana's new job"
+                          re.I)
 # a state left for another: "from X to Y" ("promoted from cashier to supervisor", "transferred from
 # Leeds to York"); read as a cue only when X is a value (updates._from_to: not a time, nor a number)
 FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)

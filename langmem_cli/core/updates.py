@@ -186,7 +186,8 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                                                        _clause_starts(low)))
     told = body if len(kept) == len(tokens) else " ".join(kept)  # a negated change tells no change
     ends = _tells_ending(told) or any(verb_of(w, ENDING_VERBS) and not _resultative(kept, i) for i, w in enumerate(kept))
-    cue = ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told) or bool(SINCE_STATE.match(body)) or bool(AFTER_CHANGE.search(body))
+    cue = (ends or bool(PHRASES.search(told)) or _begins(kept) or _from_to(told)
+           or bool(SINCE_STATE.match(body)) or bool(AFTER_CHANGE.search(body)))  # events and times: said of the body
     values = frozenset(w for w in said if w not in heads and w not in subject_words and w not in CHANGE_VERBS
                        and w not in {"now", "instead", "anymore", "longer", "days", "nowaday", "decid", "plan"}
                        and w not in FUNCTION and w not in ENDED)
@@ -225,8 +226,9 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                    bool(_UNREAL.search(body)), text)
 
 
-_CLAUSES = re.compile(r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+")
-_SPLIT = re.compile(r"([,;:]\s+|\s+(?:but|so|and|because|since|as)\s+)")
+_BREAK = r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+"  # where one clause ends and the next begins
+_CLAUSES = re.compile(_BREAK)
+_SPLIT = re.compile(f"({_BREAK})")  # the same, the breaks kept
 
 
 def _ending_clauses(body: str) -> list[str]:
@@ -487,10 +489,10 @@ def _compounded(body: str) -> frozenset[str]:
 
 # the person is somewhere: a form of "be", then "in" and a place's name ("Dana is in Lyon now")
 LOCATED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |currently |still )?(?:living |staying )?in (?:[A-Z][\w'-]+)(?=[\s,.;!]|$)")
-# the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
 # two people who are a couple: "Noah and Dana have been together since college", "we're back together"
 # (not "together on this", "together with …")
 COUPLED = re.compile(r"\b(?:are|is|'re|been|was|were|got|get|getting) (?:back |still |now )?together\b(?! (?:on|with|for|to|in|at)\b)")
+# the person is something at an organisation: "is a nurse at Mercy", "is an engineer with Arup"
 EMPLOYED = re.compile(r"\b(?:is|are|am|'s|'re|'m) (?:now |still )?(?:a|an) (?:[\w-]+ ){1,3}(?:at|for|with) (?:[A-Z][\w'-]+)"
                       r"|\bjoined (?:[A-Z][\w'-]* ){1,2}as (?:a|an) ")  # "joined Quanta as a nurse"
 DETERMINERS = frozenset("a an the this that these those my your his her our their its some any no every each another next".split())
