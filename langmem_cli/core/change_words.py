@@ -185,3 +185,15 @@ def verb_of(token: str, verbs: frozenset[str]) -> bool:
 
 # light verbs: a change only in the forms the lists give ("went vegan", "took up"), not "going", "gone"
 LIGHT = frozenset("go take get turn pick become".split())
+
+# Kinds of things a person has one of at a time and calls by a make's name ("a Volvo", "their old
+# Nokia"). The embedder places such a name among these and among other kinds of names (the second
+# list: a name that reads as a city, a firm or a person is none of the first); two names of one kind
+# of thing are two values of one attribute: "upgraded to a Skoda" replaces "owns a Volvo".
+THING_KINDS = ("a car", "a motorbike", "a bicycle", "a phone", "a laptop", "a tablet", "a watch", "a camera",
+               "a game console", "a television")
+OTHER_KINDS = ("a person", "a city", "a country", "a company", "a school", "software", "a website", "food", "a drink",
+               "a sport", "a musical instrument", "a dog", "a cat", "a band", "a book", "a film", "a shop",
+               "a restaurant")
+KIND_SCORE = 0.4  # cosine of a name with its kind from which the kind is read
+KIND_MARGIN = 0.05  # by how much it must lead every kind of the second list

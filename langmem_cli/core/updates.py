@@ -157,6 +157,9 @@ class Reading:
     event: bool = False  # a past action of the person, done and dated by its telling ("Dana won a cup in May")
     unreal: bool = False  # a wish, a hypothesis or a condition ("wish Dana could", "if Dana couldn't", "would love to")
     text: str = ""  # the text it was read from (the person written as the reader knew them)
+    things: frozenset[str] = frozenset()  # names as written after a determiner: what one has ("a Volvo", "their Nokia")
+    # (stemmed name, kind) of those ``things`` the caller's embedder places among THING_KINDS
+    kinds: frozenset[tuple[str, str]] = frozenset()
 
 
 def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
@@ -223,7 +226,20 @@ def read(text: str, names: frozenset[str] = frozenset()) -> Reading:
                    primary, ends, frozenset(heads), proper, over, refused, ending_words,
                    negative and _denies(told, frozenset(subject_words)),
                    (_event(tokens, subject, "plan" in families) and not (primary & SINGLE)) or _got_to(tokens, subject),
-                   bool(_UNREAL.search(body)), text)
+                   bool(_UNREAL.search(body)), text, _things(body, frozenset(subject_words)))
+
+
+_THING = re.compile(r"\b(?:a|an|the|my|our|their|his|her|your|[A-Z][\w-]*'s)((?: [a-z][\w-]*){0,2}) ([A-Z][\w'-]*)")
+
+
+def _things(body: str, own: frozenset[str]) -> frozenset[str]:
+    """The names a statement gives things by, after a determiner and at most two adjectives ("owns a
+    Volvo", "their old Nokia", "Dana's Tesla"): a make's name for one of its things, not a firm or a
+    place named alone ("works at Tesla")."""
+    return frozenset(m.group(2) for m in _THING.finditer(body)
+                     if m.group(2).lower() not in STOPWORDS and m.group(2).lower() not in MONTHS + WEEKDAYS
+                     and stem(m.group(2).lower()) not in own
+                     and all(_adjective(w, own) for w in m.group(1).split()))
 
 
 _BREAK = r"[,;:]\s+|\s+(?:but|so|and|because|since|as)\s+"  # where one clause ends and the next begins
@@ -1121,11 +1137,17 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   bass in a band called Low Tide"): the noun is the attribute, whatever words it has
     noun = _possessed(newer, b.subject) if b.cue and not a.event else frozenset()
     owned = bool(noun & a.words - GENERIC - FUNCTION - frequent) and bool(a.proper - a.own - b.words - frequent)
+    # - another thing of one kind, told with a cue: "Dana upgraded to a Skoda" / "Dana owns a Volvo",
+    #   "drives a Tesla now" / "gets around in their Toyota" (the kinds of the names come from the
+    #   caller's embedder: ``Reading.kinds``); the earlier name not said again
+    kinds_a = {k for n, k in a.kinds if n not in b.proper and n not in frequent}
+    kinds_b = {k for n, k in b.kinds if n not in a.proper and n not in frequent}
+    made = b.cue and not a.event and bool(kinds_a & kinds_b)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame or in_place or role or retarget or owned:
+    if cue or flip or one_value or frame or in_place or role or retarget or owned or made:
         return CHANGES
     return None
 

@@ -81,6 +81,53 @@ def _embed_unnamed(store, texts: list[str]) -> list[np.ndarray]:
     return [cache[t] for t in texts]
 
 
+_KINDS: "weakref.WeakKeyDictionary[Any, tuple[np.ndarray, dict[str, str | None]]]" = weakref.WeakKeyDictionary()
+
+
+def _kind_names(embedder, names: set[str]) -> dict[str, str | None]:
+    """The kind of thing each name (as written: "Volvo") names, among ``THING_KINDS``, or None: the
+    one of them the embedder places it nearest, when it is near enough and ahead of every other kind
+    of name (``OTHER_KINDS``); the kinds embedded once per embedder, each name once per process."""
+    from langmem_cli.core.change_words import KIND_MARGIN, KIND_SCORE, OTHER_KINDS, THING_KINDS
+
+    labels = THING_KINDS + OTHER_KINDS
+    try:
+        entry = _KINDS.get(embedder)
+        if entry is None:
+            entry = _KINDS[embedder] = (np.asarray(embedder.embed(list(labels))), {})
+    except TypeError:  # an embedder that cannot be weakly referenced: no cache
+        entry = (np.asarray(embedder.embed(list(labels))), {})
+    prototypes, known = entry
+    missing = sorted(n for n in names if n not in known)
+    if missing:
+        if len(known) + len(missing) > CACHED:
+            known.clear()
+        scores = np.asarray(embedder.embed(missing)) @ prototypes.T
+        things = len(THING_KINDS)
+        for name, row in zip(missing, scores):
+            best = int(np.argmax(row[:things]))
+            good = row[best] >= KIND_SCORE and row[best] - row[things:].max() >= KIND_MARGIN
+            known[name] = labels[best] if good else None
+    return {n: known[n] for n in names}
+
+
+def with_kinds(embedder, facts: Sequence[updates.Fact]) -> None:
+    """Give the facts' readings the kinds of the things they name (``Reading.kinds``), all in one
+    pass over the embedder."""
+    import dataclasses
+
+    from langmem_cli.core.words import stem
+
+    readings = [f for f in facts if f.reading is not None and f.reading.things and not f.reading.kinds]
+    if not readings:
+        return
+    kind = _kind_names(embedder, {n for f in readings for n in f.reading.things})  # type: ignore[union-attr]
+    for f in readings:
+        found = frozenset((stem(n.lower()), kind[n]) for n in f.reading.things if kind[n])  # type: ignore[union-attr]
+        if found:
+            f.reading = dataclasses.replace(f.reading, kinds=found)  # type: ignore[arg-type]
+
+
 def _unnamed(text: str, person: str | None, aliases: frozenset[str]) -> str:
     from langmem_cli.core.names import one_person
 
@@ -142,6 +189,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         queue.append((fact, meta))
         vector_of[fact.key] = vectors[n]
         said_at[fact.key] = when if moment else None
+    with_kinds(store.embedder, known + [f for f, _ in queue])
     # compared by how they read with the person written one way (_comparable); carried remainders
     # when first compared
     unnamed = _comparable(store, person, aliases, known, known_vectors, [f for f, _ in queue], vectors)
@@ -172,6 +220,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         fact = updates.Fact(str(uuid.uuid4()), rest, (at, 2, closed.order[2]), at, stored=False,
                             reading=updates.read(same(rest), names), names=names)
         vector_of[fact.key] = np.asarray(store.embedder.embed([rest])[0])
+        with_kinds(store.embedder, [fact])
         evidence = (meta or {}).get("evidence") or []
         mark = {"person": (meta or {})["person"]} if (meta or {}).get("person") else {}  # its name follows its origin's
         queue.append((fact, {"evidence": list(evidence), "carried_from": closed.key, **mark}))
@@ -246,6 +295,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
     frequent: frozenset[str] = frozenset()
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, names=names)
              for n, (m, _) in enumerate(rows)]
+    with_kinds(store.embedder, facts)
     fresh = [n for n, (m, _) in enumerate(rows) if marks.get(m.id) != m.content_hash]
     operations: list[Operation] = []
     marking: dict[str, Operation] = {}
@@ -311,6 +361,7 @@ def date_model_inserts(store, namespace: str, operations: list[Operation]) -> li
         fact = updates.Fact("new", text, (moment, 1, 0), moment, stored=False, names=names)
         for f in known:
             f.names, f.reading = names, updates.read(f.text, names)
+        with_kinds(store.embedder, known + [fact])
         later = [(f, float(np.dot(known_vectors[i], vector))) for i, f in enumerate(known)
                  if f.until is None and f.moment is not None and f.moment > moment]
         changed_by = [f for f, cos in later
