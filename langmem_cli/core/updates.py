@@ -1142,12 +1142,12 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     #   caller's embedder: ``Reading.kinds``); the earlier name not said again
     kinds_a = {k for n, k in a.kinds if n not in b.proper and n not in frequent}
     kinds_b = {k for n, k in b.kinds if n not in a.proper and n not in frequent}
-    made = b.cue and not a.event and bool(kinds_a & kinds_b)
+    same_kind = b.cue and not a.event and bool(kinds_a & kinds_b)
     if same_moment and not (b.cue or a.cue):
         return CONFLICT if (flip or one_value) else None
     if same_moment and a.cue and not b.cue:
         return None  # the earlier sentence carries the change: it is the later state
-    if cue or flip or one_value or frame or in_place or role or retarget or owned or made:
+    if cue or flip or one_value or frame or in_place or role or retarget or owned or same_kind:
         return CHANGES
     return None
 

@@ -118,14 +118,14 @@ def with_kinds(embedder, facts: Sequence[updates.Fact]) -> None:
 
     from langmem_cli.core.words import stem
 
-    readings = [f for f in facts if f.reading is not None and f.reading.things and not f.reading.kinds]
+    readings = [(f, f.reading) for f in facts if f.reading is not None and f.reading.things and not f.reading.kinds]
     if not readings:
         return
-    kind = _kind_names(embedder, {n for f in readings for n in f.reading.things})  # type: ignore[union-attr]
-    for f in readings:
-        found = frozenset((stem(n.lower()), kind[n]) for n in f.reading.things if kind[n])  # type: ignore[union-attr]
+    kind = _kind_names(embedder, {n for _, r in readings for n in r.things})
+    for f, r in readings:
+        found = frozenset((stem(n.lower()), k) for n in r.things for k in (kind[n],) if k)
         if found:
-            f.reading = dataclasses.replace(f.reading, kinds=found)  # type: ignore[arg-type]
+            f.reading = dataclasses.replace(r, kinds=found)
 
 
 def _unnamed(text: str, person: str | None, aliases: frozenset[str]) -> str:
