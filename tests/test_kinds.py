@@ -89,3 +89,22 @@ def test_extract_replaces_the_car_in_any_file_order(model_env, cli, tmp_path, ne
     assert any("Skoda" in text for text in current)
     assert not any("Volvo" in text for text in current), current
     assert any("Nokia" in text for text in current), current
+
+
+@pytest.mark.parametrize("older, newer", [
+    ("Dana's employer is Corvid.", "Turns out Norvex pays better than Corvid, Dana made the jump."),
+    ("Dana is a big fan of MySQL.", "PostgreSQL is Dana's main tool now; they uninstalled MySQL."),
+    ("Dana says our stack is built on React.", "Dana says we dumped React; the app runs on Svelte."),
+    ("Dana plays tennis every Sunday.", "Dana lost interest in tennis; now it's bouldering every Saturday."),
+    ("Coffee gets Dana going in the morning.", "Dana kicked the coffee habit, they have green tea instead."),
+])
+def test_idioms_of_leaving_end_what_they_name(older, newer):
+    assert updates.relation(older, newer, 0.3, readings=(updates.read(older, NAMES), updates.read(newer, NAMES))) \
+        == updates.CHANGES
+
+
+def test_kicking_a_habit_says_what_instead_replaces():
+    from langmem_cli.core.statements import dangling
+
+    assert not dangling("I kicked the coffee habit, I have green tea instead.")
+    assert dangling("I have green tea instead.")

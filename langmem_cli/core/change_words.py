@@ -104,7 +104,7 @@ thursday friday saturday sunday spring summer autumn fall winter last next past 
 # replaced, BEGINNING ones that a new one holds.
 _ENDING_WORDS = """moved relocated switched switching changed changing quit quitting left leave leaving stopped
 stopping dropped dropping replaced replacing retired resigned ditched scrapped scratch cancelled canceled abandoned
-swapped exchanged traded sold reverted migrated ported rewrote""".split()
+swapped exchanged traded sold reverted migrated ported rewrote uninstalled dumped""".split()
 _BEGINNING_WORDS = """started starting began become became joined converted transferred upgraded downgraded adopted
 picked took returned gotten went turned postponed hired recruited poached headhunted""".split()
 ENDING_VERBS = frozenset(stem(w) for w in _ENDING_WORDS)
@@ -115,7 +115,7 @@ PAST_PLAN = r"(?:(?:was|were|had been) (?:going|planning|hoping|supposed|meant) 
 ENDING = re.compile(
     r"\b(?:no longer|no more|not any ?more|any ?more|any longer|instead|rather than|decided against|decided not|"
     r"changed (?:my|their|his|her|our) mind|(?:gave|give|given|giving) (?:[\w']+ ){0,2}up|in place of|"
-    r"done with|(?<![\w'] )out with|is gone|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
+    r"done with|(?<![\w'] )out with|is gone|lost interest|made the (?:jump|switch|leap)|kicked the (?:[\w'-]+ )?habit|(?:is|are) history|(?:is|are) off(?! to\b)|laid (?:[\w']+ ){0,2}off|(?:got|was|were|been) fired|fell through|"
     r"falls? through|ran out(?! of)|broke down|broken down|ended(?! up\b)|died|"
     r"(?:broke|broken|breaks?|breaking|splits?|splitting) up|(?:part|parts|parted|parting) ways|(?:faded|fading|fizzled|fizzling) (?:out|away)|"
     r"(?:is|are|was|were) (?:now |all )?behind (?:me|us|them|him|her)\b|(?:(?:is|are|was|were) \w+ )?for good(?=\s*(?:[,;.!]|$))|"
@@ -139,7 +139,7 @@ FROM_TO = re.compile(r"([\w'-]+) from ((?:[\w'.-]+ ){1,2}?)to [\w'-]", re.I)
 # "not X": "a photo from when …", "on and off the court" tell no change).
 _OVER = (r"instead of|rather than|no longer|replac\w*|quit|left|leaving|dropped|ditched|scratch|scrapped|stopped|"
          r"gave up(?: on)?|gave(?= (?:[\w']+ ){1,2}up\b)|sold|cancell?ed|mind about|used to|swapped|(?<![\w'] )out with|"
-         r"done with|goodbye(?: to)?|no more|(?<!never )(?<!n't )(?<!not )forget|(?:last|final) day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
+         r"done with|goodbye(?: to)?|no more|lost interest in|uninstalled|dumped|kicked the|(?<!never )(?<!n't )(?<!not )forget|(?:last|final) day (?:at|in|with|of)|cut (?:back|down) on|cut out|"
          r"(?:took|taken|takes|take) the place of|" + PAST_PLAN)
 _NEUTRAL = r"from|against|not|off|without|than"
 _VALUE = r"((?:\s+[\w'.-]+){1,3})"
