@@ -108,3 +108,9 @@ def test_kicking_a_habit_says_what_instead_replaces():
 
     assert not dangling("I kicked the coffee habit, I have green tea instead.")
     assert dangling("I have green tea instead.")
+
+
+def test_a_bag_of_words_embedder_reads_no_kinds(embedder):
+    from langmem_cli.jobs.updates import _kind_names
+
+    assert _kind_names(embedder, {"Volvo", "Car"}) == {"Volvo": None, "Car": None}

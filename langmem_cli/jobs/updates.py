@@ -90,6 +90,8 @@ def _kind_names(embedder, names: set[str]) -> dict[str, str | None]:
     of name (``OTHER_KINDS``); the kinds embedded once per embedder, each name once per process."""
     from langmem_cli.core.change_words import KIND_MARGIN, KIND_SCORE, OTHER_KINDS, THING_KINDS
 
+    if str(getattr(embedder, "name", "")).startswith("hash:"):
+        return dict.fromkeys(names)  # a bag of words knows no kinds of things
     labels = THING_KINDS + OTHER_KINDS
     try:
         entry = _KINDS.get(embedder)
