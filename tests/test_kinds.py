@@ -114,3 +114,21 @@ def test_a_bag_of_words_embedder_reads_no_kinds(embedder):
     from langmem_cli.jobs.updates import _kind_names
 
     assert _kind_names(embedder, {"Volvo", "Car"}) == {"Volvo": None, "Car": None}
+
+
+def test_the_pronoun_of_a_relative_clause_is_its_antecedents():
+    # "their jobs" are the folks', not John's: no job of John's is said, so no job of theirs changes
+    assert "work" not in updates.read("Dana started helping out with a food drive for folks who lost their jobs.",
+                                      NAMES).primary
+    assert "work" in updates.read("Dana, who lost their job, moved to Lyon.", NAMES).primary
+
+
+def test_a_beginning_in_a_when_clause_tells_no_new_state():
+    assert not updates.read("Dana likes the language, it's much easier when they took French in high school.",
+                            NAMES).cue
+    assert updates.read("Dana took up pottery.", NAMES).cue
+
+
+def test_helping_folks_who_lost_their_jobs_closes_no_job():
+    older, newer = "Dana's employer is Kontora.", "Dana started helping out with a food drive for folks who lost their jobs."
+    assert updates.relation(older, newer, 0.45, readings=(updates.read(older, NAMES), updates.read(newer, NAMES))) is None

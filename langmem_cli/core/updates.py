@@ -752,6 +752,8 @@ def _begins(tokens: list[str]) -> bool:
     for i, t in enumerate(tokens):
         if not verb_of(t, BEGINNING_VERBS):
             continue
+        if "when" in tokens[max(0, i - 3):i]:
+            continue  # "when they took French in high school": the time of something else, no new state
         kinds = set(lemmas(t).get("VERB", ()))
         nxt = tokens[i + 1:i + 2]
         if "go" in kinds and nxt and nxt[0] in _ACTION_OBJECT - {"with"}:
@@ -792,6 +794,8 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
             if tokens[start:start + 1] == ["says"] and tokens[start + 1:start + 2] and tokens[start + 1] in GROUP_WORDS:
                 start += 2  # "Dana says we bought a house": the group's predicate is Dana's too
         elif plain[i] in ("they", "their", "they're", "they've", "them"):
+            if "who" in plain[max(0, i - 2):i] and (plain[i - 3:i - 2] or plain[i - 2:i - 1]) != first[-1:]:
+                continue  # "folks who lost their jobs": the pronoun of a relative clause is its antecedent's
             start = i + 1
         else:
             continue
