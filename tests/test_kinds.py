@@ -132,3 +132,12 @@ def test_a_beginning_in_a_when_clause_tells_no_new_state():
 def test_helping_folks_who_lost_their_jobs_closes_no_job():
     older, newer = "Dana's employer is Kontora.", "Dana started helping out with a food drive for folks who lost their jobs."
     assert updates.relation(older, newer, 0.45, readings=(updates.read(older, NAMES), updates.read(newer, NAMES))) is None
+
+
+@pytest.mark.parametrize("text, home", [
+    ("This necklace is special to Dana - a gift from their grandma in their home country, Sweden.", False),
+    ("Dana moved back to their home country.", True),  # the move says it
+    ("Dana lives in Sweden, their home country.", True),
+])
+def test_a_home_country_is_where_one_comes_from(text, home):
+    assert ("home" in updates.read(text, NAMES).primary) == home

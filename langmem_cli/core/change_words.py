@@ -54,6 +54,7 @@ OTHER_SENSE = re.compile(r"\b(work(?:s|ed|ing)?) (?:with|on|out|through)\b|"
                          r"(?<!\blive )(?<!\blives )(?<!\bliving )(?<!\blived )(?<!\bstay )(?<!\bstays )(?<!\bstaying )(?<!\bstayed )"
                          r"\bat (home)\b|"
                          r"\b(couples?) of\b|"  # "a couple of weeks": a few, no partner
+                         r"\b(home) (country|countries|island|state)\b|"  # where one comes from, not where one lives
                          # work as effort, not a job: "all that hard work", "how much work we still have to do"
                          r"\b(?:hard|much|more|less|lots? of|great|good|amazing|awesome|so much|some) (work)\b(?! (?:at|for|as)\b)", re.I)
 FAMILY_OF: dict[str, str] = {}
