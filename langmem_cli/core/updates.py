@@ -794,8 +794,11 @@ def _primary(tokens: list[str], subject: str, heads: set[str]) -> frozenset[str]
             if tokens[start:start + 1] == ["says"] and tokens[start + 1:start + 2] and tokens[start + 1] in GROUP_WORDS:
                 start += 2  # "Dana says we bought a house": the group's predicate is Dana's too
         elif plain[i] in ("they", "their", "they're", "they've", "them"):
-            if "who" in plain[max(0, i - 2):i] and (plain[i - 3:i - 2] or plain[i - 2:i - 1]) != first[-1:]:
-                continue  # "folks who lost their jobs": the pronoun of a relative clause is its antecedent's
+            who = [k for k in range(max(0, i - 2), i) if plain[k] == "who"]
+            if who and plain[max(0, who[-1] - 1):who[-1]] != first[-1:]:
+                # "folks who lost their jobs": the pronoun of a relative clause is its antecedent's
+                # (not in "Dana, who lost their job")
+                continue
             start = i + 1
         else:
             continue
