@@ -141,3 +141,22 @@ def test_helping_folks_who_lost_their_jobs_closes_no_job():
 ])
 def test_a_home_country_is_where_one_comes_from(text, home):
     assert ("home" in updates.read(text, NAMES).primary) == home
+
+
+@pytest.mark.model
+def test_offline_consolidate_replaces_the_car_among_stored_memories(model_env, cli):
+    env = {"LANGMEM_EMBEDDING_MODEL": "all-MiniLM-L6-v2"}
+    cli("put", "Dana owns a Volvo.", "-n", "t", "--valid-from", "2024-01-10", env=env)
+    cli("put", "Dana's phone is a Nokia.", "-n", "t", "--valid-from", "2024-01-10", env=env)
+    cli("put", "Dana upgraded to a Skoda.", "-n", "t", "--valid-from", "2024-06-02", env=env)
+    cli("consolidate", "-n", "t", env=env)
+    current = [m["text"] for m in cli.json("list", "-n", "t", env=env)]
+    assert "Dana upgraded to a Skoda." in current and "Dana's phone is a Nokia." in current
+    assert "Dana owns a Volvo." not in current, current
+
+
+def test_a_make_of_another_kind_is_no_new_value():
+    older, newer = "Dana's phone is a Nokia.", "Dana upgraded to a Skoda."
+    assert relation(older, newer, CARS, cosine=0.45) is None
+    # without kinds the names alone ("a Nokia", "a Skoda") still read as two makes
+    assert relation(older, newer, {}, cosine=0.45) == updates.CHANGES

@@ -1130,7 +1130,12 @@ def relation(older: str, newer: str, cosine: float, same_moment: bool = False,
     if target is not None and target[0] not in a.words:
         if target[1]:
             made = {stem(w.lower()) for w in re.findall(r"\b(?:a|an) ([A-Z][\w'-]*)", _body(older))}
-            retarget = bool(a.proper - b.proper - frequent) and (
+            # (two makes the embedder read as different kinds of things are no such pair: "a Skoda" does
+            # not replace "a Nokia")
+            kinds_made = {k for n, k in a.kinds if n in made}
+            kinds_target = {k for n, k in b.kinds if n == target[0]}
+            other_kind = bool(kinds_made) and bool(kinds_target) and not kinds_made & kinds_target
+            retarget = bool(a.proper - b.proper - frequent) and not other_kind and (
                 cosine >= RELATED or (target[2] and bool(made - b.proper - a.own - frequent)))
         elif cosine < RELATED:
             retarget = False

@@ -297,16 +297,20 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
     frequent: frozenset[str] = frozenset()
     facts = [updates.Fact(m.id, m.text, (m.valid_from or m.created_at, 0, n), m.valid_from, names=names)
              for n, (m, _) in enumerate(rows)]
-    with_kinds(store.embedder, facts)
     fresh = [n for n, (m, _) in enumerate(rows) if marks.get(m.id) != m.content_hash]
+    nearest: dict[int, list[tuple[int, float]]] = {}  # each fresh memory's most similar ones, with their cosines
+    for n in fresh:
+        scores = matrix @ matrix[n]
+        nearest[n] = [(k, float(scores[k])) for k in np.argsort(-scores)[:NEIGHBOURS + 1].tolist()]
+    # the kinds of things named, read for the memories compared only (not a whole large namespace)
+    with_kinds(store.embedder, [facts[k] for k in sorted({k for near in nearest.values() for k, _ in near} | set(fresh))])
     operations: list[Operation] = []
     marking: dict[str, Operation] = {}
     contradictions: list[tuple[str, str, str]] = []
     closed: set[str] = set()
     seen: set[tuple[int, int]] = set()
     for n in fresh:
-        scores = matrix @ matrix[n]
-        for k in np.argsort(-scores)[:NEIGHBOURS + 1].tolist():
+        for k, cosine in nearest[n]:
             pair = (min(n, k), max(n, k))
             if k == n or pair in seen or rows[k][0].kind != rows[n][0].kind:
                 continue
@@ -315,7 +319,7 @@ def settle_namespace(store, namespace: str, marks: dict[str, str], skip_kind: Ca
             if older.moment is None or newer.moment is None:
                 continue  # when one of them held is unknown (put or imported undated): left to the clusters
             same_moment = older.moment is not None and older.moment == newer.moment
-            verdict = updates.relation(older.text, newer.text, float(scores[k]), same_moment,
+            verdict = updates.relation(older.text, newer.text, cosine, same_moment,
                                        (older.reading, newer.reading), frequent)
             if verdict == updates.CHANGES and older.key not in closed:
                 closed.add(older.key)
