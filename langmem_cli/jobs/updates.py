@@ -9,6 +9,7 @@ said when it is read (conversations without timestamps keep file order).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 import weakref
 from typing import Any, Callable, Sequence
@@ -16,8 +17,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from langmem_cli.core import updates
+from langmem_cli.core.change_words import KIND_MARGIN, KIND_SCORE, OTHER_KINDS, THING_KINDS
 from langmem_cli.core.extraction import Operation
 from langmem_cli.core.timestamps import now, try_moment
+from langmem_cli.core.words import stem
 
 SMALL = 5000  # a namespace up to this size is compared whole; a larger one through vector search
 NEIGHBOURS = 24  # stored memories compared with each statement (the most similar ones)
@@ -62,64 +65,47 @@ def stored_facts(store, namespace: str, kind: str, texts: Sequence[str], vectors
 ANONYMOUS = "The user"  # how the person is written in the texts whose vectors are compared
 
 
-_UNNAMED_VECTORS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
-CACHED = 20000  # texts per embedder whose comparison vector is kept within a process (a batch of files)
+_VECTORS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+CACHED = 20000  # texts per embedder whose vector is kept within a process (a batch of files)
 
 
-def _embed_unnamed(store, texts: list[str]) -> list[np.ndarray]:
-    """The comparison vectors of ``texts``, each embedded once per process: a memory's text with the
-    person written one way does not change when they are named or renamed."""
+def _embed_once(embedder, texts: list[str]) -> list[np.ndarray]:
+    """The vectors of ``texts``, each embedded once per process and embedder: the comparison texts
+    (a memory's text with the person written one way does not change when they are named or
+    renamed), the names of things and their kinds."""
     try:
-        cache = _UNNAMED_VECTORS.setdefault(store.embedder, {})
+        cache = _VECTORS.setdefault(embedder, {})
     except TypeError:  # an embedder that cannot be weakly referenced: no cache
         cache = {}
     missing = list(dict.fromkeys(t for t in texts if t not in cache))
     if missing:
         if len(cache) + len(missing) > CACHED:
             cache.clear()
-        cache.update(zip(missing, (np.asarray(v) for v in store.embedder.embed(missing))))
+        cache.update(zip(missing, (np.asarray(v) for v in embedder.embed(missing))))
     return [cache[t] for t in texts]
-
-
-_KINDS: "weakref.WeakKeyDictionary[Any, tuple[np.ndarray, dict[str, str | None]]]" = weakref.WeakKeyDictionary()
 
 
 def _kind_names(embedder, names: set[str]) -> dict[str, str | None]:
     """The kind of thing each name (as written: "Volvo") names, among ``THING_KINDS``, or None: the
     one of them the embedder places it nearest, when it is near enough and ahead of every other kind
-    of name (``OTHER_KINDS``); the kinds embedded once per embedder, each name once per process."""
-    from langmem_cli.core.change_words import KIND_MARGIN, KIND_SCORE, OTHER_KINDS, THING_KINDS
-
-    if str(getattr(embedder, "name", "")).startswith("hash:"):
+    of name (``OTHER_KINDS``)."""
+    if not names or str(getattr(embedder, "name", "")).startswith("hash:"):
         return dict.fromkeys(names)  # a bag of words knows no kinds of things
     labels = THING_KINDS + OTHER_KINDS
-    try:
-        entry = _KINDS.get(embedder)
-        if entry is None:
-            entry = _KINDS[embedder] = (np.asarray(embedder.embed(list(labels))), {})
-    except TypeError:  # an embedder that cannot be weakly referenced: no cache
-        entry = (np.asarray(embedder.embed(list(labels))), {})
-    prototypes, known = entry
-    missing = sorted(n for n in names if n not in known)
-    if missing:
-        if len(known) + len(missing) > CACHED:
-            known.clear()
-        scores = np.asarray(embedder.embed(missing)) @ prototypes.T
-        things = len(THING_KINDS)
-        for name, row in zip(missing, scores):
-            best = int(np.argmax(row[:things]))
-            good = row[best] >= KIND_SCORE and row[best] - row[things:].max() >= KIND_MARGIN
-            known[name] = labels[best] if good else None
-    return {n: known[n] for n in names}
+    ordered = sorted(names)
+    scores = np.stack(_embed_once(embedder, ordered)) @ np.stack(_embed_once(embedder, list(labels))).T
+    things = len(THING_KINDS)
+    out: dict[str, str | None] = {}
+    for name, row in zip(ordered, scores):
+        best = int(np.argmax(row[:things]))
+        good = row[best] >= KIND_SCORE and row[best] - row[things:].max() >= KIND_MARGIN
+        out[name] = labels[best] if good else None
+    return out
 
 
 def with_kinds(embedder, facts: Sequence[updates.Fact]) -> None:
     """Give the facts' readings the kinds of the things they name (``Reading.kinds``), all in one
     pass over the embedder."""
-    import dataclasses
-
-    from langmem_cli.core.words import stem
-
     readings = [(f, f.reading) for f in facts if f.reading is not None and f.reading.things and not f.reading.kinds]
     if not readings:
         return
@@ -141,7 +127,7 @@ def _comparable(store, person: str | None, aliases: frozenset[str], known: Seque
     """The vectors statements are compared by, where they differ from their own: the texts with the
     person written one way whatever name was known when each was read ("The user"), so the same pair
     gives the same cosine in any reading order: the statements and the stored memories compared
-    with them (each text embedded once per process: ``_embed_unnamed``)."""
+    with them (each text embedded once per process: ``_embed_once``)."""
     if not person:
         return {}
     facts = list(known) + list(new)
@@ -150,7 +136,7 @@ def _comparable(store, person: str | None, aliases: frozenset[str], known: Seque
     out = {f.key: np.asarray(own[f.key]) for f in facts if texts[f.key] == f.text}
     changed = {key: text for key, text in texts.items() if key not in out}
     if changed:
-        out.update(zip(changed, _embed_unnamed(store, list(changed.values()))))
+        out.update(zip(changed, _embed_once(store.embedder, list(changed.values()))))
     return out
 
 
@@ -202,7 +188,7 @@ def place_statements(store, namespace: str, kind: str, statements: Sequence[tupl
         missing = [f for f in (a, b) if f.key not in unnamed]
         if missing:
             texts = [_unnamed(f.text, person, aliases) for f in missing]
-            for f, text, v in zip(missing, texts, _embed_unnamed(store, texts)):
+            for f, text, v in zip(missing, texts, _embed_once(store.embedder, texts)):
                 unnamed[f.key] = vector_of[f.key] if text == f.text else v
         return float(np.dot(unnamed[a.key], unnamed[b.key]))
 
